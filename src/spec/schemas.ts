@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { SCHEMA_FILES } from './schema-files.js';
+
+export const KINDS = ['Campaign', 'JobType', 'LaunchTemplate', 'Service', 'Config'] as const;
+export type Kind = (typeof KINDS)[number];
+
+const KIND_FILE: Record<Kind, string> = {
+  Campaign: 'campaign.schema.json',
+  JobType: 'jobtype.schema.json',
+  LaunchTemplate: 'launchtemplate.schema.json',
+  Service: 'service.schema.json',
+  Config: 'config.schema.json',
+};
+
+export const SCHEMA_BASE = 'https://gitpoms.dev/schemas/v1/';
+
+/** The schemas ship beside the code: schemas/ is two levels above both src/spec and dist/spec. */
+export function readSchema(file: string): Record<string, unknown> {
+  const url = new URL(`../../schemas/${file}`, import.meta.url);
+  return JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown>;
+}
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
+
+function buildValidators(): Record<Kind, ValidateFunction> {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+  addFormats(ajv);
+  ajv.addSchema(readSchema('common.schema.json'));
+  for (const file of SCHEMA_FILES) ajv.addSchema(readSchema(file));
+  const out = {} as Record<Kind, ValidateFunction>;
+  for (const kind of KINDS) {
+    const fn = ajv.getSchema(SCHEMA_BASE + KIND_FILE[kind]);
+    if (!fn) throw new Error(`schema for ${kind} did not compile`);
+    out[kind] = fn;
+  }
+  return out;
+}
+
+let validators: Record<Kind, ValidateFunction> | undefined;
+
+export function validateKind(kind: Kind, value: unknown): ErrorObject[] {
+  validators ??= buildValidators();
+  const fn = validators[kind];
+  return fn(value) ? [] : [...(fn.errors ?? [])];
+}
+
+export function schemaFileOf(kind: Kind): string {
+  return KIND_FILE[kind];
+}

@@ -1,0 +1,349 @@
+/* Generated from schemas/*.schema.json by `npm run gen:types`. Do not edit. */
+
+/**
+ * active: launch and run; held: hold jobs, launch nothing; inactive: launch nothing, let jobs finish; killed: kill jobs.
+ */
+export type State = 'active' | 'held' | 'inactive' | 'killed';
+/**
+ * How a dataset is cut into submissions. Either POMS syntax as a string, e.g. 'nfiles(10)', or an object.
+ */
+export type Split =
+  | string
+  | {
+      type:
+        | 'none'
+        | 'list'
+        | 'multiparam'
+        | 'mod'
+        | 'nfiles'
+        | 'limitn'
+        | 'byrun'
+        | 'byexistingruns'
+        | 'draining'
+        | 'drainingn'
+        | 'stagedfiles'
+        | 'new';
+      n?: number;
+      low?: number;
+      high?: number;
+      window?: string;
+      round?: string;
+      fts?: string;
+      localtime?: boolean;
+      firsttime?: string | number;
+      lasttime?: string | number;
+    };
+/**
+ * A command as an argument vector; never run through a shell.
+ *
+ * @minItems 1
+ */
+export type Argv = [string, ...string[]];
+export type EnvValue =
+  | {
+      value: string;
+    }
+  | {
+      fromEnv: string;
+    }
+  | {
+      fromFile: string;
+    };
+export type Probe =
+  | {
+      http: string;
+      expectStatus?: number;
+    }
+  | {
+      command: Argv;
+    };
+
+export interface GitpomsSchemas {
+  Campaign?: Campaign;
+  JobType?: JobType;
+  LaunchTemplate?: LaunchTemplate;
+  Service?: Service;
+  Config?: Config;
+}
+/**
+ * A workflow: a named DAG of stages (POMS campaign and its campaign stages).
+ */
+export interface Campaign {
+  apiVersion: 'gitpoms/v1';
+  kind: 'Campaign';
+  metadata: Metadata;
+  spec: CampaignSpec;
+}
+export interface Metadata {
+  /**
+   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   */
+  name: string;
+  /**
+   * Experiment (VO) this object belongs to, e.g. sbnd, dune.
+   */
+  experiment: string;
+  /**
+   * Free-form tags, as POMS campaign tags (e.g. mcc_test_1).
+   */
+  tags?: string[];
+  description?: string;
+}
+export interface CampaignSpec {
+  /**
+   * VO role the jobs run with.
+   */
+  voRole?: 'production' | 'analysis';
+  softwareVersion?: string;
+  /**
+   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   */
+  launchTemplate?: string;
+  /**
+   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   */
+  jobType?: string;
+  state?: State;
+  /**
+   * What to do with jobs of stages removed from the spec: false keeps them, true kills them, confirm waits for an operator.
+   */
+  prune?: false | true | 'confirm';
+  overrides?: Overrides;
+  /**
+   * @minItems 1
+   */
+  stages: [Stage, ...Stage[]];
+}
+/**
+ * fife_launch parameter overrides, `section.key: value`, applied as -Osection.key=value.
+ */
+export interface Overrides {
+  [k: string]: string | number | boolean | undefined;
+}
+export interface Stage {
+  /**
+   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   */
+  name: string;
+  /**
+   * POMS 'Active'. An inactive stage launches nothing.
+   */
+  active?: boolean;
+  state?: State;
+  /**
+   * VO role the jobs run with.
+   */
+  voRole?: 'production' | 'analysis';
+  softwareVersion?: string;
+  /**
+   * none (generation), fromParent (outputs of the stage it depends on), a catalog definition name, or a dimension query.
+   */
+  dataset?: string;
+  /**
+   * Submissions to launch for a stage with dataset none (Monte Carlo generation). Default 1.
+   */
+  submissions?: number;
+  split?: Split;
+  completion?: Completion;
+  overrides?: Overrides;
+  /**
+   * Extra arguments for a JobType whose launch command is an experiment's own script.
+   */
+  arguments?: string[];
+  dependsOn?: Dependency[];
+  /**
+   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   */
+  jobType?: string;
+  /**
+   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   */
+  launchTemplate?: string;
+  tags?: string[];
+  /**
+   * Cron expression (5 fields) limiting when launches may happen, e.g. '10 * /2 * * *'.
+   */
+  schedule?: string;
+}
+export interface Completion {
+  /**
+   * complete: the submission's jobs finished; located: its outputs are located in the catalog.
+   */
+  type: 'complete' | 'located';
+  percent?: number;
+}
+export interface Dependency {
+  /**
+   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   */
+  stage: string;
+  /**
+   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   */
+  campaign?: string;
+  /**
+   * SAM 'like' patterns (% is the wildcard) selecting which parent outputs this stage consumes.
+   */
+  filePatterns?: string[];
+}
+/**
+ * How to launch one kind of job (POMS job type).
+ */
+export interface JobType {
+  apiVersion: 'gitpoms/v1';
+  kind: 'JobType';
+  metadata: Metadata;
+  spec: JobTypeSpec;
+}
+export interface JobTypeSpec {
+  launch: Argv;
+  definitionParameters?: DefinitionParameters;
+  inputFilesPerJob?: number;
+  outputFilesPerJob?: number;
+  /**
+   * SAM 'like' patterns of the files this job type produces, e.g. %.root.
+   *
+   * @minItems 1
+   */
+  outputFilePatterns: [string, ...string[]];
+  /**
+   * Ordered recovery list, tried in turn once a submission is located.
+   */
+  recoveries?: Recovery[];
+}
+export interface DefinitionParameters {
+  overrides?: Overrides;
+  /**
+   * Arguments appended to the launch command (submission scripts such as DUNE's MCC scripts).
+   */
+  arguments?: string[];
+}
+export interface Recovery {
+  type:
+    | 'added_files'
+    | 'consumed_status'
+    | 'process_status'
+    | 'delivered_not_consumed'
+    | 'pending_files';
+  overrides?: Overrides;
+}
+/**
+ * Where and as whom submissions are launched (POMS launch template).
+ */
+export interface LaunchTemplate {
+  apiVersion: 'gitpoms/v1';
+  kind: 'LaunchTemplate';
+  metadata: Metadata;
+  spec: LaunchTemplateSpec;
+}
+export interface LaunchTemplateSpec {
+  /**
+   * Launch host reached over ssh; absent means this machine.
+   */
+  host?: string;
+  /**
+   * Account the launch runs as on the launch host.
+   */
+  account?: string;
+  /**
+   * Setup commands run before the launch, each an argument vector (e.g. [source, /cvmfs/.../setup_sbnd.sh]).
+   */
+  setup?: Argv[];
+  /**
+   * Environment of the launch. Secrets by reference only: fromEnv or fromFile.
+   */
+  environment?: {
+    [k: string]: EnvValue | undefined;
+  };
+  credentials?: Credentials;
+  /**
+   * Batch backend the submissions go to.
+   */
+  batch: 'local' | 'slurm' | 'condor' | 'jobsub';
+}
+export interface Credentials {
+  /**
+   * Path of the X.509 proxy on the launch host.
+   */
+  x509Proxy?: string;
+  /**
+   * Path of the bearer token file on the launch host.
+   */
+  tokenFile?: string;
+}
+/**
+ * Something jobs depend on (SAM, dCache, the batch system) whose health can gate launches.
+ */
+export interface Service {
+  apiVersion: 'gitpoms/v1';
+  kind: 'Service';
+  metadata: Metadata;
+  spec: ServiceSpec;
+}
+export interface ServiceSpec {
+  probe: Probe;
+  intervalSeconds?: number;
+  timeoutSeconds?: number;
+  /**
+   * When true, launches are held while this service is failed.
+   */
+  gatesLaunches?: boolean;
+  /**
+   * Campaigns gated by this service; all campaigns of the experiment when absent.
+   *
+   * Items: A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   */
+  campaigns?: string[];
+}
+/**
+ * Repository configuration (gitpoms.yaml): backends, desired-state source and defaults.
+ */
+export interface Config {
+  apiVersion: 'gitpoms/v1';
+  kind: 'Config';
+  spec: ConfigSpec;
+}
+export interface ConfigSpec {
+  /**
+   * Directories holding the YAML declarations. Default: [campaigns].
+   *
+   * Items: A path relative to the repository root; it must stay inside the repository.
+   */
+  paths?: string[];
+  /**
+   * Where state lives. Default: .gitpoms-data
+   */
+  dataDir?: string;
+  backends?: Backends;
+  source?: Source;
+  defaults?: Defaults;
+}
+export interface Backends {
+  batch?: 'local' | 'slurm' | 'condor' | 'jobsub';
+  catalog?: 'embedded' | 'samweb';
+  store?: 'sqlite' | 'postgres';
+}
+export interface Source {
+  /**
+   * Remote URL or local path of the git repository.
+   */
+  repository?: string;
+  branch?: string;
+  path?: string;
+  pollSeconds?: number;
+}
+export interface Defaults {
+  /**
+   * Global launch switch (POMS 'Job launches: allowed / hold').
+   */
+  launches?: 'allowed' | 'held';
+  /**
+   * What to do with jobs of stages removed from the spec: false keeps them, true kills them, confirm waits for an operator.
+   */
+  prune?: false | true | 'confirm';
+  /**
+   * Largest fraction of running jobs one pass may kill without confirmation.
+   */
+  pruneMaxFraction?: number;
+  completionPercent?: number;
+}

@@ -1,0 +1,127 @@
+import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { formatPath, type Diagnostic } from './diagnostic.js';
+
+export type FieldPath = readonly (string | number)[];
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** One YAML document with the means to point back at its source. */
+export interface SourceDoc {
+  file: string;
+  /** 0-based position of the document in its file. */
+  index: number;
+  value: unknown;
+  /** Where a field's value (or, with `key`, its key) starts; the nearest existing ancestor when absent. */
+  locate(path: FieldPath, key?: boolean): Position;
+}
+
+export interface ParsedFile {
+  docs: SourceDoc[];
+  diagnostics: Diagnostic[];
+}
+
+function positionOf(lc: LineCounter, offset: number): Position {
+  const { line, col } = lc.linePos(offset);
+  return { line, column: col };
+}
+
+function nodeStart(node: unknown): number | undefined {
+  const range = (node as Node | undefined)?.range;
+  return range ? range[0] : undefined;
+}
+
+function locator(doc: Document, lc: LineCounter) {
+  return (path: FieldPath, key = false): Position => {
+    if (key && path.length > 0) {
+      const parent = doc.getIn(path.slice(0, -1), true);
+      if (isMap(parent)) {
+        const last = path[path.length - 1];
+        const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
+        const start = nodeStart(pair?.key);
+        if (start !== undefined) return positionOf(lc, start);
+      }
+    }
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+      const start = nodeStart(node);
+      if (start !== undefined) return positionOf(lc, start);
+    }
+    return { line: 1, column: 1 };
+  };
+}
+
+/** Parses every document of a YAML file; syntax errors become diagnostics, never exceptions. */
+export function parseYamlFile(file: string, text: string): ParsedFile {
+  const lc = new LineCounter();
+  const diagnostics: Diagnostic[] = [];
+  const docs: SourceDoc[] = [];
+  const list = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  list.forEach((doc, index) => {
+    for (const err of doc.errors) {
+      diagnostics.push(yamlDiagnostic(file, lc, err.pos[0], err.code, err.message));
+    }
+    if (doc.errors.length > 0 || doc.contents === null) return;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      diagnostics.push(yamlDiagnostic(file, lc, 0, 'yaml-alias', (e as Error).message));
+      return;
+    }
+    docs.push({ file, index, value, locate: locator(doc, lc) });
+  });
+  return { docs, diagnostics };
+}
+
+const YAML_HINTS: Record<string, string> = {
+  DUPLICATE_KEY: 'each key may appear once per mapping; remove or rename one of them',
+  BAD_INDENT: 'check the indentation: use spaces, nested fields indented more than their parent',
+  TAB_AS_INDENT: 'YAML does not allow tabs for indentation; use spaces',
+  MISSING_CHAR: 'a closing quote or bracket is missing',
+  UNEXPECTED_TOKEN: 'check quoting: values containing ": " or starting with special characters need quotes',
+  BLOCK_AS_IMPLICIT_KEY: 'a key is probably missing its ":" or a value is indented wrongly',
+  MULTILINE_IMPLICIT_KEY: 'a key is probably missing its ":" or a value is indented wrongly',
+};
+
+function yamlDiagnostic(
+  file: string,
+  lc: LineCounter,
+  offset: number,
+  code: string,
+  message: string,
+): Diagnostic {
+  const pos = positionOf(lc, offset);
+  const firstLine = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  const hint = YAML_HINTS[code];
+  return {
+    file,
+    ...pos,
+    path: '',
+    code: `yaml-${code.toLowerCase().replace(/_/g, '-')}`,
+    severity: 'error',
+    message: `YAML syntax error: ${firstLine}`,
+    ...(hint ? { hint } : {}),
+  };
+}
+
+export function diagnosticAt(
+  doc: SourceDoc,
+  path: FieldPath,
+  code: string,
+  message: string,
+  opts: { key?: boolean; hint?: string | undefined; severity?: 'error' | 'warning' } = {},
+): Diagnostic {
+  const pos = doc.locate(path, opts.key);
+  return {
+    file: doc.file,
+    ...pos,
+    path: formatPath(path),
+    code,
+    severity: opts.severity ?? 'error',
+    message,
+    ...(opts.hint ? { hint: opts.hint } : {}),
+  };
+}
