@@ -25,7 +25,7 @@ export function readSchema(file: string): Record<string, unknown> {
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 
 function buildValidators(): Record<Kind, ValidateFunction> {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
   addFormats(ajv);
   ajv.addSchema(readSchema('common.schema.json'));
   for (const file of SCHEMA_FILES) ajv.addSchema(readSchema(file));

@@ -257,9 +257,9 @@ export interface LaunchTemplateSpec {
   };
   credentials?: Credentials;
   /**
-   * Batch backend the submissions go to.
+   * Batch backend the submissions go to; gitpoms.yaml backends.batch, when set, overrides it for the whole deployment (e.g. the local demo). Default: local.
    */
-  batch: 'local' | 'slurm' | 'condor' | 'jobsub';
+  batch?: 'local' | 'slurm' | 'condor' | 'jobsub';
 }
 export interface Credentials {
   /**

@@ -1,0 +1,94 @@
+import type { SplitSpec } from './split.js';
+import type { Defaults, JobTypeSpec, LaunchTemplateSpec, ServiceSpec, State } from './types.generated.js';
+
+export type DatasetSpec =
+  | { kind: 'none' }
+  | { kind: 'fromParent' }
+  | { kind: 'definition'; name: string }
+  | { kind: 'query'; dimensions: string };
+
+export interface StageRef {
+  campaign: string;
+  stage: string;
+}
+
+export interface ResolvedDependency extends StageRef {
+  filePatterns: string[];
+}
+
+/** A stage with every default and inherited value filled in. */
+export interface ResolvedStage {
+  campaign: string;
+  experiment: string;
+  name: string;
+  /** Position in the campaign's topological order (parents first). */
+  order: number;
+  state: State;
+  voRole: 'production' | 'analysis';
+  softwareVersion: string | undefined;
+  dataset: DatasetSpec;
+  submissions: number;
+  split: SplitSpec;
+  completion: { type: 'complete' | 'located'; percent: number };
+  /** -O overrides in application order: job type, campaign, stage (later wins). */
+  overrides: Array<[string, string]>;
+  arguments: string[];
+  dependsOn: ResolvedDependency[];
+  jobType: string;
+  launchTemplate: string;
+  schedule: string | undefined;
+  tags: string[];
+}
+
+export interface ResolvedCampaign {
+  name: string;
+  experiment: string;
+  state: State;
+  prune: boolean | 'confirm';
+  tags: string[];
+  stages: ResolvedStage[];
+}
+
+export interface NamedJobType extends JobTypeSpec {
+  name: string;
+  experiment: string;
+  /** fife_launch config path when the launch command is fife_launch. */
+  fifeConfig: string | undefined;
+}
+
+export interface NamedLaunchTemplate extends LaunchTemplateSpec {
+  name: string;
+  experiment: string;
+}
+
+export interface NamedService extends ServiceSpec {
+  name: string;
+  experiment: string;
+}
+
+export interface DesiredState {
+  campaigns: ResolvedCampaign[];
+  jobTypes: NamedJobType[];
+  launchTemplates: NamedLaunchTemplate[];
+  services: NamedService[];
+  defaults: Required<Defaults>;
+}
+
+export const DEFAULTS: Required<Defaults> = {
+  launches: 'allowed',
+  prune: false,
+  pruneMaxFraction: 0.1,
+  completionPercent: 95,
+};
+
+export function stageId(ref: StageRef): string {
+  return `${ref.campaign}/${ref.stage}`;
+}
+
+export function findStage(desired: DesiredState, ref: StageRef): ResolvedStage | undefined {
+  return desired.campaigns.find((c) => c.name === ref.campaign)?.stages.find((s) => s.name === ref.stage);
+}
+
+export function findJobType(desired: DesiredState, experiment: string, name: string): NamedJobType | undefined {
+  return desired.jobTypes.find((j) => j.experiment === experiment && j.name === name);
+}

@@ -1,0 +1,28 @@
+import type { Diagnostic } from './diagnostic.js';
+import type { DesiredState } from './desired.js';
+import { loadDocuments, type LoadedDocs } from './load.js';
+import type { RepoFiles } from './repo.js';
+import { checkAndResolve } from './rules.js';
+
+export interface SpecResult {
+  docs: LoadedDocs;
+  /** Present only when there are no errors. */
+  desired: DesiredState | undefined;
+  diagnostics: Diagnostic[];
+}
+
+/** Loads, validates and resolves the declarations of one repository revision. */
+export function loadSpec(repo: RepoFiles, opts: { paths?: readonly string[] } = {}): SpecResult {
+  const loaded = loadDocuments(repo, opts);
+  if (loaded.diagnostics.some((d) => d.severity === 'error')) {
+    return { docs: loaded.docs, desired: undefined, diagnostics: loaded.diagnostics };
+  }
+  const checked = checkAndResolve(loaded.docs, repo);
+  return { docs: loaded.docs, desired: checked.desired, diagnostics: [...loaded.diagnostics, ...checked.diagnostics] };
+}
+
+export type { Diagnostic } from './diagnostic.js';
+export { formatDiagnostic, hasErrors } from './diagnostic.js';
+export type { DesiredState, ResolvedCampaign, ResolvedStage } from './desired.js';
+export type { RepoFiles } from './repo.js';
+export { memoryRepo } from './repo.js';

@@ -1,0 +1,43 @@
+/** Read access to one revision of a repository: a working directory or a git commit. */
+export interface RepoFiles {
+  /** Label shown in messages, e.g. the directory or `HEAD~1`. */
+  readonly label: string;
+  /** Every file path (relative, '/'-separated) under `dir`, recursively. */
+  list(dir: string): string[];
+  /** The text of a file, or undefined when it does not exist. */
+  read(path: string): string | undefined;
+  exists(path: string): boolean;
+}
+
+/** An in-memory repository, for tests and for git revisions read up front. */
+export function memoryRepo(files: Record<string, string>, label = 'memory'): RepoFiles {
+  const norm = (p: string) => p.replace(/^\.\//, '').replace(/\/+$/, '');
+  return {
+    label,
+    list(dir) {
+      const d = norm(dir);
+      return Object.keys(files)
+        .filter((f) => d === '' || d === '.' || f === d || f.startsWith(`${d}/`))
+        .sort();
+    },
+    read: (p) => files[norm(p)],
+    exists(p) {
+      const n = norm(p);
+      return n in files || Object.keys(files).some((f) => f.startsWith(`${n}/`));
+    },
+  };
+}
+
+/** Normalises a repository-relative path; undefined when it escapes the repository. */
+export function insideRepo(p: string): string | undefined {
+  if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return undefined;
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (out.length === 0) return undefined;
+      out.pop();
+    } else out.push(seg);
+  }
+  return out.join('/');
+}
