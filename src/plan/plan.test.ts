@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import { emptyObserved, exampleDesired } from '../../test/helpers/fixtures.js';
+import type { DesiredState } from '../spec/desired.js';
+import { plan } from './plan.js';
+import type { Action, JobState, Observed, ObservedJob, SubmissionRecord } from './types.js';
+
+const NOW = new Date('2026-11-25T12:00:00Z');
+const SBND = 'sbnd-mcc-test-1';
+
+/** The example campaigns, narrowed to SBND so plans stay readable. */
+function sbnd(edit?: (d: DesiredState) => void): DesiredState {
+  const d = structuredClone(exampleDesired());
+  d.campaigns = d.campaigns.filter((c) => c.name === SBND);
+  edit?.(d);
+  return d;
+}
+
+function rec(stage: string, slice: string, over: Partial<SubmissionRecord> = {}): SubmissionRecord {
+  return {
+    key: `${SBND}/${stage}/${slice}#1`,
+    campaign: SBND,
+    stage,
+    slice,
+    attempt: 1,
+    launchedAt: '2026-11-25T10:00:00Z',
+    status: 'launched',
+    ...over,
+  };
+}
+
+function jobs(key: string, n: number, state: JobState, extra: Partial<ObservedJob> = {}): ObservedJob[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${1000 + i}.0@jobsub01.fnal.gov:${key}`,
+    submission: key,
+    state,
+    ...(state === 'completed' ? { exitCode: 0, endedAt: '2026-11-25T11:00:00Z' } : {}),
+    ...extra,
+  }));
+}
+
+/** Actions reduced to what a scenario pins: kind, key and (for job actions) job count. */
+function brief(actions: Action[]): string[] {
+  return actions.map((a) => {
+    if (a.kind === 'hold' || a.kind === 'release' || a.kind === 'kill') return `${a.kind} ${a.key} x${a.jobs.length}`;
+    return `${a.kind} ${a.key}`;
+  });
+}
+
+const genLocated = rec('gen', 'mc-1', { status: 'located' });
+const genRunning = rec('gen', 'mc-2');
+const genRunningJobs = jobs(genRunning.key, 10, 'running');
+
+describe('plan: the seed scenarios', () => {
+  const cases: Array<[string, DesiredState, Observed, SubmissionRecord[], string[]]> = [
+    [
+      'first launch of the SBND chain launches only gen',
+      sbnd(),
+      emptyObserved(),
+      [],
+      [`launch ${SBND}/gen/mc-1#1`, `launch ${SBND}/gen/mc-2#1`],
+    ],
+    [
+      'a located gen submission makes exactly one g4 submission wanted',
+      sbnd(),
+      emptyObserved({ jobs: jobs(`${SBND}/gen/mc-2#1`, 10, 'running') }),
+      [genLocated, rec('gen', 'mc-2')],
+      [`launch ${SBND}/g4/mc-1#1`],
+    ],
+    [
+      'a campaign set to held yields holds and no launches',
+      sbnd((d) => (d.campaigns[0]!.state = 'held')),
+      emptyObserved({ jobs: [...jobs(`${SBND}/gen/mc-2#1`, 4, 'running'), ...jobs(`${SBND}/gen/mc-2#1`, 6, 'idle')] }),
+      [genLocated, rec('gen', 'mc-2')],
+      [`hold ${SBND}/gen/mc-2#1 x10`],
+    ],
+    [
+      'completion below the percent yields no dependent launch',
+      sbnd(),
+      emptyObserved({
+        jobs: [...genRunningJobs, ...jobs(`${SBND}/g4/mc-1#1`, 10, 'completed')],
+        outputs: { [`${SBND}/g4/mc-1#1`]: { expected: 10, located: 9 } },
+      }),
+      [genLocated, genRunning, rec('g4', 'mc-1', { parent: genLocated.key })],
+      [],
+    ],
+    [
+      'completion at the percent marks located and launches the dependent in the same pass',
+      sbnd(),
+      emptyObserved({
+        jobs: [...genRunningJobs, ...jobs(`${SBND}/g4/mc-1#1`, 20, 'completed')],
+        outputs: { [`${SBND}/g4/mc-1#1`]: { expected: 20, located: 19 } },
+        recoveryFiles: { [`${SBND}/g4/mc-1#1`]: { consumed_status: 0, process_status: 0 } },
+      }),
+      [genLocated, genRunning, rec('g4', 'mc-1', { parent: genLocated.key })],
+      [`mark-located ${SBND}/g4/mc-1#1`, `launch ${SBND}/detsim/mc-1#1`],
+    ],
+  ];
+  it.each(cases)('%s', (_name, desired, observed, records, expected) => {
+    const p = plan(desired, observed, records, NOW);
+    expect(brief(p.actions)).toEqual(expected);
+  });
+});
+
+describe('plan: prune policy for a stage removed from the spec', () => {
+  const withoutAnatree = (prune: boolean | 'confirm', fraction = 0.5) =>
+    sbnd((d) => {
+      d.campaigns[0]!.stages = d.campaigns[0]!.stages.filter((s) => s.name !== 'anatree');
+      d.campaigns[0]!.prune = prune;
+      d.defaults.pruneMaxFraction = fraction;
+    });
+  const records = [genLocated, rec('gen', 'mc-2'), rec('anatree', 'mc-1')];
+  const observed = emptyObserved({
+    jobs: [...jobs(`${SBND}/anatree/mc-1#1`, 3, 'running'), ...jobs(`${SBND}/gen/mc-2#1`, 7, 'running')],
+  });
+  it.each([
+    ['prune off: no kill, the plan shows the orphan', false, 0.5, [], 'orphaned'],
+    ['prune confirm: no kill until an operator confirms', 'confirm', 0.5, [], 'prune-confirm'],
+    ['prune on: the orphan jobs are killed', true, 0.5, [`kill ${SBND}/anatree/mc-1#1 x3`], undefined],
+    ['prune on, beyond the guard fraction: nothing killed', true, 0.2, [], 'prune-guard'],
+  ] as const)('%s', (_n, prune, fraction, expected, note) => {
+    const p = plan(withoutAnatree(prune, fraction), observed, records, NOW);
+    expect(brief(p.actions).filter((a) => !a.startsWith('launch'))).toEqual(expected);
+    if (note) expect(p.notes.map((n) => n.kind)).toContain(note);
+  });
+});
+
+describe('plan: states, gates, schedules, recoveries', () => {
+  it('kills live jobs of a killed stage and leaves finished ones alone', () => {
+    const d = sbnd((x) => (x.campaigns[0]!.stages[0]!.state = 'killed'));
+    const key = `${SBND}/gen/mc-1#1`;
+    const p = plan(d, emptyObserved({ jobs: [...jobs(key, 2, 'running'), ...jobs(key, 1, 'held'), ...jobs(key, 3, 'completed')] }),
+      [rec('gen', 'mc-1')], NOW);
+    expect(brief(p.actions)).toEqual([`kill ${key} x3`]);
+  });
+
+  it('releases jobs gitpoms held once the campaign is active again; other holds are only reported', () => {
+    const a = rec('gen', 'mc-1', { heldByGitpoms: true });
+    const b = rec('gen', 'mc-2');
+    const p = plan(sbnd(), emptyObserved({
+      jobs: [...jobs(a.key, 2, 'held'), ...jobs(b.key, 1, 'held', { heldReason: 'memory usage exceeded request' })],
+    }), [a, b], NOW);
+    expect(brief(p.actions)).toEqual([`release ${a.key} x2`]);
+    expect(p.notes.find((n) => n.kind === 'drift')?.message).toContain('memory usage exceeded request');
+  });
+
+  it('holds launches while launches are held globally, and says why', () => {
+    const p = plan(sbnd((d) => (d.defaults.launches = 'held')), emptyObserved(), [], NOW);
+    expect(p.actions).toEqual([]);
+    expect(p.notes).toEqual([{ kind: 'gated', campaign: SBND, stage: 'gen', message: `${SBND}/gen: 2 launch(es) waiting: job launches are held globally` }]);
+  });
+
+  it('holds launches while a gating service is failed', () => {
+    const p = plan(sbnd(), emptyObserved({ services: { 'sam-sbnd': 'failed' } }), [], NOW);
+    expect(p.actions).toEqual([]);
+    expect(p.notes[0]!.message).toContain('service sam-sbnd is failed');
+  });
+
+  it('a non-gating failed service does not hold launches', () => {
+    const p = plan(sbnd(), emptyObserved({ services: { 'dcache-sbnd': 'failed' } }), [], NOW);
+    expect(p.counts.launch).toBe(2);
+  });
+
+  it('launches on a cron schedule once per tick', () => {
+    const d = sbnd((x) => (x.campaigns[0]!.stages[0]!.schedule = '10 */2 * * *'));
+    const first = plan(d, emptyObserved(), [], NOW);
+    expect(first.counts.launch).toBe(2);
+    d.campaigns[0]!.stages[0]!.submissions = 3;
+    const launched = [rec('gen', 'mc-1', { launchedAt: '2026-11-25T10:10:05Z' }), rec('gen', 'mc-2', { launchedAt: '2026-11-25T10:10:05Z' })];
+    const second = plan(d, emptyObserved({ jobs: [...jobs(launched[0]!.key, 1, 'running'), ...jobs(launched[1]!.key, 1, 'running')] }), launched, NOW);
+    expect(second.counts.launch).toBe(0);
+    expect(second.notes.find((n) => n.kind === 'schedule')?.message).toContain('next 2026-11-25T12:10:00.000Z');
+    const later = plan(d, emptyObserved({ jobs: [...jobs(launched[0]!.key, 1, 'running'), ...jobs(launched[1]!.key, 1, 'running')] }), launched, new Date('2026-11-25T12:10:01Z'));
+    expect(brief(later.actions)).toEqual([`launch ${SBND}/gen/mc-3#1`]);
+  });
+
+  it('retries a failed launch with the next attempt, up to the limit', () => {
+    const failed = (n: number) => rec('gen', 'mc-1', { key: `${SBND}/gen/mc-1#${n}`, attempt: n, status: 'launch-failed' });
+    const p = plan(sbnd(), emptyObserved(), [failed(1), rec('gen', 'mc-2')], NOW);
+    expect(brief(p.actions).filter((a) => a.includes('mc-1'))).toEqual([`launch ${SBND}/gen/mc-1#2`]);
+    const q = plan(sbnd(), emptyObserved(), [failed(1), failed(2), failed(3), rec('gen', 'mc-2')], NOW);
+    expect(q.counts.launch).toBe(0);
+    expect(q.notes.some((n) => n.message.includes('launch failed 3 times'))).toBe(true);
+  });
+
+  it('complete-type stages count successful jobs', () => {
+    const key = `${SBND}/gen/mc-1#1`;
+    const done = [...jobs(key, 9, 'completed'), ...jobs(key, 1, 'completed', { exitCode: 1 })];
+    const p = plan(sbnd(), emptyObserved({ jobs: done }), [rec('gen', 'mc-1'), rec('gen', 'mc-2', { status: 'located' })], NOW);
+    expect(brief(p.actions).slice(0, 1)).toEqual([`mark-failed ${key}`]);
+    expect(p.actions[0]!.reason).toBe('only 9/10 jobs succeeded (90% < 100%)');
+  });
+
+  it('launches the first recovery type that finds files, over exactly the recovered files', () => {
+    const g4 = rec('g4', 'mc-1', { status: 'located', parent: genLocated.key });
+    const p = plan(sbnd(), emptyObserved({ recoveryFiles: { [g4.key]: { consumed_status: 0, process_status: 2 } } }), [genLocated, g4], NOW);
+    const launch = p.actions.find((a) => a.kind === 'launch' && a.stage === 'g4');
+    expect(launch).toMatchObject({
+      key: `${SBND}/g4/mc-1+r2#1`,
+      recovery: { of: g4.key, type: 'process_status', index: 2 },
+      input: { kind: 'recovery', of: g4.key, type: 'process_status', definition: `gitpoms_recovery_${SBND.replace(/-/g, '_')}_g4_mc_1_1_r2` },
+    });
+    expect(launch?.kind === 'launch' && launch.command).toContain('-Osubmit.memory=4000MB');
+  });
+
+  it('never relaunches a submission whose jobs the batch system does not show', () => {
+    const p = plan(sbnd(), emptyObserved(), [rec('gen', 'mc-1'), rec('gen', 'mc-2')], NOW);
+    expect(p.actions).toEqual([]);
+    expect(p.notes.filter((n) => n.kind === 'waiting')).toHaveLength(2);
+  });
+
+  it('renders the fife_launch command with every override and the parent definition', () => {
+    const p = plan(sbnd(), emptyObserved(), [genLocated], NOW);
+    const g4 = p.actions.find((a) => a.kind === 'launch' && a.stage === 'g4');
+    expect(g4?.kind === 'launch' && g4.command).toEqual([
+      'fife_launch', '-c', 'campaigns/sbnd/cfg/sbnd_launch.cfg',
+      '-Osubmit.n_files_per_job=1', '-Oglobal.fclfile=standard_g4_sbnd.fcl', '-Oglobal.basename=g4',
+      `-Osubmit.dataset=gitpoms_depends_${SBND.replace(/-/g, '_')}_gen_mc_1_1_1`,
+    ]);
+  });
+
+  it('runs a submission script with its arguments (DUNE)', () => {
+    const p = plan(exampleDesired(), emptyObserved(), [], NOW);
+    const dune = p.actions.find((a) => a.kind === 'launch' && a.campaign === 'mcc9-protodune-beam-cosmics-p3gev');
+    expect(dune?.kind === 'launch' && dune.command).toEqual([
+      'campaigns/dune/scripts/mcc9_submit.sh', 'ProtoDUNE_beam_3GeV_cosmics_3ms.xml', 'detsim',
+    ]);
+  });
+
+  it('orders actions totally: bookkeeping, kill, hold, release, launch; then campaign, stage, key', () => {
+    const p = plan(exampleDesired(), emptyObserved(), [], NOW);
+    const keys = p.actions.map((a) => a.key);
+    expect(keys).toEqual([...keys].sort((a, b) => a.localeCompare(b)));
+    const again = plan(exampleDesired(), emptyObserved(), [], NOW);
+    expect(again).toEqual(p);
+  });
+});

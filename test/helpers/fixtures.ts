@@ -1,0 +1,15 @@
+import { fsRepo } from '../../src/source/fs-repo.js';
+import { loadSpec } from '../../src/spec/index.js';
+import type { DesiredState } from '../../src/spec/desired.js';
+import type { Observed } from '../../src/plan/types.js';
+
+/** The example campaigns of this repository, resolved. */
+export function exampleDesired(): DesiredState {
+  const r = loadSpec(fsRepo(process.cwd()));
+  if (!r.desired) throw new Error(`campaigns/ does not validate: ${JSON.stringify(r.diagnostics)}`);
+  return r.desired;
+}
+
+export function emptyObserved(over: Partial<Observed> = {}): Observed {
+  return { jobs: [], outputs: {}, recoveryFiles: {}, splitsExhausted: {}, services: {}, ...over };
+}
