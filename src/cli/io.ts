@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { fsRepo } from '../source/fs-repo.js';
+import { resolveRevision } from '../source/git-repo.js';
+import { byPosition, formatDiagnostic, hasErrors, type Diagnostic } from '../spec/diagnostic.js';
+import { loadSpec, type SpecResult } from '../spec/index.js';
+import type { RepoFiles } from '../spec/repo.js';
+
+/** What commands may touch of the outside world; tests pass their own. */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  now(): Date;
+}
+
+export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
+
+export function processIo(): Io {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+    env: process.env,
+    now: () => new Date(),
+  };
+}
+
+export function printDiagnostics(io: Io, diags: readonly Diagnostic[]): void {
+  const sorted = [...diags].sort(byPosition);
+  for (const d of sorted) io.stderr(`${formatDiagnostic(d)}\n`);
+  const errors = sorted.filter((d) => d.severity === 'error').length;
+  const warnings = sorted.length - errors;
+  if (errors) io.stderr(`${errors} error(s)${warnings ? `, ${warnings} warning(s)` : ''}; nothing was changed.\n`);
+}
+
+export interface RepoContext {
+  root: string;
+  repo: RepoFiles;
+  revision: string | undefined;
+}
+
+export function repoContext(io: Io, repoOpt: string | undefined): RepoContext {
+  const root = path.resolve(io.cwd, repoOpt ?? '.');
+  return { root, repo: fsRepo(root), revision: resolveRevision(root) };
+}
+
+/** Loads and validates; prints diagnostics; undefined when there are errors. */
+export function loadOrReport(io: Io, repo: RepoFiles, paths?: string[]): SpecResult | undefined {
+  const result = loadSpec(repo, paths ? { paths } : {});
+  if (hasErrors(result.diagnostics) || !result.desired) {
+    printDiagnostics(io, result.diagnostics);
+    return undefined;
+  }
+  printDiagnostics(io, result.diagnostics);
+  return result;
+}

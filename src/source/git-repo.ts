@@ -1,0 +1,47 @@
+import { execFileSync } from 'node:child_process';
+import { GitpomsError } from '../errors.js';
+import type { RepoFiles } from '../spec/repo.js';
+
+function git(cwd: string, args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const stderr = (e as { stderr?: string }).stderr?.trim();
+    throw new GitpomsError('git-failed', `git ${args.join(' ')} failed in ${cwd}${stderr ? `: ${stderr}` : ''}`, { cause: e });
+  }
+}
+
+/** The commit a revision name points at, or undefined outside a git repository. */
+export function resolveRevision(root: string, rev = 'HEAD'): string | undefined {
+  try {
+    return git(root, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One git revision as a RepoFiles: file names from ls-tree, contents from cat-file. */
+export function gitRepo(root: string, rev: string): RepoFiles {
+  const commit = resolveRevision(root, rev);
+  if (!commit) throw new GitpomsError('git-revision', `"${rev}" is not a commit of the git repository at ${root}`);
+  const files = git(root, ['ls-tree', '-r', '--name-only', '-z', commit]).split('\0').filter(Boolean).sort();
+  const cache = new Map<string, string>();
+  const norm = (p: string) => p.replace(/^\.\//, '').replace(/\/+$/, '');
+  return {
+    label: `${rev} (${commit.slice(0, 12)})`,
+    list(dir) {
+      const d = norm(dir);
+      return files.filter((f) => d === '' || d === '.' || f === d || f.startsWith(`${d}/`));
+    },
+    read(p) {
+      const n = norm(p);
+      if (!files.includes(n)) return undefined;
+      if (!cache.has(n)) cache.set(n, git(root, ['cat-file', 'blob', `${commit}:${n}`]));
+      return cache.get(n);
+    },
+    exists(p) {
+      const n = norm(p);
+      return n === '' || files.some((f) => f === n || f.startsWith(`${n}/`));
+    },
+  };
+}
