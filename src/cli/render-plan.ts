@@ -1,4 +1,4 @@
-import type { Action, Note, Plan, StageSummary } from '../plan/types.js';
+import type { Action, Plan, StageSummary } from '../plan/types.js';
 
 export type PlanFormat = 'text' | 'json' | 'markdown';
 
@@ -117,7 +117,8 @@ export function planMarkdown(plan: Plan, header: PlanHeader): string {
     out.push('| | action | submission | reason |', '|---|---|---|---|');
     for (const a of plan.actions) {
       const what = a.kind === 'kill' ? `**${VERB[a.kind]}**` : VERB[a.kind];
-      out.push(`| ${SIGN[a.kind]} | ${what} | \`${mdEscape(a.key)}\`${a.kind === 'launch' ? '' : ` ${mdEscape(subject(a).replace(a.key.slice(a.campaign.length + 1), ''))}`} | ${mdEscape(a.reason)} |`);
+      const jobs = 'jobs' in a ? ` (${a.jobs.length} job${a.jobs.length === 1 ? '' : 's'})` : '';
+      out.push(`| ${SIGN[a.kind]} | ${what} | \`${mdEscape(a.key)}\`${jobs} | ${mdEscape(a.reason)} |`);
     }
     const launches = plan.actions.filter((a): a is Extract<Action, { kind: 'launch' }> => a.kind === 'launch');
     if (launches.length) {
@@ -138,8 +139,4 @@ export function renderPlan(plan: Plan, header: PlanHeader, format: PlanFormat): 
   if (format === 'json') return planJson(plan, header);
   if (format === 'markdown') return planMarkdown(plan, header);
   return planText(plan, header);
-}
-
-export function notesOf(plan: Plan, kind: Note['kind']): Note[] {
-  return plan.notes.filter((n) => n.kind === kind);
 }

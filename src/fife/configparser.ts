@@ -75,7 +75,7 @@ export class ConfigParser {
           if (added.has(`[${sectname}]`)) {
             throw new ConfigError(
               'duplicate-section',
-              `section [${sectname}] appears twice in ${file} (line ${lineno})`,
+              `section [${sectname}] appears twice (line ${lineno})`,
               { file, line: lineno },
             );
           }
@@ -95,7 +95,7 @@ export class ConfigParser {
       if (!cursect) {
         throw new ConfigError(
           'missing-section-header',
-          `${file} line ${lineno}: text before the first [section] header: ${JSON.stringify(value)}`,
+          `line ${lineno}: text before the first [section] header: ${JSON.stringify(value)}`,
           { file, line: lineno },
         );
       }
@@ -109,7 +109,7 @@ export class ConfigParser {
       if (added.has(key)) {
         throw new ConfigError(
           'duplicate-option',
-          `option "${optname}" appears twice in section [${sectname}] of ${file} (line ${lineno})`,
+          `option "${optname}" appears twice in section [${sectname}] (line ${lineno})`,
           { file, line: lineno },
         );
       }
@@ -126,7 +126,7 @@ export class ConfigParser {
     if (errors.length > 0) {
       throw new ConfigError(
         'parse-error',
-        `${file} has lines that are neither [section], key = value nor comments: ${errors.join('; ')}`,
+        `lines that are neither [section], key = value nor comments: ${errors.join('; ')}`,
         { file, line: Number(/line (\d+)/.exec(errors[0]!)?.[1]) },
       );
     }
@@ -281,7 +281,7 @@ function interpolateSome(
       if (v === undefined) {
         throw new ConfigError(
           'interpolation-missing',
-          `[${section}] ${option}: %(${name})s refers to "${name}", which is not defined in [${section}], [global] or [DEFAULT]`,
+          `[${section}] ${option}: %(${name})s refers to "${name}", which the config does not define`,
         );
       }
       if (v.includes('%')) interpolateSome(option, section, out, v, lookup, depth + 1);

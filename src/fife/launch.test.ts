@@ -66,8 +66,8 @@ describe('fife_launch error messages', () => {
   it.each([
     ['missing-config', "config file 'src/fife/__fixtures__/configs/nope.cfg' not found"],
     ['bad-missing-section', '[stage_gen] jobb_output.add_to_dataset: there is no section [jobb_output]'],
-    ['bad-interpolation', '%(experimnt)s refers to "experimnt", which is not defined'],
-    ['bad-syntax', 'neither [section], key = value nor comments: line 3: "this line has no delimiter"'],
+    ['bad-interpolation', '[global] group: %(experimnt)s refers to "experimnt", which the config does not define'],
+    ['bad-syntax', 'lines that are neither [section], key = value nor comments: line 3: "this line has no delimiter"'],
     ['bad-submit-expansion', '[submit] dataset_definition = %(no_such_dataset)s: the value could not be expanded'],
     ['bad-override', "cannot parse '-Oglobalfclfile': expected -Osection.key=value"],
   ])('%s', (name, text) => {

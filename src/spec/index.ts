@@ -1,4 +1,4 @@
-import type { Diagnostic } from './diagnostic.js';
+import { formatDiagnostic, type Diagnostic } from './diagnostic.js';
 import type { DesiredState } from './desired.js';
 import { loadDocuments, type LoadedDocs } from './load.js';
 import type { RepoFiles } from './repo.js';
@@ -11,6 +11,17 @@ export interface SpecResult {
   diagnostics: Diagnostic[];
 }
 
+/** Several stages inheriting one bad campaign field report it once. */
+function unique(diags: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const k = formatDiagnostic(d);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 /** Loads, validates and resolves the declarations of one repository revision. */
 export function loadSpec(repo: RepoFiles, opts: { paths?: readonly string[] } = {}): SpecResult {
   const loaded = loadDocuments(repo, opts);
@@ -18,7 +29,7 @@ export function loadSpec(repo: RepoFiles, opts: { paths?: readonly string[] } = 
     return { docs: loaded.docs, desired: undefined, diagnostics: loaded.diagnostics };
   }
   const checked = checkAndResolve(loaded.docs, repo);
-  return { docs: loaded.docs, desired: checked.desired, diagnostics: [...loaded.diagnostics, ...checked.diagnostics] };
+  return { docs: loaded.docs, desired: checked.desired, diagnostics: unique([...loaded.diagnostics, ...checked.diagnostics]) };
 }
 
 export type { Diagnostic } from './diagnostic.js';

@@ -49,7 +49,7 @@ function checkDocument(doc: SourceDoc, diags: Diagnostic[]): Kind | undefined {
         'api-version',
         obj.apiVersion === undefined
           ? 'the document has no apiVersion; every gitpoms document starts with apiVersion: gitpoms/v1'
-          : `apiVersion ${JSON.stringify(obj.apiVersion)} is not supported; use gitpoms/v1`,
+          : `${JSON.stringify(obj.apiVersion)} is not supported; use gitpoms/v1`,
       ),
     );
     return undefined;
@@ -112,7 +112,7 @@ export function loadDocuments(
       return;
     }
     if (!repo.exists(p === '' ? '.' : p)) {
-      const msg = `path "${raw}" does not exist in ${repo.label}`;
+      const msg = `path "${raw}" does not exist in the repository`;
       diags.push(
         fromConfig
           ? diagnosticAt(docs.config!.doc, ['spec', 'paths', i], 'path-missing', msg)

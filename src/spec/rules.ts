@@ -67,7 +67,8 @@ function repoConfigFiles(repo: RepoFiles, escapes: string[]): ConfigFiles {
     exists(p) {
       const r = rel(p);
       if (r === undefined) {
-        if (!p.startsWith('//') && p.startsWith('/')) escapes.push(p);
+        // fife_launch tries "/" + name: a double slash means the name itself was absolute.
+        if (p.startsWith('//')) escapes.push(p.slice(1));
         return false;
       }
       return repo.read(r) !== undefined;
@@ -349,7 +350,7 @@ function resolveStage(
     }
   }
   if (jt) {
-    const isFife = jt.configPath !== undefined || fifeConfigOf(jt.located.value.spec.launch) !== undefined;
+    const isFife = /(^|\/)fife_launch$/.test(jt.located.value.spec.launch[0]);
     if (!isFife && (s.overrides || spec.overrides)) {
       err(ctx, c.doc, s.overrides ? [...base, 'overrides'] : ['spec', 'overrides'], 'overrides-need-fife-launch',
         `-O overrides only apply to fife_launch, but job type ${jtName} runs ${jt.located.value.spec.launch[0]}`, 'use arguments for a submission script');

@@ -21,6 +21,14 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+function shapeOf(value: unknown): string {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    return keys.length ? `a mapping with ${keys.map((k) => `"${k}"`).join(', ')}` : 'an empty mapping';
+  }
+  return describe(value);
+}
+
 function typeName(t: unknown): string {
   const names: Record<string, string> = {
     object: 'a mapping',
@@ -114,7 +122,7 @@ function messageFor(err: ErrorObject, doc: SourceDoc): Diagnostic | undefined {
         doc,
         path,
         'schema-pattern',
-        `${describe(err.data)} is not valid here${desc ? `: ${desc}` : ''}`,
+        `${describe(err.data)} does not have the required form${desc ? `: ${desc}` : ''}`,
       );
     case 'propertyNames': {
       const name = String(p.propertyName);
@@ -150,7 +158,7 @@ function messageFor(err: ErrorObject, doc: SourceDoc): Diagnostic | undefined {
         doc,
         [...path, Number(p.j)],
         'schema-duplicate-item',
-        `item ${String(p.j)} repeats item ${String(p.i)}`,
+        `item ${String(p.j)} repeats item ${String(p.i)} (${JSON.stringify((err.data as unknown[])[Number(p.j)])})`,
       );
     case 'oneOf': {
       const branches = (err.schema as Schema[]).map(branchSummary);
@@ -158,7 +166,7 @@ function messageFor(err: ErrorObject, doc: SourceDoc): Diagnostic | undefined {
         doc,
         path,
         'schema-shape',
-        `must be ${branches.slice(0, -1).join(', ')} or ${branches[branches.length - 1]}, not ${describe(err.data)}`,
+        `must be ${branches.slice(0, -1).join(', ')} or ${branches[branches.length - 1]}, not ${shapeOf(err.data)}`,
         { hint: desc },
       );
     }

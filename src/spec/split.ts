@@ -23,7 +23,10 @@ export type SplitType = SplitSpec['type'];
 
 const COUNTED = ['mod', 'nfiles', 'limitn', 'drainingn', 'stagedfiles'] as const;
 const BARE = ['none', 'list', 'multiparam', 'byexistingruns', 'draining'] as const;
-export const SPLIT_TYPES: readonly SplitType[] = [...BARE, ...COUNTED, 'byrun', 'new'];
+export const SPLIT_TYPES: readonly SplitType[] = [
+  'none', 'list', 'multiparam', 'mod', 'nfiles', 'limitn', 'byrun',
+  'byexistingruns', 'draining', 'drainingn', 'stagedfiles', 'new',
+];
 
 /** Seconds in a POMS duration such as 1w, 2d, 6h, 30m, 90s or a bare number of seconds. */
 export function parseDuration(s: string): number | undefined {

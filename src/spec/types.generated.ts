@@ -76,7 +76,7 @@ export interface Campaign {
 }
 export interface Metadata {
   /**
-   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   * letters, digits, '_', '.' and '-', starting with a letter or digit
    */
   name: string;
   /**
@@ -96,11 +96,11 @@ export interface CampaignSpec {
   voRole?: 'production' | 'analysis';
   softwareVersion?: string;
   /**
-   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   * letters, digits, '_', '.' and '-', starting with a letter or digit
    */
   launchTemplate?: string;
   /**
-   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   * letters, digits, '_', '.' and '-', starting with a letter or digit
    */
   jobType?: string;
   state?: State;
@@ -122,7 +122,7 @@ export interface Overrides {
 }
 export interface Stage {
   /**
-   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   * letters, digits, '_', '.' and '-', starting with a letter or digit
    */
   name: string;
   /**
@@ -152,11 +152,11 @@ export interface Stage {
   arguments?: string[];
   dependsOn?: Dependency[];
   /**
-   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   * letters, digits, '_', '.' and '-', starting with a letter or digit
    */
   jobType?: string;
   /**
-   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   * letters, digits, '_', '.' and '-', starting with a letter or digit
    */
   launchTemplate?: string;
   tags?: string[];
@@ -174,11 +174,11 @@ export interface Completion {
 }
 export interface Dependency {
   /**
-   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   * letters, digits, '_', '.' and '-', starting with a letter or digit
    */
   stage: string;
   /**
-   * A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   * letters, digits, '_', '.' and '-', starting with a letter or digit
    */
   campaign?: string;
   /**
@@ -291,7 +291,7 @@ export interface ServiceSpec {
   /**
    * Campaigns gated by this service; all campaigns of the experiment when absent.
    *
-   * Items: A name: letters, digits, '_', '.', '-'; starts with a letter or digit.
+   * Items: letters, digits, '_', '.' and '-', starting with a letter or digit
    */
   campaigns?: string[];
 }

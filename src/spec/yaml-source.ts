@@ -60,7 +60,9 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
   const docs: SourceDoc[] = [];
   const list = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   list.forEach((doc, index) => {
-    for (const err of doc.errors) {
+    // Later syntax errors of a document are almost always consequences of its first one.
+    const first = doc.errors[0]?.pos[0];
+    for (const err of doc.errors.filter((e) => e.pos[0] === first)) {
       diagnostics.push(yamlDiagnostic(file, lc, err.pos[0], err.code, err.message));
     }
     if (doc.errors.length > 0 || doc.contents === null) return;
@@ -76,15 +78,14 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
   return { docs, diagnostics };
 }
 
-const YAML_HINTS: Record<string, string> = {
-  DUPLICATE_KEY: 'each key may appear once per mapping; remove or rename one of them',
-  BAD_INDENT: 'check the indentation: use spaces, nested fields indented more than their parent',
-  TAB_AS_INDENT: 'YAML does not allow tabs for indentation; use spaces',
-  MISSING_CHAR: 'a closing quote or bracket is missing',
-  UNEXPECTED_TOKEN: 'check quoting: values containing ": " or starting with special characters need quotes',
-  BLOCK_AS_IMPLICIT_KEY: 'a key is probably missing its ":" or a value is indented wrongly',
-  MULTILINE_IMPLICIT_KEY: 'a key is probably missing its ":" or a value is indented wrongly',
-};
+const YAML_HINTS: Array<[RegExp, string]> = [
+  [/unique/i, 'each key may appear once per mapping; remove or rename one of them'],
+  [/tab/i, 'YAML does not allow tabs for indentation; use spaces'],
+  [/closing "?quote|closing quote/i, 'a closing quote is missing'],
+  [/end with a [\]}]/i, 'a closing bracket is missing, or the list continues on a line indented too little'],
+  [/indent/i, 'check the indentation: nested fields are indented more than their parent'],
+  [/implicit (map )?key/i, 'a key is probably missing its ":" or a value is indented wrongly'],
+];
 
 function yamlDiagnostic(
   file: string,
@@ -95,7 +96,7 @@ function yamlDiagnostic(
 ): Diagnostic {
   const pos = positionOf(lc, offset);
   const firstLine = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  const hint = YAML_HINTS[code];
+  const hint = YAML_HINTS.find(([re]) => re.test(message))?.[1];
   return {
     file,
     ...pos,
