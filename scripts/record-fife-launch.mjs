@@ -8,11 +8,21 @@ if (!utils) throw new Error('set FIFE_UTILS_DIR to a fife-utils checkout');
 const dir = 'src/fife/__fixtures__';
 mkdirSync(`${dir}/expected`, { recursive: true });
 for (const c of JSON.parse(readFileSync(`${dir}/cases.json`, 'utf8'))) {
-  const env = { PATH: process.env.PATH, HOME: '/tmp', USER: 'sbndpro', FIFE_UTILS_DIR: utils, ...c.env };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: '/tmp',
+    USER: 'sbndpro',
+    FIFE_UTILS_DIR: utils,
+    ...c.env,
+  };
   let stdout = '';
   let status = 0;
   try {
-    stdout = execFileSync('python3', [`${utils}/bin/fife_launch`, '--dry_run', ...c.args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    stdout = execFileSync('python3', [`${utils}/bin/fife_launch`, '--dry_run', ...c.args], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (e) {
     stdout = e.stdout ?? '';
     status = e.status ?? 1;

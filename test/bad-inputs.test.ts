@@ -5,7 +5,9 @@ import { cli } from './helpers/capture.js';
 import { materialize, readCase } from './helpers/case-file.js';
 
 const root = path.join(import.meta.dirname, 'bad-inputs');
-const files = readdirSync(path.join(root, 'cases')).filter((f) => f.endsWith('.case')).sort();
+const files = readdirSync(path.join(root, 'cases'))
+  .filter((f) => f.endsWith('.case'))
+  .sort();
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 

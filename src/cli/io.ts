@@ -31,7 +31,10 @@ export function printDiagnostics(io: Io, diags: readonly Diagnostic[]): void {
   for (const d of sorted) io.stderr(`${formatDiagnostic(d)}\n`);
   const errors = sorted.filter((d) => d.severity === 'error').length;
   const warnings = sorted.length - errors;
-  if (errors) io.stderr(`${errors} error(s)${warnings ? `, ${warnings} warning(s)` : ''}; nothing was changed.\n`);
+  if (errors)
+    io.stderr(
+      `${errors} error(s)${warnings ? `, ${warnings} warning(s)` : ''}; nothing was changed.\n`,
+    );
 }
 
 export interface RepoContext {

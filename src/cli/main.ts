@@ -10,7 +10,9 @@ import { registerValidate } from './commands/validate.js';
 import { EXIT, processIo, type Io } from './io.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -25,10 +27,21 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
     .version(version())
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-  for (const register of [registerValidate, registerReconcile, registerDiff, registerGraph, registerSchema, registerFifeLaunch]) {
+  for (const register of [
+    registerValidate,
+    registerReconcile,
+    registerDiff,
+    registerGraph,
+    registerSchema,
+    registerFifeLaunch,
+  ]) {
     register(program, io, setCode);
   }
-  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+  for (const c of program.commands)
+    c.exitOverride().configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+    });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
@@ -38,7 +51,9 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
       io.stderr(`gitpoms: ${e.message}\n`);
       return EXIT.error;
     }
-    io.stderr(`gitpoms: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    io.stderr(
+      `gitpoms: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     return EXIT.error;
   }
 }

@@ -40,13 +40,19 @@ export function commandLine(argv: readonly string[]): string {
 
 function subject(a: Action): string {
   const rest = a.key.slice(a.campaign.length + 1);
-  if (a.kind === 'hold' || a.kind === 'release' || a.kind === 'kill') return `${rest} (${a.jobs.length} job${a.jobs.length === 1 ? '' : 's'})`;
+  if (a.kind === 'hold' || a.kind === 'release' || a.kind === 'kill')
+    return `${rest} (${a.jobs.length} job${a.jobs.length === 1 ? '' : 's'})`;
   return rest;
 }
 
 function summaryLine(plan: Plan): string {
   const c = plan.counts;
-  const parts = [`${c.launch} to launch`, `${c.hold} to hold`, `${c.release} to release`, `${c.kill} to kill`];
+  const parts = [
+    `${c.launch} to launch`,
+    `${c.hold} to hold`,
+    `${c.release} to release`,
+    `${c.kill} to kill`,
+  ];
   const marks = c['mark-located'] + c['mark-failed'];
   if (marks) parts.push(`${marks} to mark`);
   return parts.join(', ');
@@ -72,7 +78,9 @@ function counts(rec: Partial<Record<string, number>>): string {
 
 export function planText(plan: Plan, header: PlanHeader): string {
   const out: string[] = [];
-  out.push(`Plan for ${header.source}${header.revision ? ` at ${header.revision.slice(0, 12)}` : ''} (${plan.now})`);
+  out.push(
+    `Plan for ${header.source}${header.revision ? ` at ${header.revision.slice(0, 12)}` : ''} (${plan.now})`,
+  );
   out.push(`${summaryLine(plan)}.`);
   const kills = killedJobs(plan);
   if (kills) out.push(`WARNING: this plan kills ${kills} job(s).`);
@@ -93,13 +101,28 @@ export function planText(plan: Plan, header: PlanHeader): string {
 }
 
 function stageTable(stages: readonly StageSummary[], fmt: 'text' | 'markdown'): string {
-  const rows = stages.map((s) => [s.campaign, s.stage, s.state, counts(s.submissions), counts(s.jobs), s.nextLaunch ?? '']);
+  const rows = stages.map((s) => [
+    s.campaign,
+    s.stage,
+    s.state,
+    counts(s.submissions),
+    counts(s.jobs),
+    s.nextLaunch ?? '',
+  ]);
   const head = ['campaign', 'stage', 'state', 'submissions', 'jobs', 'next launch'];
   if (fmt === 'markdown') {
-    return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+    return [
+      `| ${head.join(' | ')} |`,
+      `|${head.map(() => '---').join('|')}|`,
+      ...rows.map((r) => `| ${r.join(' | ')} |`),
+    ].join('\n');
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }
 
@@ -109,18 +132,30 @@ function mdEscape(s: string): string {
 
 export function planMarkdown(plan: Plan, header: PlanHeader): string {
   const out: string[] = [];
-  out.push(`### gitpoms plan${header.revision ? ` for \`${header.revision.slice(0, 12)}\`` : ''}`, '');
+  out.push(
+    `### gitpoms plan${header.revision ? ` for \`${header.revision.slice(0, 12)}\`` : ''}`,
+    '',
+  );
   const kills = killedJobs(plan);
-  if (kills) out.push(`> [!CAUTION]`, `> **This change kills ${kills} job(s).** Review the kill actions below before merging.`, '');
+  if (kills)
+    out.push(
+      `> [!CAUTION]`,
+      `> **This change kills ${kills} job(s).** Review the kill actions below before merging.`,
+      '',
+    );
   out.push(`**${summaryLine(plan)}** (planned at ${plan.now})`, '');
   if (plan.actions.length) {
     out.push('| | action | submission | reason |', '|---|---|---|---|');
     for (const a of plan.actions) {
       const what = a.kind === 'kill' ? `**${VERB[a.kind]}**` : VERB[a.kind];
       const jobs = 'jobs' in a ? ` (${a.jobs.length} job${a.jobs.length === 1 ? '' : 's'})` : '';
-      out.push(`| ${SIGN[a.kind]} | ${what} | \`${mdEscape(a.key)}\`${jobs} | ${mdEscape(a.reason)} |`);
+      out.push(
+        `| ${SIGN[a.kind]} | ${what} | \`${mdEscape(a.key)}\`${jobs} | ${mdEscape(a.reason)} |`,
+      );
     }
-    const launches = plan.actions.filter((a): a is Extract<Action, { kind: 'launch' }> => a.kind === 'launch');
+    const launches = plan.actions.filter(
+      (a): a is Extract<Action, { kind: 'launch' }> => a.kind === 'launch',
+    );
     if (launches.length) {
       out.push('', '<details><summary>Launch commands</summary>', '', '```sh');
       for (const a of launches) out.push(`# ${a.key}`, commandLine(a.command));
@@ -131,7 +166,14 @@ export function planMarkdown(plan: Plan, header: PlanHeader): string {
     out.push('', '**Waiting and notes**', '');
     for (const n of plan.notes) out.push(`- \`${n.kind}\` ${mdEscape(n.message)}`);
   }
-  out.push('', '<details><summary>Stages</summary>', '', stageTable(plan.stages, 'markdown'), '', '</details>');
+  out.push(
+    '',
+    '<details><summary>Stages</summary>',
+    '',
+    stageTable(plan.stages, 'markdown'),
+    '',
+    '</details>',
+  );
   return `${out.join('\n')}\n`;
 }
 

@@ -28,7 +28,14 @@ export class FifeArgsError extends Error {
 }
 
 export function parseFifeLaunchArgs(argv: readonly string[]): FifeLaunchArgs {
-  const out: FifeLaunchArgs = { overrides: [], stages: [], argPush: [], argDel: [], fake: false, dryRun: false };
+  const out: FifeLaunchArgs = {
+    overrides: [],
+    stages: [],
+    argPush: [],
+    argDel: [],
+    fake: false,
+    dryRun: false,
+  };
   const extra: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -60,7 +67,9 @@ export function parseFifeLaunchArgs(argv: readonly string[]): FifeLaunchArgs {
     else (out as unknown as Record<string, string>)[field] = value;
   }
   if (extra.length > 0) {
-    throw new FifeArgsError(`extra command line arguments ${JSON.stringify(extra)} -- perhaps you are missing some quotes?`);
+    throw new FifeArgsError(
+      `extra command line arguments ${JSON.stringify(extra)} -- perhaps you are missing some quotes?`,
+    );
   }
   return out;
 }

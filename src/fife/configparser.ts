@@ -141,7 +141,8 @@ export class ConfigParser {
   }
 
   addSection(name: string): void {
-    if (name === DEFAULT_SECTION) throw new ConfigError('bad-section', `invalid section name: ${name}`);
+    if (name === DEFAULT_SECTION)
+      throw new ConfigError('bad-section', `invalid section name: ${name}`);
     if (this.sectionMap.has(name)) {
       throw new ConfigError('duplicate-section', `section [${name}] already exists`);
     }
@@ -167,7 +168,8 @@ export class ConfigParser {
 
   /** Chain lookup as configparser does it: vars, then the section, then DEFAULT. */
   private unify(section: string, vars?: Vars): (key: string) => string | undefined {
-    const sect = section === DEFAULT_SECTION ? new Map<string, string>() : this.sectionOrThrow(section);
+    const sect =
+      section === DEFAULT_SECTION ? new Map<string, string>() : this.sectionOrThrow(section);
     const v = toMap(vars);
     return (key) => v.get(key) ?? sect.get(key) ?? this.defaults.get(key);
   }
@@ -182,7 +184,11 @@ export class ConfigParser {
   }
 
   /** Like get(), but undefined instead of an error (fife_launch's cfg_get). */
-  tryGet(section: string, option: string, opts: { raw?: boolean; vars?: Vars } = {}): string | undefined {
+  tryGet(
+    section: string,
+    option: string,
+    opts: { raw?: boolean; vars?: Vars } = {},
+  ): string | undefined {
     try {
       return this.get(section, option, opts);
     } catch (e) {

@@ -12,7 +12,10 @@ interface Case {
 
 const dir = 'src/fife/__fixtures__';
 const cases = JSON.parse(readFileSync(`${dir}/cases.json`, 'utf8')) as Case[];
-const files = { exists: (p: string) => existsSync(p), read: (p: string) => readFileSync(p, 'utf8') };
+const files = {
+  exists: (p: string) => existsSync(p),
+  read: (p: string) => readFileSync(p, 'utf8'),
+};
 
 function run(c: Case) {
   const a = parseFifeLaunchArgs(c.args);
@@ -65,10 +68,22 @@ describe('fife_launch error messages', () => {
   };
   it.each([
     ['missing-config', "config file 'src/fife/__fixtures__/configs/nope.cfg' not found"],
-    ['bad-missing-section', '[stage_gen] jobb_output.add_to_dataset: there is no section [jobb_output]'],
-    ['bad-interpolation', '[global] group: %(experimnt)s refers to "experimnt", which the config does not define'],
-    ['bad-syntax', 'lines that are neither [section], key = value nor comments: line 3: "this line has no delimiter"'],
-    ['bad-submit-expansion', '[submit] dataset_definition = %(no_such_dataset)s: the value could not be expanded'],
+    [
+      'bad-missing-section',
+      '[stage_gen] jobb_output.add_to_dataset: there is no section [jobb_output]',
+    ],
+    [
+      'bad-interpolation',
+      '[global] group: %(experimnt)s refers to "experimnt", which the config does not define',
+    ],
+    [
+      'bad-syntax',
+      'lines that are neither [section], key = value nor comments: line 3: "this line has no delimiter"',
+    ],
+    [
+      'bad-submit-expansion',
+      '[submit] dataset_definition = %(no_such_dataset)s: the value could not be expanded',
+    ],
     ['bad-override', "cannot parse '-Oglobalfclfile': expected -Osection.key=value"],
   ])('%s', (name, text) => {
     expect(msg(name)).toContain(text);
@@ -89,7 +104,8 @@ describe('python helpers', () => {
     expect(evalStringExpression(`'a' +`)).toBeUndefined();
   });
   it('reads fife_wrap --help as fife_launch does', () => {
-    const help = '  --debug               Turn on debugging\n  -L LIMIT, --limit=LIMIT\n     conflicts with --config\n';
+    const help =
+      '  --debug               Turn on debugging\n  -L LIMIT, --limit=LIMIT\n     conflicts with --config\n';
     expect([...parseWrapHelp(help)]).toEqual([
       ['debug', true],
       ['limit', false],

@@ -39,7 +39,11 @@ export class FifeLaunchError extends Error {
   readonly code: string;
   readonly file: string | undefined;
   readonly line: number | undefined;
-  constructor(code: string, message: string, where: { file?: string | undefined; line?: number | undefined } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    where: { file?: string | undefined; line?: number | undefined } = {},
+  ) {
     super(message);
     this.name = 'FifeLaunchError';
     this.code = code;
@@ -125,7 +129,8 @@ class Launcher {
         `${o.config}: [data_dispatcher] launches need the MetaCat and Data Dispatcher clients, which gitpoms does not emulate`,
       );
     }
-    for (const s of ['global', 'submit', 'executable']) if (!this.cfg.hasSection(s)) this.cfg.addSection(s);
+    for (const s of ['global', 'submit', 'executable'])
+      if (!this.cfg.hasSection(s)) this.cfg.addSection(s);
 
     for (const stage of this.expandParents(o.stages ?? [], [])) {
       const tag = `stage_${stage}`;
@@ -170,7 +175,10 @@ class Launcher {
     for (const ov of overrides) {
       const parts = splitOverride(ov);
       if (!parts) {
-        throw new FifeLaunchError('override-syntax', `cannot parse '-O${ov}': expected -Osection.key=value`);
+        throw new FifeLaunchError(
+          'override-syntax',
+          `cannot parse '-O${ov}': expected -Osection.key=value`,
+        );
       }
       const [s, n, v] = parts;
       if (s.startsWith('stage_')) {
@@ -197,7 +205,10 @@ class Launcher {
     for (const v of o.argDel ?? []) {
       const at = args.indexOf(v);
       if (at < 0) {
-        throw new FifeLaunchError('arg-del', `--arg_del ${JSON.stringify(v)}: no executable argument has that value`);
+        throw new FifeLaunchError(
+          'arg-del',
+          `--arg_del ${JSON.stringify(v)}: no executable argument has that value`,
+        );
       }
       args.splice(at, 1);
     }
@@ -234,7 +245,10 @@ class Launcher {
     const res: string[] = [];
     for (const s of stages) {
       if (chain.includes(s)) {
-        throw new FifeLaunchError('stage-parent-cycle', `[stage_${s}] parent chain loops: ${[...chain, s].join(' -> ')}`);
+        throw new FifeLaunchError(
+          'stage-parent-cycle',
+          `[stage_${s}] parent chain loops: ${[...chain, s].join(' -> ')}`,
+        );
       }
       const p = this.cfg.tryGet(`stage_${s}`, 'parent');
       if (p) res.push(...this.expandParents(p.split(','), [...chain, s]));
@@ -298,7 +312,10 @@ class Launcher {
       this.messages.push('Using SAM Consumer');
       const ds = this.get('submit', 'dataset_definition');
       if (ds) {
-        this.messages.push(`I would: samweb count_definition_files ${ds}`, 'and make sure its non-zero...');
+        this.messages.push(
+          `I would: samweb count_definition_files ${ds}`,
+          'and make sure its non-zero...',
+        );
         // fife_launch assumes 5 files in a dry run.
         this.nfilesInDataset = 5;
       }
@@ -331,17 +348,27 @@ class Launcher {
     if (nfpj) {
       const n = pythonInt(nfpj);
       if (n === undefined) {
-        throw new FifeLaunchError('n-files-per-job', `[submit] n_files_per_job must be an integer, not ${JSON.stringify(nfpj)}`);
+        throw new FifeLaunchError(
+          'n-files-per-job',
+          `[submit] n_files_per_job must be an integer, not ${JSON.stringify(nfpj)}`,
+        );
       }
       if (n > 0) {
         if (this.nfilesInDataset === undefined) {
-          throw new FifeLaunchError('n-files-per-job', '[submit] n_files_per_job requires a dataset');
+          throw new FifeLaunchError(
+            'n-files-per-job',
+            '[submit] n_files_per_job requires a dataset',
+          );
         }
-        wrap(() => this.cfg.set('submit', 'N', String(Math.floor((this.nfilesInDataset! + n - 1) / n))));
+        wrap(() =>
+          this.cfg.set('submit', 'N', String(Math.floor((this.nfilesInDataset! + n - 1) / n))),
+        );
       }
     }
 
-    const envPass = this.cfg.hasSection('env_pass') ? this.cfg.items('env_pass', { raw: true }) : [];
+    const envPass = this.cfg.hasSection('env_pass')
+      ? this.cfg.items('env_pass', { raw: true })
+      : [];
     const pomsFlags = new Map<string, string>();
     for (const [k, raw] of envPass) {
       const v = this.expanded('env_pass', k, raw);
@@ -354,7 +381,10 @@ class Launcher {
     let usesPoms = pomsFlags.size > 0;
     for (const [key, val] of Object.entries(this.o.env)) {
       if (val === undefined) continue;
-      if (['POMS_ENV', 'POMS_CAMPAIGN_ID', 'POMS_TASK_ID'].includes(key) || (key.startsWith('POMS_DATA_DISPATCHER_') && val)) {
+      if (
+        ['POMS_ENV', 'POMS_CAMPAIGN_ID', 'POMS_TASK_ID'].includes(key) ||
+        (key.startsWith('POMS_DATA_DISPATCHER_') && val)
+      ) {
         usesPoms = true;
         this.messages.push(`adding ${key}=${val}`);
         if (!pomsFlags.has(key)) pomsFlags.set(key, val);
@@ -386,9 +416,15 @@ class Launcher {
 
     const utils = this.o.env.FIFE_UTILS_DIR;
     if (utils === undefined) {
-      throw new FifeLaunchError('fife-utils-dir', 'FIFE_UTILS_DIR is not set: fife_launch needs it to find its wrapper');
+      throw new FifeLaunchError(
+        'fife-utils-dir',
+        'FIFE_UTILS_DIR is not set: fife_launch needs it to find its wrapper',
+      );
     }
-    let wrapfile = expandVars(this.get('global', 'wrapper') ?? `${utils}/libexec/fife_wrap`, this.o.env);
+    let wrapfile = expandVars(
+      this.get('global', 'wrapper') ?? `${utils}/libexec/fife_wrap`,
+      this.o.env,
+    );
     if (wrapfile.startsWith('file:///')) wrapfile = wrapfile.slice(7);
     const jobname = this.o.jobname ?? this.cfg.tryGet('global', 'jobname');
     if (jobname) {
@@ -405,7 +441,16 @@ class Launcher {
         if (this.wrapFlags.get(k) === true) {
           if (v === 'True') res.push(`    --${k} \\`);
         } else {
-          const quoted = ['export', 'source', 'setup', 'prescript', 'postscript', 'finally', 'spack-load', 'spack-env-activate'];
+          const quoted = [
+            'export',
+            'source',
+            'setup',
+            'prescript',
+            'postscript',
+            'finally',
+            'spack-load',
+            'spack-env-activate',
+          ];
           if (quoted.includes(k) && v) {
             k = `${k}-unquote`;
             v = urlQuote(v);
@@ -472,7 +517,8 @@ class Launcher {
       res.push(' -- \\');
       if (this.cfg.tryGet(s, 'apptainer')) {
         let container = this.get(s, 'apptainer') ?? 'None';
-        if (!container.startsWith('/')) container = `/cvmfs/singularity.opensciencegrid.org/fermilab/${container}`;
+        if (!container.startsWith('/'))
+          container = `/cvmfs/singularity.opensciencegrid.org/fermilab/${container}`;
         res.push(`exec --bind /cvmfs ${container} ${this.get(s, 'name') ?? 'None'} \\`);
       }
       for (const [k, raw] of this.cfg.items(s, { raw: true })) {

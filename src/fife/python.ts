@@ -5,7 +5,9 @@ export function urlQuote(s: string): string {
   let out = '';
   for (const byte of Buffer.from(s, 'utf8')) {
     const ch = String.fromCharCode(byte);
-    out += /[A-Za-z0-9_.\-~/]/.test(ch) ? ch : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    out += /[A-Za-z0-9_.\-~/]/.test(ch)
+      ? ch
+      : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }

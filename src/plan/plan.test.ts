@@ -28,7 +28,12 @@ function rec(stage: string, slice: string, over: Partial<SubmissionRecord> = {})
   };
 }
 
-function jobs(key: string, n: number, state: JobState, extra: Partial<ObservedJob> = {}): ObservedJob[] {
+function jobs(
+  key: string,
+  n: number,
+  state: JobState,
+  extra: Partial<ObservedJob> = {},
+): ObservedJob[] {
   return Array.from({ length: n }, (_, i) => ({
     id: `${1000 + i}.0@jobsub01.fnal.gov:${key}`,
     submission: key,
@@ -41,7 +46,8 @@ function jobs(key: string, n: number, state: JobState, extra: Partial<ObservedJo
 /** Actions reduced to what a scenario pins: kind, key and (for job actions) job count. */
 function brief(actions: Action[]): string[] {
   return actions.map((a) => {
-    if (a.kind === 'hold' || a.kind === 'release' || a.kind === 'kill') return `${a.kind} ${a.key} x${a.jobs.length}`;
+    if (a.kind === 'hold' || a.kind === 'release' || a.kind === 'kill')
+      return `${a.kind} ${a.key} x${a.jobs.length}`;
     return `${a.kind} ${a.key}`;
   });
 }
@@ -69,7 +75,12 @@ describe('plan: the seed scenarios', () => {
     [
       'a campaign set to held yields holds and no launches',
       sbnd((d) => (d.campaigns[0]!.state = 'held')),
-      emptyObserved({ jobs: [...jobs(`${SBND}/gen/mc-2#1`, 4, 'running'), ...jobs(`${SBND}/gen/mc-2#1`, 6, 'idle')] }),
+      emptyObserved({
+        jobs: [
+          ...jobs(`${SBND}/gen/mc-2#1`, 4, 'running'),
+          ...jobs(`${SBND}/gen/mc-2#1`, 6, 'idle'),
+        ],
+      }),
       [genLocated, rec('gen', 'mc-2')],
       [`hold ${SBND}/gen/mc-2#1 x10`],
     ],
@@ -110,12 +121,21 @@ describe('plan: prune policy for a stage removed from the spec', () => {
     });
   const records = [genLocated, rec('gen', 'mc-2'), rec('anatree', 'mc-1')];
   const observed = emptyObserved({
-    jobs: [...jobs(`${SBND}/anatree/mc-1#1`, 3, 'running'), ...jobs(`${SBND}/gen/mc-2#1`, 7, 'running')],
+    jobs: [
+      ...jobs(`${SBND}/anatree/mc-1#1`, 3, 'running'),
+      ...jobs(`${SBND}/gen/mc-2#1`, 7, 'running'),
+    ],
   });
   it.each([
     ['prune off: no kill, the plan shows the orphan', false, 0.5, [], 'orphaned'],
     ['prune confirm: no kill until an operator confirms', 'confirm', 0.5, [], 'prune-confirm'],
-    ['prune on: the orphan jobs are killed', true, 0.5, [`kill ${SBND}/anatree/mc-1#1 x3`], undefined],
+    [
+      'prune on: the orphan jobs are killed',
+      true,
+      0.5,
+      [`kill ${SBND}/anatree/mc-1#1 x3`],
+      undefined,
+    ],
     ['prune on, beyond the guard fraction: nothing killed', true, 0.2, [], 'prune-guard'],
   ] as const)('%s', (_n, prune, fraction, expected, note) => {
     const p = plan(withoutAnatree(prune, fraction), observed, records, NOW);
@@ -128,25 +148,53 @@ describe('plan: states, gates, schedules, recoveries', () => {
   it('kills live jobs of a killed stage and leaves finished ones alone', () => {
     const d = sbnd((x) => (x.campaigns[0]!.stages[0]!.state = 'killed'));
     const key = `${SBND}/gen/mc-1#1`;
-    const p = plan(d, emptyObserved({ jobs: [...jobs(key, 2, 'running'), ...jobs(key, 1, 'held'), ...jobs(key, 3, 'completed')] }),
-      [rec('gen', 'mc-1')], NOW);
+    const p = plan(
+      d,
+      emptyObserved({
+        jobs: [...jobs(key, 2, 'running'), ...jobs(key, 1, 'held'), ...jobs(key, 3, 'completed')],
+      }),
+      [rec('gen', 'mc-1')],
+      NOW,
+    );
     expect(brief(p.actions)).toEqual([`kill ${key} x3`]);
   });
 
   it('releases jobs gitpoms held once the campaign is active again; other holds are only reported', () => {
     const a = rec('gen', 'mc-1', { heldByGitpoms: true });
     const b = rec('gen', 'mc-2');
-    const p = plan(sbnd(), emptyObserved({
-      jobs: [...jobs(a.key, 2, 'held'), ...jobs(b.key, 1, 'held', { heldReason: 'memory usage exceeded request' })],
-    }), [a, b], NOW);
+    const p = plan(
+      sbnd(),
+      emptyObserved({
+        jobs: [
+          ...jobs(a.key, 2, 'held'),
+          ...jobs(b.key, 1, 'held', { heldReason: 'memory usage exceeded request' }),
+        ],
+      }),
+      [a, b],
+      NOW,
+    );
     expect(brief(p.actions)).toEqual([`release ${a.key} x2`]);
-    expect(p.notes.find((n) => n.kind === 'drift')?.message).toContain('memory usage exceeded request');
+    expect(p.notes.find((n) => n.kind === 'drift')?.message).toContain(
+      'memory usage exceeded request',
+    );
   });
 
   it('holds launches while launches are held globally, and says why', () => {
-    const p = plan(sbnd((d) => (d.defaults.launches = 'held')), emptyObserved(), [], NOW);
+    const p = plan(
+      sbnd((d) => (d.defaults.launches = 'held')),
+      emptyObserved(),
+      [],
+      NOW,
+    );
     expect(p.actions).toEqual([]);
-    expect(p.notes).toEqual([{ kind: 'gated', campaign: SBND, stage: 'gen', message: `${SBND}/gen: 2 launch(es) waiting: job launches are held globally` }]);
+    expect(p.notes).toEqual([
+      {
+        kind: 'gated',
+        campaign: SBND,
+        stage: 'gen',
+        message: `${SBND}/gen: 2 launch(es) waiting: job launches are held globally`,
+      },
+    ]);
   });
 
   it('holds launches while a gating service is failed', () => {
@@ -165,19 +213,46 @@ describe('plan: states, gates, schedules, recoveries', () => {
     const first = plan(d, emptyObserved(), [], NOW);
     expect(first.counts.launch).toBe(2);
     d.campaigns[0]!.stages[0]!.submissions = 3;
-    const launched = [rec('gen', 'mc-1', { launchedAt: '2026-11-25T10:10:05Z' }), rec('gen', 'mc-2', { launchedAt: '2026-11-25T10:10:05Z' })];
-    const second = plan(d, emptyObserved({ jobs: [...jobs(launched[0]!.key, 1, 'running'), ...jobs(launched[1]!.key, 1, 'running')] }), launched, NOW);
+    const launched = [
+      rec('gen', 'mc-1', { launchedAt: '2026-11-25T10:10:05Z' }),
+      rec('gen', 'mc-2', { launchedAt: '2026-11-25T10:10:05Z' }),
+    ];
+    const second = plan(
+      d,
+      emptyObserved({
+        jobs: [...jobs(launched[0]!.key, 1, 'running'), ...jobs(launched[1]!.key, 1, 'running')],
+      }),
+      launched,
+      NOW,
+    );
     expect(second.counts.launch).toBe(0);
-    expect(second.notes.find((n) => n.kind === 'schedule')?.message).toContain('next 2026-11-25T12:10:00.000Z');
-    const later = plan(d, emptyObserved({ jobs: [...jobs(launched[0]!.key, 1, 'running'), ...jobs(launched[1]!.key, 1, 'running')] }), launched, new Date('2026-11-25T12:10:01Z'));
+    expect(second.notes.find((n) => n.kind === 'schedule')?.message).toContain(
+      'next 2026-11-25T12:10:00.000Z',
+    );
+    const later = plan(
+      d,
+      emptyObserved({
+        jobs: [...jobs(launched[0]!.key, 1, 'running'), ...jobs(launched[1]!.key, 1, 'running')],
+      }),
+      launched,
+      new Date('2026-11-25T12:10:01Z'),
+    );
     expect(brief(later.actions)).toEqual([`launch ${SBND}/gen/mc-3#1`]);
   });
 
   it('retries a failed launch with the next attempt, up to the limit', () => {
-    const failed = (n: number) => rec('gen', 'mc-1', { key: `${SBND}/gen/mc-1#${n}`, attempt: n, status: 'launch-failed' });
+    const failed = (n: number) =>
+      rec('gen', 'mc-1', { key: `${SBND}/gen/mc-1#${n}`, attempt: n, status: 'launch-failed' });
     const p = plan(sbnd(), emptyObserved(), [failed(1), rec('gen', 'mc-2')], NOW);
-    expect(brief(p.actions).filter((a) => a.includes('mc-1'))).toEqual([`launch ${SBND}/gen/mc-1#2`]);
-    const q = plan(sbnd(), emptyObserved(), [failed(1), failed(2), failed(3), rec('gen', 'mc-2')], NOW);
+    expect(brief(p.actions).filter((a) => a.includes('mc-1'))).toEqual([
+      `launch ${SBND}/gen/mc-1#2`,
+    ]);
+    const q = plan(
+      sbnd(),
+      emptyObserved(),
+      [failed(1), failed(2), failed(3), rec('gen', 'mc-2')],
+      NOW,
+    );
     expect(q.counts.launch).toBe(0);
     expect(q.notes.some((n) => n.message.includes('launch failed 3 times'))).toBe(true);
   });
@@ -185,19 +260,34 @@ describe('plan: states, gates, schedules, recoveries', () => {
   it('complete-type stages count successful jobs', () => {
     const key = `${SBND}/gen/mc-1#1`;
     const done = [...jobs(key, 9, 'completed'), ...jobs(key, 1, 'completed', { exitCode: 1 })];
-    const p = plan(sbnd(), emptyObserved({ jobs: done }), [rec('gen', 'mc-1'), rec('gen', 'mc-2', { status: 'located' })], NOW);
+    const p = plan(
+      sbnd(),
+      emptyObserved({ jobs: done }),
+      [rec('gen', 'mc-1'), rec('gen', 'mc-2', { status: 'located' })],
+      NOW,
+    );
     expect(brief(p.actions).slice(0, 1)).toEqual([`mark-failed ${key}`]);
     expect(p.actions[0]!.reason).toBe('only 9/10 jobs succeeded (90% < 100%)');
   });
 
   it('launches the first recovery type that finds files, over exactly the recovered files', () => {
     const g4 = rec('g4', 'mc-1', { status: 'located', parent: genLocated.key });
-    const p = plan(sbnd(), emptyObserved({ recoveryFiles: { [g4.key]: { consumed_status: 0, process_status: 2 } } }), [genLocated, g4], NOW);
+    const p = plan(
+      sbnd(),
+      emptyObserved({ recoveryFiles: { [g4.key]: { consumed_status: 0, process_status: 2 } } }),
+      [genLocated, g4],
+      NOW,
+    );
     const launch = p.actions.find((a) => a.kind === 'launch' && a.stage === 'g4');
     expect(launch).toMatchObject({
       key: `${SBND}/g4/mc-1+r2#1`,
       recovery: { of: g4.key, type: 'process_status', index: 2 },
-      input: { kind: 'recovery', of: g4.key, type: 'process_status', definition: `gitpoms_recovery_${SBND.replace(/-/g, '_')}_g4_mc_1_1_r2` },
+      input: {
+        kind: 'recovery',
+        of: g4.key,
+        type: 'process_status',
+        definition: `gitpoms_recovery_${SBND.replace(/-/g, '_')}_g4_mc_1_1_r2`,
+      },
     });
     expect(launch?.kind === 'launch' && launch.command).toContain('-Osubmit.memory=4000MB');
   });
@@ -212,17 +302,25 @@ describe('plan: states, gates, schedules, recoveries', () => {
     const p = plan(sbnd(), emptyObserved(), [genLocated], NOW);
     const g4 = p.actions.find((a) => a.kind === 'launch' && a.stage === 'g4');
     expect(g4?.kind === 'launch' && g4.command).toEqual([
-      'fife_launch', '-c', 'campaigns/sbnd/cfg/sbnd_launch.cfg',
-      '-Osubmit.n_files_per_job=1', '-Oglobal.fclfile=standard_g4_sbnd.fcl', '-Oglobal.basename=g4',
+      'fife_launch',
+      '-c',
+      'campaigns/sbnd/cfg/sbnd_launch.cfg',
+      '-Osubmit.n_files_per_job=1',
+      '-Oglobal.fclfile=standard_g4_sbnd.fcl',
+      '-Oglobal.basename=g4',
       `-Osubmit.dataset=gitpoms_depends_${SBND.replace(/-/g, '_')}_gen_mc_1_1_1`,
     ]);
   });
 
   it('runs a submission script with its arguments (DUNE)', () => {
     const p = plan(exampleDesired(), emptyObserved(), [], NOW);
-    const dune = p.actions.find((a) => a.kind === 'launch' && a.campaign === 'mcc9-protodune-beam-cosmics-p3gev');
+    const dune = p.actions.find(
+      (a) => a.kind === 'launch' && a.campaign === 'mcc9-protodune-beam-cosmics-p3gev',
+    );
     expect(dune?.kind === 'launch' && dune.command).toEqual([
-      'campaigns/dune/scripts/mcc9_submit.sh', 'ProtoDUNE_beam_3GeV_cosmics_3ms.xml', 'detsim',
+      'campaigns/dune/scripts/mcc9_submit.sh',
+      'ProtoDUNE_beam_3GeV_cosmics_3ms.xml',
+      'detsim',
     ]);
   });
 

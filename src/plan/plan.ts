@@ -31,11 +31,23 @@ export const LOCATE_GRACE_MS = 3600_000;
  * hold, release, and launches last, so a pass never launches work it is about to stop.
  * Within a kind: campaign name, stage order in its campaign, submission key.
  */
-export const ACTION_ORDER: readonly ActionKind[] = ['mark-located', 'mark-failed', 'kill', 'hold', 'release', 'launch'];
+export const ACTION_ORDER: readonly ActionKind[] = [
+  'mark-located',
+  'mark-failed',
+  'kill',
+  'hold',
+  'release',
+  'launch',
+];
 
 const LIVE: readonly JobState[] = ['idle', 'running', 'held'];
 
-export function submissionKey(campaign: string, stage: string, slice: string, attempt: number): string {
+export function submissionKey(
+  campaign: string,
+  stage: string,
+  slice: string,
+  attempt: number,
+): string {
   return `${campaign}/${stage}/${slice}#${attempt}`;
 }
 
@@ -46,7 +58,8 @@ export function definitionName(prefix: string, key: string): string {
 
 /** POMS's submission states, derived from the jobs. */
 export function deriveStatus(rec: SubmissionRecord, jobs: readonly ObservedJob[]): DerivedStatus {
-  if (rec.status === 'located' || rec.status === 'failed' || rec.status === 'launch-failed') return rec.status;
+  if (rec.status === 'located' || rec.status === 'failed' || rec.status === 'launch-failed')
+    return rec.status;
   if (jobs.length === 0) return 'unknown';
   if (jobs.some((j) => j.state === 'running')) return 'running';
   if (jobs.some((j) => j.state === 'held')) return 'held';
@@ -79,53 +92,92 @@ function evaluateCompletion(ctx: Ctx, stage: ResolvedStage, rec: SubmissionRecor
     const ok = jobs.filter((j) => j.state === 'completed' && j.exitCode === 0).length;
     const got = pct(ok, jobs.length);
     if (got >= percent) {
-      ctx.actions.push({ kind: 'mark-located', ...base, reason: `${ok}/${jobs.length} jobs succeeded (${got}% ≥ ${percent}%)` });
+      ctx.actions.push({
+        kind: 'mark-located',
+        ...base,
+        reason: `${ok}/${jobs.length} jobs succeeded (${got}% ≥ ${percent}%)`,
+      });
       ctx.status.set(rec.key, 'located');
     } else {
-      ctx.actions.push({ kind: 'mark-failed', ...base, reason: `only ${ok}/${jobs.length} jobs succeeded (${got}% < ${percent}%)` });
+      ctx.actions.push({
+        kind: 'mark-failed',
+        ...base,
+        reason: `only ${ok}/${jobs.length} jobs succeeded (${got}% < ${percent}%)`,
+      });
       ctx.status.set(rec.key, 'failed');
     }
     return;
   }
   const out = ctx.observed.outputs[rec.key];
   if (!out) {
-    ctx.notes.push({ kind: 'waiting', ...base, message: `${rec.key}: jobs finished; waiting for the catalog to report its outputs` });
+    ctx.notes.push({
+      kind: 'waiting',
+      ...base,
+      message: `${rec.key}: jobs finished; waiting for the catalog to report its outputs`,
+    });
     return;
   }
   const got = pct(out.located, out.expected);
   if (out.expected > 0 && got >= percent) {
-    ctx.actions.push({ kind: 'mark-located', ...base, reason: `outputs located for ${out.located}/${out.expected} files (${got}% ≥ ${percent}%)` });
+    ctx.actions.push({
+      kind: 'mark-located',
+      ...base,
+      reason: `outputs located for ${out.located}/${out.expected} files (${got}% ≥ ${percent}%)`,
+    });
     ctx.status.set(rec.key, 'located');
     return;
   }
   const ended = Math.max(0, ...jobs.map((j) => (j.endedAt ? Date.parse(j.endedAt) : 0)));
   if (ended > 0 && ctx.now.getTime() - ended > LOCATE_GRACE_MS) {
-    ctx.actions.push({ kind: 'mark-failed', ...base, reason: `only ${out.located}/${out.expected} files located (${got}% < ${percent}%) an hour after the last job ended` });
+    ctx.actions.push({
+      kind: 'mark-failed',
+      ...base,
+      reason: `only ${out.located}/${out.expected} files located (${got}% < ${percent}%) an hour after the last job ended`,
+    });
     ctx.status.set(rec.key, 'failed');
   } else {
-    ctx.notes.push({ kind: 'waiting', ...base, message: `${rec.key}: ${out.located}/${out.expected} files located (${got}%), waiting for ${percent}%` });
+    ctx.notes.push({
+      kind: 'waiting',
+      ...base,
+      message: `${rec.key}: ${out.located}/${out.expected} files located (${got}%), waiting for ${percent}%`,
+    });
   }
 }
 
-function jobActions(ctx: Ctx, campaign: ResolvedCampaign, stage: ResolvedStage, rec: SubmissionRecord): void {
+function jobActions(
+  ctx: Ctx,
+  campaign: ResolvedCampaign,
+  stage: ResolvedStage,
+  rec: SubmissionRecord,
+): void {
   const jobs = ctx.jobsOf.get(rec.key) ?? [];
   const base = { campaign: rec.campaign, stage: rec.stage, key: rec.key };
-  const ids = (states: readonly JobState[]) => jobs.filter((j) => states.includes(j.state)).map((j) => j.id).sort();
+  const ids = (states: readonly JobState[]) =>
+    jobs
+      .filter((j) => states.includes(j.state))
+      .map((j) => j.id)
+      .sort();
   const who = stage.state !== 'active' ? `stage ${stage.name}` : `campaign ${campaign.name}`;
   const state = campaign.state !== 'active' ? campaign.state : stage.state;
   if (state === 'killed') {
     const live = ids(LIVE);
-    if (live.length) ctx.actions.push({ kind: 'kill', ...base, jobs: live, reason: `${who} is killed` });
+    if (live.length)
+      ctx.actions.push({ kind: 'kill', ...base, jobs: live, reason: `${who} is killed` });
   } else if (state === 'held') {
     const live = ids(['idle', 'running']);
-    if (live.length) ctx.actions.push({ kind: 'hold', ...base, jobs: live, reason: `${who} is held` });
+    if (live.length)
+      ctx.actions.push({ kind: 'hold', ...base, jobs: live, reason: `${who} is held` });
   } else if (state === 'active') {
     const held = ids(['held']);
     if (held.length && rec.heldByGitpoms) {
       ctx.actions.push({ kind: 'release', ...base, jobs: held, reason: `${who} is active again` });
     } else if (held.length) {
       const why = jobs.find((j) => j.state === 'held' && j.heldReason)?.heldReason;
-      ctx.notes.push({ kind: 'drift', ...base, message: `${rec.key}: ${held.length} job(s) held outside gitpoms${why ? ` (${why})` : ''}` });
+      ctx.notes.push({
+        kind: 'drift',
+        ...base,
+        message: `${rec.key}: ${held.length} job(s) held outside gitpoms${why ? ` (${why})` : ''}`,
+      });
     }
   }
 }
@@ -134,32 +186,57 @@ function pruneOrphans(ctx: Ctx, orphans: SubmissionRecord[]): void {
   const totalLive = ctx.observed.jobs.filter((j) => LIVE.includes(j.state)).length;
   const byPolicy = new Map<boolean | 'confirm', Array<{ rec: SubmissionRecord; jobs: string[] }>>();
   for (const rec of orphans) {
-    const jobs = (ctx.jobsOf.get(rec.key) ?? []).filter((j) => LIVE.includes(j.state)).map((j) => j.id).sort();
+    const jobs = (ctx.jobsOf.get(rec.key) ?? [])
+      .filter((j) => LIVE.includes(j.state))
+      .map((j) => j.id)
+      .sort();
     if (jobs.length === 0) continue;
     const campaign = ctx.desired.campaigns.find((c) => c.name === rec.campaign);
     const policy = campaign?.prune ?? ctx.desired.defaults.prune;
     byPolicy.set(policy, [...(byPolicy.get(policy) ?? []), { rec, jobs }]);
   }
   const gone = (rec: SubmissionRecord) =>
-    ctx.desired.campaigns.some((c) => c.name === rec.campaign) ? `stage ${rec.stage} left campaign ${rec.campaign}` : `campaign ${rec.campaign} left the spec`;
+    ctx.desired.campaigns.some((c) => c.name === rec.campaign)
+      ? `stage ${rec.stage} left campaign ${rec.campaign}`
+      : `campaign ${rec.campaign} left the spec`;
   for (const { rec, jobs } of byPolicy.get(false) ?? []) {
-    ctx.notes.push({ kind: 'orphaned', campaign: rec.campaign, stage: rec.stage, key: rec.key,
-      message: `${rec.key}: ${gone(rec)}; ${jobs.length} job(s) left running (prune is off)` });
+    ctx.notes.push({
+      kind: 'orphaned',
+      campaign: rec.campaign,
+      stage: rec.stage,
+      key: rec.key,
+      message: `${rec.key}: ${gone(rec)}; ${jobs.length} job(s) left running (prune is off)`,
+    });
   }
   for (const { rec, jobs } of byPolicy.get('confirm') ?? []) {
-    ctx.notes.push({ kind: 'prune-confirm', campaign: rec.campaign, stage: rec.stage, key: rec.key,
-      message: `${rec.key}: ${gone(rec)}; ${jobs.length} job(s) will be killed once an operator confirms` });
+    ctx.notes.push({
+      kind: 'prune-confirm',
+      campaign: rec.campaign,
+      stage: rec.stage,
+      key: rec.key,
+      message: `${rec.key}: ${gone(rec)}; ${jobs.length} job(s) will be killed once an operator confirms`,
+    });
   }
   const kills = byPolicy.get(true) ?? [];
   const killCount = kills.reduce((n, k) => n + k.jobs.length, 0);
   const allowed = Math.floor(totalLive * ctx.desired.defaults.pruneMaxFraction);
   if (killCount > allowed) {
-    ctx.notes.push({ kind: 'prune-guard', message:
-      `prune would kill ${killCount} of ${totalLive} live jobs, more than the ${ctx.desired.defaults.pruneMaxFraction * 100}% allowed in one pass; nothing pruned until an operator confirms` });
+    ctx.notes.push({
+      kind: 'prune-guard',
+      message: `prune would kill ${killCount} of ${totalLive} live jobs, more than the ${ctx.desired.defaults.pruneMaxFraction * 100}% allowed in one pass; nothing pruned until an operator confirms`,
+    });
     return;
   }
   for (const { rec, jobs } of kills) {
-    ctx.actions.push({ kind: 'kill', campaign: rec.campaign, stage: rec.stage, key: rec.key, jobs, prune: true, reason: `${gone(rec)} (prune is on)` });
+    ctx.actions.push({
+      kind: 'kill',
+      campaign: rec.campaign,
+      stage: rec.stage,
+      key: rec.key,
+      jobs,
+      prune: true,
+      reason: `${gone(rec)} (prune is on)`,
+    });
   }
 }
 
@@ -174,15 +251,25 @@ function launchGate(ctx: Ctx, campaign: ResolvedCampaign): string | undefined {
 }
 
 /** Whether the stage's cron schedule allows a launch now, and when the next tick is. */
-function scheduleGate(ctx: Ctx, stage: ResolvedStage, stageRecords: SubmissionRecord[]): { open: boolean; next?: string } {
+function scheduleGate(
+  ctx: Ctx,
+  stage: ResolvedStage,
+  stageRecords: SubmissionRecord[],
+): { open: boolean; next?: string } {
   if (!stage.schedule) return { open: true };
-  const cron = () => CronExpressionParser.parse(stage.schedule!, { currentDate: ctx.now, tz: 'UTC' });
+  const cron = () =>
+    CronExpressionParser.parse(stage.schedule!, { currentDate: ctx.now, tz: 'UTC' });
   const prev = cron().prev().getTime();
   const next = cron().next().toISOString() ?? 'unknown';
   return { open: !stageRecords.some((r) => Date.parse(r.launchedAt) >= prev), next };
 }
 
-function launchCommand(ctx: Ctx, stage: ResolvedStage, input: InputSpec, extra: Array<[string, string]>): string[] {
+function launchCommand(
+  ctx: Ctx,
+  stage: ResolvedStage,
+  input: InputSpec,
+  extra: Array<[string, string]>,
+): string[] {
   const jt = findJobType(ctx.desired, stage.experiment, stage.jobType)!;
   if (!jt.fifeConfig) return [...jt.launch, ...stage.arguments];
   const overrides = new Map(stage.overrides);
@@ -201,30 +288,63 @@ interface Want {
   reason: string;
 }
 
-function wantedSubmissions(ctx: Ctx, campaign: ResolvedCampaign, stage: ResolvedStage, stageRecords: SubmissionRecord[]): Want[] {
+function wantedSubmissions(
+  ctx: Ctx,
+  campaign: ResolvedCampaign,
+  stage: ResolvedStage,
+  stageRecords: SubmissionRecord[],
+): Want[] {
   const wants: Want[] = [];
   const id = stageId({ campaign: campaign.name, stage: stage.name });
   if (stage.dependsOn.length === 0) {
     if (stage.dataset.kind === 'none') {
       for (let i = 1; i <= stage.submissions; i++) {
-        wants.push({ slice: `mc-${i}`, input: { kind: 'none' }, reason: `Monte Carlo submission ${i} of ${stage.submissions}` });
+        wants.push({
+          slice: `mc-${i}`,
+          input: { kind: 'none' },
+          reason: `Monte Carlo submission ${i} of ${stage.submissions}`,
+        });
       }
     } else if (stage.split.type === 'none') {
       const ds = stage.dataset;
-      const input: InputSpec = ds.kind === 'definition'
-        ? { kind: 'dataset', definition: ds.name }
-        : { kind: 'dataset', definition: definitionName('gitpoms', `${id}/all`), dimensions: ds.kind === 'query' ? ds.dimensions : '' };
-      wants.push({ slice: 'all', input, reason: `dataset ${ds.kind === 'definition' ? ds.name : 'query'}, unsplit` });
+      const input: InputSpec =
+        ds.kind === 'definition'
+          ? { kind: 'dataset', definition: ds.name }
+          : {
+              kind: 'dataset',
+              definition: definitionName('gitpoms', `${id}/all`),
+              dimensions: ds.kind === 'query' ? ds.dimensions : '',
+            };
+      wants.push({
+        slice: 'all',
+        input,
+        reason: `dataset ${ds.kind === 'definition' ? ds.name : 'query'}, unsplit`,
+      });
     } else {
       const splits = stageRecords.filter((r) => r.slice.startsWith('split-') && !r.recovery);
       const position = splits.length + 1;
-      const inFlight = splits.some((r) => !['located', 'failed', 'launch-failed'].includes(ctx.status.get(r.key) ?? ''));
+      const inFlight = splits.some(
+        (r) => !['located', 'failed', 'launch-failed'].includes(ctx.status.get(r.key) ?? ''),
+      );
       if (ctx.observed.splitsExhausted[id]) {
-        ctx.notes.push({ kind: 'exhausted', campaign: campaign.name, stage: stage.name, message: `${id}: split ${stage.split.type} has no slices left` });
+        ctx.notes.push({
+          kind: 'exhausted',
+          campaign: campaign.name,
+          stage: stage.name,
+          message: `${id}: split ${stage.split.type} has no slices left`,
+        });
       } else if (!inFlight || splits.length === 0) {
-        const dataset = stage.dataset.kind === 'definition' ? stage.dataset.name : stage.dataset.kind === 'query' ? stage.dataset.dimensions : '';
-        wants.push({ slice: `split-${position}`, input: { kind: 'split', dataset, split: stage.split.type, position },
-          reason: `next slice (${position}) of split ${stage.split.type}` });
+        const dataset =
+          stage.dataset.kind === 'definition'
+            ? stage.dataset.name
+            : stage.dataset.kind === 'query'
+              ? stage.dataset.dimensions
+              : '';
+        wants.push({
+          slice: `split-${position}`,
+          input: { kind: 'split', dataset, split: stage.split.type, position },
+          reason: `next slice (${position}) of split ${stage.split.type}`,
+        });
       }
     }
   }
@@ -235,9 +355,17 @@ function wantedSubmissions(ctx: Ctx, campaign: ResolvedCampaign, stage: Resolved
       if (ctx.status.get(p.key) !== 'located') continue;
       const pslice = p.key.slice(`${p.campaign}/${p.stage}/`.length).replace(/#\d+$/, '');
       const slice = single ? pslice : `${dep.campaign}.${dep.stage}.${pslice}`;
-      wants.push({ slice, parent: p.key,
-        input: { kind: 'parent', parent: p.key, definition: definitionName('gitpoms_depends', `${p.key}_${di + 1}`), filePatterns: dep.filePatterns },
-        reason: `parent ${p.key} is located` });
+      wants.push({
+        slice,
+        parent: p.key,
+        input: {
+          kind: 'parent',
+          parent: p.key,
+          definition: definitionName('gitpoms_depends', `${p.key}_${di + 1}`),
+          filePatterns: dep.filePatterns,
+        },
+        reason: `parent ${p.key} is located`,
+      });
     }
   });
   // Recoveries: for each located or failed original submission, the next recovery type in the list with files to recover.
@@ -247,25 +375,46 @@ function wantedSubmissions(ctx: Ctx, campaign: ResolvedCampaign, stage: Resolved
     for (const orig of stageRecords.filter((r) => !r.recovery)) {
       const st = ctx.status.get(orig.key);
       if (st !== 'located' && st !== 'failed') continue;
-      const chain = stageRecords.filter((r) => r.recovery?.of === orig.key).sort((a, b) => a.recovery!.index - b.recovery!.index);
+      const chain = stageRecords
+        .filter((r) => r.recovery?.of === orig.key)
+        .sort((a, b) => a.recovery!.index - b.recovery!.index);
       const last = chain[chain.length - 1];
-      if (last && !['located', 'failed', 'launch-failed'].includes(ctx.status.get(last.key) ?? '')) continue;
+      if (last && !['located', 'failed', 'launch-failed'].includes(ctx.status.get(last.key) ?? ''))
+        continue;
       const latest = last ?? orig;
       const files = ctx.observed.recoveryFiles[latest.key];
       for (let i = (last?.recovery?.index ?? 0) + 1; i <= recoveries.length; i++) {
         const r = recoveries[i - 1]!;
         const n = files?.[r.type];
         if (n === undefined) {
-          ctx.notes.push({ kind: 'waiting', campaign: campaign.name, stage: stage.name, key: latest.key,
-            message: `${latest.key}: waiting for the catalog to count files for recovery ${r.type}` });
+          ctx.notes.push({
+            kind: 'waiting',
+            campaign: campaign.name,
+            stage: stage.name,
+            key: latest.key,
+            message: `${latest.key}: waiting for the catalog to count files for recovery ${r.type}`,
+          });
           break;
         }
         if (n === 0) continue;
-        const baseSlice = orig.key.slice(`${orig.campaign}/${orig.stage}/`.length).replace(/#\d+$/, '');
-        wants.push({ slice: `${baseSlice}+r${i}`, recovery: { of: orig.key, type: r.type, index: i },
-          input: { kind: 'recovery', of: latest.key, type: r.type, definition: definitionName('gitpoms_recovery', `${orig.key}_r${i}`) },
-          overrides: Object.entries(r.overrides ?? {}).map(([k, v]) => [k, v === true ? 'True' : v === false ? 'False' : String(v)]),
-          reason: `recovery ${i} (${r.type}) of ${orig.key}: ${n} file(s) to recover` });
+        const baseSlice = orig.key
+          .slice(`${orig.campaign}/${orig.stage}/`.length)
+          .replace(/#\d+$/, '');
+        wants.push({
+          slice: `${baseSlice}+r${i}`,
+          recovery: { of: orig.key, type: r.type, index: i },
+          input: {
+            kind: 'recovery',
+            of: latest.key,
+            type: r.type,
+            definition: definitionName('gitpoms_recovery', `${orig.key}_r${i}`),
+          },
+          overrides: Object.entries(r.overrides ?? {}).map(([k, v]) => [
+            k,
+            v === true ? 'True' : v === false ? 'False' : String(v),
+          ]),
+          reason: `recovery ${i} (${r.type}) of ${orig.key}: ${n} file(s) to recover`,
+        });
         break;
       }
     }
@@ -273,16 +422,30 @@ function wantedSubmissions(ctx: Ctx, campaign: ResolvedCampaign, stage: Resolved
   return wants;
 }
 
-function plannedLaunches(ctx: Ctx, campaign: ResolvedCampaign, stage: ResolvedStage, stageRecords: SubmissionRecord[]): void {
-  const who = campaign.state !== 'active' ? `campaign ${campaign.name} is ${campaign.state}` : stage.state !== 'active' ? `stage is ${stage.state}` : undefined;
+function plannedLaunches(
+  ctx: Ctx,
+  campaign: ResolvedCampaign,
+  stage: ResolvedStage,
+  stageRecords: SubmissionRecord[],
+): void {
+  const who =
+    campaign.state !== 'active'
+      ? `campaign ${campaign.name} is ${campaign.state}`
+      : stage.state !== 'active'
+        ? `stage is ${stage.state}`
+        : undefined;
   const wants = wantedSubmissions(ctx, campaign, stage, stageRecords);
   const missing: Array<{ want: Want; attempt: number }> = [];
   for (const want of wants) {
     const attempts = stageRecords.filter((r) => r.slice === want.slice);
     if (attempts.some((r) => r.status !== 'launch-failed')) continue;
     if (attempts.length >= MAX_LAUNCH_ATTEMPTS) {
-      ctx.notes.push({ kind: 'waiting', campaign: campaign.name, stage: stage.name,
-        message: `${campaign.name}/${stage.name}/${want.slice}: launch failed ${attempts.length} times; fix the cause and reset it` });
+      ctx.notes.push({
+        kind: 'waiting',
+        campaign: campaign.name,
+        stage: stage.name,
+        message: `${campaign.name}/${stage.name}/${want.slice}: launch failed ${attempts.length} times; fix the cause and reset it`,
+      });
       continue;
     }
     missing.push({ want, attempt: attempts.length + 1 });
@@ -290,13 +453,22 @@ function plannedLaunches(ctx: Ctx, campaign: ResolvedCampaign, stage: ResolvedSt
   if (missing.length === 0) return;
   const gate = who ?? launchGate(ctx, campaign);
   if (gate) {
-    ctx.notes.push({ kind: 'gated', campaign: campaign.name, stage: stage.name, message: `${campaign.name}/${stage.name}: ${missing.length} launch(es) waiting: ${gate}` });
+    ctx.notes.push({
+      kind: 'gated',
+      campaign: campaign.name,
+      stage: stage.name,
+      message: `${campaign.name}/${stage.name}: ${missing.length} launch(es) waiting: ${gate}`,
+    });
     return;
   }
   const sched = scheduleGate(ctx, stage, stageRecords);
   if (!sched.open) {
-    ctx.notes.push({ kind: 'schedule', campaign: campaign.name, stage: stage.name,
-      message: `${campaign.name}/${stage.name}: ${missing.length} launch(es) wait for the schedule "${stage.schedule}" (next ${sched.next})` });
+    ctx.notes.push({
+      kind: 'schedule',
+      campaign: campaign.name,
+      stage: stage.name,
+      message: `${campaign.name}/${stage.name}: ${missing.length} launch(es) wait for the schedule "${stage.schedule}" (next ${sched.next})`,
+    });
     return;
   }
   for (const { want, attempt } of missing) {
@@ -314,7 +486,8 @@ function plannedLaunches(ctx: Ctx, campaign: ResolvedCampaign, stage: ResolvedSt
       command: launchCommand(ctx, stage, want.input, want.overrides ?? []),
       jobType: stage.jobType,
       launchTemplate: stage.launchTemplate,
-      reason: attempt > 1 ? `${want.reason}; attempt ${attempt} after a failed launch` : want.reason,
+      reason:
+        attempt > 1 ? `${want.reason}; attempt ${attempt} after a failed launch` : want.reason,
     });
   }
 }
@@ -332,15 +505,23 @@ function summarize(ctx: Ctx): StageSummary[] {
         for (const j of ctx.jobsOf.get(r.key) ?? []) jobs[j.state] = (jobs[j.state] ?? 0) + 1;
       }
       const sched = s.schedule ? scheduleGate(ctx, s, recs) : undefined;
-      out.push({ campaign: c.name, stage: s.name, state: c.state !== 'active' ? c.state : s.state, submissions, jobs,
-        ...(sched?.next ? { nextLaunch: sched.next } : {}) });
+      out.push({
+        campaign: c.name,
+        stage: s.name,
+        state: c.state !== 'active' ? c.state : s.state,
+        submissions,
+        jobs,
+        ...(sched?.next ? { nextLaunch: sched.next } : {}),
+      });
     }
   }
   return out;
 }
 
 function sortKey(desired: DesiredState, a: Action): [number, string, number, string] {
-  const order = desired.campaigns.find((c) => c.name === a.campaign)?.stages.find((s) => s.name === a.stage)?.order ?? 1e9;
+  const order =
+    desired.campaigns.find((c) => c.name === a.campaign)?.stages.find((s) => s.name === a.stage)
+      ?.order ?? 1e9;
   return [ACTION_ORDER.indexOf(a.kind), a.campaign, order, a.key];
 }
 
@@ -348,7 +529,9 @@ function compareActions(desired: DesiredState) {
   return (a: Action, b: Action): number => {
     const ka = sortKey(desired, a);
     const kb = sortKey(desired, b);
-    return ka[0] - kb[0] || ka[1].localeCompare(kb[1]) || ka[2] - kb[2] || ka[3].localeCompare(kb[3]);
+    return (
+      ka[0] - kb[0] || ka[1].localeCompare(kb[1]) || ka[2] - kb[2] || ka[3].localeCompare(kb[3])
+    );
   };
 }
 
@@ -356,16 +539,34 @@ function compareActions(desired: DesiredState) {
  * The pure diff of what the spec wants against what exists: a total, deterministic list of
  * actions with reasons, plus notes on what is waiting and why. No I/O, no clock.
  */
-export function plan(desired: DesiredState, observed: Observed, records: readonly SubmissionRecord[], now: Date): Plan {
+export function plan(
+  desired: DesiredState,
+  observed: Observed,
+  records: readonly SubmissionRecord[],
+  now: Date,
+): Plan {
   const jobsOf = new Map<string, ObservedJob[]>();
   for (const j of observed.jobs) jobsOf.set(j.submission, [...(jobsOf.get(j.submission) ?? []), j]);
-  const ctx: Ctx = { desired, observed, now, actions: [], notes: [], jobsOf, status: new Map(), records: [...records] };
+  const ctx: Ctx = {
+    desired,
+    observed,
+    now,
+    actions: [],
+    notes: [],
+    jobsOf,
+    status: new Map(),
+    records: [...records],
+  };
   for (const r of records) ctx.status.set(r.key, deriveStatus(r, jobsOf.get(r.key) ?? []));
 
   const known = new Set(records.map((r) => r.key));
   for (const [label, jobs] of jobsOf) {
     if (!known.has(label)) {
-      ctx.notes.push({ kind: 'unknown-label', key: label, message: `${jobs.length} job(s) carry label ${label}, which no submission record has; left alone` });
+      ctx.notes.push({
+        kind: 'unknown-label',
+        key: label,
+        message: `${jobs.length} job(s) carry label ${label}, which no submission record has; left alone`,
+      });
     }
   }
 
@@ -380,19 +581,29 @@ export function plan(desired: DesiredState, observed: Observed, records: readonl
     evaluateCompletion(ctx, stage, rec);
     jobActions(ctx, campaign, stage, rec);
     if (ctx.status.get(rec.key) === 'unknown' && rec.status === 'launched') {
-      ctx.notes.push({ kind: 'waiting', campaign: rec.campaign, stage: rec.stage, key: rec.key, message: `${rec.key}: the batch system reports no jobs for it yet` });
+      ctx.notes.push({
+        kind: 'waiting',
+        campaign: rec.campaign,
+        stage: rec.stage,
+        key: rec.key,
+        message: `${rec.key}: the batch system reports no jobs for it yet`,
+      });
     }
   }
   pruneOrphans(ctx, orphans);
 
   for (const campaign of desired.campaigns) {
     for (const stage of campaign.stages) {
-      const stageRecords = ctx.records.filter((r) => r.campaign === campaign.name && r.stage === stage.name);
+      const stageRecords = ctx.records.filter(
+        (r) => r.campaign === campaign.name && r.stage === stage.name,
+      );
       plannedLaunches(ctx, campaign, stage, stageRecords);
     }
   }
 
   const actions = ctx.actions.sort(compareActions(desired));
-  const counts = Object.fromEntries(ACTION_ORDER.map((k) => [k, actions.filter((a) => a.kind === k).length])) as Record<ActionKind, number>;
+  const counts = Object.fromEntries(
+    ACTION_ORDER.map((k) => [k, actions.filter((a) => a.kind === k).length]),
+  ) as Record<ActionKind, number>;
   return { now: now.toISOString(), actions, notes: ctx.notes, stages: summarize(ctx), counts };
 }

@@ -118,7 +118,15 @@ export interface Note {
   message: string;
 }
 
-export type DerivedStatus = 'idle' | 'running' | 'held' | 'completed' | 'located' | 'failed' | 'launch-failed' | 'unknown';
+export type DerivedStatus =
+  | 'idle'
+  | 'running'
+  | 'held'
+  | 'completed'
+  | 'located'
+  | 'failed'
+  | 'launch-failed'
+  | 'unknown';
 
 export interface StageSummary {
   campaign: string;

@@ -4,10 +4,19 @@ import type { RepoFiles } from '../spec/repo.js';
 
 function git(cwd: string, args: string[]): string {
   try {
-    return execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('git', args, {
+      cwd,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (e) {
     const stderr = (e as { stderr?: string }).stderr?.trim();
-    throw new GitpomsError('git-failed', `git ${args.join(' ')} failed in ${cwd}${stderr ? `: ${stderr}` : ''}`, { cause: e });
+    throw new GitpomsError(
+      'git-failed',
+      `git ${args.join(' ')} failed in ${cwd}${stderr ? `: ${stderr}` : ''}`,
+      { cause: e },
+    );
   }
 }
 
@@ -23,8 +32,15 @@ export function resolveRevision(root: string, rev = 'HEAD'): string | undefined 
 /** One git revision as a RepoFiles: file names from ls-tree, contents from cat-file. */
 export function gitRepo(root: string, rev: string): RepoFiles {
   const commit = resolveRevision(root, rev);
-  if (!commit) throw new GitpomsError('git-revision', `"${rev}" is not a commit of the git repository at ${root}`);
-  const files = git(root, ['ls-tree', '-r', '--name-only', '-z', commit]).split('\0').filter(Boolean).sort();
+  if (!commit)
+    throw new GitpomsError(
+      'git-revision',
+      `"${rev}" is not a commit of the git repository at ${root}`,
+    );
+  const files = git(root, ['ls-tree', '-r', '--name-only', '-z', commit])
+    .split('\0')
+    .filter(Boolean)
+    .sort();
   const cache = new Map<string, string>();
   const norm = (p: string) => p.replace(/^\.\//, '').replace(/\/+$/, '');
   return {

@@ -1,5 +1,11 @@
 import type { SplitSpec } from './split.js';
-import type { Defaults, JobTypeSpec, LaunchTemplateSpec, ServiceSpec, State } from './types.generated.js';
+import type {
+  Defaults,
+  JobTypeSpec,
+  LaunchTemplateSpec,
+  ServiceSpec,
+  State,
+} from './types.generated.js';
 
 export type DatasetSpec =
   | { kind: 'none' }
@@ -86,9 +92,15 @@ export function stageId(ref: StageRef): string {
 }
 
 export function findStage(desired: DesiredState, ref: StageRef): ResolvedStage | undefined {
-  return desired.campaigns.find((c) => c.name === ref.campaign)?.stages.find((s) => s.name === ref.stage);
+  return desired.campaigns
+    .find((c) => c.name === ref.campaign)
+    ?.stages.find((s) => s.name === ref.stage);
 }
 
-export function findJobType(desired: DesiredState, experiment: string, name: string): NamedJobType | undefined {
+export function findJobType(
+  desired: DesiredState,
+  experiment: string,
+  name: string,
+): NamedJobType | undefined {
   return desired.jobTypes.find((j) => j.experiment === experiment && j.name === name);
 }

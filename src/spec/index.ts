@@ -23,13 +23,20 @@ function unique(diags: Diagnostic[]): Diagnostic[] {
 }
 
 /** Loads, validates and resolves the declarations of one repository revision. */
-export function loadSpec(repo: RepoFiles, opts: { paths?: readonly string[] } = {}): SpecResult {
+export function loadSpec(
+  repo: RepoFiles,
+  opts: { paths?: readonly string[]; extraPaths?: readonly string[] } = {},
+): SpecResult {
   const loaded = loadDocuments(repo, opts);
   if (loaded.diagnostics.some((d) => d.severity === 'error')) {
     return { docs: loaded.docs, desired: undefined, diagnostics: loaded.diagnostics };
   }
   const checked = checkAndResolve(loaded.docs, repo);
-  return { docs: loaded.docs, desired: checked.desired, diagnostics: unique([...loaded.diagnostics, ...checked.diagnostics]) };
+  return {
+    docs: loaded.docs,
+    desired: checked.desired,
+    diagnostics: unique([...loaded.diagnostics, ...checked.diagnostics]),
+  };
 }
 
 export type { Diagnostic } from './diagnostic.js';

@@ -28,7 +28,16 @@ function isYaml(p: string): boolean {
 }
 
 function fileDiagnostic(file: string, code: string, message: string, hint?: string): Diagnostic {
-  return { file, line: 1, column: 1, path: '', code, severity: 'error', message, ...(hint ? { hint } : {}) };
+  return {
+    file,
+    line: 1,
+    column: 1,
+    path: '',
+    code,
+    severity: 'error',
+    message,
+    ...(hint ? { hint } : {}),
+  };
 }
 
 /** Checks one parsed document's envelope and schema; returns its kind when it is valid. */
@@ -36,7 +45,12 @@ function checkDocument(doc: SourceDoc, diags: Diagnostic[]): Kind | undefined {
   const v = doc.value;
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
     diags.push(
-      diagnosticAt(doc, [], 'not-a-mapping', 'a document must be a mapping with apiVersion, kind, metadata and spec'),
+      diagnosticAt(
+        doc,
+        [],
+        'not-a-mapping',
+        'a document must be a mapping with apiVersion, kind, metadata and spec',
+      ),
     );
     return undefined;
   }
@@ -78,30 +92,48 @@ function checkDocument(doc: SourceDoc, diags: Diagnostic[]): Kind | undefined {
 /** Reads gitpoms.yaml and every YAML document under the configured paths. Pure over `repo`. */
 export function loadDocuments(
   repo: RepoFiles,
-  opts: { paths?: readonly string[] } = {},
+  opts: { paths?: readonly string[]; extraPaths?: readonly string[] } = {},
 ): { docs: LoadedDocs; diagnostics: Diagnostic[] } {
   const diags: Diagnostic[] = [];
-  const docs: LoadedDocs = { config: undefined, campaigns: [], jobTypes: [], launchTemplates: [], services: [], files: [] };
+  const docs: LoadedDocs = {
+    config: undefined,
+    campaigns: [],
+    jobTypes: [],
+    launchTemplates: [],
+    services: [],
+    files: [],
+  };
 
   const configText = repo.read(CONFIG_FILE);
   if (configText !== undefined) {
     const parsed = parseYamlFile(CONFIG_FILE, configText);
     diags.push(...parsed.diagnostics);
     if (parsed.docs.length > 1) {
-      diags.push(fileDiagnostic(CONFIG_FILE, 'config-multiple', `${CONFIG_FILE} must hold one document`));
+      diags.push(
+        fileDiagnostic(CONFIG_FILE, 'config-multiple', `${CONFIG_FILE} must hold one document`),
+      );
     }
     const doc = parsed.docs[0];
-    if (doc && checkDocument(doc, diags) === 'Config') docs.config = { value: doc.value as Config, doc };
+    if (doc && checkDocument(doc, diags) === 'Config')
+      docs.config = { value: doc.value as Config, doc };
     else if (doc && diags.length === 0) {
-      diags.push(diagnosticAt(doc, ['kind'], 'config-kind', `${CONFIG_FILE} must be of kind Config`));
+      diags.push(
+        diagnosticAt(doc, ['kind'], 'config-kind', `${CONFIG_FILE} must be of kind Config`),
+      );
     }
   }
 
-  const paths = opts.paths ?? docs.config?.value.spec.paths ?? DEFAULT_PATHS;
+  const paths = [
+    ...(opts.paths ?? docs.config?.value.spec.paths ?? DEFAULT_PATHS),
+    ...(opts.extraPaths ?? []),
+  ];
   const seen = new Set<string>();
   paths.forEach((raw, i) => {
     const p = insideRepo(raw);
-    const fromConfig = opts.paths === undefined && docs.config !== undefined;
+    const fromConfig =
+      opts.paths === undefined &&
+      docs.config !== undefined &&
+      i < (docs.config.value.spec.paths ?? []).length;
     if (p === undefined) {
       const msg = `path "${raw}" is outside the repository; declarations must live inside it`;
       diags.push(
@@ -130,10 +162,18 @@ export function loadDocuments(
         const kind = checkDocument(doc, diags);
         if (kind === 'Campaign') docs.campaigns.push({ value: doc.value as Campaign, doc });
         else if (kind === 'JobType') docs.jobTypes.push({ value: doc.value as JobType, doc });
-        else if (kind === 'LaunchTemplate') docs.launchTemplates.push({ value: doc.value as LaunchTemplate, doc });
+        else if (kind === 'LaunchTemplate')
+          docs.launchTemplates.push({ value: doc.value as LaunchTemplate, doc });
         else if (kind === 'Service') docs.services.push({ value: doc.value as Service, doc });
         else if (kind === 'Config') {
-          diags.push(diagnosticAt(doc, ['kind'], 'config-location', `kind Config belongs in ${CONFIG_FILE} at the repository root`));
+          diags.push(
+            diagnosticAt(
+              doc,
+              ['kind'],
+              'config-location',
+              `kind Config belongs in ${CONFIG_FILE} at the repository root`,
+            ),
+          );
         }
       }
     }

@@ -32,11 +32,14 @@ export function classifyDataset(dataset: string | undefined, hasParents: boolean
 }
 
 /** The -c/--config file of a fife_launch command line, if that is what the launch runs. */
-export function fifeConfigOf(launch: readonly string[]): { path: string; index: number } | undefined {
+export function fifeConfigOf(
+  launch: readonly string[],
+): { path: string; index: number } | undefined {
   if (!/(^|\/)fife_launch$/.test(launch[0] ?? '')) return undefined;
   for (let i = 1; i < launch.length; i++) {
     const a = launch[i]!;
-    if ((a === '-c' || a === '--config') && i + 1 < launch.length) return { path: launch[i + 1]!, index: i + 1 };
+    if ((a === '-c' || a === '--config') && i + 1 < launch.length)
+      return { path: launch[i + 1]!, index: i + 1 };
     if (a.startsWith('--config=')) return { path: a.slice(9), index: i };
     if (a.startsWith('-c') && a.length > 2) return { path: a.slice(2), index: i };
   }
@@ -62,7 +65,8 @@ function mergeOverrides(...lists: Array<Array<[string, string]>>): Array<[string
 
 /** Reads config files through the repository, refusing anything outside it. */
 function repoConfigFiles(repo: RepoFiles, escapes: string[]): ConfigFiles {
-  const rel = (p: string) => (p.startsWith('./') ? insideRepo(p.slice(2)) : p.startsWith('/') ? undefined : insideRepo(p));
+  const rel = (p: string) =>
+    p.startsWith('./') ? insideRepo(p.slice(2)) : p.startsWith('/') ? undefined : insideRepo(p);
   return {
     exists(p) {
       const r = rel(p);
@@ -82,11 +86,25 @@ interface Ctx {
   diags: Diagnostic[];
 }
 
-function err(ctx: Ctx, doc: SourceDoc, path: FieldPath, code: string, message: string, hint?: string): void {
+function err(
+  ctx: Ctx,
+  doc: SourceDoc,
+  path: FieldPath,
+  code: string,
+  message: string,
+  hint?: string,
+): void {
   ctx.diags.push(diagnosticAt(doc, path, code, message, { hint }));
 }
 
-function warn(ctx: Ctx, doc: SourceDoc, path: FieldPath, code: string, message: string, hint?: string): void {
+function warn(
+  ctx: Ctx,
+  doc: SourceDoc,
+  path: FieldPath,
+  code: string,
+  message: string,
+  hint?: string,
+): void {
   ctx.diags.push(diagnosticAt(doc, path, code, message, { hint, severity: 'warning' }));
 }
 
@@ -98,7 +116,9 @@ function uniqueNames<T extends { metadata: { name: string; experiment: string } 
 ): void {
   const seen = new Map<string, Located<T>>();
   for (const it of items) {
-    const key = global ? it.value.metadata.name : `${it.value.metadata.experiment}/${it.value.metadata.name}`;
+    const key = global
+      ? it.value.metadata.name
+      : `${it.value.metadata.experiment}/${it.value.metadata.name}`;
     const first = seen.get(key);
     if (first) {
       const at = `${first.doc.file}:${first.doc.locate(['metadata', 'name']).line}`;
@@ -108,7 +128,9 @@ function uniqueNames<T extends { metadata: { name: string; experiment: string } 
         ['metadata', 'name'],
         'duplicate-name',
         `${kind} "${it.value.metadata.name}" is already defined at ${at}`,
-        global ? 'campaign names key submissions and job labels, so they are unique across experiments' : undefined,
+        global
+          ? 'campaign names key submissions and job labels, so they are unique across experiments'
+          : undefined,
       );
     } else seen.set(key, it);
   }
@@ -135,26 +157,51 @@ function checkGraph(ctx: Ctx, campaigns: Located<Campaign>[]): void {
         const tc = byName.get(target);
         const path: FieldPath = ['spec', 'stages', si, 'dependsOn', di];
         if (!tc) {
-          err(ctx, c.doc, [...path, 'campaign'], 'unknown-campaign', `depends on campaign "${target}", which is not defined`,
-            hintFor(target, byName.keys()));
+          err(
+            ctx,
+            c.doc,
+            [...path, 'campaign'],
+            'unknown-campaign',
+            `depends on campaign "${target}", which is not defined`,
+            hintFor(target, byName.keys()),
+          );
           return;
         }
         if (tc.value.metadata.experiment !== c.value.metadata.experiment) {
-          err(ctx, c.doc, [...path, 'campaign'], 'cross-experiment', `campaign "${target}" belongs to experiment ${tc.value.metadata.experiment}, not ${c.value.metadata.experiment}`);
+          err(
+            ctx,
+            c.doc,
+            [...path, 'campaign'],
+            'cross-experiment',
+            `campaign "${target}" belongs to experiment ${tc.value.metadata.experiment}, not ${c.value.metadata.experiment}`,
+          );
           return;
         }
         const names = tc.value.spec.stages.map((x) => x.name);
         if (!names.includes(d.stage)) {
-          err(ctx, c.doc, [...path, 'stage'], 'unknown-stage',
+          err(
+            ctx,
+            c.doc,
+            [...path, 'stage'],
+            'unknown-stage',
             `depends on stage "${d.stage}", which campaign ${target} does not have (it has ${names.join(', ')})`,
-            hintFor(d.stage, names));
+            hintFor(d.stage, names),
+          );
           return;
         }
         if (target === cname && d.stage === s.name) {
-          err(ctx, c.doc, [...path, 'stage'], 'self-dependency', `stage "${s.name}" depends on itself`);
+          err(
+            ctx,
+            c.doc,
+            [...path, 'stage'],
+            'self-dependency',
+            `stage "${s.name}" depends on itself`,
+          );
           return;
         }
-        edges.get(stageId({ campaign: cname, stage: s.name }))!.push(stageId({ campaign: target, stage: d.stage }));
+        edges
+          .get(stageId({ campaign: cname, stage: s.name }))!
+          .push(stageId({ campaign: target, stage: d.stage }));
       });
     });
   }
@@ -172,8 +219,14 @@ function checkGraph(ctx: Ctx, campaigns: Located<Campaign>[]): void {
         if (!reported.has(key)) {
           reported.add(key);
           const w = where.get(next)!;
-          err(ctx, w.doc, w.path, 'dependency-cycle', `stages depend on each other in a cycle: ${cycle.join(' -> ')}`,
-            'a stage can only consume the outputs of stages that come before it');
+          err(
+            ctx,
+            w.doc,
+            w.path,
+            'dependency-cycle',
+            `stages depend on each other in a cycle: ${cycle.join(' -> ')}`,
+            'a stage can only consume the outputs of stages that come before it',
+          );
         }
       } else if (!state.has(next)) visit(next);
     }
@@ -197,41 +250,93 @@ interface ComposedJobType {
 }
 
 function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
-  const out: ComposedJobType = { located: jt, cfg: undefined, files: undefined, configPath: undefined, baseArgs: undefined };
+  const out: ComposedJobType = {
+    located: jt,
+    cfg: undefined,
+    files: undefined,
+    configPath: undefined,
+    baseArgs: undefined,
+  };
   const launch = jt.value.spec.launch;
   const cfgRef = fifeConfigOf(launch);
   if (!cfgRef) {
     if (/(^|\/)fife_launch$/.test(launch[0])) {
-      err(ctx, jt.doc, ['spec', 'launch'], 'fife-config-missing', 'fife_launch needs its config file: add -c PATH to the launch command');
+      err(
+        ctx,
+        jt.doc,
+        ['spec', 'launch'],
+        'fife-config-missing',
+        'fife_launch needs its config file: add -c PATH to the launch command',
+      );
     } else if (jt.value.spec.definitionParameters?.overrides) {
-      err(ctx, jt.doc, ['spec', 'definitionParameters', 'overrides'], 'overrides-need-fife-launch',
-        `-O overrides only apply to fife_launch, but this job type runs ${launch[0]}`, 'pass parameters to a script with arguments');
+      err(
+        ctx,
+        jt.doc,
+        ['spec', 'definitionParameters', 'overrides'],
+        'overrides-need-fife-launch',
+        `-O overrides only apply to fife_launch, but this job type runs ${launch[0]}`,
+        'pass parameters to a script with arguments',
+      );
     }
     const script = launch[0];
     if (script.includes('/') && !script.startsWith('/')) {
       const p = insideRepo(script);
-      if (p === undefined) err(ctx, jt.doc, ['spec', 'launch', 0], 'path-outside-repo', `launch script "${script}" is outside the repository`);
-      else if (ctx.repo.read(p) === undefined) err(ctx, jt.doc, ['spec', 'launch', 0], 'launch-script-missing', `launch script "${script}" does not exist in the repository`);
+      if (p === undefined)
+        err(
+          ctx,
+          jt.doc,
+          ['spec', 'launch', 0],
+          'path-outside-repo',
+          `launch script "${script}" is outside the repository`,
+        );
+      else if (ctx.repo.read(p) === undefined)
+        err(
+          ctx,
+          jt.doc,
+          ['spec', 'launch', 0],
+          'launch-script-missing',
+          `launch script "${script}" does not exist in the repository`,
+        );
     }
     return out;
   }
   const rel = insideRepo(cfgRef.path);
   if (rel === undefined) {
-    err(ctx, jt.doc, ['spec', 'launch', cfgRef.index], 'path-outside-repo',
-      `fife_launch config "${cfgRef.path}" is outside the repository`, 'configs are versioned with the campaigns; give a path relative to the repository root');
+    err(
+      ctx,
+      jt.doc,
+      ['spec', 'launch', cfgRef.index],
+      'path-outside-repo',
+      `fife_launch config "${cfgRef.path}" is outside the repository`,
+      'configs are versioned with the campaigns; give a path relative to the repository root',
+    );
     return out;
   }
   let args: ReturnType<typeof parseFifeLaunchArgs>;
   try {
     args = parseFifeLaunchArgs(launch.slice(1));
   } catch (e) {
-    err(ctx, jt.doc, ['spec', 'launch'], 'fife-launch-args', `fife_launch arguments: ${(e as Error).message}`);
+    err(
+      ctx,
+      jt.doc,
+      ['spec', 'launch'],
+      'fife-launch-args',
+      `fife_launch arguments: ${(e as Error).message}`,
+    );
     return out;
   }
   const escapes: string[] = [];
   const files = repoConfigFiles(ctx.repo, escapes);
   try {
-    out.cfg = composeConfig({ config: rel, overrides: args.overrides, stages: args.stages, argPush: args.argPush, argDel: args.argDel, env: VALIDATION_ENV, files });
+    out.cfg = composeConfig({
+      config: rel,
+      overrides: args.overrides,
+      stages: args.stages,
+      argPush: args.argPush,
+      argDel: args.argDel,
+      env: VALIDATION_ENV,
+      files,
+    });
     out.files = files;
     out.configPath = rel;
     out.baseArgs = args;
@@ -242,36 +347,75 @@ function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
   return out;
 }
 
-function reportConfigError(ctx: Ctx, doc: SourceDoc, path: FieldPath, e: FifeLaunchError, escapes: string[]): void {
+function reportConfigError(
+  ctx: Ctx,
+  doc: SourceDoc,
+  path: FieldPath,
+  e: FifeLaunchError,
+  escapes: string[],
+): void {
   if (escapes.length > 0 && e.code === 'config-not-found') {
-    err(ctx, doc, path, 'path-outside-repo', `fife_launch config includes ${escapes[0]}, which is outside the repository`);
+    err(
+      ctx,
+      doc,
+      path,
+      'path-outside-repo',
+      `fife_launch config includes ${escapes[0]}, which is outside the repository`,
+    );
     return;
   }
   if (e.file && e.line) {
-    ctx.diags.push({ file: e.file, line: e.line, column: 1, path: '', code: `fife-${e.code}`, severity: 'error', message: e.message });
+    ctx.diags.push({
+      file: e.file,
+      line: e.line,
+      column: 1,
+      path: '',
+      code: `fife-${e.code}`,
+      severity: 'error',
+      message: e.message,
+    });
     return;
   }
   err(ctx, doc, path, `fife-${e.code}`, `fife_launch config: ${e.message}`);
 }
 
 /** Every override names a section of the composed config; a near-miss key is a warning. */
-function checkOverrides(ctx: Ctx, cfg: ConfigParser, doc: SourceDoc, path: FieldPath, overrides: Overrides | undefined, configPath: string): void {
+function checkOverrides(
+  ctx: Ctx,
+  cfg: ConfigParser,
+  doc: SourceDoc,
+  path: FieldPath,
+  overrides: Overrides | undefined,
+  configPath: string,
+): void {
   const sections = cfg.sections();
   for (const key of Object.keys(overrides ?? {})) {
     const [section, option] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
     if (!cfg.hasSection(section)) {
-      ctx.diags.push(diagnosticAt(doc, [...path, key], 'override-unknown-section',
-        `override "${key}" names section [${section}], which ${configPath} does not have`,
-        { key: true, hint: hintFor(section, sections) ?? `its sections: ${sections.join(', ')}` }));
+      ctx.diags.push(
+        diagnosticAt(
+          doc,
+          [...path, key],
+          'override-unknown-section',
+          `override "${key}" names section [${section}], which ${configPath} does not have`,
+          { key: true, hint: hintFor(section, sections) ?? `its sections: ${sections.join(', ')}` },
+        ),
+      );
       continue;
     }
     if (!cfg.hasOption(section, option) && !/^arg_\d+$/.test(option)) {
       const keys = cfg.items(section, { raw: true }).map(([k]) => k);
       const guess = didYouMean(option, keys);
       if (guess) {
-        ctx.diags.push(diagnosticAt(doc, [...path, key], 'override-unknown-key',
-          `override "${key}" sets "${option}", which [${section}] of ${configPath} does not use`,
-          { key: true, severity: 'warning', hint: `did you mean "${section}.${guess}"?` }));
+        ctx.diags.push(
+          diagnosticAt(
+            doc,
+            [...path, key],
+            'override-unknown-key',
+            `override "${key}" sets "${option}", which [${section}] of ${configPath} does not use`,
+            { key: true, severity: 'warning', hint: `did you mean "${section}.${guess}"?` },
+          ),
+        );
       }
     }
   }
@@ -294,33 +438,73 @@ function resolveStage(
   const ltName = s.launchTemplate ?? spec.launchTemplate;
   const jt = jtName ? jobTypes.get(`${exp}/${jtName}`) : undefined;
   if (!jtName) {
-    err(ctx, c.doc, base, 'no-job-type', `stage "${s.name}" has no job type; set spec.jobType for the campaign or jobType on the stage`);
+    err(
+      ctx,
+      c.doc,
+      base,
+      'no-job-type',
+      `stage "${s.name}" has no job type; set spec.jobType for the campaign or jobType on the stage`,
+    );
     ok = false;
   } else if (!jt) {
-    const names = [...jobTypes.keys()].filter((k) => k.startsWith(`${exp}/`)).map((k) => k.slice(exp.length + 1));
-    err(ctx, c.doc, s.jobType ? [...base, 'jobType'] : ['spec', 'jobType'], 'unknown-job-type',
-      `job type "${jtName}" is not defined for experiment ${exp}`, hintFor(jtName, names));
+    const names = [...jobTypes.keys()]
+      .filter((k) => k.startsWith(`${exp}/`))
+      .map((k) => k.slice(exp.length + 1));
+    err(
+      ctx,
+      c.doc,
+      s.jobType ? [...base, 'jobType'] : ['spec', 'jobType'],
+      'unknown-job-type',
+      `job type "${jtName}" is not defined for experiment ${exp}`,
+      hintFor(jtName, names),
+    );
     ok = false;
   }
   if (!ltName) {
-    err(ctx, c.doc, base, 'no-launch-template', `stage "${s.name}" has no launch template; set spec.launchTemplate for the campaign or launchTemplate on the stage`);
+    err(
+      ctx,
+      c.doc,
+      base,
+      'no-launch-template',
+      `stage "${s.name}" has no launch template; set spec.launchTemplate for the campaign or launchTemplate on the stage`,
+    );
     ok = false;
   } else if (!templates.has(`${exp}/${ltName}`)) {
-    const names = [...templates].filter((k) => k.startsWith(`${exp}/`)).map((k) => k.slice(exp.length + 1));
-    err(ctx, c.doc, s.launchTemplate ? [...base, 'launchTemplate'] : ['spec', 'launchTemplate'], 'unknown-launch-template',
-      `launch template "${ltName}" is not defined for experiment ${exp}`, hintFor(ltName, names));
+    const names = [...templates]
+      .filter((k) => k.startsWith(`${exp}/`))
+      .map((k) => k.slice(exp.length + 1));
+    err(
+      ctx,
+      c.doc,
+      s.launchTemplate ? [...base, 'launchTemplate'] : ['spec', 'launchTemplate'],
+      'unknown-launch-template',
+      `launch template "${ltName}" is not defined for experiment ${exp}`,
+      hintFor(ltName, names),
+    );
     ok = false;
   }
 
   const deps = s.dependsOn ?? [];
   const dataset = classifyDataset(s.dataset, deps.length > 0);
   if (dataset.kind === 'fromParent' && deps.length === 0) {
-    err(ctx, c.doc, [...base, 'dataset'], 'from-parent-without-parent', `dataset fromParent needs a dependsOn entry naming the parent stage`);
+    err(
+      ctx,
+      c.doc,
+      [...base, 'dataset'],
+      'from-parent-without-parent',
+      `dataset fromParent needs a dependsOn entry naming the parent stage`,
+    );
     ok = false;
   }
   if (deps.length > 0 && dataset.kind !== 'fromParent') {
-    warn(ctx, c.doc, [...base, 'dataset'], 'dependency-not-consumed',
-      `stage "${s.name}" waits for its parents but reads ${s.dataset}, not their outputs`, 'use dataset: fromParent to consume the parent outputs');
+    warn(
+      ctx,
+      c.doc,
+      [...base, 'dataset'],
+      'dependency-not-consumed',
+      `stage "${s.name}" waits for its parents but reads ${s.dataset}, not their outputs`,
+      'use dataset: fromParent to consume the parent outputs',
+    );
   }
   let split: SplitSpec = { type: 'none' };
   if (s.split !== undefined) {
@@ -330,13 +514,24 @@ function resolveStage(
       ok = false;
     } else split = r;
     if (typeof r !== 'string' && r.type !== 'none' && dataset.kind === 'none') {
-      err(ctx, c.doc, [...base, 'split'], 'split-without-dataset', `split ${r.type} needs a dataset to cut; this stage has dataset none`);
+      err(
+        ctx,
+        c.doc,
+        [...base, 'split'],
+        'split-without-dataset',
+        `split ${r.type} needs a dataset to cut; this stage has dataset none`,
+      );
       ok = false;
     }
   }
   if (s.submissions !== undefined && dataset.kind !== 'none') {
-    err(ctx, c.doc, [...base, 'submissions'], 'submissions-with-dataset',
-      'submissions counts Monte Carlo launches of a stage without input; a stage with a dataset gets one submission per slice');
+    err(
+      ctx,
+      c.doc,
+      [...base, 'submissions'],
+      'submissions-with-dataset',
+      'submissions counts Monte Carlo launches of a stage without input; a stage with a dataset gets one submission per slice',
+    );
     ok = false;
   }
   if (s.schedule !== undefined) {
@@ -344,20 +539,38 @@ function resolveStage(
       if (s.schedule.trim().split(/\s+/).length !== 5) throw new Error('needs 5 fields');
       CronExpressionParser.parse(s.schedule, { tz: 'UTC' });
     } catch (e) {
-      err(ctx, c.doc, [...base, 'schedule'], 'bad-schedule',
-        `schedule "${s.schedule}" is not a cron expression: ${(e as Error).message}`, 'five fields: minute hour day-of-month month day-of-week, e.g. "10 */2 * * *"');
+      err(
+        ctx,
+        c.doc,
+        [...base, 'schedule'],
+        'bad-schedule',
+        `schedule "${s.schedule}" is not a cron expression: ${(e as Error).message}`,
+        'five fields: minute hour day-of-month month day-of-week, e.g. "10 */2 * * *"',
+      );
       ok = false;
     }
   }
   if (jt) {
     const isFife = /(^|\/)fife_launch$/.test(jt.located.value.spec.launch[0]);
     if (!isFife && (s.overrides || spec.overrides)) {
-      err(ctx, c.doc, s.overrides ? [...base, 'overrides'] : ['spec', 'overrides'], 'overrides-need-fife-launch',
-        `-O overrides only apply to fife_launch, but job type ${jtName} runs ${jt.located.value.spec.launch[0]}`, 'use arguments for a submission script');
+      err(
+        ctx,
+        c.doc,
+        s.overrides ? [...base, 'overrides'] : ['spec', 'overrides'],
+        'overrides-need-fife-launch',
+        `-O overrides only apply to fife_launch, but job type ${jtName} runs ${jt.located.value.spec.launch[0]}`,
+        'use arguments for a submission script',
+      );
       ok = false;
     }
     if (isFife && s.arguments) {
-      err(ctx, c.doc, [...base, 'arguments'], 'arguments-need-script', `arguments are for submission scripts; job type ${jtName} runs fife_launch, so use overrides`);
+      err(
+        ctx,
+        c.doc,
+        [...base, 'arguments'],
+        'arguments-need-script',
+        `arguments are for submission scripts; job type ${jtName} runs fife_launch, so use overrides`,
+      );
       ok = false;
     }
     if (jt.cfg) {
@@ -371,7 +584,7 @@ function resolveStage(
     overridePairs(s.overrides),
   );
   if (jt.cfg && jt.files && jt.baseArgs) renderCheck(ctx, c.doc, base, jt, overrides);
-  const state = s.active === false ? 'inactive' : s.state ?? spec.state ?? 'active';
+  const state = s.active === false ? 'inactive' : (s.state ?? spec.state ?? 'active');
   return {
     campaign: c.value.metadata.name,
     experiment: exp,
@@ -388,7 +601,10 @@ function resolveStage(
       percent: s.completion?.percent ?? defaults.completionPercent,
     },
     overrides,
-    arguments: [...(jt.located.value.spec.definitionParameters?.arguments ?? []), ...(s.arguments ?? [])],
+    arguments: [
+      ...(jt.located.value.spec.definitionParameters?.arguments ?? []),
+      ...(s.arguments ?? []),
+    ],
     dependsOn: deps.map((d) => ({
       campaign: d.campaign ?? c.value.metadata.name,
       stage: d.stage,
@@ -402,12 +618,22 @@ function resolveStage(
 }
 
 /** Renders the stage's launch as fife_launch would, so expansion errors surface before any launch. */
-function renderCheck(ctx: Ctx, doc: SourceDoc, base: FieldPath, jt: ComposedJobType, overrides: Array<[string, string]>): void {
+function renderCheck(
+  ctx: Ctx,
+  doc: SourceDoc,
+  base: FieldPath,
+  jt: ComposedJobType,
+  overrides: Array<[string, string]>,
+): void {
   const a = jt.baseArgs!;
   try {
     fifeLaunch({
       config: jt.configPath!,
-      overrides: [...a.overrides, ...overrides.map(([k, v]) => `${k}=${v}`), 'submit.dataset=validation'],
+      overrides: [
+        ...a.overrides,
+        ...overrides.map(([k, v]) => `${k}=${v}`),
+        'submit.dataset=validation',
+      ],
       stages: a.stages,
       argPush: a.argPush,
       argDel: a.argDel,
@@ -424,12 +650,24 @@ function checkTemplates(ctx: Ctx, docs: LoadedDocs): void {
   for (const lt of docs.launchTemplates) {
     for (const [name, v] of Object.entries(lt.value.spec.environment ?? {})) {
       if (v && 'value' in v && SECRET_NAME.test(name)) {
-        err(ctx, lt.doc, ['spec', 'environment', name, 'value'], 'secret-in-git',
-          `${name} looks like a secret; secrets are never written in the repository`, 'reference it instead: fromEnv: VAR or fromFile: /path/on/the/launch/host');
+        err(
+          ctx,
+          lt.doc,
+          ['spec', 'environment', name, 'value'],
+          'secret-in-git',
+          `${name} looks like a secret; secrets are never written in the repository`,
+          'reference it instead: fromEnv: VAR or fromFile: /path/on/the/launch/host',
+        );
       }
     }
     if (lt.value.spec.host && !lt.value.spec.account) {
-      err(ctx, lt.doc, ['spec', 'host'], 'host-without-account', `launch host ${lt.value.spec.host} needs an account to log in as`);
+      err(
+        ctx,
+        lt.doc,
+        ['spec', 'host'],
+        'host-without-account',
+        `launch host ${lt.value.spec.host} needs an account to log in as`,
+      );
     }
   }
 }
@@ -452,7 +690,10 @@ function topoOrder(stages: ResolvedStage[]): ResolvedStage[] {
 }
 
 /** Semantic checks schemas cannot express, and the resolved desired state when there are no errors. */
-export function checkAndResolve(docs: LoadedDocs, repo: RepoFiles): { desired: DesiredState | undefined; diagnostics: Diagnostic[] } {
+export function checkAndResolve(
+  docs: LoadedDocs,
+  repo: RepoFiles,
+): { desired: DesiredState | undefined; diagnostics: Diagnostic[] } {
   const ctx: Ctx = { repo, diags: [] };
   uniqueNames(ctx, 'Campaign', docs.campaigns, true);
   uniqueNames(ctx, 'JobType', docs.jobTypes);
@@ -462,7 +703,13 @@ export function checkAndResolve(docs: LoadedDocs, repo: RepoFiles): { desired: D
     const seen = new Map<string, number>();
     c.value.spec.stages.forEach((s, i) => {
       if (seen.has(s.name)) {
-        err(ctx, c.doc, ['spec', 'stages', i, 'name'], 'duplicate-stage', `stage "${s.name}" is already defined as stage ${seen.get(s.name)} of this campaign`);
+        err(
+          ctx,
+          c.doc,
+          ['spec', 'stages', i, 'name'],
+          'duplicate-stage',
+          `stage "${s.name}" is already defined as stage ${seen.get(s.name)} of this campaign`,
+        );
       } else seen.set(s.name, i);
     });
   }
@@ -475,25 +722,59 @@ export function checkAndResolve(docs: LoadedDocs, repo: RepoFiles): { desired: D
     const composed = checkJobType(ctx, jt);
     jobTypes.set(`${jt.value.metadata.experiment}/${jt.value.metadata.name}`, composed);
     if (composed.cfg) {
-      checkOverrides(ctx, composed.cfg, jt.doc, ['spec', 'definitionParameters', 'overrides'], jt.value.spec.definitionParameters?.overrides, composed.configPath!);
+      checkOverrides(
+        ctx,
+        composed.cfg,
+        jt.doc,
+        ['spec', 'definitionParameters', 'overrides'],
+        jt.value.spec.definitionParameters?.overrides,
+        composed.configPath!,
+      );
       (jt.value.spec.recoveries ?? []).forEach((r, i) =>
-        checkOverrides(ctx, composed.cfg!, jt.doc, ['spec', 'recoveries', i, 'overrides'], r.overrides, composed.configPath!));
+        checkOverrides(
+          ctx,
+          composed.cfg!,
+          jt.doc,
+          ['spec', 'recoveries', i, 'overrides'],
+          r.overrides,
+          composed.configPath!,
+        ),
+      );
     }
   }
-  const templates = new Set(docs.launchTemplates.map((t) => `${t.value.metadata.experiment}/${t.value.metadata.name}`));
+  const templates = new Set(
+    docs.launchTemplates.map((t) => `${t.value.metadata.experiment}/${t.value.metadata.name}`),
+  );
   const campaignNames = docs.campaigns.map((c) => c.value.metadata.name);
   for (const svc of docs.services) {
     (svc.value.spec.campaigns ?? []).forEach((name, i) => {
       if (!campaignNames.includes(name)) {
-        err(ctx, svc.doc, ['spec', 'campaigns', i], 'unknown-campaign', `service gates campaign "${name}", which is not defined`, hintFor(name, campaignNames));
+        err(
+          ctx,
+          svc.doc,
+          ['spec', 'campaigns', i],
+          'unknown-campaign',
+          `service gates campaign "${name}", which is not defined`,
+          hintFor(name, campaignNames),
+        );
       }
     });
   }
 
   const campaigns: ResolvedCampaign[] = [];
   for (const c of docs.campaigns) {
-    const cjt = c.value.spec.jobType ? jobTypes.get(`${c.value.metadata.experiment}/${c.value.spec.jobType}`) : undefined;
-    if (cjt?.cfg) checkOverrides(ctx, cjt.cfg, c.doc, ['spec', 'overrides'], c.value.spec.overrides, cjt.configPath!);
+    const cjt = c.value.spec.jobType
+      ? jobTypes.get(`${c.value.metadata.experiment}/${c.value.spec.jobType}`)
+      : undefined;
+    if (cjt?.cfg)
+      checkOverrides(
+        ctx,
+        cjt.cfg,
+        c.doc,
+        ['spec', 'overrides'],
+        c.value.spec.overrides,
+        cjt.configPath!,
+      );
     const stages = c.value.spec.stages
       .map((s, si) => resolveStage(ctx, c, s, si, jobTypes, templates, defaults))
       .filter((s): s is ResolvedStage => s !== undefined);
@@ -508,8 +789,14 @@ export function checkAndResolve(docs: LoadedDocs, repo: RepoFiles): { desired: D
   }
   const diagnostics = ctx.diags.sort(byPosition);
   if (diagnostics.some((d) => d.severity === 'error')) return { desired: undefined, diagnostics };
-  const named = <T extends { metadata: { name: string; experiment: string }; spec: object }>(l: Located<T>[]) =>
-    l.map((x) => ({ ...(x.value.spec as T['spec']), name: x.value.metadata.name, experiment: x.value.metadata.experiment }));
+  const named = <T extends { metadata: { name: string; experiment: string }; spec: object }>(
+    l: Located<T>[],
+  ) =>
+    l.map((x) => ({
+      ...(x.value.spec as T['spec']),
+      name: x.value.metadata.name,
+      experiment: x.value.metadata.experiment,
+    }));
   const jobTypeList: NamedJobType[] = docs.jobTypes.map((j) => ({
     ...j.value.spec,
     name: j.value.metadata.name,

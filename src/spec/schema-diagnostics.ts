@@ -24,7 +24,9 @@ function describe(value: unknown): string {
 function shapeOf(value: unknown): string {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const keys = Object.keys(value);
-    return keys.length ? `a mapping with ${keys.map((k) => `"${k}"`).join(', ')}` : 'an empty mapping';
+    return keys.length
+      ? `a mapping with ${keys.map((k) => `"${k}"`).join(', ')}`
+      : 'an empty mapping';
   }
   return describe(value);
 }
@@ -45,7 +47,11 @@ function typeName(t: unknown): string {
 
 function where(path: FieldPath): string {
   const last = path[path.length - 1];
-  return last === undefined ? 'the document' : typeof last === 'number' ? `item ${last}` : `"${last}"`;
+  return last === undefined
+    ? 'the document'
+    : typeof last === 'number'
+      ? `item ${last}`
+      : `"${last}"`;
 }
 
 /** Short description of what one oneOf branch accepts. */
@@ -77,14 +83,20 @@ function messageFor(err: ErrorObject, doc: SourceDoc): Diagnostic | undefined {
       const field = String(p.additionalProperty);
       const known = Object.keys((parent.properties as Schema | undefined) ?? {});
       const guess = didYouMean(field, known);
-      return diagnosticAt(doc, [...path, field], 'schema-unknown-field', `unknown field "${field}"`, {
-        key: true,
-        hint: guess
-          ? `did you mean "${guess}"?`
-          : known.length > 0
-            ? `allowed fields: ${known.join(', ')}`
-            : undefined,
-      });
+      return diagnosticAt(
+        doc,
+        [...path, field],
+        'schema-unknown-field',
+        `unknown field "${field}"`,
+        {
+          key: true,
+          hint: guess
+            ? `did you mean "${guess}"?`
+            : known.length > 0
+              ? `allowed fields: ${known.join(', ')}`
+              : undefined,
+        },
+      );
     }
     case 'type':
       return diagnosticAt(
@@ -148,11 +160,21 @@ function messageFor(err: ErrorObject, doc: SourceDoc): Diagnostic | undefined {
         `${describe(err.data)} is out of range: must be ${String(p.comparison)} ${String(p.limit)}`,
       );
     case 'minItems':
-      return diagnosticAt(doc, path, 'schema-min-items', `must list at least ${String(p.limit)} item(s)`);
+      return diagnosticAt(
+        doc,
+        path,
+        'schema-min-items',
+        `must list at least ${String(p.limit)} item(s)`,
+      );
     case 'minLength':
       return diagnosticAt(doc, path, 'schema-empty', `must not be empty`);
     case 'maxLength':
-      return diagnosticAt(doc, path, 'schema-too-long', `must be at most ${String(p.limit)} characters`);
+      return diagnosticAt(
+        doc,
+        path,
+        'schema-too-long',
+        `must be at most ${String(p.limit)} characters`,
+      );
     case 'uniqueItems':
       return diagnosticAt(
         doc,
@@ -200,7 +222,8 @@ export function schemaDiagnostics(errors: readonly ErrorObject[], doc: SourceDoc
     );
     if (plausible.length === 1) {
       dropped.add(o);
-      for (const [n, errs] of byBranch) if (n !== plausible[0]![0]) errs.forEach((e) => dropped.add(e));
+      for (const [n, errs] of byBranch)
+        if (n !== plausible[0]![0]) errs.forEach((e) => dropped.add(e));
     } else {
       inside.forEach((e) => dropped.add(e));
     }

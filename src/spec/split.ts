@@ -24,8 +24,18 @@ export type SplitType = SplitSpec['type'];
 const COUNTED = ['mod', 'nfiles', 'limitn', 'drainingn', 'stagedfiles'] as const;
 const BARE = ['none', 'list', 'multiparam', 'byexistingruns', 'draining'] as const;
 export const SPLIT_TYPES: readonly SplitType[] = [
-  'none', 'list', 'multiparam', 'mod', 'nfiles', 'limitn', 'byrun',
-  'byexistingruns', 'draining', 'drainingn', 'stagedfiles', 'new',
+  'none',
+  'list',
+  'multiparam',
+  'mod',
+  'nfiles',
+  'limitn',
+  'byrun',
+  'byexistingruns',
+  'draining',
+  'drainingn',
+  'stagedfiles',
+  'new',
 ];
 
 /** Seconds in a POMS duration such as 1w, 2d, 6h, 30m, 90s or a bare number of seconds. */
@@ -40,12 +50,14 @@ type Params = Record<string, string | number | boolean | undefined>;
 
 function parseString(text: string): { type: string; params: Params; positional?: string } | string {
   const m = /^\s*([A-Za-z_]+)\s*(?:\((.*)\))?\s*$/.exec(text);
-  if (!m) return `"${text}" is not a split type; write it as POMS does, e.g. nfiles(10) or byrun(low=1,high=100)`;
+  if (!m)
+    return `"${text}" is not a split type; write it as POMS does, e.g. nfiles(10) or byrun(low=1,high=100)`;
   const type = m[1]!;
   const inner = m[2];
   if (inner === undefined || inner.trim() === '') return { type, params: {} };
   const parts = inner.split(',').map((p) => p.trim());
-  if (parts.length === 1 && !parts[0]!.includes('=')) return { type, params: {}, positional: parts[0]! };
+  if (parts.length === 1 && !parts[0]!.includes('='))
+    return { type, params: {}, positional: parts[0]! };
   const params: Params = {};
   for (const p of parts) {
     const eq = p.indexOf('=');
@@ -56,7 +68,8 @@ function parseString(text: string): { type: string; params: Params; positional?:
 }
 
 function positiveInt(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  const n =
+    typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
   return Number.isInteger(n) && n >= 1 ? n : undefined;
 }
 
@@ -82,10 +95,13 @@ export function parseSplit(split: Split): SplitSpec | string {
   const keys = Object.keys(params).filter((k) => k !== 'n');
   const allowKeys = (allowed: string[]): string | undefined => {
     const bad = keys.find((k) => !allowed.includes(k));
-    return bad ? `split type ${type} takes no parameter "${bad}"${allowed.length ? ` (it takes ${allowed.join(', ')})` : ''}` : undefined;
+    return bad
+      ? `split type ${type} takes no parameter "${bad}"${allowed.length ? ` (it takes ${allowed.join(', ')})` : ''}`
+      : undefined;
   };
   if ((BARE as readonly string[]).includes(type)) {
-    if (positional !== undefined || keys.length > 0) return `split type ${type} takes no parameters`;
+    if (positional !== undefined || keys.length > 0)
+      return `split type ${type} takes no parameters`;
     return { type } as SplitSpec;
   }
   if ((COUNTED as readonly string[]).includes(type)) {
@@ -99,15 +115,20 @@ export function parseSplit(split: Split): SplitSpec | string {
     }
     return { type: type as (typeof COUNTED)[number], n };
   }
-  if (positional !== undefined) return `split type ${type} takes name=value parameters, not "${positional}"`;
+  if (positional !== undefined)
+    return `split type ${type} takes name=value parameters, not "${positional}"`;
   if (type === 'byrun') {
     const bad = allowKeys(['low', 'high']);
     if (bad) return bad;
-    const low = params.low === undefined ? 1 : positiveInt(params.low) ?? (String(params.low).trim() === '0' ? 0 : undefined);
+    const low =
+      params.low === undefined
+        ? 1
+        : (positiveInt(params.low) ?? (String(params.low).trim() === '0' ? 0 : undefined));
     const high = params.high === undefined ? 999999 : positiveInt(params.high);
     if (low === undefined) return `byrun low=${String(params.low)}: must be a run number`;
     if (high === undefined) return `byrun high=${String(params.high)}: must be a run number`;
-    if (high <= low) return `byrun(low=${low},high=${high}): high is exclusive and must be above low`;
+    if (high <= low)
+      return `byrun(low=${low},high=${high}): high is exclusive and must be above low`;
     return { type: 'byrun', low, high };
   }
   const bad = allowKeys(['window', 'round', 'fts', 'localtime', 'firsttime', 'lasttime']);
@@ -116,13 +137,18 @@ export function parseSplit(split: Split): SplitSpec | string {
     const v = params[name];
     if (v === undefined) return dflt;
     const s = parseDuration(String(v));
-    return s === undefined || s <= 0 ? `new(${name}=${String(v)}): a duration is a number with w, d, h, m or s` : s;
+    return s === undefined || s <= 0
+      ? `new(${name}=${String(v)}): a duration is a number with w, d, h, m or s`
+      : s;
   };
   const windowSeconds = dur('window', 604800);
   const roundSeconds = dur('round');
   const ftsSeconds = dur('fts', 1800);
   for (const v of [windowSeconds, roundSeconds, ftsSeconds]) if (typeof v === 'string') return v;
-  const localtime = params.localtime === undefined ? false : ['true', '1', 'True'].includes(String(params.localtime));
+  const localtime =
+    params.localtime === undefined
+      ? false
+      : ['true', '1', 'True'].includes(String(params.localtime));
   return {
     type: 'new',
     windowSeconds: windowSeconds as number,

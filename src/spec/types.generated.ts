@@ -51,6 +51,9 @@ export type EnvValue =
     };
 export type Probe =
   | {
+      /**
+       * an http:// or https:// URL, fetched with GET
+       */
       http: string;
       expectStatus?: number;
     }

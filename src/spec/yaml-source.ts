@@ -82,7 +82,10 @@ const YAML_HINTS: Array<[RegExp, string]> = [
   [/unique/i, 'each key may appear once per mapping; remove or rename one of them'],
   [/tab/i, 'YAML does not allow tabs for indentation; use spaces'],
   [/closing "?quote|closing quote/i, 'a closing quote is missing'],
-  [/end with a [\]}]/i, 'a closing bracket is missing, or the list continues on a line indented too little'],
+  [
+    /end with a [\]}]/i,
+    'a closing bracket is missing, or the list continues on a line indented too little',
+  ],
   [/indent/i, 'check the indentation: nested fields are indented more than their parent'],
   [/implicit (map )?key/i, 'a key is probably missing its ":" or a value is indented wrongly'],
 ];

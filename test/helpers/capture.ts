@@ -8,7 +8,10 @@ export interface Captured {
 }
 
 /** Runs the CLI in-process with captured output. */
-export async function cli(argv: string[], opts: { cwd?: string; env?: Record<string, string>; now?: Date } = {}): Promise<Captured> {
+export async function cli(
+  argv: string[],
+  opts: { cwd?: string; env?: Record<string, string>; now?: Date } = {},
+): Promise<Captured> {
   let stdout = '';
   let stderr = '';
   const io: Io = {

@@ -20,10 +20,23 @@ function indexBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T> 
 
 function changedFields(a: object, b: object): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter((k) => k !== 'order' && JSON.stringify((a as Record<string, unknown>)[k]) !== JSON.stringify((b as Record<string, unknown>)[k])).sort();
+  return [...keys]
+    .filter(
+      (k) =>
+        k !== 'order' &&
+        JSON.stringify((a as Record<string, unknown>)[k]) !==
+          JSON.stringify((b as Record<string, unknown>)[k]),
+    )
+    .sort();
 }
 
-function compare<T extends object>(label: string, base: Map<string, T>, head: Map<string, T>, out: SpecChange[], strip?: (t: T) => object): void {
+function compare<T extends object>(
+  label: string,
+  base: Map<string, T>,
+  head: Map<string, T>,
+  out: SpecChange[],
+  strip?: (t: T) => object,
+): void {
   const view = strip ?? ((t: T) => t);
   for (const [k, h] of head) {
     const b = base.get(k);
@@ -33,19 +46,45 @@ function compare<T extends object>(label: string, base: Map<string, T>, head: Ma
       if (fields.length) out.push({ kind: 'changed', what: `${label} ${k}`, fields });
     }
   }
-  for (const k of base.keys()) if (!head.has(k)) out.push({ kind: 'removed', what: `${label} ${k}` });
+  for (const k of base.keys())
+    if (!head.has(k)) out.push({ kind: 'removed', what: `${label} ${k}` });
 }
 
 /** What changed between two resolved specs, campaign by campaign and stage by stage. */
 export function specChanges(base: DesiredState | undefined, head: DesiredState): SpecChange[] {
   const out: SpecChange[] = [];
   const b = base ?? { campaigns: [], jobTypes: [], launchTemplates: [], services: [] };
-  compare('campaign', indexBy(b.campaigns, (c) => c.name), indexBy(head.campaigns, (c) => c.name), out, ({ stages: _s, ...rest }) => rest);
-  const stages = (d: Pick<DesiredState, 'campaigns'>) => indexBy(d.campaigns.flatMap((c) => c.stages), (s) => `${s.campaign}/${s.name}`);
+  compare(
+    'campaign',
+    indexBy(b.campaigns, (c) => c.name),
+    indexBy(head.campaigns, (c) => c.name),
+    out,
+    ({ stages: _s, ...rest }) => rest,
+  );
+  const stages = (d: Pick<DesiredState, 'campaigns'>) =>
+    indexBy(
+      d.campaigns.flatMap((c) => c.stages),
+      (s) => `${s.campaign}/${s.name}`,
+    );
   compare('stage', stages(b), stages(head), out);
-  compare('job type', indexBy(b.jobTypes, (j) => `${j.experiment}/${j.name}`), indexBy(head.jobTypes, (j) => `${j.experiment}/${j.name}`), out);
-  compare('launch template', indexBy(b.launchTemplates, (j) => `${j.experiment}/${j.name}`), indexBy(head.launchTemplates, (j) => `${j.experiment}/${j.name}`), out);
-  compare('service', indexBy(b.services, (j) => `${j.experiment}/${j.name}`), indexBy(head.services, (j) => `${j.experiment}/${j.name}`), out);
+  compare(
+    'job type',
+    indexBy(b.jobTypes, (j) => `${j.experiment}/${j.name}`),
+    indexBy(head.jobTypes, (j) => `${j.experiment}/${j.name}`),
+    out,
+  );
+  compare(
+    'launch template',
+    indexBy(b.launchTemplates, (j) => `${j.experiment}/${j.name}`),
+    indexBy(head.launchTemplates, (j) => `${j.experiment}/${j.name}`),
+    out,
+  );
+  compare(
+    'service',
+    indexBy(b.services, (j) => `${j.experiment}/${j.name}`),
+    indexBy(head.services, (j) => `${j.experiment}/${j.name}`),
+    out,
+  );
   return out;
 }
 
@@ -54,7 +93,10 @@ function actionId(a: Action): string {
 }
 
 /** Actions the head plan has that the base plan does not (what merging the change would do). */
-export function newActions(basePlan: Plan | undefined, headPlan: Plan): { added: Action[]; dropped: Action[] } {
+export function newActions(
+  basePlan: Plan | undefined,
+  headPlan: Plan,
+): { added: Action[]; dropped: Action[] } {
   const baseIds = new Set((basePlan?.actions ?? []).map(actionId));
   const headIds = new Set(headPlan.actions.map(actionId));
   return {
@@ -63,18 +105,35 @@ export function newActions(basePlan: Plan | undefined, headPlan: Plan): { added:
   };
 }
 
-function render(format: 'text' | 'markdown', changes: SpecChange[], added: Action[], dropped: Action[], baseLabel: string, baseInvalid: boolean): string {
+function render(
+  format: 'text' | 'markdown',
+  changes: SpecChange[],
+  added: Action[],
+  dropped: Action[],
+  baseLabel: string,
+  baseInvalid: boolean,
+): string {
   const md = format === 'markdown';
   const out: string[] = [];
   const kills = added.filter((a) => a.kind === 'kill');
   const killedJobs = kills.reduce((n, a) => n + ('jobs' in a ? a.jobs.length : 0), 0);
   out.push(md ? `### gitpoms diff against \`${baseLabel}\`` : `Changes against ${baseLabel}:`);
-  if (baseInvalid) out.push(md ? '> The base revision does not validate; everything is compared with an empty spec.' : '(the base revision does not validate; compared with an empty spec)');
+  if (baseInvalid)
+    out.push(
+      md
+        ? '> The base revision does not validate; everything is compared with an empty spec.'
+        : '(the base revision does not validate; compared with an empty spec)',
+    );
   if (killedJobs) {
-    out.push(md ? `> [!CAUTION]\n> **This change kills ${killedJobs} job(s)** in ${kills.length} submission(s).` : `WARNING: THIS CHANGE KILLS ${killedJobs} JOB(S) in ${kills.length} submission(s).`);
+    out.push(
+      md
+        ? `> [!CAUTION]\n> **This change kills ${killedJobs} job(s)** in ${kills.length} submission(s).`
+        : `WARNING: THIS CHANGE KILLS ${killedJobs} JOB(S) in ${kills.length} submission(s).`,
+    );
   }
   out.push('');
-  if (!changes.length) out.push('No changes to campaigns, job types, launch templates or services.');
+  if (!changes.length)
+    out.push('No changes to campaigns, job types, launch templates or services.');
   for (const c of changes) {
     const line = `${c.kind} ${c.what}${c.fields ? ` (${c.fields.join(', ')})` : ''}`;
     out.push(md ? `- ${line}` : `  ${line}`);
@@ -85,16 +144,20 @@ function render(format: 'text' | 'markdown', changes: SpecChange[], added: Actio
     const loud = a.kind === 'kill' ? (md ? '**KILL**' : 'KILL') : a.kind;
     const line = `${loud} ${a.key}${'jobs' in a ? ` (${a.jobs.length} jobs)` : ''}: ${a.reason}`;
     out.push(md ? `- ${line}` : `  + ${line}`);
-    if (a.kind === 'launch') out.push(md ? `  \`${commandLine(a.command)}\`` : `      $ ${commandLine(a.command)}`);
+    if (a.kind === 'launch')
+      out.push(md ? `  \`${commandLine(a.command)}\`` : `      $ ${commandLine(a.command)}`);
   }
-  for (const a of dropped) out.push(md ? `- no longer: ${a.kind} ${a.key}` : `  - no longer ${a.kind} ${a.key}`);
+  for (const a of dropped)
+    out.push(md ? `- no longer: ${a.kind} ${a.key}` : `  - no longer ${a.kind} ${a.key}`);
   return `${out.join('\n')}\n`;
 }
 
 export function registerDiff(program: Command, io: Io, setCode: (n: number) => void): void {
   program
     .command('diff')
-    .description('what changed in the campaigns since a git revision, and what that change would do')
+    .description(
+      'what changed in the campaigns since a git revision, and what that change would do',
+    )
     .requiredOption('--base <rev>', 'git revision to compare against, e.g. origin/main')
     .option('--head <rev>', 'git revision to compare (default: the working tree)')
     .option('--format <format>', 'text, json or markdown', 'text')
@@ -116,11 +179,15 @@ export function registerDiff(program: Command, io: Io, setCode: (n: number) => v
       const snap = loadSnapshot(io, opts.observed);
       const now = parseNow(io, opts.now);
       const headPlan = plan(head.desired, snap.observed, snap.records, now);
-      const basePlan = base.desired ? plan(base.desired, snap.observed, snap.records, now) : undefined;
+      const basePlan = base.desired
+        ? plan(base.desired, snap.observed, snap.records, now)
+        : undefined;
       const changes = specChanges(base.desired, head.desired);
       const { added, dropped } = newActions(basePlan, headPlan);
       if (format === 'json') {
-        io.stdout(`${JSON.stringify({ version: 1, base: baseRepo.label, baseValid: !baseInvalid, changes, added, dropped }, null, 2)}\n`);
+        io.stdout(
+          `${JSON.stringify({ version: 1, base: baseRepo.label, baseValid: !baseInvalid, changes, added, dropped }, null, 2)}\n`,
+        );
       } else {
         io.stdout(render(format, changes, added, dropped, baseRepo.label, baseInvalid));
       }

@@ -12,7 +12,13 @@ function wrapFlags(io: Io): Map<string, boolean> | undefined {
   const wrap = dir ? path.join(dir, 'libexec', 'fife_wrap') : undefined;
   if (!wrap || !existsSync(wrap)) return undefined;
   try {
-    return parseWrapHelp(execFileSync(wrap, ['--help'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] }));
+    return parseWrapHelp(
+      execFileSync(wrap, ['--help'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    );
   } catch {
     return undefined;
   }
@@ -22,7 +28,9 @@ export function registerFifeLaunch(program: Command, io: Io, setCode: (n: number
   program
     .command('fife-launch')
     .description('print the jobsub_submit script fife_launch --dry_run would run, byte for byte')
-    .usage('-c FILE --dry_run [-Osection.key=value ...] [--stage NAME ...] [--arg_push V] [--arg_del V] [--fake] [--jobname N]')
+    .usage(
+      '-c FILE --dry_run [-Osection.key=value ...] [--stage NAME ...] [--arg_push V] [--arg_del V] [--fake] [--jobname N]',
+    )
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()
@@ -43,7 +51,9 @@ export function registerFifeLaunch(program: Command, io: Io, setCode: (n: number
         return;
       }
       if (!parsed.dryRun) {
-        io.stderr('gitpoms fife-launch only renders the launch; add --dry_run (launches go through gitpoms reconcile)\n');
+        io.stderr(
+          'gitpoms fife-launch only renders the launch; add --dry_run (launches go through gitpoms reconcile)\n',
+        );
         setCode(EXIT.error);
         return;
       }

@@ -13,21 +13,33 @@ function nodeId(campaign: string, stage: string): string {
 }
 
 /** Submissions and located submissions per stage, as POMS's campaign dependency page shows. */
-function stageCounts(snap: Snapshot | undefined): Map<string, { submissions: number; located: number }> {
+function stageCounts(
+  snap: Snapshot | undefined,
+): Map<string, { submissions: number; located: number }> {
   const m = new Map<string, { submissions: number; located: number }>();
   if (!snap) return m;
   for (const r of snap.records) {
     const id = stageId(r);
     const c = m.get(id) ?? { submissions: 0, located: 0 };
     c.submissions++;
-    if (deriveStatus(r, snap.observed.jobs.filter((j) => j.submission === r.key)) === 'located') c.located++;
+    if (
+      deriveStatus(
+        r,
+        snap.observed.jobs.filter((j) => j.submission === r.key),
+      ) === 'located'
+    )
+      c.located++;
     m.set(id, c);
   }
   return m;
 }
 
 /** The stage DAG in mermaid or Graphviz DOT; edges point from parent to dependent. */
-export function renderGraph(desired: DesiredState, format: GraphFormat, opts: { campaign?: string; snapshot?: Snapshot } = {}): string {
+export function renderGraph(
+  desired: DesiredState,
+  format: GraphFormat,
+  opts: { campaign?: string; snapshot?: Snapshot } = {},
+): string {
   const campaigns = desired.campaigns.filter((c) => !opts.campaign || c.name === opts.campaign);
   const counts = stageCounts(opts.snapshot);
   const label = (campaign: string, stage: string) => {
@@ -39,21 +51,29 @@ export function renderGraph(desired: DesiredState, format: GraphFormat, opts: { 
     out.push('graph LR');
     for (const c of campaigns) {
       out.push(`  subgraph ${nodeId(c.name, '')}["${c.name}"]`);
-      for (const s of c.stages) out.push(`    ${nodeId(c.name, s.name)}["${label(c.name, s.name).replace(/\\n/g, '<br/>')}"]`);
+      for (const s of c.stages)
+        out.push(
+          `    ${nodeId(c.name, s.name)}["${label(c.name, s.name).replace(/\\n/g, '<br/>')}"]`,
+        );
       out.push('  end');
     }
     for (const c of campaigns) {
-      for (const s of c.stages) for (const d of s.dependsOn) out.push(`  ${nodeId(d.campaign, d.stage)} --> ${nodeId(c.name, s.name)}`);
+      for (const s of c.stages)
+        for (const d of s.dependsOn)
+          out.push(`  ${nodeId(d.campaign, d.stage)} --> ${nodeId(c.name, s.name)}`);
     }
   } else {
     out.push('digraph stages {', '  rankdir=LR;', '  node [shape=box];');
     for (const c of campaigns) {
       out.push(`  subgraph "cluster_${c.name}" {`, `    label="${c.name}";`);
-      for (const s of c.stages) out.push(`    ${nodeId(c.name, s.name)} [label="${label(c.name, s.name)}"];`);
+      for (const s of c.stages)
+        out.push(`    ${nodeId(c.name, s.name)} [label="${label(c.name, s.name)}"];`);
       out.push('  }');
     }
     for (const c of campaigns) {
-      for (const s of c.stages) for (const d of s.dependsOn) out.push(`  ${nodeId(d.campaign, d.stage)} -> ${nodeId(c.name, s.name)};`);
+      for (const s of c.stages)
+        for (const d of s.dependsOn)
+          out.push(`  ${nodeId(d.campaign, d.stage)} -> ${nodeId(c.name, s.name)};`);
     }
     out.push('}');
   }
@@ -69,17 +89,25 @@ export function registerGraph(program: Command, io: Io, setCode: (n: number) => 
     .option('--observed <file>', 'label stages with submission counts from this snapshot')
     .option('--repo <dir>', 'repository root', '.')
     .action((opts: { format: string; campaign?: string; observed?: string; repo: string }) => {
-      if (opts.format !== 'mermaid' && opts.format !== 'dot') throw new InvalidInputError(`--format ${opts.format}: use mermaid or dot`);
+      if (opts.format !== 'mermaid' && opts.format !== 'dot')
+        throw new InvalidInputError(`--format ${opts.format}: use mermaid or dot`);
       const spec = loadOrReport(io, repoContext(io, opts.repo).repo);
       if (!spec?.desired) {
         setCode(EXIT.error);
         return;
       }
       if (opts.campaign && !spec.desired.campaigns.some((c) => c.name === opts.campaign)) {
-        throw new InvalidInputError(`--campaign ${opts.campaign}: no such campaign (${spec.desired.campaigns.map((c) => c.name).join(', ')})`);
+        throw new InvalidInputError(
+          `--campaign ${opts.campaign}: no such campaign (${spec.desired.campaigns.map((c) => c.name).join(', ')})`,
+        );
       }
       const snapshot = opts.observed ? loadSnapshot(io, opts.observed) : undefined;
-      io.stdout(renderGraph(spec.desired, opts.format, { ...(opts.campaign ? { campaign: opts.campaign } : {}), ...(snapshot ? { snapshot } : {}) }));
+      io.stdout(
+        renderGraph(spec.desired, opts.format, {
+          ...(opts.campaign ? { campaign: opts.campaign } : {}),
+          ...(snapshot ? { snapshot } : {}),
+        }),
+      );
       setCode(EXIT.ok);
     });
 }

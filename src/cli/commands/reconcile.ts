@@ -19,7 +19,8 @@ export const FORMATS: readonly PlanFormat[] = ['text', 'json', 'markdown'];
 export function parseNow(io: Io, now: string | undefined): Date {
   if (now === undefined) return io.now();
   const d = new Date(now);
-  if (Number.isNaN(d.getTime())) throw new InvalidInputError(`--now ${now}: not an ISO 8601 time such as 2026-11-25T12:00:00Z`);
+  if (Number.isNaN(d.getTime()))
+    throw new InvalidInputError(`--now ${now}: not an ISO 8601 time such as 2026-11-25T12:00:00Z`);
   return d;
 }
 
@@ -48,8 +49,14 @@ export function registerReconcile(program: Command, io: Io, setCode: (n: number)
     .description('compare the campaigns with observed batch and catalog state and print the plan')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--format <format>', 'text, json or markdown', 'text')
-    .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes, 1 on errors')
-    .option('--observed <file>', 'observed state and submission records as JSON (default: none observed)')
+    .option(
+      '--detailed-exitcode',
+      'exit 0 when there is nothing to do, 2 when there are changes, 1 on errors',
+    )
+    .option(
+      '--observed <file>',
+      'observed state and submission records as JSON (default: none observed)',
+    )
     .option('--now <time>', 'plan as of this ISO time (default: now)')
     .option('--repo <dir>', 'repository root', '.')
     .action((opts: PlanOptions & { dryRun?: boolean; detailedExitcode?: boolean }) => {
@@ -67,7 +74,9 @@ export function registerReconcile(program: Command, io: Io, setCode: (n: number)
       }
       const snap = loadSnapshot(io, opts.observed);
       const p = plan(spec.desired, snap.observed, snap.records, parseNow(io, opts.now));
-      io.stdout(renderPlan(p, { revision: ctx.revision, source: sourceLabel(io, ctx.root) }, format));
+      io.stdout(
+        renderPlan(p, { revision: ctx.revision, source: sourceLabel(io, ctx.root) }, format),
+      );
       setCode(opts.detailedExitcode && hasChanges(p) ? EXIT.changes : EXIT.ok);
     });
 }

@@ -7,11 +7,16 @@ import { EXIT, type Io } from '../io.js';
 export function registerSchema(program: Command, io: Io, setCode: (n: number) => void): void {
   program
     .command('schema')
-    .description('print the JSON Schema of a kind (Campaign, JobType, LaunchTemplate, Service, Config), or list them')
+    .description(
+      'print the JSON Schema of a kind (Campaign, JobType, LaunchTemplate, Service, Config), or list them',
+    )
     .argument('[kind]', 'the kind; "common" for the shared definitions')
     .action((kind: string | undefined) => {
       if (kind === undefined) {
-        for (const k of KINDS) io.stdout(`${k.padEnd(15)} schemas/${schemaFileOf(k)}  ${String(readSchema(schemaFileOf(k)).$id)}\n`);
+        for (const k of KINDS)
+          io.stdout(
+            `${k.padEnd(15)} schemas/${schemaFileOf(k)}  ${String(readSchema(schemaFileOf(k)).$id)}\n`,
+          );
         setCode(EXIT.ok);
         return;
       }
@@ -22,7 +27,9 @@ export function registerSchema(program: Command, io: Io, setCode: (n: number) =>
       }
       if (!(KINDS as readonly string[]).includes(kind)) {
         const guess = didYouMean(kind, KINDS);
-        throw new InvalidInputError(`unknown kind "${kind}"${guess ? ` (did you mean ${guess}?)` : ''}; kinds: ${KINDS.join(', ')}, common`);
+        throw new InvalidInputError(
+          `unknown kind "${kind}"${guess ? ` (did you mean ${guess}?)` : ''}; kinds: ${KINDS.join(', ')}, common`,
+        );
       }
       io.stdout(`${JSON.stringify(readSchema(schemaFileOf(kind as Kind)), null, 2)}\n`);
       setCode(EXIT.ok);
