@@ -546,7 +546,11 @@ export function plan(
   now: Date,
 ): Plan {
   const jobsOf = new Map<string, ObservedJob[]>();
-  for (const j of observed.jobs) jobsOf.set(j.submission, [...(jobsOf.get(j.submission) ?? []), j]);
+  for (const j of observed.jobs) {
+    const list = jobsOf.get(j.submission);
+    if (list) list.push(j);
+    else jobsOf.set(j.submission, [j]);
+  }
   const ctx: Ctx = {
     desired,
     observed,
