@@ -76,7 +76,7 @@ describe('gitpoms diff --base', () => {
   it('says loudly that removing a stage with prune on kills its jobs', async () => {
     const text = readFileSync(demo(), 'utf8')
       .replace('  launchTemplate: lt\n', '  launchTemplate: lt\n  prune: true\n')
-      .replace(/    - name: reco\n(      .*\n)+/, '');
+      .replace(/ {4}- name: reco\n( {6}.*\n)+/, '');
     writeFileSync(
       path.join(dir, 'gitpoms.yaml'),
       'apiVersion: gitpoms/v1\nkind: Config\nspec:\n  paths: [campaigns]\n  defaults: { pruneMaxFraction: 1 }\n',
@@ -117,7 +117,7 @@ describe('gitpoms diff --base', () => {
   it('with prune off, the same removal kills nothing', async () => {
     writeFileSync(
       demo(),
-      readFileSync(demo(), 'utf8').replace(/    - name: reco\n(      .*\n)+/, ''),
+      readFileSync(demo(), 'utf8').replace(/ {4}- name: reco\n( {6}.*\n)+/, ''),
     );
     const r = await cli(['diff', '--base', 'HEAD', '--observed', 'observed.json', ...NOW], {
       cwd: dir,
