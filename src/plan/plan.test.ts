@@ -257,6 +257,34 @@ describe('plan: states, gates, schedules, recoveries', () => {
     expect(q.notes.some((n) => n.message.includes('launch failed 3 times'))).toBe(true);
   });
 
+  it('walks a split one slice at a time, retries a slice whose launch failed, stops when exhausted', () => {
+    const d = sbnd((x) => {
+      const g4 = x.campaigns[0]!.stages[1]!;
+      g4.dependsOn = [];
+      g4.dataset = { kind: 'definition', name: 'sbnd_mcc_gen_files' };
+      g4.split = { type: 'nfiles', n: 10 };
+    });
+    const g4 = (slice: string, over: Partial<SubmissionRecord> = {}) => rec('g4', slice, over);
+    const launches = (records: SubmissionRecord[], observed = emptyObserved()) =>
+      brief(
+        plan(d, observed, [genLocated, rec('gen', 'mc-2', { status: 'located' }), ...records], NOW)
+          .actions,
+      ).filter((a) => a.includes('/g4/'));
+    expect(launches([])).toEqual([`launch ${SBND}/g4/split-1#1`]);
+    expect(launches([g4('split-1', { status: 'launch-failed' })])).toEqual([
+      `launch ${SBND}/g4/split-1#2`,
+    ]);
+    const running = g4('split-1');
+    expect(launches([running], emptyObserved({ jobs: jobs(running.key, 1, 'running') }))).toEqual(
+      [],
+    );
+    expect(launches([g4('split-1', { status: 'located' })])).toEqual([
+      `launch ${SBND}/g4/split-2#1`,
+    ]);
+    const exhausted = emptyObserved({ splitsExhausted: { [`${SBND}/g4`]: true } });
+    expect(launches([g4('split-1', { status: 'located' })], exhausted)).toEqual([]);
+  });
+
   it('complete-type stages count successful jobs', () => {
     const key = `${SBND}/gen/mc-1#1`;
     const done = [...jobs(key, 9, 'completed'), ...jobs(key, 1, 'completed', { exitCode: 1 })];

@@ -322,7 +322,12 @@ function wantedSubmissions(
       });
     } else {
       const splits = stageRecords.filter((r) => r.slice.startsWith('split-') && !r.recovery);
-      const position = splits.length + 1;
+      const slices = new Set(splits.map((r) => r.slice));
+      // A slice whose every launch failed is wanted again (as its next attempt), not skipped.
+      const retry = [...slices].find((sl) =>
+        splits.filter((r) => r.slice === sl).every((r) => r.status === 'launch-failed'),
+      );
+      const position = retry ? Number(retry.slice('split-'.length)) : slices.size + 1;
       const inFlight = splits.some(
         (r) => !['located', 'failed', 'launch-failed'].includes(ctx.status.get(r.key) ?? ''),
       );
@@ -333,7 +338,7 @@ function wantedSubmissions(
           stage: stage.name,
           message: `${id}: split ${stage.split.type} has no slices left`,
         });
-      } else if (!inFlight || splits.length === 0) {
+      } else if (!inFlight) {
         const dataset =
           stage.dataset.kind === 'definition'
             ? stage.dataset.name
@@ -353,8 +358,7 @@ function wantedSubmissions(
     const single = stage.dependsOn.length === 1 && dep.campaign === campaign.name;
     for (const p of parents) {
       if (ctx.status.get(p.key) !== 'located') continue;
-      const pslice = p.key.slice(`${p.campaign}/${p.stage}/`.length).replace(/#\d+$/, '');
-      const slice = single ? pslice : `${dep.campaign}.${dep.stage}.${pslice}`;
+      const slice = single ? p.slice : `${dep.campaign}.${dep.stage}.${p.slice}`;
       wants.push({
         slice,
         parent: p.key,
@@ -370,7 +374,7 @@ function wantedSubmissions(
   });
   // Recoveries: for each located or failed original submission, the next recovery type in the list with files to recover.
   const jt = findJobType(ctx.desired, stage.experiment, stage.jobType)!;
-  const recoveries = jt.recoveries ?? [];
+  const recoveries = jt.recoveries;
   if (recoveries.length > 0) {
     for (const orig of stageRecords.filter((r) => !r.recovery)) {
       const st = ctx.status.get(orig.key);
@@ -397,11 +401,8 @@ function wantedSubmissions(
           break;
         }
         if (n === 0) continue;
-        const baseSlice = orig.key
-          .slice(`${orig.campaign}/${orig.stage}/`.length)
-          .replace(/#\d+$/, '');
         wants.push({
-          slice: `${baseSlice}+r${i}`,
+          slice: `${orig.slice}+r${i}`,
           recovery: { of: orig.key, type: r.type, index: i },
           input: {
             kind: 'recovery',
@@ -409,10 +410,7 @@ function wantedSubmissions(
             type: r.type,
             definition: definitionName('gitpoms_recovery', `${orig.key}_r${i}`),
           },
-          overrides: Object.entries(r.overrides ?? {}).map(([k, v]) => [
-            k,
-            v === true ? 'True' : v === false ? 'False' : String(v),
-          ]),
+          overrides: r.overrides,
           reason: `recovery ${i} (${r.type}) of ${orig.key}: ${n} file(s) to recover`,
         });
         break;

@@ -55,9 +55,16 @@ export interface ResolvedCampaign {
   stages: ResolvedStage[];
 }
 
-export interface NamedJobType extends JobTypeSpec {
+export interface ResolvedRecovery {
+  type: NonNullable<JobTypeSpec['recoveries']>[number]['type'];
+  overrides: Array<[string, string]>;
+}
+
+export interface NamedJobType extends Omit<JobTypeSpec, 'recoveries'> {
   name: string;
   experiment: string;
+  /** The ordered recovery list, overrides as -O pairs. */
+  recoveries: ResolvedRecovery[];
   /** fife_launch config path when the launch command is fife_launch. */
   fifeConfig: string | undefined;
 }

@@ -421,6 +421,42 @@ function checkOverrides(
   }
 }
 
+/** A stage's job type or launch template, set on the stage or inherited, must name a defined one. */
+function checkReference(
+  ctx: Ctx,
+  c: Located<Campaign>,
+  s: Stage,
+  si: number,
+  field: 'jobType' | 'launchTemplate',
+  label: string,
+  name: string | undefined,
+  known: boolean,
+  defined: string[],
+): boolean {
+  const exp = c.value.metadata.experiment;
+  if (name === undefined) {
+    err(
+      ctx,
+      c.doc,
+      ['spec', 'stages', si],
+      `no-${label.replace(' ', '-')}`,
+      `stage "${s.name}" has no ${label}; set spec.${field} for the campaign or ${field} on the stage`,
+    );
+    return false;
+  }
+  if (known) return true;
+  const names = defined.filter((k) => k.startsWith(`${exp}/`)).map((k) => k.slice(exp.length + 1));
+  err(
+    ctx,
+    c.doc,
+    s[field] ? ['spec', 'stages', si, field] : ['spec', field],
+    `unknown-${label.replace(' ', '-')}`,
+    `${label} "${name}" is not defined for experiment ${exp}`,
+    hintFor(name, names),
+  );
+  return false;
+}
+
 function resolveStage(
   ctx: Ctx,
   c: Located<Campaign>,
@@ -437,52 +473,15 @@ function resolveStage(
   const jtName = s.jobType ?? spec.jobType;
   const ltName = s.launchTemplate ?? spec.launchTemplate;
   const jt = jtName ? jobTypes.get(`${exp}/${jtName}`) : undefined;
-  if (!jtName) {
-    err(
-      ctx,
-      c.doc,
-      base,
-      'no-job-type',
-      `stage "${s.name}" has no job type; set spec.jobType for the campaign or jobType on the stage`,
-    );
-    ok = false;
-  } else if (!jt) {
-    const names = [...jobTypes.keys()]
-      .filter((k) => k.startsWith(`${exp}/`))
-      .map((k) => k.slice(exp.length + 1));
-    err(
-      ctx,
-      c.doc,
-      s.jobType ? [...base, 'jobType'] : ['spec', 'jobType'],
-      'unknown-job-type',
-      `job type "${jtName}" is not defined for experiment ${exp}`,
-      hintFor(jtName, names),
-    );
-    ok = false;
-  }
-  if (!ltName) {
-    err(
-      ctx,
-      c.doc,
-      base,
-      'no-launch-template',
-      `stage "${s.name}" has no launch template; set spec.launchTemplate for the campaign or launchTemplate on the stage`,
-    );
-    ok = false;
-  } else if (!templates.has(`${exp}/${ltName}`)) {
-    const names = [...templates]
-      .filter((k) => k.startsWith(`${exp}/`))
-      .map((k) => k.slice(exp.length + 1));
-    err(
-      ctx,
-      c.doc,
-      s.launchTemplate ? [...base, 'launchTemplate'] : ['spec', 'launchTemplate'],
-      'unknown-launch-template',
-      `launch template "${ltName}" is not defined for experiment ${exp}`,
-      hintFor(ltName, names),
-    );
-    ok = false;
-  }
+  const jtKnown = jtName !== undefined && jt !== undefined;
+  ok =
+    checkReference(ctx, c, s, si, 'jobType', 'job type', jtName, jtKnown, [...jobTypes.keys()]) &&
+    ok;
+  const ltKnown = ltName !== undefined && templates.has(`${exp}/${ltName}`);
+  ok =
+    checkReference(ctx, c, s, si, 'launchTemplate', 'launch template', ltName, ltKnown, [
+      ...templates,
+    ]) && ok;
 
   const deps = s.dependsOn ?? [];
   const dataset = classifyDataset(s.dataset, deps.length > 0);
@@ -799,6 +798,10 @@ export function checkAndResolve(
     }));
   const jobTypeList: NamedJobType[] = docs.jobTypes.map((j) => ({
     ...j.value.spec,
+    recoveries: (j.value.spec.recoveries ?? []).map((r) => ({
+      type: r.type,
+      overrides: overridePairs(r.overrides),
+    })),
     name: j.value.metadata.name,
     experiment: j.value.metadata.experiment,
     fifeConfig: jobTypes.get(`${j.value.metadata.experiment}/${j.value.metadata.name}`)?.configPath,
