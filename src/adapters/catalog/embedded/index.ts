@@ -1,0 +1,399 @@
+import Database from 'better-sqlite3';
+import { AdapterError } from '../../../errors.js';
+import type { Catalog, ConsumedStatus, DeclaredFile, FileRecord, ProjectInfo } from '../types.js';
+import { DimensionError, likeToRegExp, parseDimensions, type Dim } from './dimensions.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, size INTEGER NOT NULL,
+  checksum TEXT, create_date TEXT NOT NULL, metadata TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS parentage (child INTEGER NOT NULL, parent INTEGER NOT NULL, PRIMARY KEY (child, parent));
+CREATE INDEX IF NOT EXISTS parentage_parent ON parentage (parent);
+CREATE TABLE IF NOT EXISTS locations (file INTEGER NOT NULL, location TEXT NOT NULL, PRIMARY KEY (file, location));
+CREATE TABLE IF NOT EXISTS definitions (name TEXT PRIMARY KEY, dimensions TEXT NOT NULL, create_date TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshots (id INTEGER PRIMARY KEY, definition TEXT NOT NULL, create_date TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshot_files (snapshot INTEGER NOT NULL, file INTEGER NOT NULL, PRIMARY KEY (snapshot, file));
+CREATE TABLE IF NOT EXISTS projects (name TEXT PRIMARY KEY, definition TEXT NOT NULL, snapshot INTEGER NOT NULL, create_date TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS project_files (project TEXT NOT NULL, file INTEGER NOT NULL, status TEXT NOT NULL,
+  consumer TEXT, updated TEXT NOT NULL, PRIMARY KEY (project, file));
+`;
+
+interface FileRow {
+  id: number;
+  name: string;
+  size: number;
+  checksum: string | null;
+  create_date: string;
+  metadata: string;
+}
+
+interface View {
+  files: Map<
+    number,
+    { name: string; size: number; createDate: string; metadata: Record<string, unknown> }
+  >;
+  byName: Map<string, number>;
+  parents: Map<number, number[]>;
+  children: Map<number, number[]>;
+}
+
+function fail(message: string, cause?: unknown): never {
+  throw new AdapterError('embedded-catalog', message, { retryable: false, cause });
+}
+
+function compare(a: unknown, op: string, b: string): boolean {
+  if (op === 'like') return likeToRegExp(b).test(String(a));
+  const an = typeof a === 'number' ? a : Number(a);
+  const bn = Number(b);
+  const numeric =
+    !Number.isNaN(an) && !Number.isNaN(bn) && String(a).trim() !== '' && b.trim() !== '';
+  const c = numeric ? an - bn : String(a).localeCompare(b);
+  switch (op) {
+    case '=':
+      return numeric ? an === bn : String(a) === b;
+    case '!=':
+      return numeric ? an !== bn : String(a) !== b;
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    default:
+      return c >= 0;
+  }
+}
+
+/** The values a dimension key has for a file: file fields, run numbers, or a metadata entry. */
+function fieldValues(
+  f: View['files'] extends Map<number, infer F> ? F : never,
+  key: string,
+): unknown[] {
+  const k = key.toLowerCase();
+  if (k === 'file_name') return [f.name];
+  if (k === 'file_size') return [f.size];
+  if (k === 'create_date') return [f.createDate];
+  if (k === 'run_number' || k === 'run') {
+    const runs = f.metadata.runs;
+    return Array.isArray(runs) ? runs.map((r) => (Array.isArray(r) ? r[0] : r)) : [];
+  }
+  const entry = Object.entries(f.metadata).find(([mk]) => mk.toLowerCase() === k);
+  if (!entry) return [];
+  return Array.isArray(entry[1]) ? entry[1] : [entry[1]];
+}
+
+/** A SAM-like catalog in one SQLite file; safe for many processes declaring at once (WAL, immediate transactions). */
+export class EmbeddedCatalog implements Catalog {
+  readonly name = 'embedded';
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    try {
+      this.db = new Database(file, { timeout: 30_000 });
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(SCHEMA);
+    } catch (e) {
+      fail(`cannot open the catalog at ${file}: ${(e as Error).message}`, e);
+    }
+  }
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  private fileId(name: string): number {
+    const row = this.db.prepare('SELECT id FROM files WHERE name = ?').get(name) as
+      | { id: number }
+      | undefined;
+    if (!row) fail(`no file named ${name}`);
+    return row.id;
+  }
+
+  async declareFile(f: DeclaredFile): Promise<void> {
+    const tx = this.db.transaction(() => {
+      const existing = this.db.prepare('SELECT id FROM files WHERE name = ?').get(f.name);
+      if (existing) fail(`file ${f.name} is already declared`);
+      const parents = (f.parents ?? []).map((p) => this.fileId(p));
+      const { lastInsertRowid } = this.db
+        .prepare(
+          'INSERT INTO files (name, size, checksum, create_date, metadata) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(f.name, f.size, f.checksum ?? null, this.now(), JSON.stringify(f.metadata));
+      const ins = this.db.prepare('INSERT OR IGNORE INTO parentage (child, parent) VALUES (?, ?)');
+      for (const p of parents) ins.run(lastInsertRowid, p);
+    });
+    tx.immediate();
+  }
+
+  async addLocation(file: string, location: string): Promise<void> {
+    const id = this.fileId(file);
+    this.db
+      .prepare('INSERT OR IGNORE INTO locations (file, location) VALUES (?, ?)')
+      .run(id, location);
+  }
+
+  async getFile(name: string): Promise<FileRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM files WHERE name = ?').get(name) as
+      | FileRow
+      | undefined;
+    if (!row) return undefined;
+    const names = (sql: string) =>
+      (this.db.prepare(sql).all(row.id) as Array<{ name: string }>).map((r) => r.name);
+    return {
+      name: row.name,
+      id: row.id,
+      size: row.size,
+      checksum: row.checksum ?? undefined,
+      createDate: row.create_date,
+      metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+      parents: names(
+        'SELECT f.name FROM parentage p JOIN files f ON f.id = p.parent WHERE p.child = ? ORDER BY f.id',
+      ),
+      children: names(
+        'SELECT f.name FROM parentage p JOIN files f ON f.id = p.child WHERE p.parent = ? ORDER BY f.id',
+      ),
+      locations: (
+        this.db
+          .prepare('SELECT location FROM locations WHERE file = ? ORDER BY location')
+          .all(row.id) as Array<{ location: string }>
+      ).map((r) => r.location),
+    };
+  }
+
+  private view(): View {
+    const files: View['files'] = new Map();
+    const byName = new Map<string, number>();
+    for (const r of this.db.prepare('SELECT * FROM files ORDER BY id').all() as FileRow[]) {
+      files.set(r.id, {
+        name: r.name,
+        size: r.size,
+        createDate: r.create_date,
+        metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+      });
+      byName.set(r.name, r.id);
+    }
+    const parents = new Map<number, number[]>();
+    const children = new Map<number, number[]>();
+    for (const { child, parent } of this.db
+      .prepare('SELECT child, parent FROM parentage')
+      .all() as Array<{ child: number; parent: number }>) {
+      parents.set(child, [...(parents.get(child) ?? []), parent]);
+      children.set(parent, [...(children.get(parent) ?? []), child]);
+    }
+    return { files, byName, parents, children };
+  }
+
+  private evaluate(q: Dim, v: View, seen: string[]): number[] {
+    const all = () => [...v.files.keys()];
+    const set = (ids: Iterable<number>) => new Set(ids);
+    switch (q.kind) {
+      case 'defname': {
+        if (seen.includes(q.name))
+          fail(`definition ${q.name} refers to itself (${[...seen, q.name].join(' -> ')})`);
+        const dims = this.definitionDims(q.name);
+        if (dims === undefined) fail(`no definition named ${q.name}`);
+        return this.evaluate(this.parse(dims), v, [...seen, q.name]);
+      }
+      case 'field':
+        return all().filter((id) => {
+          const vals = fieldValues(v.files.get(id)!, q.key);
+          const hit = vals.some((a) =>
+            q.values.some((b) => compare(a, q.op === '!=' ? '=' : q.op, b)),
+          );
+          return q.op === '!=' ? !hit : hit;
+        });
+      case 'isparentof':
+      case 'ischildof': {
+        const inner = this.evaluate(q.query, v, seen);
+        const rel = q.kind === 'isparentof' ? v.parents : v.children;
+        const out = new Set<number>();
+        for (const id of inner) for (const r of rel.get(id) ?? []) out.add(r);
+        return [...out].sort((a, b) => a - b);
+      }
+      case 'snapshot':
+        return (
+          this.db
+            .prepare('SELECT file FROM snapshot_files WHERE snapshot = ? ORDER BY file')
+            .all(q.id) as Array<{ file: number }>
+        ).map((r) => r.file);
+      case 'snapshotForProject': {
+        const p = this.db.prepare('SELECT snapshot FROM projects WHERE name = ?').get(q.project) as
+          | { snapshot: number }
+          | undefined;
+        if (!p) fail(`no project named ${q.project}`);
+        return this.evaluate({ kind: 'snapshot', id: p.snapshot }, v, seen);
+      }
+      case 'project': {
+        const rows = this.db
+          .prepare('SELECT file, status FROM project_files WHERE project = ? ORDER BY file')
+          .all(q.project) as Array<{ file: number; status: string }>;
+        const res = q.statuses?.map(likeToRegExp);
+        return rows.filter((r) => !res || res.some((re) => re.test(r.status))).map((r) => r.file);
+      }
+      case 'and': {
+        const r = set(this.evaluate(q.right, v, seen));
+        return this.evaluate(q.left, v, seen).filter((id) => r.has(id));
+      }
+      case 'or':
+        return [
+          ...set([...this.evaluate(q.left, v, seen), ...this.evaluate(q.right, v, seen)]),
+        ].sort((a, b) => a - b);
+      case 'minus': {
+        const r = set(this.evaluate(q.right, v, seen));
+        return this.evaluate(q.left, v, seen).filter((id) => !r.has(id));
+      }
+      case 'with': {
+        let ids = this.evaluate(q.query, v, seen);
+        const stride = q.stride ?? 1;
+        const offset = q.offset ?? 0;
+        ids =
+          stride > 1
+            ? ids.filter((_, i) => i >= offset && (i - offset) % stride === 0)
+            : ids.slice(offset);
+        return q.limit !== undefined ? ids.slice(0, q.limit) : ids;
+      }
+    }
+  }
+
+  private parse(dims: string): Dim {
+    try {
+      return parseDimensions(dims);
+    } catch (e) {
+      if (e instanceof DimensionError) fail(e.message, e);
+      throw e;
+    }
+  }
+
+  private definitionDims(name: string): string | undefined {
+    return (
+      this.db.prepare('SELECT dimensions FROM definitions WHERE name = ?').get(name) as
+        | { dimensions: string }
+        | undefined
+    )?.dimensions;
+  }
+
+  private query(dims: string): number[] {
+    const q = this.parse(dims);
+    return this.evaluate(q, this.view(), []);
+  }
+
+  async listFiles(dimensions: string): Promise<string[]> {
+    const v = this.view();
+    return this.evaluate(this.parse(dimensions), v, []).map((id) => v.files.get(id)!.name);
+  }
+
+  async countFiles(dimensions: string): Promise<number> {
+    return this.query(dimensions).length;
+  }
+
+  async createDefinition(name: string, dimensions: string): Promise<void> {
+    this.parse(dimensions);
+    const existing = this.definitionDims(name);
+    if (existing !== undefined) {
+      if (existing !== dimensions)
+        fail(`definition ${name} already exists with other dimensions: ${existing}`);
+      return;
+    }
+    this.db
+      .prepare('INSERT INTO definitions (name, dimensions, create_date) VALUES (?, ?, ?)')
+      .run(name, dimensions, this.now());
+  }
+
+  async describeDefinition(name: string): Promise<string | undefined> {
+    return this.definitionDims(name);
+  }
+
+  private snapshotSync(definition: string): number {
+    const ids = this.query(`defname: ${definition}`);
+    const tx = this.db.transaction(() => {
+      const { lastInsertRowid } = this.db
+        .prepare('INSERT INTO snapshots (definition, create_date) VALUES (?, ?)')
+        .run(definition, this.now());
+      const ins = this.db.prepare('INSERT INTO snapshot_files (snapshot, file) VALUES (?, ?)');
+      for (const id of ids) ins.run(lastInsertRowid, id);
+      return Number(lastInsertRowid);
+    });
+    return tx.immediate();
+  }
+
+  async takeSnapshot(definition: string): Promise<number> {
+    return this.snapshotSync(definition);
+  }
+
+  async startProject(name: string, definition: string): Promise<ProjectInfo> {
+    const existing = await this.projectInfo(name);
+    if (existing) return existing;
+    const snapshot = this.snapshotSync(definition);
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO projects (name, definition, snapshot, create_date) VALUES (?, ?, ?, ?)',
+      )
+      .run(name, definition, snapshot, this.now());
+    return (await this.projectInfo(name))!;
+  }
+
+  async projectInfo(name: string): Promise<ProjectInfo | undefined> {
+    const p = this.db.prepare('SELECT * FROM projects WHERE name = ?').get(name) as
+      | { name: string; definition: string; snapshot: number }
+      | undefined;
+    if (!p) return undefined;
+    const total = (
+      this.db
+        .prepare('SELECT count(*) n FROM snapshot_files WHERE snapshot = ?')
+        .get(p.snapshot) as { n: number }
+    ).n;
+    const counts: Record<ConsumedStatus, number> = {
+      delivered: 0,
+      consumed: 0,
+      skipped: 0,
+      unknown: 0,
+    };
+    for (const r of this.db
+      .prepare('SELECT status, count(*) n FROM project_files WHERE project = ? GROUP BY status')
+      .all(name) as Array<{ status: ConsumedStatus; n: number }>) {
+      counts[r.status] = r.n;
+    }
+    counts.unknown = total - counts.delivered - counts.consumed - counts.skipped;
+    return { name: p.name, definition: p.definition, snapshotId: p.snapshot, counts };
+  }
+
+  async nextFile(project: string, consumer: string): Promise<string | undefined> {
+    const tx = this.db.transaction(() => {
+      const p = this.db.prepare('SELECT snapshot FROM projects WHERE name = ?').get(project) as
+        | { snapshot: number }
+        | undefined;
+      if (!p) fail(`no project named ${project}`);
+      const row = this.db
+        .prepare(
+          `SELECT s.file, f.name FROM snapshot_files s JOIN files f ON f.id = s.file
+           WHERE s.snapshot = ? AND s.file NOT IN (SELECT file FROM project_files WHERE project = ?)
+           ORDER BY s.file LIMIT 1`,
+        )
+        .get(p.snapshot, project) as { file: number; name: string } | undefined;
+      if (!row) return undefined;
+      this.db
+        .prepare(
+          'INSERT INTO project_files (project, file, status, consumer, updated) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(project, row.file, 'delivered', consumer, this.now());
+      return row.name;
+    });
+    return tx.immediate();
+  }
+
+  async setFileStatus(
+    project: string,
+    file: string,
+    status: 'consumed' | 'skipped',
+  ): Promise<void> {
+    const id = this.fileId(file);
+    const r = this.db
+      .prepare('UPDATE project_files SET status = ?, updated = ? WHERE project = ? AND file = ?')
+      .run(status, this.now(), project, id);
+    if (r.changes === 0) fail(`file ${file} was not delivered by project ${project}`);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
