@@ -115,10 +115,10 @@ class Parser {
       const w: Extract<Dim, { kind: 'with' }> = { kind: 'with', query: q };
       let any = false;
       for (;;) {
-        if (this.isWord('limit')) (this.i++, (w.limit = this.int()));
-        else if (this.isWord('offset')) (this.i++, (w.offset = this.int()));
-        else if (this.isWord('stride')) (this.i++, (w.stride = this.int()));
-        else break;
+        const clause = (['limit', 'offset', 'stride'] as const).find((k) => this.isWord(k));
+        if (!clause) break;
+        this.i++;
+        w[clause] = this.int();
         any = true;
       }
       if (!any) this.fail('expected limit, offset or stride after with');
@@ -168,15 +168,14 @@ class Parser {
       this.expect(')', '")"');
       return { kind, query: q };
     };
-    if (w === 'defname:') return (this.i++, { kind: 'defname', name: this.value() });
-    if (w === 'isparentof:' || w === 'ischildof:')
-      return (this.i++, sub(w.slice(0, -1) as 'isparentof'));
-    if (w === 'snapshot_id') return (this.i++, { kind: 'snapshot', id: this.int() });
-    if (w === 'snapshot_for_project_name')
-      return (this.i++, { kind: 'snapshotForProject', project: this.value() });
-    if (w === 'project_name') return (this.i++, { kind: 'project', project: this.value() });
     if (['and', 'or', 'minus', 'with'].includes(w)) return this.fail('expected a dimension');
     this.i++;
+    if (w === 'defname:') return { kind: 'defname', name: this.value() };
+    if (w === 'isparentof:' || w === 'ischildof:') return sub(w.slice(0, -1) as 'isparentof');
+    if (w === 'snapshot_id') return { kind: 'snapshot', id: this.int() };
+    if (w === 'snapshot_for_project_name')
+      return { kind: 'snapshotForProject', project: this.value() };
+    if (w === 'project_name') return { kind: 'project', project: this.value() };
     const key = t.v;
     let op: Op = '=';
     if (this.isWord('like')) {
