@@ -9,7 +9,7 @@ export interface Snapshot {
 }
 
 const JOB_STATES: readonly JobState[] = ['idle', 'running', 'held', 'completed', 'removed'];
-const RECORD_STATUSES = ['launched', 'launch-failed', 'located', 'failed'];
+const RECORD_STATUSES = ['launching', 'launched', 'launch-failed', 'located', 'failed'];
 
 export function emptySnapshot(): Snapshot {
   return {

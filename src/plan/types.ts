@@ -38,7 +38,8 @@ export interface Observed {
   services: Record<string, ServiceStatus>;
 }
 
-export type SubmissionStatus = 'launched' | 'launch-failed' | 'located' | 'failed';
+/** 'launching': the intent is recorded, the batch system may or may not have the jobs yet. */
+export type SubmissionStatus = 'launching' | 'launched' | 'launch-failed' | 'located' | 'failed';
 
 /** What the store remembers of a submission. */
 export interface SubmissionRecord {

@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { launchAction, storeContract } from '../../../../test/contracts/store.js';
+import { SqliteStore } from './index.js';
+
+const tmpFile = () => path.join(mkdtempSync(path.join(tmpdir(), 'store-')), 'state.sqlite');
+
+storeContract('sqlite', async () => new SqliteStore(tmpFile()));
+
+describe('sqlite store', () => {
+  it('lets a read-only reader see what the writer committed, while it writes', async () => {
+    const file = tmpFile();
+    const w = new SqliteStore(file);
+    const r = new SqliteStore(file, { readonly: true });
+    const id = await w.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');
+    expect((await r.submission('c/gen/mc-1#1'))?.status).toBe('launching');
+    await w.finishLaunch(id, { ok: true });
+    expect((await r.submission('c/gen/mc-1#1'))?.status).toBe('launched');
+    await r.close();
+    await w.close();
+  });
+
+  it('migrates once and keeps data across reopening', async () => {
+    const file = tmpFile();
+    const a = new SqliteStore(file);
+    await a.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');
+    await a.close();
+    const b = new SqliteStore(file);
+    expect((await b.submissions()).map((s) => s.key)).toEqual(['c/gen/mc-1#1']);
+    await b.close();
+  });
+
+  it('refuses a store written by a newer gitpoms', () => {
+    const file = tmpFile();
+    const db = new Database(file);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => new SqliteStore(file)).toThrow(/schema version 99, newer than this gitpoms knows/);
+  });
+
+  it('gives a clear error for a corrupted store file', () => {
+    const file = tmpFile();
+    writeFileSync(
+      file,
+      'this is not a database, it is a text file that got in the way'.repeat(100),
+    );
+    expect(() => new SqliteStore(file)).toThrow(
+      /sqlite-store: cannot open the state store .*state.sqlite: file is not a database/,
+    );
+  });
+
+  it('gives a clear, retryable error when another writer holds the lock too long', async () => {
+    const file = tmpFile();
+    const s = new SqliteStore(file, { busyTimeoutMs: 100 });
+    const blocker = new Database(file);
+    blocker.exec('BEGIN IMMEDIATE');
+    await expect(
+      s.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local'),
+    ).rejects.toMatchObject({
+      retryable: true,
+      message: expect.stringMatching(
+        /is locked by another writer \(is another reconciler running\?\)/,
+      ),
+    });
+    blocker.exec('ROLLBACK');
+    blocker.close();
+    expect(await s.submissions()).toEqual([]);
+    await s.close();
+  });
+});

@@ -1,0 +1,357 @@
+import Database from 'better-sqlite3';
+import { AdapterError } from '../../../errors.js';
+import type { ActionKind, LaunchAction, SubmissionStatus } from '../../../plan/types.js';
+import type { AuditEntry, Intent, Store, StoredJob, StoredSubmission } from '../types.js';
+
+/** Schema migrations, applied in order; PRAGMA user_version counts those applied. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE submissions (
+     key TEXT PRIMARY KEY, campaign TEXT NOT NULL, stage TEXT NOT NULL, slice TEXT NOT NULL,
+     attempt INTEGER NOT NULL, parent TEXT, recovery TEXT, revision TEXT, command TEXT NOT NULL,
+     input TEXT NOT NULL, job_type TEXT NOT NULL, launch_template TEXT NOT NULL, batch TEXT,
+     project TEXT, status TEXT NOT NULL, held_by_gitpoms INTEGER NOT NULL DEFAULT 0,
+     launched_at TEXT NOT NULL);
+   CREATE INDEX submissions_stage ON submissions (campaign, stage);
+   CREATE TABLE status_history (key TEXT NOT NULL, status TEXT NOT NULL, at TEXT NOT NULL, reason TEXT NOT NULL);
+   CREATE INDEX status_history_key ON status_history (key);
+   CREATE TABLE intents (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,
+     created_at TEXT NOT NULL, finished_at TEXT, detail TEXT);
+   CREATE INDEX intents_pending ON intents (state);
+   CREATE TABLE jobs (id TEXT PRIMARY KEY, submission TEXT NOT NULL, state TEXT NOT NULL, exit_code INTEGER,
+     held_reason TEXT, ended_at TEXT, node TEXT, started_at TEXT, cpu_seconds REAL, wall_seconds REAL,
+     log_path TEXT, updated_at TEXT NOT NULL);
+   CREATE INDEX jobs_submission ON jobs (submission);
+   CREATE TABLE audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+     target TEXT NOT NULL, detail TEXT);`,
+];
+
+interface SubmissionRow {
+  key: string;
+  campaign: string;
+  stage: string;
+  slice: string;
+  attempt: number;
+  parent: string | null;
+  recovery: string | null;
+  revision: string | null;
+  command: string;
+  input: string;
+  job_type: string;
+  launch_template: string;
+  batch: string | null;
+  project: string | null;
+  status: SubmissionStatus;
+  held_by_gitpoms: number;
+  launched_at: string;
+}
+
+function fail(message: string, cause?: unknown): never {
+  throw new AdapterError('sqlite-store', message, { retryable: false, cause });
+}
+
+/** The embedded store: one SQLite file, WAL so readers (status, server) never block the reconciler. */
+export class SqliteStore implements Store {
+  readonly name = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly file: string;
+
+  constructor(file: string, opts: { readonly?: boolean; busyTimeoutMs?: number } = {}) {
+    this.file = file;
+    try {
+      this.db = new Database(file, {
+        timeout: opts.busyTimeoutMs ?? 10_000,
+        readonly: opts.readonly ?? false,
+        fileMustExist: opts.readonly ?? false,
+      });
+      if (!opts.readonly) {
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('synchronous = FULL');
+        this.migrate();
+      }
+      this.db.prepare('SELECT count(*) FROM submissions').get();
+    } catch (e) {
+      if (e instanceof AdapterError) throw e;
+      fail(`cannot open the state store ${file}: ${(e as Error).message}`, e);
+    }
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      fail(
+        `the store has schema version ${version}, newer than this gitpoms knows (${MIGRATIONS.length}); upgrade gitpoms`,
+      );
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.tx(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      });
+    }
+  }
+
+  /** One immediate (write-locking) transaction; a lock held too long by another writer is a clear, retryable error. */
+  private tx<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new AdapterError(
+          'sqlite-store',
+          `the state store ${this.file} is locked by another writer (is another reconciler running?)`,
+          {
+            retryable: true,
+            cause: e,
+          },
+        );
+      }
+      throw e;
+    }
+  }
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  private history(key: string): StoredSubmission['history'] {
+    return this.db
+      .prepare('SELECT status, at, reason FROM status_history WHERE key = ? ORDER BY rowid')
+      .all(key) as StoredSubmission['history'];
+  }
+
+  private toSubmission(r: SubmissionRow): StoredSubmission {
+    return {
+      key: r.key,
+      campaign: r.campaign,
+      stage: r.stage,
+      slice: r.slice,
+      attempt: r.attempt,
+      ...(r.parent ? { parent: r.parent } : {}),
+      ...(r.recovery ? { recovery: JSON.parse(r.recovery) as StoredSubmission['recovery'] } : {}),
+      ...(r.revision ? { revision: r.revision } : {}),
+      ...(r.project ? { project: r.project } : {}),
+      ...(r.batch ? { batch: r.batch } : {}),
+      launchedAt: r.launched_at,
+      status: r.status,
+      heldByGitpoms: r.held_by_gitpoms === 1,
+      command: JSON.parse(r.command) as string[],
+      input: JSON.parse(r.input) as StoredSubmission['input'],
+      jobType: r.job_type,
+      launchTemplate: r.launch_template,
+      history: this.history(r.key),
+    };
+  }
+
+  async submissions(): Promise<StoredSubmission[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM submissions ORDER BY launched_at, key')
+      .all() as SubmissionRow[];
+    const hist = new Map<string, StoredSubmission['history']>();
+    for (const h of this.db
+      .prepare('SELECT key, status, at, reason FROM status_history ORDER BY rowid')
+      .all() as Array<{ key: string } & StoredSubmission['history'][number]>) {
+      const { key, ...rest } = h;
+      const list = hist.get(key);
+      if (list) list.push(rest);
+      else hist.set(key, [rest]);
+    }
+    return rows.map((r) => ({ ...this.toSubmission({ ...r }), history: hist.get(r.key) ?? [] }));
+  }
+
+  async submission(key: string): Promise<StoredSubmission | undefined> {
+    const r = this.db.prepare('SELECT * FROM submissions WHERE key = ?').get(key) as
+      | SubmissionRow
+      | undefined;
+    return r ? this.toSubmission(r) : undefined;
+  }
+
+  private addHistory(key: string, status: SubmissionStatus, reason: string, at = this.now()): void {
+    this.db
+      .prepare('INSERT INTO status_history (key, status, at, reason) VALUES (?, ?, ?, ?)')
+      .run(key, status, at, reason);
+  }
+
+  async beginLaunch(a: LaunchAction, revision: string | undefined, batch: string): Promise<number> {
+    return this.tx(() => {
+      if (this.db.prepare('SELECT 1 FROM submissions WHERE key = ?').get(a.key))
+        fail(`submission ${a.key} already exists; refusing to launch it twice`);
+      const at = this.now();
+      this.db
+        .prepare(
+          `INSERT INTO submissions (key, campaign, stage, slice, attempt, parent, recovery, revision, command, input,
+             job_type, launch_template, batch, status, launched_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'launching', ?)`,
+        )
+        .run(
+          a.key,
+          a.campaign,
+          a.stage,
+          a.slice,
+          a.attempt,
+          a.parent ?? null,
+          a.recovery ? JSON.stringify(a.recovery) : null,
+          revision ?? null,
+          JSON.stringify(a.command),
+          JSON.stringify(a.input),
+          a.jobType,
+          a.launchTemplate,
+          batch,
+          at,
+        );
+      this.addHistory(a.key, 'launching', a.reason, at);
+      const { lastInsertRowid } = this.db
+        .prepare(
+          "INSERT INTO intents (kind, key, state, created_at) VALUES ('launch', ?, 'pending', ?)",
+        )
+        .run(a.key, at);
+      return Number(lastInsertRowid);
+    });
+  }
+
+  private intent(id: number): Intent {
+    const r = this.db
+      .prepare(
+        'SELECT id, kind, key, state, created_at AS createdAt, detail FROM intents WHERE id = ?',
+      )
+      .get(id) as Intent | undefined;
+    if (!r) fail(`no intent ${id}`);
+    return r;
+  }
+
+  async finishLaunch(
+    intentId: number,
+    outcome: { ok: true; project?: string } | { ok: false; error: string },
+  ): Promise<void> {
+    this.tx(() => {
+      const it = this.intent(intentId);
+      const at = this.now();
+      if (outcome.ok) {
+        this.db
+          .prepare(
+            "UPDATE submissions SET status = 'launched', project = coalesce(?, project) WHERE key = ?",
+          )
+          .run(outcome.project ?? null, it.key);
+        this.addHistory(it.key, 'launched', 'jobs are in the batch system', at);
+      } else {
+        this.db
+          .prepare("UPDATE submissions SET status = 'launch-failed' WHERE key = ?")
+          .run(it.key);
+        this.addHistory(it.key, 'launch-failed', outcome.error, at);
+      }
+      this.db
+        .prepare('UPDATE intents SET state = ?, finished_at = ?, detail = ? WHERE id = ?')
+        .run(outcome.ok ? 'done' : 'failed', at, outcome.ok ? null : outcome.error, intentId);
+    });
+  }
+
+  async abandonLaunch(intentId: number, reason: string): Promise<void> {
+    this.tx(() => {
+      const it = this.intent(intentId);
+      this.db.prepare('DELETE FROM submissions WHERE key = ?').run(it.key);
+      this.addHistory(it.key, 'launching', `abandoned: ${reason}`);
+      this.db
+        .prepare("UPDATE intents SET state = 'abandoned', finished_at = ?, detail = ? WHERE id = ?")
+        .run(this.now(), reason, intentId);
+    });
+  }
+
+  async pendingIntents(): Promise<Intent[]> {
+    return this.db
+      .prepare(
+        "SELECT id, kind, key, state, created_at AS createdAt, detail FROM intents WHERE state = 'pending' ORDER BY id",
+      )
+      .all() as Intent[];
+  }
+
+  async beginAction(kind: ActionKind, key: string): Promise<number> {
+    const { lastInsertRowid } = this.db
+      .prepare("INSERT INTO intents (kind, key, state, created_at) VALUES (?, ?, 'pending', ?)")
+      .run(kind, key, this.now());
+    return Number(lastInsertRowid);
+  }
+
+  async finishAction(intentId: number, error?: string): Promise<void> {
+    this.db
+      .prepare('UPDATE intents SET state = ?, finished_at = ?, detail = ? WHERE id = ?')
+      .run(error ? 'failed' : 'done', this.now(), error ?? null, intentId);
+  }
+
+  async setStatus(key: string, status: SubmissionStatus, reason: string): Promise<void> {
+    this.tx(() => {
+      const r = this.db.prepare('UPDATE submissions SET status = ? WHERE key = ?').run(status, key);
+      if (r.changes === 0) fail(`no submission ${key}`);
+      this.addHistory(key, status, reason);
+    });
+  }
+
+  async setHeld(key: string, held: boolean): Promise<void> {
+    this.db
+      .prepare('UPDATE submissions SET held_by_gitpoms = ? WHERE key = ?')
+      .run(held ? 1 : 0, key);
+  }
+
+  async recordJobs(jobs: StoredJob[]): Promise<void> {
+    const up = this.db.prepare(
+      `INSERT INTO jobs (id, submission, state, exit_code, held_reason, ended_at, node, started_at, cpu_seconds, wall_seconds, log_path, updated_at)
+       VALUES (@id, @submission, @state, @exitCode, @heldReason, @endedAt, @node, @startedAt, @cpuSeconds, @wallSeconds, @logPath, @updatedAt)
+       ON CONFLICT (id) DO UPDATE SET state = excluded.state, exit_code = excluded.exit_code, held_reason = excluded.held_reason,
+         ended_at = excluded.ended_at, node = excluded.node, started_at = excluded.started_at, cpu_seconds = excluded.cpu_seconds,
+         wall_seconds = excluded.wall_seconds, log_path = excluded.log_path, updated_at = excluded.updated_at`,
+    );
+    this.tx(() => {
+      for (const j of jobs) {
+        up.run({
+          exitCode: null,
+          heldReason: null,
+          endedAt: null,
+          node: null,
+          startedAt: null,
+          cpuSeconds: null,
+          wallSeconds: null,
+          logPath: null,
+          ...j,
+        });
+      }
+    });
+  }
+
+  async jobs(): Promise<StoredJob[]> {
+    const rows = this.db.prepare('SELECT * FROM jobs ORDER BY submission, id').all() as Array<
+      Record<string, unknown>
+    >;
+    return rows.map((r) => {
+      const j: StoredJob = {
+        id: r.id as string,
+        submission: r.submission as string,
+        state: r.state as StoredJob['state'],
+        updatedAt: r.updated_at as string,
+      };
+      if (r.exit_code !== null) j.exitCode = r.exit_code as number;
+      if (r.held_reason !== null) j.heldReason = r.held_reason as string;
+      if (r.ended_at !== null) j.endedAt = r.ended_at as string;
+      if (r.node !== null) j.node = r.node as string;
+      if (r.started_at !== null) j.startedAt = r.started_at as string;
+      if (r.cpu_seconds !== null) j.cpuSeconds = r.cpu_seconds as number;
+      if (r.wall_seconds !== null) j.wallSeconds = r.wall_seconds as number;
+      if (r.log_path !== null) j.logPath = r.log_path as string;
+      return j;
+    });
+  }
+
+  async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {
+    this.db
+      .prepare('INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)')
+      .run(this.now(), entry.actor, entry.action, entry.target, entry.detail ?? null);
+  }
+
+  async auditLog(limit = 100): Promise<AuditEntry[]> {
+    const rows = this.db
+      .prepare('SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?')
+      .all(limit) as Array<AuditEntry & { detail: string | null }>;
+    return rows.map(({ detail, ...r }) => (detail === null ? r : { ...r, detail }));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

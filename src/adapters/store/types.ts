@@ -1,0 +1,79 @@
+import type {
+  ActionKind,
+  InputSpec,
+  LaunchAction,
+  ObservedJob,
+  SubmissionRecord,
+  SubmissionStatus,
+} from '../../plan/types.js';
+
+export interface StatusChange {
+  status: SubmissionStatus;
+  at: string;
+  reason: string;
+}
+
+/** Everything remembered about a submission. */
+export interface StoredSubmission extends SubmissionRecord {
+  command: string[];
+  input: InputSpec;
+  jobType: string;
+  launchTemplate: string;
+  /** Catalog project the submission's jobs consume from, when it has input. */
+  project?: string;
+  /** Batch system the jobs went to. */
+  batch?: string;
+  history: StatusChange[];
+}
+
+export interface Intent {
+  id: number;
+  kind: ActionKind;
+  key: string;
+  state: 'pending' | 'done' | 'failed' | 'abandoned';
+  createdAt: string;
+  detail?: string;
+}
+
+export interface StoredJob extends ObservedJob {
+  node?: string;
+  startedAt?: string;
+  cpuSeconds?: number;
+  wallSeconds?: number;
+  logPath?: string;
+  updatedAt: string;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  detail?: string;
+}
+
+/** The state store: submissions, the intent journal, last observed jobs, overrides, audit. */
+export interface Store {
+  readonly name: string;
+  submissions(): Promise<StoredSubmission[]>;
+  submission(key: string): Promise<StoredSubmission | undefined>;
+  /** Records the launch intent and the submission as 'launching', in one transaction. */
+  beginLaunch(action: LaunchAction, revision: string | undefined, batch: string): Promise<number>;
+  /** Ends a launch intent: the jobs are in the batch system, or the launch failed. */
+  finishLaunch(
+    intentId: number,
+    outcome: { ok: true; project?: string } | { ok: false; error: string },
+  ): Promise<void>;
+  /** A launch that never reached the batch system: forget the submission so it launches again under the same key. */
+  abandonLaunch(intentId: number, reason: string): Promise<void>;
+  pendingIntents(): Promise<Intent[]>;
+  beginAction(kind: ActionKind, key: string): Promise<number>;
+  finishAction(intentId: number, error?: string): Promise<void>;
+  setStatus(key: string, status: SubmissionStatus, reason: string): Promise<void>;
+  setHeld(key: string, held: boolean): Promise<void>;
+  recordJobs(jobs: StoredJob[]): Promise<void>;
+  jobs(): Promise<StoredJob[]>;
+  audit(entry: Omit<AuditEntry, 'at'>): Promise<void>;
+  auditLog(limit?: number): Promise<AuditEntry[]>;
+  close(): Promise<void>;
+}

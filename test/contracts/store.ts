@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../src/adapters/store/types.js';
+import type { LaunchAction } from '../../src/plan/types.js';
+
+export function launchAction(key: string, over: Partial<LaunchAction> = {}): LaunchAction {
+  const [campaign, stage, rest] = key.split('/') as [string, string, string];
+  return {
+    kind: 'launch',
+    campaign,
+    stage,
+    key,
+    slice: rest.replace(/#\d+$/, ''),
+    attempt: Number(/#(\d+)$/.exec(key)?.[1] ?? 1),
+    input: { kind: 'none' },
+    command: ['fife_launch', '-c', 'cfg/x.cfg', '-Osubmit.N=2'],
+    jobType: 'jt',
+    launchTemplate: 'lt',
+    reason: 'Monte Carlo submission 1 of 1',
+    ...over,
+  };
+}
+
+/** What every store backend must do; `make` returns a fresh, empty store. */
+export function storeContract(name: string, make: () => Promise<Store>): void {
+  describe(`store contract: ${name}`, () => {
+    it('records a launch intent, then its outcome, with the status history', async () => {
+      const s = await make();
+      const id = await s.beginLaunch(launchAction('c/gen/mc-1#1'), 'abc123', 'local');
+      expect(await s.pendingIntents()).toMatchObject([
+        { id, kind: 'launch', key: 'c/gen/mc-1#1', state: 'pending' },
+      ]);
+      expect((await s.submission('c/gen/mc-1#1'))?.status).toBe('launching');
+      await s.finishLaunch(id, { ok: true, project: 'proj-1' });
+      const sub = await s.submission('c/gen/mc-1#1');
+      expect(sub).toMatchObject({
+        status: 'launched',
+        project: 'proj-1',
+        revision: 'abc123',
+        batch: 'local',
+        command: ['fife_launch', '-c', 'cfg/x.cfg', '-Osubmit.N=2'],
+      });
+      expect(sub?.history.map((h) => h.status)).toEqual(['launching', 'launched']);
+      expect(await s.pendingIntents()).toEqual([]);
+      await s.close();
+    });
+
+    it('refuses to record the same submission twice', async () => {
+      const s = await make();
+      await s.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');
+      await expect(s.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local')).rejects.toThrow(
+        /refusing to launch it twice/,
+      );
+      await s.close();
+    });
+
+    it('forgets an abandoned launch so the same key can launch again', async () => {
+      const s = await make();
+      const id = await s.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');
+      await s.abandonLaunch(id, 'no jobs in the batch system');
+      expect(await s.submission('c/gen/mc-1#1')).toBeUndefined();
+      expect(await s.pendingIntents()).toEqual([]);
+      await s.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');
+      await s.close();
+    });
+
+    it('keeps a failed launch with its error', async () => {
+      const s = await make();
+      const id = await s.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');
+      await s.finishLaunch(id, { ok: false, error: 'jobsub_submit exited 1' });
+      const sub = await s.submission('c/gen/mc-1#1');
+      expect(sub?.status).toBe('launch-failed');
+      expect(sub?.history.at(-1)?.reason).toBe('jobsub_submit exited 1');
+      await s.close();
+    });
+
+    it('tracks status, holds, recovery and parent links', async () => {
+      const s = await make();
+      const id = await s.beginLaunch(
+        launchAction('c/g4/mc-1+r1#1', {
+          parent: 'c/gen/mc-1#1',
+          recovery: { of: 'c/g4/mc-1#1', type: 'consumed_status', index: 1 },
+        }),
+        undefined,
+        'local',
+      );
+      await s.finishLaunch(id, { ok: true });
+      await s.setHeld('c/g4/mc-1+r1#1', true);
+      await s.setStatus('c/g4/mc-1+r1#1', 'located', '10/10 files located');
+      const [sub] = await s.submissions();
+      expect(sub).toMatchObject({
+        status: 'located',
+        heldByGitpoms: true,
+        parent: 'c/gen/mc-1#1',
+        recovery: { of: 'c/g4/mc-1#1', type: 'consumed_status', index: 1 },
+      });
+      await expect(s.setStatus('nope', 'located', 'x')).rejects.toThrow(/no submission nope/);
+      await s.close();
+    });
+
+    it('keeps the last observed state of each job', async () => {
+      const s = await make();
+      const t = '2026-11-25T12:00:00.000Z';
+      await s.recordJobs([
+        {
+          id: '1.0@local',
+          submission: 'k',
+          state: 'running',
+          node: 'n1',
+          startedAt: t,
+          updatedAt: t,
+        },
+      ]);
+      await s.recordJobs([
+        {
+          id: '1.0@local',
+          submission: 'k',
+          state: 'completed',
+          exitCode: 0,
+          node: 'n1',
+          startedAt: t,
+          endedAt: t,
+          cpuSeconds: 1.5,
+          wallSeconds: 2,
+          updatedAt: t,
+        },
+      ]);
+      expect(await s.jobs()).toEqual([
+        {
+          id: '1.0@local',
+          submission: 'k',
+          state: 'completed',
+          exitCode: 0,
+          node: 'n1',
+          startedAt: t,
+          endedAt: t,
+          cpuSeconds: 1.5,
+          wallSeconds: 2,
+          updatedAt: t,
+        },
+      ]);
+      await s.close();
+    });
+
+    it('keeps an audit log, newest first', async () => {
+      const s = await make();
+      await s.audit({ actor: 'reconciler', action: 'launch', target: 'c/gen/mc-1#1' });
+      await s.audit({ actor: 'alice', action: 'hold', target: 'c', detail: 'dCache outage' });
+      expect(
+        (await s.auditLog()).map((a) => `${a.actor} ${a.action} ${a.target} ${a.detail ?? ''}`),
+      ).toEqual(['alice hold c dCache outage', 'reconciler launch c/gen/mc-1#1 ']);
+      await s.close();
+    });
+  });
+}
