@@ -1,0 +1,77 @@
+import { openSync, closeSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+/** What the job's supervisor writes about it; it alone writes this file. */
+export interface LocalJobState {
+  state: 'idle' | 'running' | 'held' | 'completed' | 'removed';
+  supervisorPid?: number;
+  pid?: number;
+  node?: string;
+  startedAt?: string;
+  endedAt?: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  cpuSeconds?: number;
+  wallSeconds?: number;
+  reason?: string;
+}
+
+/** What the controller asks of a job; it alone writes this file. */
+export interface LocalJobControl {
+  want: 'hold' | 'release' | 'kill';
+  at: string;
+}
+
+export interface LocalJobSpecFile {
+  id: string;
+  label: string;
+  argv: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  submittedAt: string;
+}
+
+/** Write-then-rename, so a reader never sees half a file. */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, JSON.stringify(value));
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+export function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+export function writeText(file: string, text: string): void {
+  writeFileSync(file, text);
+}
+
+export const jobFiles = (dir: string) => ({
+  spec: path.join(dir, 'spec.json'),
+  state: path.join(dir, 'state.json'),
+  control: path.join(dir, 'control.json'),
+  lock: path.join(dir, 'supervisor.lock'),
+  stdout: path.join(dir, 'stdout'),
+  stderr: path.join(dir, 'stderr'),
+  work: path.join(dir, 'work'),
+});
+
+export function isAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

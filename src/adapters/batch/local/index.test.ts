@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { batchContract, waitFor } from '../../../../test/contracts/batch.js';
+import { LocalExecutor } from './index.js';
+
+const fresh = (slots = 4) =>
+  new LocalExecutor({ root: mkdtempSync(path.join(tmpdir(), 'local-batch-')), slots });
+const sh = (script: string) => ({
+  argv: ['/bin/sh', '-c', script],
+  env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+});
+
+batchContract('local', async () => fresh());
+
+describe('local executor', () => {
+  it('runs no more jobs at once than it has slots; the rest wait idle', async () => {
+    const b = fresh(2);
+    await b.submit({ label: 'k', jobs: Array.from({ length: 5 }, () => sh('sleep 0.8')) });
+    await waitFor(b, 'k', (js) => js.filter((j) => j.state === 'running').length === 2);
+    const now = await b.observe();
+    expect(now.filter((j) => j.state === 'running')).toHaveLength(2);
+    expect(now.filter((j) => j.state === 'idle')).toHaveLength(3);
+    await waitFor(b, 'k', (js) => js.every((j) => j.state === 'completed'));
+  });
+
+  it('holds a job that has not started, and it starts only when released', async () => {
+    const b = fresh(1);
+    const [first, second] = await b.submit({ label: 'k', jobs: [sh('sleep 0.5'), sh('echo ran')] });
+    await b.hold([second!]);
+    await waitFor(b, 'k', (js) => js.find((j) => j.id === first)?.state === 'completed');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await b.observe()).find((j) => j.id === second)?.state).toBe('held');
+    await b.release([second!]);
+    await waitFor(b, 'k', (js) => js.every((j) => j.state === 'completed'));
+    expect((await b.logs(second!)).stdout).toBe('ran\n');
+  });
+
+  it('keeps running jobs through a restart of the reconciler and never reruns them', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'local-batch-'));
+    const first = new LocalExecutor({ root, slots: 2 });
+    const count = path.join(root, 'count');
+    const [id] = await first.submit({ label: 'k', jobs: [sh(`echo once >> ${count}; sleep 0.5`)] });
+    await waitFor(first, 'k', (js) => js[0]?.state === 'running');
+    const second = new LocalExecutor({ root, slots: 2 });
+    const [job] = await waitFor(second, 'k', (js) => js[0]?.state === 'completed');
+    expect(job).toMatchObject({ id, exitCode: 0 });
+    await second.observe();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(count, 'utf8')).toBe('once\n');
+  });
+
+  it('reports a started job whose supervisor died as removed, and does not rerun it', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'local-batch-'));
+    const b = new LocalExecutor({ root, slots: 2 });
+    const count = path.join(root, 'count');
+    const [id] = await b.submit({ label: 'k', jobs: [sh(`echo started >> ${count}; sleep 30`)] });
+    await waitFor(b, 'k', (js) => js[0]?.state === 'running');
+    const dir = path.join(root, 'jobs', id!.split('.')[0]!, '0');
+    const st = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as {
+      supervisorPid: number;
+      pid: number;
+    };
+    process.kill(st.supervisorPid, 'SIGKILL');
+    process.kill(-st.pid, 'SIGKILL');
+    const [job] = await waitFor(b, 'k', (js) => js[0]?.state === 'removed');
+    expect(job!.state).toBe('removed');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(count, 'utf8')).toBe('started\n');
+  });
+
+  it('measures CPU and wall time of the job', async () => {
+    const b = fresh();
+    await b.submit({
+      label: 'k',
+      jobs: [
+        {
+          argv: [process.execPath, '-e', 'const t=Date.now(); while (Date.now()-t < 400) {}'],
+          env: {},
+        },
+      ],
+    });
+    const [job] = await waitFor(b, 'k', (js) => js[0]?.state === 'completed');
+    expect(job!.cpuSeconds).toBeGreaterThan(0.2);
+    expect(job!.wallSeconds).toBeGreaterThan(0.3);
+  });
+});

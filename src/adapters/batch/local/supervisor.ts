@@ -1,0 +1,232 @@
+/**
+ * Supervises one job of the local executor, detached from the reconciler so jobs outlive it:
+ * waits for a slot, runs the job in its own process group, obeys hold/release/kill from
+ * control.json (polled every 100 ms), and records the outcome in state.json.
+ *   node supervisor.js JOB_DIR SLOTS_DIR SLOTS
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import {
+  isAlive,
+  jobFiles,
+  readJson,
+  writeJsonAtomic,
+  type LocalJobControl,
+  type LocalJobSpecFile,
+  type LocalJobState,
+} from './files.js';
+
+const POLL_MS = 100;
+const KILL_GRACE_MS = 5000;
+const CLOCK_TICKS = 100;
+
+const [jobDir, slotsDir, slotsArg] = process.argv.slice(2) as [string, string, string];
+const files = jobFiles(jobDir);
+const slots = Number(slotsArg);
+let state: LocalJobState = readJson<LocalJobState>(files.state) ?? { state: 'idle' };
+
+function save(next: Partial<LocalJobState>): void {
+  state = { ...state, ...next, supervisorPid: process.pid };
+  writeJsonAtomic(files.state, state);
+}
+
+/** Exclusive ownership of the job: a second supervisor for it exits at once. */
+function takeOwnership(): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(files.lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number(readFileSync(files.lock, 'utf8'));
+      if (isAlive(owner)) return false;
+      unlinkSync(files.lock);
+    }
+  }
+  return false;
+}
+
+let slotFile: string | undefined;
+
+function tryTakeSlot(): boolean {
+  mkdirSync(slotsDir, { recursive: true });
+  for (let i = 0; i < slots; i++) {
+    const f = path.join(slotsDir, `${i}.lock`);
+    try {
+      const fd = openSync(f, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      slotFile = f;
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(f, 'utf8'));
+      } catch {
+        continue;
+      }
+      // A slot whose holder died is free again.
+      if (owner && !isAlive(owner)) {
+        try {
+          unlinkSync(f);
+        } catch {
+          // another supervisor freed it first
+        }
+      }
+    }
+  }
+  return false;
+}
+
+function freeSlot(): void {
+  if (!slotFile) return;
+  try {
+    unlinkSync(slotFile);
+  } catch {
+    // already gone
+  }
+  slotFile = undefined;
+}
+
+function childCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+function control(): LocalJobControl | undefined {
+  try {
+    return readJson<LocalJobControl>(files.control);
+  } catch {
+    return undefined;
+  }
+}
+
+function finish(): never {
+  freeSlot();
+  try {
+    unlinkSync(files.lock);
+  } catch {
+    // nothing to free
+  }
+  process.exit(0);
+}
+
+async function main(): Promise<void> {
+  if (!takeOwnership()) process.exit(0);
+  if (state.state === 'completed' || state.state === 'removed') finish();
+  save({});
+  const spec = readJson<LocalJobSpecFile>(files.spec);
+  if (!spec) {
+    save({ state: 'removed', reason: 'the job has no spec.json' });
+    finish();
+  }
+  const sleep = () => new Promise((r) => setTimeout(r, POLL_MS));
+
+  // Waiting for a slot, or held before it started.
+  for (;;) {
+    const want = control()?.want;
+    if (want === 'kill') {
+      save({
+        state: 'removed',
+        reason: 'killed before it started',
+        endedAt: new Date().toISOString(),
+      });
+      finish();
+    }
+    if (want === 'hold') {
+      if (state.state !== 'held') save({ state: 'held', reason: 'held before it started' });
+    } else {
+      if (state.state !== 'idle') save({ state: 'idle', reason: undefined });
+      if (tryTakeSlot()) break;
+    }
+    await sleep();
+  }
+
+  mkdirSync(files.work, { recursive: true });
+  const out = openSync(files.stdout, 'a');
+  const err = openSync(files.stderr, 'a');
+  const started = Date.now();
+  // Its own process group, so hold and kill reach everything the job starts.
+  const child = spawn(spec.argv[0]!, spec.argv.slice(1), {
+    cwd: spec.cwd ?? files.work,
+    env: spec.env,
+    stdio: ['ignore', out, err],
+    detached: true,
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('error', (e) => {
+      writeSync(err, `gitpoms local executor: cannot start ${spec.argv[0]}: ${e.message}\n`);
+      resolve({ code: 127, signal: null });
+    });
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  save({
+    state: 'running',
+    pid: child.pid,
+    node: hostname(),
+    startedAt: new Date(started).toISOString(),
+    reason: undefined,
+  });
+
+  const group = (sig: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, sig);
+    } catch {
+      // the group is gone
+    }
+  };
+  let done: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  void exited.then((r) => (done = r));
+  let killing = 0;
+  while (!done) {
+    const want = control()?.want;
+    if (want === 'kill' && !killing) {
+      killing = Date.now();
+      group('SIGCONT');
+      group('SIGTERM');
+    } else if (killing && Date.now() - killing > KILL_GRACE_MS) {
+      group('SIGKILL');
+    } else if (want === 'hold' && state.state === 'running') {
+      group('SIGSTOP');
+      save({ state: 'held', reason: 'held by gitpoms' });
+    } else if (want === 'release' && state.state === 'held') {
+      group('SIGCONT');
+      save({ state: 'running', reason: undefined });
+    }
+    await Promise.race([exited, sleep()]);
+  }
+  const ended = Date.now();
+  const outcome = done as { code: number | null; signal: NodeJS.Signals | null };
+  const cpu = childCpuSeconds();
+  save({
+    state: killing ? 'removed' : 'completed',
+    exitCode: outcome.code,
+    signal: outcome.signal,
+    endedAt: new Date(ended).toISOString(),
+    wallSeconds: (ended - started) / 1000,
+    ...(cpu !== undefined ? { cpuSeconds: cpu } : {}),
+    ...(killing ? { reason: 'killed' } : {}),
+  });
+  finish();
+}
+
+main().catch((e: unknown) => {
+  try {
+    save({
+      state: 'removed',
+      reason: `supervisor failed: ${e instanceof Error ? e.message : String(e)}`,
+    });
+  } finally {
+    finish();
+  }
+});
