@@ -285,6 +285,44 @@ describe('plan: states, gates, schedules, recoveries', () => {
     expect(launches([g4('split-1', { status: 'located' })], exhausted)).toEqual([]);
   });
 
+  it('fails a located-type submission at once when its outputs are final and short', () => {
+    const g4 = rec('g4', 'mc-1', { parent: genLocated.key });
+    const p = plan(
+      sbnd(),
+      emptyObserved({
+        jobs: jobs(g4.key, 10, 'completed'),
+        outputs: { [g4.key]: { expected: 10, located: 9, final: true } },
+      }),
+      [genLocated, rec('gen', 'mc-2', { status: 'located' }), g4],
+      new Date('2026-11-25T11:00:01Z'),
+    );
+    expect(p.actions.find((a) => a.key === g4.key)).toMatchObject({
+      kind: 'mark-failed',
+      reason: 'only 9/10 files located (90% < 95%) and no more will come',
+    });
+  });
+
+  it('feeds a dependent from a located recovery together with the failed submission it recovered', () => {
+    const g4 = rec('g4', 'mc-1', { status: 'failed', parent: genLocated.key });
+    const r1 = rec('g4', 'mc-1+r1', {
+      status: 'located',
+      recovery: { of: g4.key, type: 'consumed_status', index: 1 },
+    });
+    const p = plan(
+      sbnd(),
+      emptyObserved({ recoveryFiles: { [r1.key]: { consumed_status: 0, process_status: 0 } } }),
+      [genLocated, rec('gen', 'mc-2', { status: 'located' }), g4, r1],
+      NOW,
+    );
+    const detsim = p.actions.filter((a) => a.kind === 'launch' && a.stage === 'detsim');
+    expect(detsim).toMatchObject([
+      {
+        key: `${SBND}/detsim/mc-1+r1#1`,
+        input: { kind: 'parent', parent: r1.key, sources: [g4.key, r1.key] },
+      },
+    ]);
+  });
+
   it('complete-type stages count successful jobs', () => {
     const key = `${SBND}/gen/mc-1#1`;
     const done = [...jobs(key, 9, 'completed'), ...jobs(key, 1, 'completed', { exitCode: 1 })];

@@ -128,11 +128,11 @@ function evaluateCompletion(ctx: Ctx, stage: ResolvedStage, rec: SubmissionRecor
     return;
   }
   const ended = Math.max(0, ...jobs.map((j) => (j.endedAt ? Date.parse(j.endedAt) : 0)));
-  if (ended > 0 && ctx.now.getTime() - ended > LOCATE_GRACE_MS) {
+  if (out.final || (ended > 0 && ctx.now.getTime() - ended > LOCATE_GRACE_MS)) {
     ctx.actions.push({
       kind: 'mark-failed',
       ...base,
-      reason: `only ${out.located}/${out.expected} files located (${got}% < ${percent}%) an hour after the last job ended`,
+      reason: `only ${out.located}/${out.expected} files located (${got}% < ${percent}%) ${out.final ? 'and no more will come' : 'an hour after the last job ended'}`,
     });
     ctx.status.set(rec.key, 'failed');
   } else {
@@ -358,6 +358,17 @@ function wantedSubmissions(
     const single = stage.dependsOn.length === 1 && dep.campaign === campaign.name;
     for (const p of parents) {
       if (ctx.status.get(p.key) !== 'located') continue;
+      // A located recovery also carries the outputs of the failed submissions before it in its
+      // chain: they never fed a dependent of their own.
+      const failedBefore = p.recovery
+        ? parents.filter(
+            (r) =>
+              ctx.status.get(r.key) === 'failed' &&
+              (r.key === p.recovery!.of ||
+                (r.recovery?.of === p.recovery!.of && r.recovery.index < p.recovery!.index)),
+          )
+        : [];
+      const sources = [...failedBefore.map((r) => r.key), p.key];
       const slice = single ? p.slice : `${dep.campaign}.${dep.stage}.${p.slice}`;
       wants.push({
         slice,
@@ -365,10 +376,13 @@ function wantedSubmissions(
         input: {
           kind: 'parent',
           parent: p.key,
+          sources,
           definition: definitionName('gitpoms_depends', `${p.key}_${di + 1}`),
           filePatterns: dep.filePatterns,
         },
-        reason: `parent ${p.key} is located`,
+        reason: failedBefore.length
+          ? `recovery ${p.key} is located; with the outputs of ${failedBefore.map((r) => r.key).join(', ')}`
+          : `parent ${p.key} is located`,
       });
     }
   });

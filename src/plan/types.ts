@@ -23,6 +23,8 @@ export interface ObservedOutputs {
   expected: number;
   /** Of those, how many have located outputs. */
   located: number;
+  /** True when no more outputs can appear (jobs done, nothing left in flight). */
+  final?: boolean;
 }
 
 export type ServiceStatus = 'good' | 'warn' | 'failed' | 'unknown';
@@ -61,7 +63,14 @@ export type InputSpec =
   | { kind: 'none' }
   | { kind: 'dataset'; definition: string; dimensions?: string }
   | { kind: 'split'; dataset: string; split: string; position: number }
-  | { kind: 'parent'; parent: string; definition: string; filePatterns: string[] }
+  | {
+      kind: 'parent';
+      parent: string;
+      /** Submissions whose outputs the dependent consumes: the parent, and failed ones before it in its recovery chain. */
+      sources: string[];
+      definition: string;
+      filePatterns: string[];
+    }
   | { kind: 'recovery'; of: string; type: RecoveryType; definition: string };
 
 interface ActionBase {
