@@ -12,6 +12,8 @@ export interface Io {
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
   now(): Date;
+  /** Whether stdout is a terminal (live progress bars), default false. */
+  tty?: boolean;
 }
 
 export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
@@ -23,6 +25,7 @@ export function processIo(): Io {
     cwd: process.cwd(),
     env: process.env,
     now: () => new Date(),
+    tty: process.stdout.isTTY === true,
   };
 }
 

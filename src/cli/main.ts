@@ -5,6 +5,7 @@ import { registerDiff } from './commands/diff.js';
 import { registerFifeLaunch } from './commands/fife-launch.js';
 import { registerGraph } from './commands/graph.js';
 import { registerReconcile } from './commands/reconcile.js';
+import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT, processIo, type Io } from './io.js';
@@ -34,6 +35,7 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
     registerGraph,
     registerSchema,
     registerFifeLaunch,
+    registerRun,
   ]) {
     register(program, io, setCode);
   }

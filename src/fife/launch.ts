@@ -22,6 +22,8 @@ export interface FifeLaunchOptions {
   pid?: number;
   /** fife_wrap's flags (name → takes no value); defaults to the bundled list. */
   wrapFlags?: ReadonlyMap<string, boolean>;
+  /** Files in the submission's dataset; a dry run assumes 5, as fife_launch does. */
+  datasetFiles?: number;
 }
 
 export interface FifeLaunchResult {
@@ -32,6 +34,8 @@ export interface FifeLaunchResult {
   /** Lines fife_launch prints outside the script (pre-launch checks, POMS variables). */
   messages: string[];
   warnings: string[];
+  /** A value as the script uses it: interpolated with [global] (undefined when absent or unexpandable). */
+  value(section: string, key: string): string | undefined;
 }
 
 /** A config fife_launch would refuse; the message says what to fix. */
@@ -237,7 +241,7 @@ class Launcher {
     }
   }
 
-  private get(section: string, name: string): string | undefined {
+  get(section: string, name: string): string | undefined {
     return this.cfg.tryGet(section, name, { vars: this.globals });
   }
 
@@ -317,7 +321,7 @@ class Launcher {
           'and make sure its non-zero...',
         );
         // fife_launch assumes 5 files in a dry run.
-        this.nfilesInDataset = 5;
+        this.nfilesInDataset = this.o.datasetFiles ?? 5;
       }
     }
     for (let i = 0; i < 100; i++) {
@@ -536,7 +540,13 @@ export function fifeLaunch(o: FifeLaunchOptions): FifeLaunchResult {
   l.compose();
   l.preLaunch();
   const script = l.build();
-  return { script, config: l.cfg, messages: l.messages, warnings: l.warnings };
+  return {
+    script,
+    config: l.cfg,
+    messages: l.messages,
+    warnings: l.warnings,
+    value: (section, key) => l.get(section, key),
+  };
 }
 
 /** Reads and composes a config only (includes, stages); for validation. */

@@ -320,6 +320,7 @@ export interface ConfigSpec {
   backends?: Backends;
   source?: Source;
   defaults?: Defaults;
+  local?: LocalBackend;
 }
 export interface Backends {
   batch?: 'local' | 'slurm' | 'condor' | 'jobsub';
@@ -349,4 +350,27 @@ export interface Defaults {
    */
   pruneMaxFraction?: number;
   completionPercent?: number;
+}
+/**
+ * The embedded local executor and catalog (the demo, tests and CI).
+ */
+export interface LocalBackend {
+  /**
+   * Jobs that run at once. Default: the number of CPUs.
+   */
+  slots?: number;
+  /**
+   * Directories put first on jobs' PATH (e.g. demo/bin for the demo's stand-in for lar).
+   *
+   * Items: A path relative to the repository root; it must stay inside the repository.
+   */
+  path?: string[];
+  /**
+   * Variables of the reconciler's environment passed to jobs; NAME or PREFIX*.
+   */
+  passEnv?: string[];
+  /**
+   * SAM parameter categories the catalog accepts besides art, gitpoms, Dataset, MC and the experiment's own.
+   */
+  categories?: string[];
 }

@@ -103,6 +103,8 @@ export function catalogContract(name: string, make: () => Promise<Catalog>): voi
       ['data_tier generated with limit 1 offset 1', ['gen_2.root']],
       ['file_name like %.root with stride 3 offset 1', ['gen_2.root', 'g4_3.root']],
       ['data_tier nothing', []],
+      ['availability physical', ['gen_1.root', 'gen_2.root', 'gen_3.root']],
+      ['data_tier simulated and availability virtual', ['g4_1.root', 'g4_3.root']],
     ])('selects %s', async (dims, expected) => {
       const c = await fixture();
       expect(await c.listFiles(dims)).toEqual(expected);

@@ -5,6 +5,7 @@
  *   project_name P [and consumed_status S[,S…]]
  *   Q and Q | Q or Q | Q minus Q | ( Q )        ('and' binds tighter than 'or' and 'minus')
  *   Q with limit N | offset N | stride N
+ *   availability physical | availability virtual   (has a location, or not)
  * Values are bare words or 'quoted'; '%' is the wildcard of like (and of consumed_status).
  */
 

@@ -27,6 +27,8 @@ interface FileRow {
 }
 
 interface View {
+  /** Files that have at least one location. */
+  located: Set<number>;
   files: Map<
     number,
     { name: string; size: number; createDate: string; metadata: Record<string, unknown> }
@@ -85,6 +87,9 @@ function fieldValues(
 export class EmbeddedCatalog implements Catalog {
   readonly name = 'embedded';
   private readonly db: Database.Database;
+  /** The last loaded view, valid while neither this connection nor another has written since. */
+  private cached: { version: number; writes: number; view: View } | undefined;
+  private writes = 0;
 
   constructor(file: string) {
     try {
@@ -110,6 +115,7 @@ export class EmbeddedCatalog implements Catalog {
   }
 
   async declareFile(f: DeclaredFile): Promise<void> {
+    this.writes++;
     const tx = this.db.transaction(() => {
       const existing = this.db.prepare('SELECT id FROM files WHERE name = ?').get(f.name);
       if (existing) fail(`file ${f.name} is already declared`);
@@ -126,6 +132,7 @@ export class EmbeddedCatalog implements Catalog {
   }
 
   async addLocation(file: string, location: string): Promise<void> {
+    this.writes++;
     const id = this.fileId(file);
     this.db
       .prepare('INSERT OR IGNORE INTO locations (file, location) VALUES (?, ?)')
@@ -161,6 +168,15 @@ export class EmbeddedCatalog implements Catalog {
   }
 
   private view(): View {
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (this.cached && this.cached.version === version && this.cached.writes === this.writes)
+      return this.cached.view;
+    const view = this.loadView();
+    this.cached = { version, writes: this.writes, view };
+    return view;
+  }
+
+  private loadView(): View {
     const files: View['files'] = new Map();
     const byName = new Map<string, number>();
     for (const r of this.db.prepare('SELECT * FROM files ORDER BY id').all() as FileRow[]) {
@@ -172,6 +188,11 @@ export class EmbeddedCatalog implements Catalog {
       });
       byName.set(r.name, r.id);
     }
+    const located = new Set(
+      (this.db.prepare('SELECT DISTINCT file FROM locations').all() as Array<{ file: number }>).map(
+        (r) => r.file,
+      ),
+    );
     const parents = new Map<number, number[]>();
     const children = new Map<number, number[]>();
     for (const { child, parent } of this.db
@@ -180,7 +201,7 @@ export class EmbeddedCatalog implements Catalog {
       parents.set(child, [...(parents.get(child) ?? []), parent]);
       children.set(parent, [...(children.get(parent) ?? []), child]);
     }
-    return { files, byName, parents, children };
+    return { located, files, byName, parents, children };
   }
 
   private evaluate(q: Dim, v: View, seen: string[]): number[] {
@@ -196,7 +217,10 @@ export class EmbeddedCatalog implements Catalog {
       }
       case 'field':
         return all().filter((id) => {
-          const vals = fieldValues(v.files.get(id)!, q.key);
+          const vals =
+            q.key.toLowerCase() === 'availability'
+              ? [v.located.has(id) ? 'physical' : 'virtual']
+              : fieldValues(v.files.get(id)!, q.key);
           const hit = vals.some((a) =>
             q.values.some((b) => compare(a, q.op === '!=' ? '=' : q.op, b)),
           );
@@ -287,6 +311,7 @@ export class EmbeddedCatalog implements Catalog {
   }
 
   async createDefinition(name: string, dimensions: string): Promise<void> {
+    this.writes++;
     this.parse(dimensions);
     const existing = this.definitionDims(name);
     if (existing !== undefined) {
@@ -304,6 +329,7 @@ export class EmbeddedCatalog implements Catalog {
   }
 
   private snapshotSync(definition: string): number {
+    this.writes++;
     const ids = this.query(`defname: ${definition}`);
     const tx = this.db.transaction(() => {
       const { lastInsertRowid } = this.db
@@ -321,6 +347,7 @@ export class EmbeddedCatalog implements Catalog {
   }
 
   async startProject(name: string, definition: string): Promise<ProjectInfo> {
+    this.writes++;
     const existing = await this.projectInfo(name);
     if (existing) return existing;
     const snapshot = this.snapshotSync(definition);
@@ -358,6 +385,7 @@ export class EmbeddedCatalog implements Catalog {
   }
 
   async nextFile(project: string, consumer: string): Promise<string | undefined> {
+    this.writes++;
     const tx = this.db.transaction(() => {
       const p = this.db.prepare('SELECT snapshot FROM projects WHERE name = ?').get(project) as
         | { snapshot: number }
@@ -386,6 +414,7 @@ export class EmbeddedCatalog implements Catalog {
     file: string,
     status: 'consumed' | 'skipped',
   ): Promise<void> {
+    this.writes++;
     const id = this.fileId(file);
     const r = this.db
       .prepare('UPDATE project_files SET status = ?, updated = ? WHERE project = ? AND file = ?')

@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { InvalidInputError } from '../../errors.js';
+import { runUntilConverged } from '../../engine/run.js';
+import { closeDeps, openEmbedded } from '../../engine/runtime.js';
+import { STATS_HEADER, statsRow, table } from '../../engine/stats.js';
+import { EXIT, loadOrReport, repoContext, type Io } from '../io.js';
+import { progressPrinter } from '../progress.js';
+
+export function registerRun(program: Command, io: Io, setCode: (n: number) => void): void {
+  program
+    .command('run')
+    .description(
+      'reconcile pass after pass on the embedded backends until the campaigns converge (the demo)',
+    )
+    .option('--campaign <name...>', 'only these campaigns')
+    .option('--data-dir <dir>', 'state directory (default: dataDir of gitpoms.yaml)')
+    .option('--interval <ms>', 'pause between passes', '500')
+    .option('--timeout <s>', 'give up after this many seconds', '600')
+    .option('--repo <dir>', 'repository root', '.')
+    .action(
+      async (opts: {
+        campaign?: string[];
+        dataDir?: string;
+        interval: string;
+        timeout: string;
+        repo: string;
+      }) => {
+        const ctx = repoContext(io, opts.repo);
+        const spec = loadOrReport(io, ctx.repo);
+        if (!spec?.desired) {
+          setCode(EXIT.error);
+          return;
+        }
+        const desired = spec.desired;
+        if (opts.campaign) {
+          const unknown = opts.campaign.filter((c) => !desired.campaigns.some((d) => d.name === c));
+          if (unknown.length)
+            throw new InvalidInputError(
+              `--campaign ${unknown.join(', ')}: no such campaign (${desired.campaigns.map((c) => c.name).join(', ')})`,
+            );
+          desired.campaigns = desired.campaigns.filter((c) => opts.campaign!.includes(c.name));
+        }
+        const deps = openEmbedded(ctx.root, spec.docs.config?.value, {
+          ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+          revision: ctx.revision,
+        });
+        try {
+          io.stdout(
+            `gitpoms run: ${desired.campaigns.map((c) => c.name).join(', ')} on the local executor; state in ${deps.dataDir}\n`,
+          );
+          const started = Date.now();
+          const final = await runUntilConverged(deps, desired, {
+            intervalMs: Number(opts.interval),
+            timeoutMs: Number(opts.timeout) * 1000,
+            onPass: progressPrinter(io.stdout, io.tty ?? false),
+          });
+          const secs = ((Date.now() - started) / 1000).toFixed(1);
+          io.stdout(`\n${table(STATS_HEADER, final.stats.map(statsRow))}\n\n`);
+          if (final.converged) {
+            io.stdout(`converged after ${final.pass} pass(es) in ${secs} s\n`);
+            setCode(EXIT.ok);
+          } else {
+            io.stderr(
+              `not converged after ${opts.timeout} s (${final.pass} passes); jobs may still be running: run again to continue\n`,
+            );
+            setCode(EXIT.error);
+          }
+        } finally {
+          await closeDeps(deps);
+        }
+      },
+    );
+}

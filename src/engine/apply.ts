@@ -1,0 +1,84 @@
+import PQueue from 'p-queue';
+import type { Action, JobAction, LaunchAction, MarkAction } from '../plan/types.js';
+import type { DesiredState } from '../spec/desired.js';
+import type { Deps } from './deps.js';
+import { renderSubmission } from './launch.js';
+
+export interface ActionResult {
+  action: Action;
+  ok: boolean;
+  error?: string;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Intent first, then the launch, then its outcome: a crash between leaves a pending intent that startup resolves. */
+async function launch(deps: Deps, desired: DesiredState, a: LaunchAction): Promise<void> {
+  const intent = await deps.store.beginLaunch(a, deps.revision, deps.batch.name);
+  let project: string | undefined;
+  try {
+    const rendered = await renderSubmission(deps, desired, a);
+    project = rendered.project;
+    await deps.batch.submit(rendered.request);
+  } catch (e) {
+    await deps.store.finishLaunch(intent, { ok: false, error: message(e) });
+    throw e;
+  }
+  await deps.store.finishLaunch(intent, { ok: true, ...(project ? { project } : {}) });
+}
+
+async function jobAction(deps: Deps, a: JobAction): Promise<void> {
+  const intent = await deps.store.beginAction(a.kind, a.key);
+  try {
+    if (a.kind === 'hold') await deps.batch.hold(a.jobs);
+    else if (a.kind === 'release') await deps.batch.release(a.jobs);
+    else await deps.batch.kill(a.jobs);
+    if (a.kind !== 'kill') await deps.store.setHeld(a.key, a.kind === 'hold');
+    await deps.store.finishAction(intent);
+  } catch (e) {
+    await deps.store.finishAction(intent, message(e));
+    throw e;
+  }
+}
+
+async function mark(deps: Deps, a: MarkAction): Promise<void> {
+  await deps.store.setStatus(a.key, a.kind === 'mark-located' ? 'located' : 'failed', a.reason);
+}
+
+/**
+ * Carries out a plan in its order: bookkeeping and job actions first, launches last, each
+ * kind with bounded concurrency. One failed action does not stop the others.
+ */
+export async function apply(
+  deps: Deps,
+  desired: DesiredState,
+  actions: readonly Action[],
+): Promise<ActionResult[]> {
+  const results: ActionResult[] = [];
+  const queue = new PQueue({ concurrency: deps.concurrency });
+  const run = async (a: Action) => {
+    try {
+      if (a.kind === 'launch') await launch(deps, desired, a);
+      else if ('jobs' in a) await jobAction(deps, a);
+      else await mark(deps, a);
+      await deps.store.audit({
+        actor: 'reconciler',
+        action: a.kind,
+        target: a.key,
+        detail: a.reason,
+      });
+      results.push({ action: a, ok: true });
+    } catch (e) {
+      deps.log.warn({ action: a.kind, key: a.key, err: message(e) }, 'action failed');
+      results.push({ action: a, ok: false, error: message(e) });
+    }
+  };
+  // Kinds run one after another (their documented order); actions of one kind run concurrently.
+  const kinds = [...new Set(actions.map((a) => a.kind))];
+  for (const kind of kinds) {
+    await queue.addAll(actions.filter((a) => a.kind === kind).map((a) => () => run(a)));
+  }
+  return results;
+}

@@ -1,0 +1,26 @@
+import type { Logger } from 'pino';
+import type { Batch } from '../adapters/batch/types.js';
+import type { Catalog } from '../adapters/catalog/types.js';
+import type { Store } from '../adapters/store/types.js';
+
+/** The ports a reconcile pass works through, built once by the entry point. */
+export interface Deps {
+  batch: Batch;
+  catalog: Catalog;
+  store: Store;
+  log: Logger;
+  clock: () => Date;
+  /** Repository root: fife_launch configs and launch scripts are read from here. */
+  repoRoot: string;
+  revision: string | undefined;
+  dataDir: string;
+  /** Path of the embedded catalog database, given to jobs. */
+  catalogPath: string;
+  local: {
+    path: string[];
+    passEnv: string[];
+    categories: string[];
+  };
+  /** Launches and job actions in flight at once. */
+  concurrency: number;
+}

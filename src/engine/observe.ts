@@ -1,0 +1,88 @@
+import type { StoredSubmission } from '../adapters/store/types.js';
+import type { Observed, ObservedJob, RecoveryType } from '../plan/types.js';
+import { findJobType, type DesiredState } from '../spec/desired.js';
+import { inputsWithLocatedOutputs, outputsOf, recoveryDimensions } from '../runtime/dimensions.js';
+import type { Deps } from './deps.js';
+
+const RECOVERY_TYPES: readonly RecoveryType[] = [
+  'added_files',
+  'consumed_status',
+  'process_status',
+  'delivered_not_consumed',
+  'pending_files',
+];
+
+export interface Observation {
+  observed: Observed;
+  records: StoredSubmission[];
+}
+
+/**
+ * Reads the batch system (one bulk query), the store and the catalog. Any failure throws:
+ * an outage is never read as "no jobs".
+ */
+export async function observe(deps: Deps, desired: DesiredState): Promise<Observation> {
+  const jobs = await deps.batch.observe();
+  await deps.store.recordJobs(jobs.map((j) => ({ ...j, updatedAt: deps.clock().toISOString() })));
+  const records = await deps.store.submissions();
+  const jobsOf = new Map<string, ObservedJob[]>();
+  for (const j of jobs) {
+    const l = jobsOf.get(j.submission);
+    if (l) l.push(j);
+    else jobsOf.set(j.submission, [j]);
+  }
+  const observed: Observed = {
+    jobs,
+    outputs: {},
+    recoveryFiles: {},
+    splitsExhausted: {},
+    services: {},
+  };
+  for (const r of records) {
+    const stage = desired.campaigns
+      .find((c) => c.name === r.campaign)
+      ?.stages.find((s) => s.name === r.stage);
+    if (!stage) continue;
+    const jt = findJobType(desired, stage.experiment, stage.jobType);
+    const patterns = jt?.outputFilePatterns ?? ['%'];
+    const mine = jobsOf.get(r.key) ?? [];
+    const finished =
+      mine.length > 0 && mine.every((j) => j.state === 'completed' || j.state === 'removed');
+    if (r.status === 'launched' && finished && stage.completion.type === 'located') {
+      if (r.project) {
+        const info = await deps.catalog.projectInfo(r.project);
+        const expected = info
+          ? info.counts.consumed + info.counts.skipped + info.counts.delivered + info.counts.unknown
+          : 0;
+        const located = await deps.catalog.countFiles(
+          inputsWithLocatedOutputs(r.project, r.key, patterns),
+        );
+        observed.outputs[r.key] = { expected, located, final: true };
+      } else {
+        const expected = mine.length * Math.max(1, jt?.outputFilesPerJob ?? 1);
+        const located = await deps.catalog.countFiles(
+          `${outputsOf([r.key], patterns)} and availability physical`,
+        );
+        observed.outputs[r.key] = { expected, located, final: true };
+      }
+    }
+    if ((r.status === 'located' || r.status === 'failed') && (jt?.recoveries.length ?? 0) > 0) {
+      const counts: Partial<Record<RecoveryType, number>> = {};
+      const info = r.project ? await deps.catalog.projectInfo(r.project) : undefined;
+      for (const t of RECOVERY_TYPES) {
+        counts[t] = info
+          ? await deps.catalog.countFiles(
+              recoveryDimensions(t, {
+                project: info.name,
+                definition: info.definition,
+                campaign: r.campaign,
+                stage: r.stage,
+              }),
+            )
+          : 0;
+      }
+      observed.recoveryFiles[r.key] = counts;
+    }
+  }
+  return { observed, records };
+}

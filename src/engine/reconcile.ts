@@ -1,0 +1,56 @@
+import { plan } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
+import type { DesiredState } from '../spec/desired.js';
+import { apply, type ActionResult } from './apply.js';
+import type { Deps } from './deps.js';
+import { observe, type Observation } from './observe.js';
+
+/**
+ * Resolves launches a crashed pass left half done: jobs carrying the key mean the launch
+ * happened; no jobs mean it did not, and the submission is forgotten so the next plan
+ * launches it again under the same key. Either way, never twice.
+ */
+export async function recoverIntents(deps: Deps): Promise<number> {
+  const pending = await deps.store.pendingIntents();
+  if (pending.length === 0) return 0;
+  const labels = new Set((await deps.batch.observe()).map((j) => j.submission));
+  for (const it of pending) {
+    if (it.kind === 'launch') {
+      if (labels.has(it.key)) {
+        const sub = await deps.store.submission(it.key);
+        await deps.store.finishLaunch(it.id, {
+          ok: true,
+          ...(sub?.project ? { project: sub.project } : {}),
+        });
+        deps.log.info({ key: it.key }, 'adopted jobs of an interrupted launch');
+      } else {
+        await deps.store.abandonLaunch(
+          it.id,
+          'the reconciler stopped before the jobs reached the batch system',
+        );
+        deps.log.info(
+          { key: it.key },
+          'forgot an interrupted launch that never reached the batch system',
+        );
+      }
+    } else {
+      // Hold, release and kill are idempotent: the next plan repeats any that did not take.
+      await deps.store.finishAction(it.id, 'interrupted; the next pass re-plans it');
+    }
+  }
+  return pending.length;
+}
+
+export interface PassResult extends Observation {
+  plan: Plan;
+  results: ActionResult[];
+}
+
+/** One pass: observe in bulk, plan (pure), apply. */
+export async function reconcileOnce(deps: Deps, desired: DesiredState): Promise<PassResult> {
+  await recoverIntents(deps);
+  const { observed, records } = await observe(deps, desired);
+  const p = plan(desired, observed, records, deps.clock());
+  const results = await apply(deps, desired, p.actions);
+  return { plan: p, results, observed, records };
+}

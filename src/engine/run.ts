@@ -1,0 +1,71 @@
+import type { StoredSubmission } from '../adapters/store/types.js';
+import type { DesiredState } from '../spec/desired.js';
+import { quote } from '../runtime/dimensions.js';
+import type { Deps } from './deps.js';
+import { reconcileOnce, type PassResult } from './reconcile.js';
+import { stageStats, type StageStats } from './stats.js';
+
+/** Per stage: input files not yet consumed, and located output files, from the catalog. */
+export async function catalogStageCounts(
+  deps: Deps,
+  desired: DesiredState,
+  records: readonly StoredSubmission[],
+): Promise<Map<string, { pending: number; files: number }>> {
+  const out = new Map<string, { pending: number; files: number }>();
+  for (const c of desired.campaigns) {
+    for (const s of c.stages) {
+      let pending = 0;
+      for (const r of records) {
+        if (r.campaign !== c.name || r.stage !== s.name || !r.project) continue;
+        const info = await deps.catalog.projectInfo(r.project);
+        if (info) pending += info.counts.unknown + info.counts.delivered;
+      }
+      const files = await deps.catalog.countFiles(
+        `gitpoms.campaign ${quote(c.name)} and gitpoms.stage ${quote(s.name)} and availability physical`,
+      );
+      out.set(`${c.name}/${s.name}`, { pending, files });
+    }
+  }
+  return out;
+}
+
+export interface RunProgress {
+  pass: number;
+  result: PassResult;
+  stats: StageStats[];
+  converged: boolean;
+}
+
+/** True when nothing is left to do: no actions, no job waiting or running, no launch in flight. */
+export function isConverged(p: PassResult, desired: DesiredState): boolean {
+  if (p.plan.actions.length > 0) return false;
+  const ours = new Set(
+    p.records.filter((r) => desired.campaigns.some((c) => c.name === r.campaign)).map((r) => r.key),
+  );
+  if (p.records.some((r) => ours.has(r.key) && r.status === 'launching')) return false;
+  return !p.observed.jobs.some(
+    (j) => ours.has(j.submission) && (j.state === 'idle' || j.state === 'running'),
+  );
+}
+
+/** Reconciles pass after pass until the campaigns converge or the time runs out. */
+export async function runUntilConverged(
+  deps: Deps,
+  desired: DesiredState,
+  opts: { intervalMs: number; timeoutMs: number; onPass: (p: RunProgress) => void },
+): Promise<RunProgress> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (let pass = 1; ; pass++) {
+    const result = await reconcileOnce(deps, desired);
+    const stats = stageStats(
+      desired,
+      result.records,
+      result.observed.jobs,
+      await catalogStageCounts(deps, desired, result.records),
+    );
+    const progress: RunProgress = { pass, result, stats, converged: isConverged(result, desired) };
+    opts.onPass(progress);
+    if (progress.converged || Date.now() > deadline) return progress;
+    await new Promise((r) => setTimeout(r, opts.intervalMs));
+  }
+}

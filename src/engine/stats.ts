@@ -1,0 +1,130 @@
+import type { StoredSubmission } from '../adapters/store/types.js';
+import type { BatchJob } from '../adapters/batch/types.js';
+import type { DesiredState } from '../spec/desired.js';
+
+/** POMS's campaign stage statistics, one row per stage. */
+export interface StageStats {
+  campaign: string;
+  stage: string;
+  submissions: number;
+  located: number;
+  failed: number;
+  all: number;
+  idle: number;
+  running: number;
+  held: number;
+  completed: number;
+  notLocated: number;
+  jobsLocated: number;
+  removed: number;
+  /** CPU time over wall time of finished jobs, in percent; undefined before any finished. */
+  efficiency: number | undefined;
+  /** Input files not yet consumed by the stage's projects. */
+  pending: number;
+  /** Output files of the stage with a location. */
+  files: number;
+}
+
+/** Computes the table from what was observed; `pending` and `files` come from the catalog. */
+export function stageStats(
+  desired: DesiredState,
+  records: readonly StoredSubmission[],
+  jobs: readonly BatchJob[],
+  catalogCounts: ReadonlyMap<string, { pending: number; files: number }>,
+): StageStats[] {
+  const bySubmission = new Map<string, BatchJob[]>();
+  for (const j of jobs) {
+    const l = bySubmission.get(j.submission);
+    if (l) l.push(j);
+    else bySubmission.set(j.submission, [j]);
+  }
+  const rows: StageStats[] = [];
+  for (const c of desired.campaigns) {
+    for (const s of c.stages) {
+      const recs = records.filter((r) => r.campaign === c.name && r.stage === s.name);
+      const row: StageStats = {
+        campaign: c.name,
+        stage: s.name,
+        submissions: recs.length,
+        located: recs.filter((r) => r.status === 'located').length,
+        failed: recs.filter((r) => r.status === 'failed' || r.status === 'launch-failed').length,
+        all: 0,
+        idle: 0,
+        running: 0,
+        held: 0,
+        completed: 0,
+        notLocated: 0,
+        jobsLocated: 0,
+        removed: 0,
+        efficiency: undefined,
+        pending: 0,
+        files: 0,
+        ...catalogCounts.get(`${c.name}/${s.name}`),
+      };
+      let cpu = 0;
+      let wall = 0;
+      for (const r of recs) {
+        for (const j of bySubmission.get(r.key) ?? []) {
+          row.all++;
+          if (j.state === 'idle') row.idle++;
+          else if (j.state === 'running') row.running++;
+          else if (j.state === 'held') row.held++;
+          else if (j.state === 'removed') row.removed++;
+          else {
+            row.completed++;
+            if (r.status === 'located') row.jobsLocated++;
+            else row.notLocated++;
+          }
+          if (j.cpuSeconds !== undefined && j.wallSeconds) {
+            cpu += j.cpuSeconds;
+            wall += j.wallSeconds;
+          }
+        }
+      }
+      if (wall > 0) row.efficiency = Math.round((cpu / wall) * 100);
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+export const STATS_HEADER = [
+  'Campaign stage',
+  'Subs',
+  'All',
+  'Idle',
+  'Running',
+  'Held',
+  'Completed',
+  'Not Located',
+  'Located',
+  'Removed',
+  '%Efficiency',
+  'Pending',
+  'Files',
+];
+
+export function statsRow(r: StageStats): string[] {
+  return [
+    `${r.campaign}/${r.stage}`,
+    `${r.located}/${r.submissions}`,
+    String(r.all),
+    String(r.idle),
+    String(r.running),
+    String(r.held),
+    String(r.completed),
+    String(r.notLocated),
+    String(r.jobsLocated),
+    String(r.removed),
+    r.efficiency === undefined ? '-' : String(r.efficiency),
+    String(r.pending),
+    String(r.files),
+  ];
+}
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,124 @@
+/**
+ * The job wrapper, in the role fife_wrap plays on the grid: takes input files from the
+ * submission's catalog project, runs the executable, declares the outputs with SAM-compliant
+ * metadata and their parents, copies them to their destination and adds the location.
+ *   node wrap.js WRAP_CONFIG.json
+ * Exit code: the executable's when it fails, 0 otherwise.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
+import { adler32, samCompliant } from './sam-metadata.js';
+import type { WrapConfig } from './wrap-config.js';
+
+const log = (msg: string) =>
+  process.stdout.write(`[gitpoms wrap ${new Date().toISOString()}] ${msg}\n`);
+
+function globToRegExp(glob: string): RegExp {
+  return new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+}
+
+function physical(cfg: WrapConfig, logical: string): string {
+  return path.join(cfg.storageRoot, logical);
+}
+
+async function main(): Promise<number> {
+  const cfg = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as WrapConfig;
+  const proc = process.env.PROCESS ?? '0';
+  const catalog = new EmbeddedCatalog(cfg.catalog);
+  for (const s of cfg.setup) log(`skipping grid setup "${s}" (no UPS/CVMFS on this machine)`);
+  const inputs: string[] = [];
+  if (cfg.project) {
+    for (let i = 0; i < cfg.filesPerJob; i++) {
+      const f = await catalog.nextFile(cfg.project, `${cfg.submission}:${proc}`);
+      if (!f) break;
+      const rec = await catalog.getFile(f);
+      const loc = rec?.locations[0];
+      if (!loc) {
+        log(`input ${f} has no location; skipping it`);
+        await catalog.setFileStatus(cfg.project, f, 'skipped');
+        continue;
+      }
+      copyFileSync(path.join(physical(cfg, loc), f), f);
+      log(`fetched ${f} from ${loc}`);
+      inputs.push(f);
+    }
+    if (inputs.length === 0) {
+      log(`project ${cfg.project} has no file left for this job`);
+      await catalog.close();
+      return 0;
+    }
+  }
+  const before = new Set(readdirSync('.'));
+  const argv = [...cfg.executable, ...inputs];
+  log(`running ${argv.join(' ')}`);
+  const run = spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit', env: process.env });
+  const code = run.error ? 127 : (run.status ?? 128);
+  if (run.error) process.stderr.write(`cannot run ${argv[0]}: ${run.error.message}\n`);
+  if (code !== 0) {
+    log(`${argv[0]} exited ${code}${run.signal ? ` (${run.signal})` : ''}; inputs marked skipped`);
+    for (const f of inputs) await catalog.setFileStatus(cfg.project!, f, 'skipped');
+    await catalog.close();
+    return code;
+  }
+  let n = 0;
+  for (const out of cfg.outputs) {
+    const re = globToRegExp(out.pattern);
+    for (const f of readdirSync('.').sort()) {
+      if (before.has(f) || !re.test(f) || !statSync(f).isFile()) continue;
+      let name = f;
+      if (out.rename === 'unique') {
+        const ext = path.extname(f);
+        name = `${path.basename(f, ext)}_${hostname()}_${Math.floor(Date.now() / 1000)}_${process.pid}_${n++}${ext}`;
+        renameSync(f, name);
+      }
+      const data = readFileSync(name);
+      let metadata: Record<string, unknown> = {};
+      if (out.declareMetadata && out.extractor) {
+        const dumped = JSON.parse(
+          execFileSync(out.extractor[0]!, [...out.extractor.slice(1), name], { encoding: 'utf8' }),
+        ) as Record<string, unknown>;
+        metadata = (dumped[name] as Record<string, unknown> | undefined) ?? dumped;
+      }
+      const { kept, dropped } = samCompliant(metadata, cfg.categories);
+      if (dropped.length) log(`dropped metadata keys SAM would reject: ${dropped.join(', ')}`);
+      await catalog.declareFile({
+        name,
+        size: data.length,
+        checksum: `enstore:${adler32(data)}`,
+        parents: inputs,
+        metadata: {
+          ...kept,
+          application: kept.application ?? cfg.application,
+          'gitpoms.submission': cfg.submission,
+          'gitpoms.campaign': cfg.campaign,
+          'gitpoms.stage': cfg.stage,
+        },
+      });
+      mkdirSync(physical(cfg, out.dest), { recursive: true });
+      copyFileSync(name, path.join(physical(cfg, out.dest), name));
+      if (out.addLocation) await catalog.addLocation(name, out.dest);
+      log(
+        `declared ${name} (${data.length} bytes) with parents [${inputs.join(', ')}] at ${out.dest}`,
+      );
+    }
+  }
+  for (const f of inputs) await catalog.setFileStatus(cfg.project!, f, 'consumed');
+  await catalog.close();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`gitpoms wrap: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
