@@ -10,6 +10,8 @@ export interface Deps {
   store: Store;
   log: Logger;
   clock: () => Date;
+  /** The reconciler's environment: jobs get the variables local.passEnv names, and PATH. */
+  env: Readonly<Record<string, string | undefined>>;
   /** Repository root: fife_launch configs and launch scripts are read from here. */
   repoRoot: string;
   revision: string | undefined;

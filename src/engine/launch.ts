@@ -71,7 +71,7 @@ function jobEnv(
   proc: number,
 ): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
+  for (const [k, v] of Object.entries(deps.env)) {
     if (v === undefined) continue;
     if (deps.local.passEnv.some((p) => (p.endsWith('*') ? k.startsWith(p.slice(0, -1)) : k === p)))
       env[k] = v;
@@ -80,8 +80,8 @@ function jobEnv(
   return {
     ...env,
     ...extra,
-    PATH: [...localPath, process.env.PATH ?? '/usr/bin:/bin'].join(':'),
-    HOME: process.env.HOME ?? '/tmp',
+    PATH: [...localPath, deps.env.PATH ?? '/usr/bin:/bin'].join(':'),
+    HOME: deps.env.HOME ?? '/tmp',
     PROCESS: String(proc),
     JOBSUBJOBSECTION: String(proc),
     GITPOMS_SUBMISSION: a.key,

@@ -19,7 +19,11 @@ export function dataDirOf(repoRoot: string, config: Config | undefined, override
 export function openEmbedded(
   repoRoot: string,
   config: Config | undefined,
-  opts: { dataDir?: string; revision: string | undefined },
+  opts: {
+    dataDir?: string;
+    revision: string | undefined;
+    env: Readonly<Record<string, string | undefined>>;
+  },
 ): Deps {
   const backends = config?.spec.backends ?? {};
   for (const [kind, name, want] of [
@@ -50,6 +54,7 @@ export function openEmbedded(
       pino.destination({ dest: path.join(dataDir, 'reconciler.log'), sync: true }),
     ),
     clock: () => new Date(),
+    env: opts.env,
     repoRoot,
     revision: opts.revision,
     dataDir,

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import { runUntilConverged } from '../../engine/run.js';
@@ -41,8 +42,9 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
           desired.campaigns = desired.campaigns.filter((c) => opts.campaign!.includes(c.name));
         }
         const deps = openEmbedded(ctx.root, spec.docs.config?.value, {
-          ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+          ...(opts.dataDir ? { dataDir: path.resolve(io.cwd, opts.dataDir) } : {}),
           revision: ctx.revision,
+          env: io.env,
         });
         try {
           io.stdout(

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EmbeddedCatalog } from '../../src/adapters/catalog/embedded/index.js';
+import { SqliteStore } from '../../src/adapters/store/sqlite/index.js';
+import { cli } from '../helpers/capture.js';
+
+const STAGES = ['gen', 'g4', 'detsim', 'reco', 'anatree'];
+const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-demo-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+// Job 3 of each first g4 submission fails, so the demo must recover it to finish.
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir(), DEMO_EVENT_MS: '0', DEMO_FAIL: 'g4:3' };
+const run = () => cli(['run', '--campaign', 'sbnd-mcc-test-1', '--data-dir', dataDir, '--interval', '100', '--timeout', '240'], { env });
+
+describe('the SBND demo, end to end on the embedded backends', () => {
+  it('runs gen → g4 → detsim → reco → anatree to located files with parentage, and converges', async () => {
+    const r = await run();
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/converged after \d+ pass\(es\)/);
+    expect(r.stdout).toContain('Campaign stage');
+
+    const catalog = new EmbeddedCatalog(path.join(dataDir, 'catalog.sqlite'));
+    const store = new SqliteStore(path.join(dataDir, 'state.sqlite'), { readonly: true });
+    try {
+      for (const stage of STAGES) {
+        expect(await catalog.countFiles(`gitpoms.stage ${stage} and availability physical`), stage).toBe(20);
+      }
+      // Every gen file leads through each stage to exactly one anatree file: no file lost, none done twice.
+      for (const gen of await catalog.listFiles('gitpoms.stage gen')) {
+        let frontier = [gen];
+        for (const stage of STAGES.slice(1)) {
+          const next = [];
+          for (const f of frontier) next.push(...((await catalog.getFile(f))?.children ?? []));
+          expect(next, `${gen} → ${stage}`).toHaveLength(1);
+          expect((await catalog.getFile(next[0]!))?.metadata['gitpoms.stage']).toBe(stage);
+          frontier = next;
+        }
+      }
+      const anyFile = await catalog.getFile((await catalog.listFiles('gitpoms.stage reco'))[0]!);
+      expect(Object.keys(anyFile!.metadata)).toEqual(expect.arrayContaining(['data_tier', 'runs', 'sbnd.fcl_name', 'gitpoms.submission']));
+      expect(anyFile!.metadata).not.toHaveProperty('lar_version');
+      expect(anyFile!.metadata).not.toHaveProperty('fcl.version_string');
+      expect(anyFile!.checksum).toMatch(/^enstore:\d+$/);
+
+      const subs = await store.submissions();
+      const g4 = subs.filter((s) => s.stage === 'g4').map((s) => `${s.key.split('/')[2]} ${s.status}`);
+      expect(g4.sort()).toEqual(['mc-1#1 failed', 'mc-1+r1#1 located', 'mc-2#1 failed', 'mc-2+r1#1 located']);
+      const detsim = subs.filter((s) => s.stage === 'detsim');
+      expect(detsim.map((s) => s.input)).toEqual(
+        expect.arrayContaining([expect.objectContaining({ kind: 'parent', sources: ['sbnd-mcc-test-1/g4/mc-1#1', 'sbnd-mcc-test-1/g4/mc-1+r1#1'] })]),
+      );
+      expect(subs.every((s) => s.status === 'located' || s.stage === 'g4')).toBe(true);
+    } finally {
+      await catalog.close();
+      await store.close();
+    }
+  }, 300_000);
+
+  it('a second run on the same state does nothing new', async () => {
+    const store = new SqliteStore(path.join(dataDir, 'state.sqlite'), { readonly: true });
+    const before = (await store.submissions()).length;
+    await store.close();
+    const r = await run();
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('converged after 1 pass(es)');
+    const after = new SqliteStore(path.join(dataDir, 'state.sqlite'), { readonly: true });
+    expect((await after.submissions()).length).toBe(before);
+    await after.close();
+  }, 120_000);
+});
