@@ -4,6 +4,7 @@ import type { DesiredState } from '../spec/desired.js';
 import { apply, type ActionResult } from './apply.js';
 import type { Deps } from './deps.js';
 import { observe, type Observation } from './observe.js';
+import { projectName } from '../runtime/dimensions.js';
 
 /**
  * Resolves launches a crashed pass left half done: jobs carrying the key mean the launch
@@ -17,11 +18,10 @@ export async function recoverIntents(deps: Deps): Promise<number> {
   for (const it of pending) {
     if (it.kind === 'launch') {
       if (labels.has(it.key)) {
-        const sub = await deps.store.submission(it.key);
-        await deps.store.finishLaunch(it.id, {
-          ok: true,
-          ...(sub?.project ? { project: sub.project } : {}),
-        });
+        // The project name follows from the key; it exists when the launch had input.
+        const project = projectName(it.key);
+        const known = (await deps.catalog.projectInfo(project)) !== undefined;
+        await deps.store.finishLaunch(it.id, { ok: true, ...(known ? { project } : {}) });
         deps.log.info({ key: it.key }, 'adopted jobs of an interrupted launch');
       } else {
         await deps.store.abandonLaunch(
