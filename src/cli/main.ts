@@ -4,6 +4,7 @@ import { GitpomsError } from '../errors.js';
 import { registerDiff } from './commands/diff.js';
 import { registerFifeLaunch } from './commands/fife-launch.js';
 import { registerGraph } from './commands/graph.js';
+import { registerInspect } from './commands/inspect.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
@@ -36,6 +37,7 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
     registerSchema,
     registerFifeLaunch,
     registerRun,
+    registerInspect,
   ]) {
     register(program, io, setCode);
   }

@@ -1,3 +1,4 @@
+import type { Catalog } from '../adapters/catalog/types.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
 import type { DesiredState } from '../spec/desired.js';
 import { quote } from '../runtime/dimensions.js';
@@ -7,7 +8,7 @@ import { stageStats, type StageStats } from './stats.js';
 
 /** Per stage: input files not yet consumed, and located output files, from the catalog. */
 export async function catalogStageCounts(
-  deps: Deps,
+  catalog: Catalog,
   desired: DesiredState,
   records: readonly StoredSubmission[],
 ): Promise<Map<string, { pending: number; files: number }>> {
@@ -17,10 +18,10 @@ export async function catalogStageCounts(
       let pending = 0;
       for (const r of records) {
         if (r.campaign !== c.name || r.stage !== s.name || !r.project) continue;
-        const info = await deps.catalog.projectInfo(r.project);
+        const info = await catalog.projectInfo(r.project);
         if (info) pending += info.counts.unknown + info.counts.delivered;
       }
-      const files = await deps.catalog.countFiles(
+      const files = await catalog.countFiles(
         `gitpoms.campaign ${quote(c.name)} and gitpoms.stage ${quote(s.name)} and availability physical`,
       );
       out.set(`${c.name}/${s.name}`, { pending, files });
@@ -61,7 +62,7 @@ export async function runUntilConverged(
       desired,
       result.records,
       result.observed.jobs,
-      await catalogStageCounts(deps, desired, result.records),
+      await catalogStageCounts(deps.catalog, desired, result.records),
     );
     const progress: RunProgress = { pass, result, stats, converged: isConverged(result, desired) };
     opts.onPass(progress);

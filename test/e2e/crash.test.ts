@@ -13,8 +13,27 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 function reconciler(dataDir: string) {
   const child = spawn(
     process.execPath,
-    ['bin/gitpoms.js', 'run', '--campaign', 'sbnd-mcc-test-1', '--data-dir', dataDir, '--interval', '50', '--timeout', '240'],
-    { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir(), DEMO_EVENT_MS: '0', DEMO_FAIL: 'g4:3' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    [
+      'bin/gitpoms.js',
+      'run',
+      '--campaign',
+      'sbnd-mcc-test-1',
+      '--data-dir',
+      dataDir,
+      '--interval',
+      '50',
+      '--timeout',
+      '240',
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: tmpdir(),
+        DEMO_EVENT_MS: '0',
+        DEMO_FAIL: 'g4:3',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -23,45 +42,56 @@ function reconciler(dataDir: string) {
 }
 
 describe('SIGKILL of the reconciler at random instants', () => {
-  it.each([1, 2, 3])('run %i: the same located files and no duplicate submission', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-crash-'));
-    dirs.push(dataDir);
-    const kills: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      const r = reconciler(dataDir);
-      const at = 150 + Math.floor(Math.random() * 1500);
-      kills.push(at);
-      const timer = setTimeout(() => r.child.kill('SIGKILL'), at);
-      const code = await r.exited;
-      clearTimeout(timer);
-      if (code === 0) break;
-      expect(code, `kills at ${kills.join(', ')} ms; ${r.stderr()}`).toBeNull();
-    }
-    const last = reconciler(dataDir);
-    expect(await last.exited, `kills at ${kills.join(', ')} ms; ${last.stderr()}`).toBe(0);
+  it.each([1, 2, 3])(
+    'run %i: the same located files and no duplicate submission',
+    async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-crash-'));
+      dirs.push(dataDir);
+      const kills: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const r = reconciler(dataDir);
+        const at = 150 + Math.floor(Math.random() * 1500);
+        kills.push(at);
+        const timer = setTimeout(() => r.child.kill('SIGKILL'), at);
+        const code = await r.exited;
+        clearTimeout(timer);
+        if (code === 0) break;
+        expect(code, `kills at ${kills.join(', ')} ms; ${r.stderr()}`).toBeNull();
+      }
+      const last = reconciler(dataDir);
+      expect(await last.exited, `kills at ${kills.join(', ')} ms; ${last.stderr()}`).toBe(0);
 
-    const catalog = new EmbeddedCatalog(path.join(dataDir, 'catalog.sqlite'));
-    const store = new SqliteStore(path.join(dataDir, 'state.sqlite'), { readonly: true });
-    try {
-      for (const stage of STAGES) {
-        expect(await catalog.countFiles(`gitpoms.stage ${stage} and availability physical`), `${stage}; kills at ${kills.join(', ')}`).toBe(20);
-      }
-      for (const gen of await catalog.listFiles('gitpoms.stage gen')) {
-        let frontier = [gen];
-        for (const stage of STAGES.slice(1)) {
-          const next = [];
-          for (const f of frontier) next.push(...((await catalog.getFile(f))?.children ?? []));
-          expect(next, `${gen} → ${stage}; kills at ${kills.join(', ')}`).toHaveLength(1);
-          frontier = next;
+      const catalog = new EmbeddedCatalog(path.join(dataDir, 'catalog.sqlite'));
+      const store = new SqliteStore(path.join(dataDir, 'state.sqlite'), { readonly: true });
+      try {
+        for (const stage of STAGES) {
+          expect(
+            await catalog.countFiles(`gitpoms.stage ${stage} and availability physical`),
+            `${stage}; kills at ${kills.join(', ')}`,
+          ).toBe(20);
         }
+        for (const gen of await catalog.listFiles('gitpoms.stage gen')) {
+          let frontier = [gen];
+          for (const stage of STAGES.slice(1)) {
+            const next = [];
+            for (const f of frontier) next.push(...((await catalog.getFile(f))?.children ?? []));
+            expect(next, `${gen} → ${stage}; kills at ${kills.join(', ')}`).toHaveLength(1);
+            frontier = next;
+          }
+        }
+        const subs = await store.submissions();
+        const slices = subs
+          .filter((s) => s.status !== 'launch-failed')
+          .map((s) => `${s.campaign}/${s.stage}/${s.slice}`);
+        expect(new Set(slices).size, `duplicate submissions; kills at ${kills.join(', ')}`).toBe(
+          slices.length,
+        );
+        expect(await store.pendingIntents()).toEqual([]);
+      } finally {
+        await catalog.close();
+        await store.close();
       }
-      const subs = await store.submissions();
-      const slices = subs.filter((s) => s.status !== 'launch-failed').map((s) => `${s.campaign}/${s.stage}/${s.slice}`);
-      expect(new Set(slices).size, `duplicate submissions; kills at ${kills.join(', ')}`).toBe(slices.length);
-      expect(await store.pendingIntents()).toEqual([]);
-    } finally {
-      await catalog.close();
-      await store.close();
-    }
-  }, 300_000);
+    },
+    300_000,
+  );
 });

@@ -11,8 +11,27 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-demo-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 // Job 3 of each first g4 submission fails, so the demo must recover it to finish.
-const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir(), DEMO_EVENT_MS: '0', DEMO_FAIL: 'g4:3' };
-const run = () => cli(['run', '--campaign', 'sbnd-mcc-test-1', '--data-dir', dataDir, '--interval', '100', '--timeout', '240'], { env });
+const env = {
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: tmpdir(),
+  DEMO_EVENT_MS: '0',
+  DEMO_FAIL: 'g4:3',
+};
+const run = () =>
+  cli(
+    [
+      'run',
+      '--campaign',
+      'sbnd-mcc-test-1',
+      '--data-dir',
+      dataDir,
+      '--interval',
+      '100',
+      '--timeout',
+      '240',
+    ],
+    { env },
+  );
 
 describe('the SBND demo, end to end on the embedded backends', () => {
   it('runs gen → g4 → detsim → reco → anatree to located files with parentage, and converges', async () => {
@@ -26,7 +45,10 @@ describe('the SBND demo, end to end on the embedded backends', () => {
     const store = new SqliteStore(path.join(dataDir, 'state.sqlite'), { readonly: true });
     try {
       for (const stage of STAGES) {
-        expect(await catalog.countFiles(`gitpoms.stage ${stage} and availability physical`), stage).toBe(20);
+        expect(
+          await catalog.countFiles(`gitpoms.stage ${stage} and availability physical`),
+          stage,
+        ).toBe(20);
       }
       // Every gen file leads through each stage to exactly one anatree file: no file lost, none done twice.
       for (const gen of await catalog.listFiles('gitpoms.stage gen')) {
@@ -40,17 +62,31 @@ describe('the SBND demo, end to end on the embedded backends', () => {
         }
       }
       const anyFile = await catalog.getFile((await catalog.listFiles('gitpoms.stage reco'))[0]!);
-      expect(Object.keys(anyFile!.metadata)).toEqual(expect.arrayContaining(['data_tier', 'runs', 'sbnd.fcl_name', 'gitpoms.submission']));
+      expect(Object.keys(anyFile!.metadata)).toEqual(
+        expect.arrayContaining(['data_tier', 'runs', 'sbnd.fcl_name', 'gitpoms.submission']),
+      );
       expect(anyFile!.metadata).not.toHaveProperty('lar_version');
       expect(anyFile!.metadata).not.toHaveProperty('fcl.version_string');
       expect(anyFile!.checksum).toMatch(/^enstore:\d+$/);
 
       const subs = await store.submissions();
-      const g4 = subs.filter((s) => s.stage === 'g4').map((s) => `${s.key.split('/')[2]} ${s.status}`);
-      expect(g4.sort()).toEqual(['mc-1#1 failed', 'mc-1+r1#1 located', 'mc-2#1 failed', 'mc-2+r1#1 located']);
+      const g4 = subs
+        .filter((s) => s.stage === 'g4')
+        .map((s) => `${s.key.split('/')[2]} ${s.status}`);
+      expect(g4.sort()).toEqual([
+        'mc-1#1 failed',
+        'mc-1+r1#1 located',
+        'mc-2#1 failed',
+        'mc-2+r1#1 located',
+      ]);
       const detsim = subs.filter((s) => s.stage === 'detsim');
       expect(detsim.map((s) => s.input)).toEqual(
-        expect.arrayContaining([expect.objectContaining({ kind: 'parent', sources: ['sbnd-mcc-test-1/g4/mc-1#1', 'sbnd-mcc-test-1/g4/mc-1+r1#1'] })]),
+        expect.arrayContaining([
+          expect.objectContaining({
+            kind: 'parent',
+            sources: ['sbnd-mcc-test-1/g4/mc-1#1', 'sbnd-mcc-test-1/g4/mc-1+r1#1'],
+          }),
+        ]),
       );
       expect(subs.every((s) => s.status === 'located' || s.stage === 'g4')).toBe(true);
     } finally {
@@ -58,6 +94,32 @@ describe('the SBND demo, end to end on the embedded backends', () => {
       await store.close();
     }
   }, 300_000);
+
+  it('answers the operator commands from that state', async () => {
+    const status = await cli(['status', 'sbnd-mcc-test-1', '--data-dir', dataDir], { env });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/sbnd-mcc-test-1\/gen\s+2\/2\s+20\s+0\s+0\s+0\s+20\s+0\s+20\s+0/);
+    expect(status.stdout).toContain('sbnd-mcc-test-1/g4/mc-1#1');
+    expect(status.stdout).toContain('only 9/10 files located (90% < 95%) and no more will come');
+    const failed = await cli(['jobs', '--failed', '--data-dir', dataDir], { env });
+    const lines = failed.stdout.split('\n').filter((l) => /@local/.test(l));
+    expect(lines).toHaveLength(2);
+    expect(lines.every((l) => /\s65\s/.test(l))).toBe(true);
+    const id = lines[0]!.split(/\s+/)[0]!;
+    const logs = await cli(['logs', id, '--data-dir', dataDir], { env });
+    expect(logs.stdout).toContain('lar: DEMO_FAIL makes g4 job 3 fail');
+    const files = await cli(
+      ['files', '--dims', 'gitpoms.stage anatree with limit 1', '--data-dir', dataDir],
+      { env },
+    );
+    const name = files.stdout.trim();
+    const file = await cli(['files', name, '--data-dir', dataDir], { env });
+    expect(JSON.parse(file.stdout)).toMatchObject({
+      name,
+      parents: [expect.stringMatching(/^reco_/)],
+      locations: ['/pnfs/sbnd/scratch/sbndpro/poms_test/'],
+    });
+  });
 
   it('a second run on the same state does nothing new', async () => {
     const store = new SqliteStore(path.join(dataDir, 'state.sqlite'), { readonly: true });

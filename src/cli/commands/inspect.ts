@@ -1,0 +1,172 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { InvalidInputError } from '../../errors.js';
+import { catalogStageCounts } from '../../engine/run.js';
+import { STATS_HEADER, stageStats, statsRow, table } from '../../engine/stats.js';
+import { EXIT, loadOrReport, repoContext, type Io } from '../io.js';
+import { openState, type StateView } from '../state.js';
+
+interface Common {
+  repo: string;
+  dataDir?: string;
+}
+
+async function withState(
+  io: Io,
+  opts: Common,
+  fn: (s: StateView, spec: NonNullable<ReturnType<typeof loadOrReport>>) => Promise<number>,
+): Promise<number> {
+  const ctx = repoContext(io, opts.repo);
+  const spec = loadOrReport(io, ctx.repo);
+  if (!spec?.desired) return EXIT.error;
+  const state = openState(
+    ctx.root,
+    spec.docs.config?.value,
+    opts.dataDir ? path.resolve(io.cwd, opts.dataDir) : undefined,
+  );
+  try {
+    return await fn(state, spec);
+  } finally {
+    await state.close();
+  }
+}
+
+const when = (iso: string | undefined) =>
+  iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-';
+const secs = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(1));
+
+export function registerInspect(program: Command, io: Io, setCode: (n: number) => void): void {
+  const common = (c: Command) =>
+    c
+      .option('--data-dir <dir>', 'state directory (default: dataDir of gitpoms.yaml)')
+      .option('--repo <dir>', 'repository root', '.');
+
+  common(
+    program
+      .command('status')
+      .description(
+        "POMS's stage statistics (All, Idle, Running, Held, Completed, Not Located, Located, Removed, %Efficiency, Pending) and submissions",
+      )
+      .argument('[campaign]')
+      .argument('[stage]'),
+  ).action(async (campaign: string | undefined, stage: string | undefined, opts: Common) => {
+    setCode(
+      await withState(io, opts, async (state, spec) => {
+        const desired = spec.desired!;
+        if (campaign && !desired.campaigns.some((c) => c.name === campaign))
+          throw new InvalidInputError(`no campaign ${campaign}`);
+        desired.campaigns = desired.campaigns
+          .filter((c) => !campaign || c.name === campaign)
+          .map((c) => ({ ...c, stages: c.stages.filter((s) => !stage || s.name === stage) }));
+        const records = await state.store.submissions();
+        const jobs = await state.store.jobs();
+        const stats = stageStats(
+          desired,
+          records,
+          jobs,
+          await catalogStageCounts(state.catalog, desired, records),
+        );
+        io.stdout(`${table(STATS_HEADER, stats.map(statsRow))}\n`);
+        if (campaign) {
+          const subs = records.filter(
+            (r) => r.campaign === campaign && (!stage || r.stage === stage),
+          );
+          const rows = subs.map((r) => {
+            const js = jobs.filter((j) => j.submission === r.key);
+            return [
+              r.key,
+              r.status,
+              String(js.length),
+              String(js.filter((j) => j.state === 'completed' && j.exitCode === 0).length),
+              when(r.launchedAt),
+              r.history.at(-1)?.reason ?? '',
+            ];
+          });
+          io.stdout(
+            `\n${table(['Submission', 'Status', 'Jobs', 'Succeeded', 'Launched', 'Last change'], rows)}\n`,
+          );
+        }
+        return EXIT.ok;
+      }),
+    );
+  });
+
+  common(
+    program
+      .command('jobs')
+      .description('job triage: state, exit code, node, times, log')
+      .option('--campaign <name>')
+      .option('--stage <name>')
+      .option('--failed', 'only jobs that exited non-zero or were removed'),
+  ).action(async (opts: Common & { campaign?: string; stage?: string; failed?: boolean }) => {
+    setCode(
+      await withState(io, opts, async (state) => {
+        const subs = new Map((await state.store.submissions()).map((s) => [s.key, s]));
+        const rows = (await state.store.jobs())
+          .filter((j) => {
+            const s = subs.get(j.submission);
+            if (opts.campaign && s?.campaign !== opts.campaign) return false;
+            if (opts.stage && s?.stage !== opts.stage) return false;
+            return (
+              !opts.failed || j.state === 'removed' || (j.state === 'completed' && j.exitCode !== 0)
+            );
+          })
+          .map((j) => [
+            j.id,
+            j.submission,
+            j.state,
+            j.exitCode === undefined || j.exitCode === null ? '-' : String(j.exitCode),
+            j.node ?? '-',
+            when(j.startedAt),
+            when(j.endedAt),
+            secs(j.cpuSeconds),
+            secs(j.wallSeconds),
+            j.logPath ?? '-',
+          ]);
+        io.stdout(
+          `${table(['Job', 'Submission', 'State', 'Exit', 'Node', 'Started', 'Ended', 'CPU s', 'Wall s', 'Log'], rows)}\n`,
+        );
+        return EXIT.ok;
+      }),
+    );
+  });
+
+  common(
+    program
+      .command('logs')
+      .description("a job's stdout and stderr")
+      .argument('<job>', 'job id, e.g. 12.3@local'),
+  ).action(async (job: string, opts: Common) => {
+    setCode(
+      await withState(io, opts, async (state) => {
+        const logs = await state.batch.logs(job);
+        io.stdout(`==> ${job} stdout <==\n${logs.stdout}\n==> ${job} stderr <==\n${logs.stderr}`);
+        return EXIT.ok;
+      }),
+    );
+  });
+
+  common(
+    program
+      .command('files')
+      .description(
+        "a file's metadata, parents, children and locations, or the files a dimension query selects",
+      )
+      .argument('[name]')
+      .option('--dims <query>', 'list the files of a SAM dimension query'),
+  ).action(async (name: string | undefined, opts: Common & { dims?: string }) => {
+    setCode(
+      await withState(io, opts, async (state) => {
+        if (opts.dims) {
+          for (const f of await state.catalog.listFiles(opts.dims)) io.stdout(`${f}\n`);
+          return EXIT.ok;
+        }
+        if (!name) throw new InvalidInputError('give a file name or --dims QUERY');
+        const f = await state.catalog.getFile(name);
+        if (!f) throw new InvalidInputError(`no file named ${name} in the catalog`);
+        io.stdout(`${JSON.stringify(f, null, 2)}\n`);
+        return EXIT.ok;
+      }),
+    );
+  });
+}

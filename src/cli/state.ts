@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { LocalExecutor } from '../adapters/batch/local/index.js';
+import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
+import { SqliteStore } from '../adapters/store/sqlite/index.js';
+import { InvalidInputError } from '../errors.js';
+import { dataDirOf } from '../engine/runtime.js';
+import type { Config } from '../spec/types.generated.js';
+
+/** Read access to a data directory for the operator commands; they never write job state. */
+export interface StateView {
+  dataDir: string;
+  store: SqliteStore;
+  catalog: EmbeddedCatalog;
+  batch: LocalExecutor;
+  close(): Promise<void>;
+}
+
+export function openState(
+  repoRoot: string,
+  config: Config | undefined,
+  dataDirOpt: string | undefined,
+): StateView {
+  const dataDir = dataDirOf(repoRoot, config, dataDirOpt);
+  const storeFile = path.join(dataDir, 'state.sqlite');
+  if (!existsSync(storeFile))
+    throw new InvalidInputError(
+      `no gitpoms state in ${dataDir}; run gitpoms run (or npm start) first`,
+    );
+  const store = new SqliteStore(storeFile, { readonly: true });
+  const catalog = new EmbeddedCatalog(path.join(dataDir, 'catalog.sqlite'));
+  const batch = new LocalExecutor({ root: path.join(dataDir, 'local-batch'), slots: 1 });
+  return {
+    dataDir,
+    store,
+    catalog,
+    batch,
+    close: async () => {
+      await store.close();
+      await catalog.close();
+    },
+  };
+}
