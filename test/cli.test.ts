@@ -93,11 +93,13 @@ describe('gitpoms reconcile --dry-run', () => {
     );
   });
 
-  it('refuses to apply without --dry-run, and says why', async () => {
-    const r = await cli(['reconcile']);
+  it('refuses a hypothetical observed state when applying', async () => {
+    const r = await cli(['reconcile', '--observed', 'test/fixtures/sbnd-midway.json']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('run reconcile --dry-run');
+    expect(r.stderr).toContain(
+      '--observed and --now describe a hypothetical state: use them with --dry-run',
+    );
   });
 
   it.each([

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../errors.js';
+import { closeDeps, openEmbedded } from '../../engine/runtime.js';
+import { reconcileOnce } from '../../engine/reconcile.js';
+import { GitpomsError, InvalidInputError } from '../../errors.js';
+import { loadSpec } from '../../spec/index.js';
 import { emptySnapshot, readSnapshot, type Snapshot } from '../../observe/snapshot.js';
 import { plan } from '../../plan/plan.js';
 import type { Plan } from '../../plan/types.js';
@@ -43,6 +46,77 @@ export function hasChanges(p: Plan): boolean {
   return p.actions.length > 0;
 }
 
+interface ReconcileOptions extends PlanOptions {
+  dryRun?: boolean;
+  detailedExitcode?: boolean;
+  watch?: boolean;
+  interval: string;
+  passes?: string;
+  dataDir?: string;
+}
+
+/**
+ * Applies plans on the embedded backends: one pass, or with --watch a pass every interval.
+ * The spec is re-read each pass; an invalid one is reported and the last valid one kept.
+ * A failed pass (the batch system or catalog unreachable) acts on nothing and backs off.
+ */
+async function applyPasses(io: Io, opts: ReconcileOptions, format: PlanFormat): Promise<number> {
+  if (opts.observed || opts.now)
+    throw new InvalidInputError(
+      '--observed and --now describe a hypothetical state: use them with --dry-run',
+    );
+  const ctx = repoContext(io, opts.repo);
+  let spec = loadOrReport(io, ctx.repo);
+  if (!spec?.desired) return EXIT.error;
+  const deps = openEmbedded(ctx.root, spec.docs.config?.value, {
+    ...(opts.dataDir ? { dataDir: path.resolve(io.cwd, opts.dataDir) } : {}),
+    revision: ctx.revision,
+    env: io.env,
+  });
+  const interval = Number(opts.interval) * 1000;
+  const maxPasses = opts.passes === undefined ? (opts.watch ? Infinity : 1) : Number(opts.passes);
+  let failures = 0;
+  let code: number = EXIT.ok;
+  try {
+    for (let pass = 1; pass <= maxPasses; pass++) {
+      if (pass > 1) {
+        const next = loadSpec(ctx.repo);
+        if (next.desired) spec = next;
+        else
+          io.stderr(
+            `the spec does not validate now; acting on the last valid one (${next.diagnostics.filter((d) => d.severity === 'error').length} error(s))\n`,
+          );
+      }
+      try {
+        const r = await reconcileOnce(deps, spec.desired!);
+        failures = 0;
+        io.stdout(
+          renderPlan(r.plan, { revision: ctx.revision, source: sourceLabel(io, ctx.root) }, format),
+        );
+        const failed = r.results.filter((x) => !x.ok);
+        for (const f of failed) io.stderr(`failed: ${f.action.kind} ${f.action.key}: ${f.error}\n`);
+        code = failed.length
+          ? EXIT.error
+          : opts.detailedExitcode && hasChanges(r.plan)
+            ? EXIT.changes
+            : EXIT.ok;
+      } catch (e) {
+        if (!(e instanceof GitpomsError)) throw e;
+        failures++;
+        code = EXIT.error;
+        io.stderr(`pass ${pass} failed, nothing was changed: ${e.message}\n`);
+      }
+      if (pass < maxPasses) {
+        const wait = failures ? Math.min(interval * 2 ** failures, 300_000) : interval;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  } finally {
+    await closeDeps(deps);
+  }
+  return code;
+}
+
 export function registerReconcile(program: Command, io: Io, setCode: (n: number) => void): void {
   program
     .command('reconcile')
@@ -58,13 +132,16 @@ export function registerReconcile(program: Command, io: Io, setCode: (n: number)
       'observed state and submission records as JSON (default: none observed)',
     )
     .option('--now <time>', 'plan as of this ISO time (default: now)')
+    .option('--watch', 'keep reconciling: a pass every --interval, backing off after failures')
+    .option('--interval <s>', 'seconds between passes with --watch', '30')
+    .option('--passes <n>', 'with --watch, stop after this many passes')
+    .option('--data-dir <dir>', 'state directory (default: dataDir of gitpoms.yaml)')
     .option('--repo <dir>', 'repository root', '.')
-    .action((opts: PlanOptions & { dryRun?: boolean; detailedExitcode?: boolean }) => {
+    .action(async (opts: ReconcileOptions) => {
       const format = checkFormat(opts.format);
       if (!opts.dryRun) {
-        throw new InvalidInputError(
-          'reconcile applies plans through the batch, catalog and store adapters, which this version does not have yet; run reconcile --dry-run',
-        );
+        setCode(await applyPasses(io, opts, format));
+        return;
       }
       const ctx = repoContext(io, opts.repo);
       const spec = loadOrReport(io, ctx.repo);

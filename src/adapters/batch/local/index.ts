@@ -6,6 +6,7 @@ import { distEntry } from '../../../paths.js';
 import type { Batch, BatchJob, JobLogs, SubmitRequest } from '../types.js';
 import {
   isAlive,
+  lockOwner,
   jobFiles,
   readJson,
   writeJsonAtomic,
@@ -140,7 +141,7 @@ export class LocalExecutor implements Batch {
               endedAt: new Date().toISOString(),
             };
             writeJsonAtomic(f.state, st);
-          } else if (!existsSync(f.lock) || !isAlive(Number(readFileSync(f.lock, 'utf8')))) {
+          } else if (!isAlive(lockOwner(f.lock))) {
             this.startSupervisor(dir);
           }
         }

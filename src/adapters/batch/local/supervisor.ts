@@ -5,12 +5,14 @@
  *   node supervisor.js JOB_DIR SLOTS_DIR SLOTS
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import {
+  createPidLock,
   isAlive,
   jobFiles,
+  lockOwner,
   readJson,
   writeJsonAtomic,
   type LocalJobControl,
@@ -35,16 +37,13 @@ function save(next: Partial<LocalJobState>): void {
 /** Exclusive ownership of the job: a second supervisor for it exits at once. */
 function takeOwnership(): boolean {
   for (let attempt = 0; attempt < 2; attempt++) {
+    if (createPidLock(files.lock)) return true;
+    const owner = lockOwner(files.lock);
+    if (owner !== undefined && isAlive(owner)) return false;
     try {
-      const fd = openSync(files.lock, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = Number(readFileSync(files.lock, 'utf8'));
-      if (isAlive(owner)) return false;
       unlinkSync(files.lock);
+    } catch {
+      // another supervisor removed it first
     }
   }
   return false;
@@ -56,27 +55,17 @@ function tryTakeSlot(): boolean {
   mkdirSync(slotsDir, { recursive: true });
   for (let i = 0; i < slots; i++) {
     const f = path.join(slotsDir, `${i}.lock`);
-    try {
-      const fd = openSync(f, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+    if (createPidLock(f)) {
       slotFile = f;
       return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      let owner = 0;
+    }
+    // A slot whose holder died is free again.
+    const owner = lockOwner(f);
+    if (owner !== undefined && !isAlive(owner)) {
       try {
-        owner = Number(readFileSync(f, 'utf8'));
+        unlinkSync(f);
       } catch {
-        continue;
-      }
-      // A slot whose holder died is free again.
-      if (owner && !isAlive(owner)) {
-        try {
-          unlinkSync(f);
-        } catch {
-          // another supervisor freed it first
-        }
+        // another supervisor freed it first
       }
     }
   }
