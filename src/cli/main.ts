@@ -5,6 +5,7 @@ import { registerDiff } from './commands/diff.js';
 import { registerFifeLaunch } from './commands/fife-launch.js';
 import { registerGraph } from './commands/graph.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerOverrides } from './commands/override.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
@@ -38,6 +39,7 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
     registerFifeLaunch,
     registerRun,
     registerInspect,
+    registerOverrides,
   ]) {
     register(program, io, setCode);
   }

@@ -50,7 +50,23 @@ export interface PassResult extends Observation {
 export async function reconcileOnce(deps: Deps, desired: DesiredState): Promise<PassResult> {
   await recoverIntents(deps);
   const { observed, records } = await observe(deps, desired);
-  const p = plan(desired, observed, records, deps.clock());
+  const overrides = await deps.store.activeOverrides(deps.clock(), deps.revision);
+  const p = plan(desired, observed, records, deps.clock(), overrides);
   const results = await apply(deps, desired, p.actions);
+  // A launch-now is spent once its stage has launched.
+  for (const o of overrides.filter((x) => x.action === 'launch-now')) {
+    const launched = results.some(
+      (r) =>
+        r.ok &&
+        r.action.kind === 'launch' &&
+        r.action.campaign === o.campaign &&
+        (!o.stage || r.action.stage === o.stage),
+    );
+    if (launched)
+      await deps.store.clearOverrides(
+        { campaign: o.campaign, ...(o.stage ? { stage: o.stage } : {}), actions: ['launch-now'] },
+        'used',
+      );
+  }
   return { plan: p, results, observed, records };
 }

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { emptyObserved, exampleDesired } from '../../test/helpers/fixtures.js';
 import type { DesiredState } from '../spec/desired.js';
 import { plan } from './plan.js';
-import type { Action, JobState, Observed, ObservedJob, SubmissionRecord } from './types.js';
+import type {
+  Action,
+  JobState,
+  Observed,
+  ObservedJob,
+  OperatorOverride,
+  SubmissionRecord,
+} from './types.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const SBND = 'sbnd-mcc-test-1';
@@ -320,6 +327,44 @@ describe('plan: states, gates, schedules, recoveries', () => {
         key: `${SBND}/detsim/mc-1+r1#1`,
         input: { kind: 'parent', parent: r1.key, sources: [g4.key, r1.key] },
       },
+    ]);
+  });
+
+  it('applies operator overrides: hold a campaign, kill a stage, launch a stage now', () => {
+    const o = (over: Partial<OperatorOverride>): OperatorOverride => ({
+      id: 1,
+      action: 'hold',
+      campaign: SBND,
+      actor: 'alice',
+      reason: 'dCache outage',
+      createdAt: '2026-11-25T11:00:00Z',
+      ...over,
+    });
+    const running = rec('gen', 'mc-2');
+    const observed = emptyObserved({ jobs: jobs(running.key, 3, 'running') });
+    const held = plan(sbnd(), observed, [genLocated, running], NOW, [o({})]);
+    expect(brief(held.actions)).toEqual([`hold ${running.key} x3`]);
+    expect(held.notes[0]).toEqual({
+      kind: 'override',
+      campaign: SBND,
+      message: `hold ${SBND} by alice since 2026-11-25T11:00:00Z: dCache outage`,
+    });
+    const killed = plan(sbnd(), observed, [genLocated, running], NOW, [
+      o({ action: 'kill', stage: 'gen' }),
+      o({ stage: 'gen' }),
+    ]);
+    expect(brief(killed.actions)).toEqual([`kill ${running.key} x3`, `launch ${SBND}/g4/mc-1#1`]);
+    const d = sbnd((x) => (x.campaigns[0]!.stages[0]!.schedule = '10 */2 * * *'));
+    const launched = [
+      rec('gen', 'mc-1', { launchedAt: '2026-11-25T11:00:00Z', status: 'located' }),
+    ];
+    const genLaunches = (overrides: OperatorOverride[]) =>
+      brief(plan(d, emptyObserved(), launched, NOW, overrides).actions).filter((x) =>
+        x.includes('/gen/'),
+      );
+    expect(genLaunches([])).toEqual([]);
+    expect(genLaunches([o({ action: 'launch-now', stage: 'gen' })])).toEqual([
+      `launch ${SBND}/gen/mc-2#1`,
     ]);
   });
 

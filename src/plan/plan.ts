@@ -6,6 +6,7 @@ import {
   type ResolvedCampaign,
   type ResolvedStage,
 } from '../spec/desired.js';
+import type { State } from '../spec/types.generated.js';
 import type {
   Action,
   ActionKind,
@@ -16,6 +17,7 @@ import type {
   Note,
   Observed,
   ObservedJob,
+  OperatorOverride,
   Plan,
   StageSummary,
   SubmissionRecord,
@@ -76,6 +78,40 @@ interface Ctx {
   jobsOf: Map<string, ObservedJob[]>;
   status: Map<string, DerivedStatus>;
   records: SubmissionRecord[];
+  /** Stages an operator asked to launch now, whatever their schedule. */
+  launchNow: Set<string>;
+}
+
+const STATE_RANK: Record<State, number> = { active: 0, inactive: 1, held: 2, killed: 3 };
+
+/**
+ * Operator overrides on top of the spec: hold and kill make a campaign or stage at least
+ * that strict (kill wins); launch-now opens a stage's schedule. Pure: returns a new state.
+ */
+export function applyOverrides(
+  desired: DesiredState,
+  overrides: readonly OperatorOverride[],
+): { desired: DesiredState; launchNow: Set<string> } {
+  const stricter = (a: State, b: State): State => (STATE_RANK[b] > STATE_RANK[a] ? b : a);
+  const launchNow = new Set<string>();
+  const campaigns = desired.campaigns.map((c) => {
+    let state = c.state;
+    const stages = c.stages.map((s) => {
+      let st = s.state;
+      for (const o of overrides) {
+        if (o.campaign !== c.name || (o.stage !== undefined && o.stage !== s.name)) continue;
+        if (o.action === 'launch-now') launchNow.add(stageId({ campaign: c.name, stage: s.name }));
+        else if (o.stage !== undefined) st = stricter(st, o.action === 'kill' ? 'killed' : 'held');
+      }
+      return st === s.state ? s : { ...s, state: st };
+    });
+    for (const o of overrides) {
+      if (o.campaign === c.name && o.stage === undefined && o.action !== 'launch-now')
+        state = stricter(state, o.action === 'kill' ? 'killed' : 'held');
+    }
+    return { ...c, state, stages };
+  });
+  return { desired: { ...desired, campaigns }, launchNow };
 }
 
 function pct(n: number, d: number): number {
@@ -474,7 +510,7 @@ function plannedLaunches(
     return;
   }
   const sched = scheduleGate(ctx, stage, stageRecords);
-  if (!sched.open) {
+  if (!sched.open && !ctx.launchNow.has(stageId({ campaign: campaign.name, stage: stage.name }))) {
     ctx.notes.push({
       kind: 'schedule',
       campaign: campaign.name,
@@ -552,11 +588,13 @@ function compareActions(desired: DesiredState) {
  * actions with reasons, plus notes on what is waiting and why. No I/O, no clock.
  */
 export function plan(
-  desired: DesiredState,
+  spec: DesiredState,
   observed: Observed,
   records: readonly SubmissionRecord[],
   now: Date,
+  overrides: readonly OperatorOverride[] = [],
 ): Plan {
+  const { desired, launchNow } = applyOverrides(spec, overrides);
   const jobsOf = new Map<string, ObservedJob[]>();
   for (const j of observed.jobs) {
     const list = jobsOf.get(j.submission);
@@ -572,7 +610,17 @@ export function plan(
     jobsOf,
     status: new Map(),
     records: [...records],
+    launchNow,
   };
+  for (const o of overrides) {
+    const target = o.stage ? `${o.campaign}/${o.stage}` : o.campaign;
+    ctx.notes.push({
+      kind: 'override',
+      campaign: o.campaign,
+      ...(o.stage ? { stage: o.stage } : {}),
+      message: `${o.action} ${target} by ${o.actor} since ${o.createdAt}: ${o.reason}${o.expiresAt ? ` (until ${o.expiresAt})` : ''}`,
+    });
+  }
   for (const r of records) ctx.status.set(r.key, deriveStatus(r, jobsOf.get(r.key) ?? []));
 
   const known = new Set(records.map((r) => r.key));

@@ -109,7 +109,21 @@ export interface MarkAction extends ActionBase {
 export type Action = LaunchAction | JobAction | MarkAction;
 export type ActionKind = Action['kind'];
 
+/** An operator's hold, kill, release or launch-now, in force until cleared, expired or a new revision. */
+export interface OperatorOverride {
+  id: number;
+  action: 'hold' | 'kill' | 'launch-now';
+  campaign: string;
+  stage?: string;
+  actor: string;
+  reason: string;
+  createdAt: string;
+  revision?: string;
+  expiresAt?: string;
+}
+
 export type NoteKind =
+  | 'override'
   | 'waiting'
   | 'gated'
   | 'schedule'

@@ -141,6 +141,46 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       await s.close();
     });
 
+    it('keeps operator overrides until cleared, expired or a new revision', async () => {
+      const s = await make();
+      const now = new Date('2026-11-25T12:00:00Z');
+      await s.addOverride({
+        action: 'hold',
+        campaign: 'c',
+        actor: 'alice',
+        reason: 'dCache outage',
+        revision: 'r1',
+      });
+      await s.addOverride({
+        action: 'kill',
+        campaign: 'c',
+        stage: 'g4',
+        actor: 'bob',
+        reason: 'bad fcl',
+        expiresAt: '2026-11-25T13:00:00Z',
+      });
+      await s.addOverride({
+        action: 'launch-now',
+        campaign: 'd',
+        stage: 'gen',
+        actor: 'carol',
+        reason: 'launch now',
+      });
+      expect(
+        (await s.activeOverrides(now, 'r1')).map(
+          (o) => `${o.action} ${o.campaign}/${o.stage ?? ''} ${o.actor}`,
+        ),
+      ).toEqual(['hold c/ alice', 'kill c/g4 bob', 'launch-now d/gen carol']);
+      expect(
+        (await s.activeOverrides(new Date('2026-11-25T13:00:01Z'), 'r1')).map((o) => o.action),
+      ).toEqual(['hold', 'launch-now']);
+      expect((await s.activeOverrides(now, 'r2')).map((o) => o.action)).toEqual(['launch-now']);
+      expect(await s.clearOverrides({ campaign: 'd', actions: ['launch-now'] }, 'used')).toBe(1);
+      expect(await s.activeOverrides(now, 'r2')).toEqual([]);
+      expect((await s.auditLog()).map((a) => a.action)).toContain('override hold');
+      await s.close();
+    });
+
     it('keeps an audit log, newest first', async () => {
       const s = await make();
       await s.audit({ actor: 'reconciler', action: 'launch', target: 'c/gen/mc-1#1' });

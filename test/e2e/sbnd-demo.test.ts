@@ -121,6 +121,34 @@ describe('the SBND demo, end to end on the embedded backends', () => {
     });
   });
 
+  it('takes operator overrides: kill needs --yes; hold shows in the plan until released', async () => {
+    const kill = await cli(['kill', 'sbnd-mcc-test-1', '--reason', 'test', '--data-dir', dataDir], {
+      env,
+    });
+    expect(kill.code).toBe(1);
+    expect(kill.stderr).toContain('add --yes to confirm');
+    const hold = await cli(
+      ['hold', 'sbnd-mcc-test-1', 'reco', '--reason', 'dCache outage', '--data-dir', dataDir],
+      { env: { ...env, USER: 'alice' } },
+    );
+    expect(hold.stdout).toMatch(
+      /^override \d+: hold sbnd-mcc-test-1\/reco; the next reconcile pass acts on it/,
+    );
+    const pass = await cli(['reconcile', '--data-dir', dataDir], { env });
+    expect(pass.code).toBe(0);
+    expect(pass.stdout).toMatch(
+      /\[override\] hold sbnd-mcc-test-1\/reco by alice since .*: dCache outage/,
+    );
+    expect((await cli(['overrides', '--data-dir', dataDir], { env })).stdout).toContain(
+      'hold  sbnd-mcc-test-1/reco  by alice',
+    );
+    const release = await cli(['release', 'sbnd-mcc-test-1', '--data-dir', dataDir], { env });
+    expect(release.stdout).toContain('cleared 1 override(s)');
+    expect((await cli(['overrides', '--data-dir', dataDir], { env })).stdout).toBe(
+      'no overrides in force\n',
+    );
+  });
+
   it('a second run on the same state does nothing new', async () => {
     const store = new SqliteStore(path.join(dataDir, 'state.sqlite'), { readonly: true });
     const before = (await store.submissions()).length;

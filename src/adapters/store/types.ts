@@ -3,6 +3,7 @@ import type {
   InputSpec,
   LaunchAction,
   ObservedJob,
+  OperatorOverride,
   SubmissionRecord,
   SubmissionStatus,
 } from '../../plan/types.js';
@@ -52,6 +53,8 @@ export interface AuditEntry {
   detail?: string;
 }
 
+export type NewOverride = Omit<OperatorOverride, 'id' | 'createdAt'>;
+
 /** The state store: submissions, the intent journal, last observed jobs, overrides, audit. */
 export interface Store {
   readonly name: string;
@@ -73,6 +76,13 @@ export interface Store {
   setHeld(key: string, held: boolean): Promise<void>;
   recordJobs(jobs: StoredJob[]): Promise<void>;
   jobs(): Promise<StoredJob[]>;
+  addOverride(o: NewOverride): Promise<number>;
+  /** Overrides in force: expired ones and those made at another revision are cleared first. */
+  activeOverrides(now: Date, revision: string | undefined): Promise<OperatorOverride[]>;
+  clearOverrides(
+    target: { campaign: string; stage?: string; actions?: OperatorOverride['action'][] },
+    reason: string,
+  ): Promise<number>;
   audit(entry: Omit<AuditEntry, 'at'>): Promise<void>;
   auditLog(limit?: number): Promise<AuditEntry[]>;
   close(): Promise<void>;

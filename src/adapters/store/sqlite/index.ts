@@ -1,7 +1,15 @@
 import Database from 'better-sqlite3';
 import { AdapterError } from '../../../errors.js';
 import type { ActionKind, LaunchAction, SubmissionStatus } from '../../../plan/types.js';
-import type { AuditEntry, Intent, Store, StoredJob, StoredSubmission } from '../types.js';
+import type { OperatorOverride } from '../../../plan/types.js';
+import type {
+  AuditEntry,
+  Intent,
+  NewOverride,
+  Store,
+  StoredJob,
+  StoredSubmission,
+} from '../types.js';
 
 /** Schema migrations, applied in order; PRAGMA user_version counts those applied. */
 const MIGRATIONS: string[] = [
@@ -23,6 +31,9 @@ const MIGRATIONS: string[] = [
    CREATE INDEX jobs_submission ON jobs (submission);
    CREATE TABLE audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
      target TEXT NOT NULL, detail TEXT);`,
+  `CREATE TABLE overrides (id INTEGER PRIMARY KEY, action TEXT NOT NULL, campaign TEXT NOT NULL, stage TEXT,
+     actor TEXT NOT NULL, reason TEXT NOT NULL, created_at TEXT NOT NULL, revision TEXT, expires_at TEXT,
+     cleared_at TEXT, cleared_reason TEXT);`,
 ];
 
 interface SubmissionRow {
@@ -336,6 +347,82 @@ export class SqliteStore implements Store {
       if (r.log_path !== null) j.logPath = r.log_path as string;
       return j;
     });
+  }
+
+  async addOverride(o: NewOverride): Promise<number> {
+    return this.tx(() => {
+      const { lastInsertRowid } = this.db
+        .prepare(
+          'INSERT INTO overrides (action, campaign, stage, actor, reason, created_at, revision, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          o.action,
+          o.campaign,
+          o.stage ?? null,
+          o.actor,
+          o.reason,
+          this.now(),
+          o.revision ?? null,
+          o.expiresAt ?? null,
+        );
+      this.db
+        .prepare('INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)')
+        .run(
+          this.now(),
+          o.actor,
+          `override ${o.action}`,
+          o.stage ? `${o.campaign}/${o.stage}` : o.campaign,
+          o.reason,
+        );
+      return Number(lastInsertRowid);
+    });
+  }
+
+  async activeOverrides(now: Date, revision: string | undefined): Promise<OperatorOverride[]> {
+    return this.tx(() => {
+      const at = now.toISOString();
+      this.db
+        .prepare(
+          "UPDATE overrides SET cleared_at = ?, cleared_reason = 'expired' WHERE cleared_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?",
+        )
+        .run(at, at);
+      if (revision) {
+        this.db
+          .prepare(
+            "UPDATE overrides SET cleared_at = ?, cleared_reason = 'cleared by revision ' || ? WHERE cleared_at IS NULL AND revision IS NOT NULL AND revision != ?",
+          )
+          .run(at, revision, revision);
+      }
+      const rows = this.db
+        .prepare('SELECT * FROM overrides WHERE cleared_at IS NULL ORDER BY id')
+        .all() as Array<Record<string, string | number | null>>;
+      return rows.map((r) => ({
+        id: r.id as number,
+        action: r.action as OperatorOverride['action'],
+        campaign: r.campaign as string,
+        ...(r.stage ? { stage: r.stage as string } : {}),
+        actor: r.actor as string,
+        reason: r.reason as string,
+        createdAt: r.created_at as string,
+        ...(r.revision ? { revision: r.revision as string } : {}),
+        ...(r.expires_at ? { expiresAt: r.expires_at as string } : {}),
+      }));
+    });
+  }
+
+  async clearOverrides(
+    target: { campaign: string; stage?: string; actions?: OperatorOverride['action'][] },
+    reason: string,
+  ): Promise<number> {
+    const actions = target.actions ?? ['hold', 'kill', 'launch-now'];
+    const stage = target.stage ?? null;
+    const r = this.db
+      .prepare(
+        `UPDATE overrides SET cleared_at = ?, cleared_reason = ? WHERE cleared_at IS NULL AND campaign = ?
+         AND (? IS NULL OR stage = ?) AND action IN (${actions.map(() => '?').join(',')})`,
+      )
+      .run(this.now(), reason, target.campaign, stage, stage, ...actions);
+    return r.changes;
   }
 
   async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {
