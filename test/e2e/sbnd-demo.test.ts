@@ -121,6 +121,15 @@ describe('the SBND demo, end to end on the embedded backends', () => {
     });
   });
 
+  it('draws the graph with live counts, as POMS shows them', async () => {
+    const r = await cli(
+      ['graph', '--live', '--campaign', 'sbnd-mcc-test-1', '--data-dir', dataDir],
+      { env },
+    );
+    expect(r.stdout).toContain('sbnd_mcc_test_1__gen["gen<br/>Submissions 2 Located 2"]');
+    expect(r.stdout).toContain('sbnd_mcc_test_1__g4["g4<br/>Submissions 4 Located 2"]');
+  });
+
   it('takes operator overrides: kill needs --yes; hold shows in the plan until released', async () => {
     const kill = await cli(['kill', 'sbnd-mcc-test-1', '--reason', 'test', '--data-dir', dataDir], {
       env,

@@ -1,4 +1,7 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { emptySnapshot } from '../../observe/snapshot.js';
+import { openState } from '../state.js';
 import { deriveStatus } from '../../plan/plan.js';
 import type { Snapshot } from '../../observe/snapshot.js';
 import { stageId, type DesiredState } from '../../spec/desired.js';
@@ -87,27 +90,54 @@ export function registerGraph(program: Command, io: Io, setCode: (n: number) => 
     .option('--format <format>', 'mermaid or dot', 'mermaid')
     .option('--campaign <name>', 'only this campaign')
     .option('--observed <file>', 'label stages with submission counts from this snapshot')
+    .option('--live', 'label stages with submission counts from the state store')
+    .option('--data-dir <dir>', 'with --live: state directory (default: dataDir of gitpoms.yaml)')
     .option('--repo <dir>', 'repository root', '.')
-    .action((opts: { format: string; campaign?: string; observed?: string; repo: string }) => {
-      if (opts.format !== 'mermaid' && opts.format !== 'dot')
-        throw new InvalidInputError(`--format ${opts.format}: use mermaid or dot`);
-      const spec = loadOrReport(io, repoContext(io, opts.repo).repo);
-      if (!spec?.desired) {
-        setCode(EXIT.error);
-        return;
-      }
-      if (opts.campaign && !spec.desired.campaigns.some((c) => c.name === opts.campaign)) {
-        throw new InvalidInputError(
-          `--campaign ${opts.campaign}: no such campaign (${spec.desired.campaigns.map((c) => c.name).join(', ')})`,
+    .action(
+      async (opts: {
+        format: string;
+        campaign?: string;
+        observed?: string;
+        live?: boolean;
+        dataDir?: string;
+        repo: string;
+      }) => {
+        if (opts.format !== 'mermaid' && opts.format !== 'dot')
+          throw new InvalidInputError(`--format ${opts.format}: use mermaid or dot`);
+        if (opts.live && opts.observed)
+          throw new InvalidInputError('--live and --observed are two sources of counts: give one');
+        const ctx = repoContext(io, opts.repo);
+        const spec = loadOrReport(io, ctx.repo);
+        if (!spec?.desired) {
+          setCode(EXIT.error);
+          return;
+        }
+        if (opts.campaign && !spec.desired.campaigns.some((c) => c.name === opts.campaign)) {
+          throw new InvalidInputError(
+            `--campaign ${opts.campaign}: no such campaign (${spec.desired.campaigns.map((c) => c.name).join(', ')})`,
+          );
+        }
+        let snapshot = opts.observed ? loadSnapshot(io, opts.observed) : undefined;
+        if (opts.live) {
+          const state = openState(
+            ctx.root,
+            spec.docs.config?.value,
+            opts.dataDir ? path.resolve(io.cwd, opts.dataDir) : undefined,
+          );
+          try {
+            snapshot = { ...emptySnapshot(), records: await state.store.submissions() };
+            snapshot.observed.jobs = await state.store.jobs();
+          } finally {
+            await state.close();
+          }
+        }
+        io.stdout(
+          renderGraph(spec.desired, opts.format, {
+            ...(opts.campaign ? { campaign: opts.campaign } : {}),
+            ...(snapshot ? { snapshot } : {}),
+          }),
         );
-      }
-      const snapshot = opts.observed ? loadSnapshot(io, opts.observed) : undefined;
-      io.stdout(
-        renderGraph(spec.desired, opts.format, {
-          ...(opts.campaign ? { campaign: opts.campaign } : {}),
-          ...(snapshot ? { snapshot } : {}),
-        }),
-      );
-      setCode(EXIT.ok);
-    });
+        setCode(EXIT.ok);
+      },
+    );
 }
