@@ -86,27 +86,22 @@ interface Ctx {
   diags: Diagnostic[];
 }
 
-function err(
+type Report = (
   ctx: Ctx,
   doc: SourceDoc,
   path: FieldPath,
   code: string,
   message: string,
   hint?: string,
-): void {
-  ctx.diags.push(diagnosticAt(doc, path, code, message, { hint }));
+) => void;
+
+function reporter(severity: 'error' | 'warning'): Report {
+  return (ctx, doc, path, code, message, hint) =>
+    ctx.diags.push(diagnosticAt(doc, path, code, message, { hint, severity }));
 }
 
-function warn(
-  ctx: Ctx,
-  doc: SourceDoc,
-  path: FieldPath,
-  code: string,
-  message: string,
-  hint?: string,
-): void {
-  ctx.diags.push(diagnosticAt(doc, path, code, message, { hint, severity: 'warning' }));
-}
+const err = reporter('error');
+const warn = reporter('warning');
 
 function uniqueNames<T extends { metadata: { name: string; experiment: string } }>(
   ctx: Ctx,

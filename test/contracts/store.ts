@@ -110,34 +110,20 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
           updatedAt: t,
         },
       ]);
-      await s.recordJobs([
-        {
-          id: '1.0@local',
-          submission: 'k',
-          state: 'completed',
-          exitCode: 0,
-          node: 'n1',
-          startedAt: t,
-          endedAt: t,
-          cpuSeconds: 1.5,
-          wallSeconds: 2,
-          updatedAt: t,
-        },
-      ]);
-      expect(await s.jobs()).toEqual([
-        {
-          id: '1.0@local',
-          submission: 'k',
-          state: 'completed',
-          exitCode: 0,
-          node: 'n1',
-          startedAt: t,
-          endedAt: t,
-          cpuSeconds: 1.5,
-          wallSeconds: 2,
-          updatedAt: t,
-        },
-      ]);
+      const done = {
+        id: '1.0@local',
+        submission: 'k',
+        state: 'completed' as const,
+        exitCode: 0,
+        node: 'n1',
+        startedAt: t,
+        endedAt: t,
+        cpuSeconds: 1.5,
+        wallSeconds: 2,
+        updatedAt: t,
+      };
+      await s.recordJobs([done]);
+      expect(await s.jobs()).toEqual([done]);
       await s.close();
     });
 

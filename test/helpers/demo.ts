@@ -1,0 +1,33 @@
+import path from 'node:path';
+import { expect } from 'vitest';
+import { EmbeddedCatalog } from '../../src/adapters/catalog/embedded/index.js';
+
+export const STAGES = ['gen', 'g4', 'detsim', 'reco', 'anatree'];
+
+/**
+ * The SBND demo's outcome: 20 located files at every stage, and every gen file leading
+ * through each stage to exactly one file of the next (none lost, none processed twice).
+ */
+export async function expectDemoComplete(dataDir: string, context = ''): Promise<void> {
+  const catalog = new EmbeddedCatalog(path.join(dataDir, 'catalog.sqlite'));
+  try {
+    for (const stage of STAGES) {
+      expect(
+        await catalog.countFiles(`gitpoms.stage ${stage} and availability physical`),
+        `${stage} ${context}`,
+      ).toBe(20);
+    }
+    for (const gen of await catalog.listFiles('gitpoms.stage gen')) {
+      let frontier = [gen];
+      for (const stage of STAGES.slice(1)) {
+        const next = [];
+        for (const f of frontier) next.push(...((await catalog.getFile(f))?.children ?? []));
+        expect(next, `${gen} → ${stage} ${context}`).toHaveLength(1);
+        expect((await catalog.getFile(next[0]!))?.metadata['gitpoms.stage']).toBe(stage);
+        frontier = next;
+      }
+    }
+  } finally {
+    await catalog.close();
+  }
+}
