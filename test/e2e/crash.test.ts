@@ -4,36 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/adapters/store/sqlite/index.js';
-import { expectDemoComplete } from '../helpers/demo.js';
+import { DEMO_ENV, demoRunArgs, expectDemoComplete } from '../helpers/demo.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function reconciler(dataDir: string) {
-  const child = spawn(
-    process.execPath,
-    [
-      'bin/gitpoms.js',
-      'run',
-      '--campaign',
-      'sbnd-mcc-test-1',
-      '--data-dir',
-      dataDir,
-      '--interval',
-      '50',
-      '--timeout',
-      '240',
-    ],
-    {
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: tmpdir(),
-        DEMO_EVENT_MS: '0',
-        DEMO_FAIL: 'g4:3',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, ['bin/gitpoms.js', ...demoRunArgs(dataDir, 50)], {
+    env: DEMO_ENV,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

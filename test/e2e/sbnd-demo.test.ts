@@ -5,33 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedCatalog } from '../../src/adapters/catalog/embedded/index.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite/index.js';
 import { cli } from '../helpers/capture.js';
-import { expectDemoComplete } from '../helpers/demo.js';
+import { DEMO_ENV, demoRunArgs, expectDemoComplete } from '../helpers/demo.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-demo-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-// Job 3 of each first g4 submission fails, so the demo must recover it to finish.
-const env = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: tmpdir(),
-  DEMO_EVENT_MS: '0',
-  DEMO_FAIL: 'g4:3',
-};
-const run = () =>
-  cli(
-    [
-      'run',
-      '--campaign',
-      'sbnd-mcc-test-1',
-      '--data-dir',
-      dataDir,
-      '--interval',
-      '100',
-      '--timeout',
-      '240',
-    ],
-    { env },
-  );
+const env = DEMO_ENV;
+const run = () => cli(demoRunArgs(dataDir, 100), { env });
 
 describe('the SBND demo, end to end on the embedded backends', () => {
   it('runs gen → g4 → detsim → reco → anatree to located files with parentage, and converges', async () => {

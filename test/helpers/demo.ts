@@ -1,8 +1,32 @@
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { EmbeddedCatalog } from '../../src/adapters/catalog/embedded/index.js';
 
 export const STAGES = ['gen', 'g4', 'detsim', 'reco', 'anatree'];
+
+/** Job 3 of each first g4 submission fails, so the demo must recover it to finish; no per-event work. */
+export const DEMO_ENV = {
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: tmpdir(),
+  DEMO_EVENT_MS: '0',
+  DEMO_FAIL: 'g4:3',
+};
+
+/** `gitpoms run` of the SBND campaign into a data directory. */
+export function demoRunArgs(dataDir: string, intervalMs: number): string[] {
+  return [
+    'run',
+    '--campaign',
+    'sbnd-mcc-test-1',
+    '--data-dir',
+    dataDir,
+    '--interval',
+    String(intervalMs),
+    '--timeout',
+    '240',
+  ];
+}
 
 /**
  * The SBND demo's outcome: 20 located files at every stage, and every gen file leading
