@@ -1,8 +1,16 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from './helpers/capture.js';
 
-const NOW = ['--now', '2026-11-25T12:00:00Z'];
+// An empty state directory keeps these plans independent of any demo run in the working tree.
+const NOW = [
+  '--now',
+  '2026-11-25T12:00:00Z',
+  '--data-dir',
+  mkdtempSync(path.join(tmpdir(), 'gitpoms-cli-')),
+];
 
 describe('gitpoms validate', () => {
   it('prints one line per file and exits 0 on the example campaigns', async () => {

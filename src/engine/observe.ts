@@ -2,6 +2,7 @@ import type { StoredSubmission } from '../adapters/store/types.js';
 import type { Observed, ObservedJob, RecoveryType } from '../plan/types.js';
 import { findJobType, type DesiredState } from '../spec/desired.js';
 import { inputsWithLocatedOutputs, outputsOf, recoveryDimensions } from '../runtime/dimensions.js';
+import type { Catalog } from '../adapters/catalog/types.js';
 import type { Deps } from './deps.js';
 
 const RECOVERY_TYPES: readonly RecoveryType[] = [
@@ -25,6 +26,16 @@ export async function observe(deps: Deps, desired: DesiredState): Promise<Observ
   const jobs = await deps.batch.observe();
   await deps.store.recordJobs(jobs.map((j) => ({ ...j, updatedAt: deps.clock().toISOString() })));
   const records = await deps.store.submissions();
+  return { observed: await observeCatalog(deps.catalog, desired, records, jobs), records };
+}
+
+/** What the catalog says of the submissions: outputs located and files each recovery would take. Reads only. */
+export async function observeCatalog(
+  catalog: Catalog,
+  desired: DesiredState,
+  records: readonly StoredSubmission[],
+  jobs: ObservedJob[],
+): Promise<Observed> {
   const jobsOf = new Map<string, ObservedJob[]>();
   for (const j of jobs) {
     const l = jobsOf.get(j.submission);
@@ -50,17 +61,17 @@ export async function observe(deps: Deps, desired: DesiredState): Promise<Observ
       mine.length > 0 && mine.every((j) => j.state === 'completed' || j.state === 'removed');
     if (r.status === 'launched' && finished && stage.completion.type === 'located') {
       if (r.project) {
-        const info = await deps.catalog.projectInfo(r.project);
+        const info = await catalog.projectInfo(r.project);
         const expected = info
           ? info.counts.consumed + info.counts.skipped + info.counts.delivered + info.counts.unknown
           : 0;
-        const located = await deps.catalog.countFiles(
+        const located = await catalog.countFiles(
           inputsWithLocatedOutputs(r.project, r.key, patterns),
         );
         observed.outputs[r.key] = { expected, located, final: true };
       } else {
         const expected = mine.length * Math.max(1, jt?.outputFilesPerJob ?? 1);
-        const located = await deps.catalog.countFiles(
+        const located = await catalog.countFiles(
           `${outputsOf([r.key], patterns)} and availability physical`,
         );
         observed.outputs[r.key] = { expected, located, final: true };
@@ -68,10 +79,10 @@ export async function observe(deps: Deps, desired: DesiredState): Promise<Observ
     }
     if ((r.status === 'located' || r.status === 'failed') && (jt?.recoveries.length ?? 0) > 0) {
       const counts: Partial<Record<RecoveryType, number>> = {};
-      const info = r.project ? await deps.catalog.projectInfo(r.project) : undefined;
+      const info = r.project ? await catalog.projectInfo(r.project) : undefined;
       for (const t of RECOVERY_TYPES) {
         counts[t] = info
-          ? await deps.catalog.countFiles(
+          ? await catalog.countFiles(
               recoveryDimensions(t, {
                 project: info.name,
                 definition: info.definition,
@@ -84,5 +95,5 @@ export async function observe(deps: Deps, desired: DesiredState): Promise<Observ
       observed.recoveryFiles[r.key] = counts;
     }
   }
-  return { observed, records };
+  return observed;
 }

@@ -85,6 +85,23 @@ describe('the SBND demo, end to end on the embedded backends', () => {
     });
   });
 
+  it('plans a dry run against the live state: nothing left to do for SBND', async () => {
+    const r = await cli(['reconcile', '--dry-run', '--format', 'json', '--data-dir', dataDir], {
+      env,
+    });
+    expect(r.code).toBe(0);
+    const p = JSON.parse(r.stdout) as {
+      actions: Array<{ campaign: string }>;
+      stages: Array<{ campaign: string; stage: string; submissions: Record<string, number> }>;
+    };
+    // The DUNE campaigns were not part of this run, so only they have launches waiting.
+    expect(p.actions.filter((a) => a.campaign === 'sbnd-mcc-test-1')).toEqual([]);
+    expect(p.actions.length).toBeGreaterThan(0);
+    expect(
+      p.stages.find((s) => s.campaign === 'sbnd-mcc-test-1' && s.stage === 'gen')?.submissions,
+    ).toEqual({ located: 2 });
+  });
+
   it('draws the graph with live counts, as POMS shows them', async () => {
     const r = await cli(
       ['graph', '--live', '--campaign', 'sbnd-mcc-test-1', '--data-dir', dataDir],

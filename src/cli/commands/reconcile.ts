@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { closeDeps, openEmbedded } from '../../engine/runtime.js';
+import { observeCatalog } from '../../engine/observe.js';
+import { closeDeps, dataDirOf, openEmbedded } from '../../engine/runtime.js';
+import { openState } from '../state.js';
 import { reconcileOnce } from '../../engine/reconcile.js';
 import { GitpomsError, InvalidInputError } from '../../errors.js';
 import { loadSpec } from '../../spec/index.js';
@@ -129,7 +132,7 @@ export function registerReconcile(program: Command, io: Io, setCode: (n: number)
     )
     .option(
       '--observed <file>',
-      'observed state and submission records as JSON (default: none observed)',
+      'observed state and submission records as JSON (default: the state store when there is one, else nothing observed)',
     )
     .option('--now <time>', 'plan as of this ISO time (default: now)')
     .option('--watch', 'keep reconciling: a pass every --interval, backing off after failures')
@@ -149,8 +152,38 @@ export function registerReconcile(program: Command, io: Io, setCode: (n: number)
         setCode(EXIT.error);
         return;
       }
-      const snap = loadSnapshot(io, opts.observed);
-      const p = plan(spec.desired, snap.observed, snap.records, parseNow(io, opts.now));
+      const now = parseNow(io, opts.now);
+      const dataDir = dataDirOf(
+        ctx.root,
+        spec.docs.config?.value,
+        opts.dataDir ? path.resolve(io.cwd, opts.dataDir) : undefined,
+      );
+      let p: Plan;
+      if (!opts.observed && existsSync(path.join(dataDir, 'state.sqlite'))) {
+        // The live state, read only: the store's records and its last observation of the jobs.
+        const state = openState(ctx.root, spec.docs.config?.value, dataDir);
+        try {
+          const records = await state.store.submissions();
+          const observed = await observeCatalog(
+            state.catalog,
+            spec.desired,
+            records,
+            await state.store.jobs(),
+          );
+          p = plan(
+            spec.desired,
+            observed,
+            records,
+            now,
+            await state.store.activeOverrides(now, ctx.revision),
+          );
+        } finally {
+          await state.close();
+        }
+      } else {
+        const snap = loadSnapshot(io, opts.observed);
+        p = plan(spec.desired, snap.observed, snap.records, now);
+      }
       io.stdout(
         renderPlan(p, { revision: ctx.revision, source: sourceLabel(io, ctx.root) }, format),
       );

@@ -65,9 +65,11 @@ export class SqliteStore implements Store {
   readonly name = 'sqlite';
   private readonly db: Database.Database;
   private readonly file: string;
+  private readonly readonly: boolean;
 
   constructor(file: string, opts: { readonly?: boolean; busyTimeoutMs?: number } = {}) {
     this.file = file;
+    this.readonly = opts.readonly ?? false;
     try {
       this.db = new Database(file, {
         timeout: opts.busyTimeoutMs ?? 10_000,
@@ -379,24 +381,34 @@ export class SqliteStore implements Store {
   }
 
   async activeOverrides(now: Date, revision: string | undefined): Promise<OperatorOverride[]> {
-    return this.tx(() => {
-      const at = now.toISOString();
-      this.db
-        .prepare(
-          "UPDATE overrides SET cleared_at = ?, cleared_reason = 'expired' WHERE cleared_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?",
-        )
-        .run(at, at);
-      if (revision) {
+    const at = now.toISOString();
+    // Expired overrides and those of another revision are recorded as cleared (when this store may write).
+    if (!this.readonly) {
+      this.tx(() => {
         this.db
           .prepare(
-            "UPDATE overrides SET cleared_at = ?, cleared_reason = 'cleared by revision ' || ? WHERE cleared_at IS NULL AND revision IS NOT NULL AND revision != ?",
+            "UPDATE overrides SET cleared_at = ?, cleared_reason = 'expired' WHERE cleared_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?",
           )
-          .run(at, revision, revision);
-      }
-      const rows = this.db
-        .prepare('SELECT * FROM overrides WHERE cleared_at IS NULL ORDER BY id')
-        .all() as Array<Record<string, string | number | null>>;
-      return rows.map((r) => ({
+          .run(at, at);
+        if (revision) {
+          this.db
+            .prepare(
+              "UPDATE overrides SET cleared_at = ?, cleared_reason = 'cleared by revision ' || ? WHERE cleared_at IS NULL AND revision IS NOT NULL AND revision != ?",
+            )
+            .run(at, revision, revision);
+        }
+      });
+    }
+    const rows = this.db
+      .prepare('SELECT * FROM overrides WHERE cleared_at IS NULL ORDER BY id')
+      .all() as Array<Record<string, string | number | null>>;
+    return rows
+      .filter(
+        (r) =>
+          !(r.expires_at && String(r.expires_at) <= at) &&
+          !(revision && r.revision && r.revision !== revision),
+      )
+      .map((r) => ({
         id: r.id as number,
         action: r.action as OperatorOverride['action'],
         campaign: r.campaign as string,
@@ -407,7 +419,6 @@ export class SqliteStore implements Store {
         ...(r.revision ? { revision: r.revision as string } : {}),
         ...(r.expires_at ? { expiresAt: r.expires_at as string } : {}),
       }));
-    });
   }
 
   async clearOverrides(
