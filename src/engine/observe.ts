@@ -5,13 +5,11 @@ import { inputsWithLocatedOutputs, outputsOf, recoveryDimensions } from '../runt
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { Deps } from './deps.js';
 
-const RECOVERY_TYPES: readonly RecoveryType[] = [
-  'added_files',
-  'consumed_status',
-  'process_status',
-  'delivered_not_consumed',
-  'pending_files',
-];
+function isNewestOfChain(r: StoredSubmission, records: readonly StoredSubmission[]): boolean {
+  const head = r.recovery?.of ?? r.key;
+  const index = r.recovery?.index ?? 0;
+  return !records.some((o) => o.recovery?.of === head && o.recovery.index > index);
+}
 
 export interface Observation {
   observed: Observed;
@@ -77,10 +75,17 @@ export async function observeCatalog(
         observed.outputs[r.key] = { expected, located, final: true };
       }
     }
-    if ((r.status === 'located' || r.status === 'failed') && (jt?.recoveries.length ?? 0) > 0) {
+    // Recovery counts matter only for the newest submission of a recovery chain, and only for
+    // the recovery types the chain has not tried yet (the planner walks the list in order).
+    const untried = (jt?.recoveries ?? []).slice(r.recovery?.index ?? 0).map((x) => x.type);
+    if (
+      (r.status === 'located' || r.status === 'failed') &&
+      untried.length > 0 &&
+      isNewestOfChain(r, records)
+    ) {
       const counts: Partial<Record<RecoveryType, number>> = {};
       const info = r.project ? await catalog.projectInfo(r.project) : undefined;
-      for (const t of RECOVERY_TYPES) {
+      for (const t of new Set(untried)) {
         counts[t] = info
           ? await catalog.countFiles(
               recoveryDimensions(t, {
