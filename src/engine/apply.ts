@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import type { Action, JobAction, LaunchAction, MarkAction } from '../plan/types.js';
 import type { DesiredState } from '../spec/desired.js';
 import type { Deps } from './deps.js';
-import { renderSubmission } from './launch.js';
+import { LaunchError, renderSubmission } from './launch.js';
 
 export interface ActionResult {
   action: Action;
@@ -21,7 +21,10 @@ async function launch(deps: Deps, desired: DesiredState, a: LaunchAction): Promi
   try {
     const rendered = await renderSubmission(deps, desired, a);
     project = rendered.project;
-    await deps.batch.submit(rendered.request);
+    if (rendered.request) await deps.batch.submit(rendered.request);
+    else if (!(await deps.batch.observe()).some((j) => j.submission === a.key)) {
+      throw new LaunchError(`the launch script ran but submitted no jobs labelled ${a.key}`);
+    }
   } catch (e) {
     await deps.store.finishLaunch(intent, { ok: false, error: message(e) });
     throw e;

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import type { JobSpec, SubmitRequest } from '../adapters/batch/types.js';
 import { GitpomsError } from '../errors.js';
@@ -11,6 +13,8 @@ import { jobPlan } from '../runtime/job-plan.js';
 import type { WrapConfig } from '../runtime/wrap-config.js';
 import { findJobType, findStage, type DesiredState } from '../spec/desired.js';
 import type { Deps } from './deps.js';
+
+const execFileAsync = promisify(execFile);
 
 export class LaunchError extends GitpomsError {
   constructor(message: string) {
@@ -69,6 +73,7 @@ function jobEnv(
   a: LaunchAction,
   extra: Record<string, string>,
   proc: number,
+  pathFirst: string[] = [],
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(deps.env)) {
@@ -80,7 +85,7 @@ function jobEnv(
   return {
     ...env,
     ...extra,
-    PATH: [...localPath, deps.env.PATH ?? '/usr/bin:/bin'].join(':'),
+    PATH: [...pathFirst, ...localPath, deps.env.PATH ?? '/usr/bin:/bin'].join(':'),
     HOME: deps.env.HOME ?? '/tmp',
     PROCESS: String(proc),
     JOBSUBJOBSECTION: String(proc),
@@ -90,29 +95,64 @@ function jobEnv(
   };
 }
 
+/** Runs a submission script with the submission key, the catalog and the batch system's jobsub_submit in its environment. */
+async function runLaunchScript(
+  deps: Deps,
+  a: LaunchAction,
+  dir: string,
+  data: Record<string, string>,
+): Promise<void> {
+  const script = path.resolve(deps.repoRoot, a.command[0]!);
+  const argv = existsSync(script) ? [script, ...a.command.slice(1)] : a.command;
+  const launchEnv = deps.batch.launchEnvironment();
+  const env = jobEnv(
+    deps,
+    a,
+    {
+      ...launchEnv.env,
+      ...data,
+      GITPOMS_CAMPAIGN: a.campaign,
+      GITPOMS_STAGE: a.stage,
+      GITPOMS_CATALOG: deps.catalogPath,
+      GITPOMS_STORAGE: path.join(deps.dataDir, 'storage'),
+      GITPOMS_WRAP: distEntry('runtime/wrap.js'),
+      GITPOMS_NODE: process.execPath,
+    },
+    0,
+    launchEnv.path,
+  );
+  try {
+    const { stdout, stderr } = await execFileAsync(argv[0]!, argv.slice(1), {
+      cwd: deps.repoRoot,
+      env,
+      timeout: 600_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    writeFileSync(path.join(dir, 'launch.log'), `$ ${argv.join(' ')}\n${stdout}${stderr}`);
+  } catch (e) {
+    const err = e as { code?: number | string; stderr?: string; message: string };
+    const tail = (err.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+    throw new LaunchError(
+      `launch script ${a.command[0]} failed (${err.code ?? 'error'})${tail ? `: ${tail}` : `: ${err.message}`}`,
+    );
+  }
+}
+
 /**
  * Turns a launch into the jobs the batch system runs. A fife_launch job type is rendered
  * the way fife_launch would render it and each job runs the gitpoms wrapper (fife_wrap's
- * role) around the executable; a submission script is run as one job, with the key in its
- * environment.
+ * role) around the executable. A submission script (DUNE's MCC scripts) is run here and now,
+ * as POMS runs it on the launch host: it submits its own jobs through the batch system's
+ * jobsub_submit, labelled with the key it finds in its environment; request is then undefined.
  */
 export async function renderSubmission(
   deps: Deps,
   desired: DesiredState,
   a: LaunchAction,
-): Promise<{ request: SubmitRequest; project: string | undefined }> {
+): Promise<{ request: SubmitRequest | undefined; project: string | undefined }> {
   const stage = findStage(desired, a)!;
   const jt = findJobType(desired, stage.experiment, stage.jobType)!;
   const { definition } = await prepareInput(deps, a);
-  if (!jt.fifeConfig) {
-    const script = path.resolve(deps.repoRoot, a.command[0]!);
-    const argv = existsSync(script) ? [script, ...a.command.slice(1)] : a.command;
-    return {
-      request: { label: a.key, jobs: [{ argv, env: jobEnv(deps, a, {}, 0), cwd: deps.repoRoot }] },
-      project: undefined,
-    };
-  }
-  const args = parseFifeLaunchArgs(a.command.slice(1));
   let files: number | undefined;
   let project: string | undefined;
   if (definition) {
@@ -122,6 +162,16 @@ export async function renderSubmission(
     project = projectName(a.key);
     await deps.catalog.startProject(project, definition);
   }
+  const dir = path.join(deps.dataDir, 'submissions', projectName(a.key));
+  mkdirSync(dir, { recursive: true });
+  if (!jt.fifeConfig) {
+    await runLaunchScript(deps, a, dir, {
+      ...(definition ? { GITPOMS_DATASET: definition } : {}),
+      ...(project ? { SAM_PROJECT_NAME: project } : {}),
+    });
+    return { request: undefined, project };
+  }
+  const args = parseFifeLaunchArgs(a.command.slice(1));
   const rendered = fifeLaunch({
     config: args.config!,
     overrides: args.overrides,
@@ -136,8 +186,6 @@ export async function renderSubmission(
     ...(files !== undefined ? { datasetFiles: files } : {}),
   });
   const plan = jobPlan(rendered);
-  const dir = path.join(deps.dataDir, 'submissions', projectName(a.key));
-  mkdirSync(dir, { recursive: true });
   const wrap: WrapConfig = {
     submission: a.key,
     campaign: a.campaign,

@@ -124,7 +124,7 @@ describe('the SBND demo, end to end on the embedded backends', () => {
     expect(hold.stdout).toMatch(
       /^override \d+: hold sbnd-mcc-test-1\/reco; the next reconcile pass acts on it/,
     );
-    const pass = await cli(['reconcile', '--data-dir', dataDir], { env });
+    const pass = await cli(['reconcile', '--dry-run', '--data-dir', dataDir], { env });
     expect(pass.code).toBe(0);
     expect(pass.stdout).toMatch(
       /\[override\] hold sbnd-mcc-test-1\/reco by alice since .*: dCache outage/,

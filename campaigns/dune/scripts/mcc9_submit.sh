@@ -15,9 +15,11 @@ case "$stage" in
   detsim|reco|mergeana) ;;
   *) echo "$0: unknown stage '$stage' (detsim, reco or mergeana)" >&2; exit 2 ;;
 esac
-njobs=${NJOBS:-20}
+njobs=${NJOBS:-10}
+# The job scripts live beside this one unless DUNE_MCC_DIR says otherwise.
+mccdir=${DUNE_MCC_DIR:-$(cd "$(dirname "$0")" && pwd)}
 exec jobsub_submit -G dune -N "$njobs" \
   --expected-lifetime=8h --memory=2500MB \
   --resource-provides=usage_model=OPPORTUNISTIC,DEDICATED \
   -e GITPOMS_SUBMISSION -e POMS_TASK_ID -e POMS_CAMPAIGN_ID \
-  "file:///${DUNE_MCC_DIR:-/dune/app/home/dunepro/MCC9}/run_${stage}.sh" "$xml"
+  "file://${mccdir}/run_${stage}.sh" "$xml"

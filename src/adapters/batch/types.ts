@@ -40,5 +40,7 @@ export interface Batch {
   release(ids: readonly string[]): Promise<void>;
   kill(ids: readonly string[]): Promise<void>;
   logs(id: string): Promise<JobLogs>;
+  /** What a submission script needs to submit here: PATH entries first (its jobsub_submit) and variables. */
+  launchEnvironment(): { path: string[]; env: Record<string, string> };
   close(): Promise<void>;
 }

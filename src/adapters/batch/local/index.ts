@@ -1,5 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { AdapterError } from '../../../errors.js';
 import { distEntry } from '../../../paths.js';
@@ -15,6 +22,7 @@ import {
 } from './files.js';
 
 const SUPERVISOR = distEntry('adapters/batch/local/supervisor.js');
+const JOBSUB_SUBMIT = distEntry('adapters/batch/local/jobsub-submit.js');
 
 export interface LocalExecutorOptions {
   /** Where the executor keeps its jobs; it survives restarts of the reconciler. */
@@ -37,6 +45,7 @@ export class LocalExecutor implements Batch {
   private readonly jobsDir: string;
   private readonly slotsDir: string;
   private readonly stagingDir: string;
+  private readonly binDir: string;
 
   constructor(private readonly opts: LocalExecutorOptions) {
     if (!existsSync(SUPERVISOR))
@@ -46,6 +55,10 @@ export class LocalExecutor implements Batch {
     this.stagingDir = path.join(opts.root, 'staging');
     for (const d of [this.jobsDir, this.slotsDir, this.stagingDir])
       mkdirSync(d, { recursive: true });
+    this.binDir = path.join(opts.root, 'bin');
+    mkdirSync(this.binDir, { recursive: true });
+    const shim = `#!/bin/sh\nexec '${process.execPath}' '${JOBSUB_SUBMIT}' "$@"\n`;
+    writeFileSync(path.join(this.binDir, 'jobsub_submit'), shim, { mode: 0o755 });
   }
 
   /** A new cluster number: mkdir is atomic, so two submitters never share one. */
@@ -187,6 +200,13 @@ export class LocalExecutor implements Batch {
     const f = jobFiles(this.dirOf(id));
     const read = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : '');
     return { stdout: read(f.stdout), stderr: read(f.stderr) };
+  }
+
+  launchEnvironment(): { path: string[]; env: Record<string, string> } {
+    return {
+      path: [this.binDir],
+      env: { GITPOMS_LOCAL_BATCH: this.opts.root, GITPOMS_LOCAL_SLOTS: String(this.opts.slots) },
+    };
   }
 
   async close(): Promise<void> {

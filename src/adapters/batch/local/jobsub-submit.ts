@@ -1,0 +1,96 @@
+/**
+ * jobsub_submit for the local executor, so an experiment's own submission script (DUNE's MCC
+ * scripts) submits to it: jobsub_submit [-G GROUP] [-N COUNT] [-e VAR[=VALUE]] [--opt=value …]
+ * file:///path/to/job [ARGS…]. The jobs carry the submission key from GITPOMS_SUBMISSION.
+ * Variables named with -e, and every GITPOMS_* and SAM_* variable, reach the jobs.
+ */
+import { LocalExecutor } from './index.js';
+
+/** jobsub_submit options that take a value as the next argument. */
+const VALUED = new Set([
+  '-G',
+  '-N',
+  '-e',
+  '-M',
+  '-L',
+  '-f',
+  '-d',
+  '--group',
+  '--memory',
+  '--disk',
+  '--cpu',
+  '--expected-lifetime',
+  '--resource-provides',
+  '--lines',
+  '--site',
+  '--OS',
+  '--role',
+  '--tar_file_name',
+  '--timeout',
+  '--append_condor_requirements',
+  '--dataset_definition',
+  '--dataset',
+]);
+
+function fail(message: string): never {
+  process.stderr.write(`jobsub_submit (gitpoms local executor): ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const label = process.env.GITPOMS_SUBMISSION;
+  const root = process.env.GITPOMS_LOCAL_BATCH;
+  if (!label || !root)
+    fail(
+      'GITPOMS_SUBMISSION and GITPOMS_LOCAL_BATCH are unset: this jobsub_submit runs only under gitpoms',
+    );
+  const args = process.argv.slice(2);
+  let n = 1;
+  const pass: Record<string, string> = {};
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('-')) break;
+    const [opt, inline] = a.includes('=')
+      ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+      : [a, undefined];
+    const value = inline ?? (VALUED.has(opt!) ? args[++i] : undefined);
+    if (VALUED.has(opt!) && value === undefined) fail(`${opt} needs a value`);
+    if (opt === '-N') {
+      n = Number(value);
+      if (!Number.isInteger(n) || n < 1) fail(`-N ${value}: a number of jobs`);
+    } else if (opt === '-e') {
+      const [name, v] = value!.includes('=')
+        ? [value!.slice(0, value!.indexOf('=')), value!.slice(value!.indexOf('=') + 1)]
+        : [value!, process.env[value!]];
+      if (v !== undefined) pass[name!] = v;
+    }
+  }
+  const exe = args[i];
+  if (!exe) fail('no job executable (file:///path) given');
+  const path = exe.replace(/^file:\/\//, '');
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && /^(GITPOMS_|SAM_|DEMO_)/.test(k)) pass[k] ??= v;
+  const batch = new LocalExecutor({
+    root: root!,
+    slots: Number(process.env.GITPOMS_LOCAL_SLOTS ?? '1'),
+  });
+  const ids = await batch.submit({
+    label: label!,
+    jobs: Array.from({ length: n }, (_, proc) => ({
+      argv: [path, ...args.slice(i + 1)],
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/tmp',
+        ...pass,
+        PROCESS: String(proc),
+        JOBSUBJOBSECTION: String(proc),
+      },
+    })),
+  });
+  process.stdout.write(
+    `Submitting job(s)${'.'.repeat(Math.min(n, 20))}\n${n} job(s) submitted to cluster ${ids[0]!.split('.')[0]}.\nUse job id ${ids[0]} to retrieve output\n`,
+  );
+}
+
+main().catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));
