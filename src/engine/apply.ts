@@ -1,4 +1,3 @@
-import PQueue from 'p-queue';
 import type { Action, JobAction, LaunchAction, MarkAction } from '../plan/types.js';
 import type { DesiredState } from '../spec/desired.js';
 import type { Deps } from './deps.js';
@@ -60,7 +59,6 @@ export async function apply(
   actions: readonly Action[],
 ): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
-  const queue = new PQueue({ concurrency: deps.concurrency });
   const run = async (a: Action) => {
     try {
       if (a.kind === 'launch') await launch(deps, desired, a);
@@ -81,6 +79,7 @@ export async function apply(
   // Kinds run one after another (their documented order); actions of one kind run concurrently.
   const kinds = [...new Set(actions.map((a) => a.kind))];
   for (const kind of kinds) {
+    const queue = kind === 'launch' ? deps.queues.launches : deps.queues.actions;
     await queue.addAll(actions.filter((a) => a.kind === kind).map((a) => () => run(a)));
   }
   return results;

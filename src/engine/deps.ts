@@ -1,3 +1,4 @@
+import type PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { Batch } from '../adapters/batch/types.js';
 import type { Catalog } from '../adapters/catalog/types.js';
@@ -23,6 +24,6 @@ export interface Deps {
     passEnv: string[];
     categories: string[];
   };
-  /** Launches and job actions in flight at once. */
-  concurrency: number;
+  /** Actions in flight at once, and launches rate-limited; they live as long as the reconciler. */
+  queues: { actions: PQueue; launches: PQueue };
 }

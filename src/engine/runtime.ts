@@ -1,7 +1,9 @@
 import { cpus } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import PQueue from 'p-queue';
 import { pino } from 'pino';
+import { DEFAULTS } from '../spec/desired.js';
 import { LocalExecutor } from '../adapters/batch/local/index.js';
 import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
 import { SqliteStore } from '../adapters/store/sqlite/index.js';
@@ -64,7 +66,21 @@ export function openEmbedded(
       passEnv: local.passEnv ?? [],
       categories: local.categories ?? [],
     },
-    concurrency: 4,
+    queues: actionQueues(
+      config?.spec.defaults?.concurrency ?? DEFAULTS.concurrency,
+      config?.spec.defaults?.maxLaunchesPerMinute,
+    ),
+  };
+}
+
+/** Bounded concurrency for all actions; launches also at most `perMinute` a minute when set. */
+export function actionQueues(concurrency: number, perMinute: number | undefined): Deps['queues'] {
+  return {
+    actions: new PQueue({ concurrency }),
+    launches: new PQueue({
+      concurrency,
+      ...(perMinute ? { intervalCap: perMinute, interval: 60_000 } : {}),
+    }),
   };
 }
 

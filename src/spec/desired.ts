@@ -84,14 +84,19 @@ export interface DesiredState {
   jobTypes: NamedJobType[];
   launchTemplates: NamedLaunchTemplate[];
   services: NamedService[];
-  defaults: Required<Defaults>;
+  defaults: ResolvedDefaults;
 }
 
-export const DEFAULTS: Required<Defaults> = {
+/** Repository defaults with every value filled in; no launch-rate limit unless one is set. */
+export type ResolvedDefaults = Required<Omit<Defaults, 'maxLaunchesPerMinute'>> &
+  Pick<Defaults, 'maxLaunchesPerMinute'>;
+
+export const DEFAULTS: ResolvedDefaults = {
   launches: 'allowed',
   prune: false,
   pruneMaxFraction: 0.1,
   completionPercent: 95,
+  concurrency: 4,
 };
 
 export function stageId(ref: StageRef): string {

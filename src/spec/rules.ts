@@ -459,7 +459,7 @@ function resolveStage(
   si: number,
   jobTypes: Map<string, ComposedJobType>,
   templates: Set<string>,
-  defaults: Required<NonNullable<DesiredState['defaults']>>,
+  defaults: DesiredState['defaults'],
 ): ResolvedStage | undefined {
   const spec = c.value.spec;
   const exp = c.value.metadata.experiment;

@@ -350,6 +350,14 @@ export interface Defaults {
    */
   pruneMaxFraction?: number;
   completionPercent?: number;
+  /**
+   * Most submissions one reconciler launches per minute (the batch system's submit rate limit). Default: unlimited.
+   */
+  maxLaunchesPerMinute?: number;
+  /**
+   * Actions (launches, holds, kills) carried out at once. Default: 4.
+   */
+  concurrency?: number;
 }
 /**
  * The embedded local executor and catalog (the demo, tests and CI).
