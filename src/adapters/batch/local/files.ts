@@ -1,5 +1,6 @@
 import {
   closeSync,
+  existsSync,
   linkSync,
   openSync,
   readFileSync,
@@ -115,6 +116,7 @@ export function isAlive(pid: number | undefined): boolean {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
-    return true;
+    // Gone between the two looks; without /proc at all, kill(0) is all we know.
+    return !existsSync('/proc/self/stat');
   }
 }

@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batchContract, waitFor } from '../../../../test/contracts/batch.js';
+import { distEntry } from '../../../paths.js';
 import { LocalExecutor } from './index.js';
 
 const fresh = (slots = 4) =>
@@ -66,6 +68,39 @@ describe('local executor', () => {
     process.kill(-st.pid, 'SIGKILL');
     const [job] = await waitFor(b, 'k', (js) => js[0]?.state === 'removed');
     expect(job!.state).toBe('removed');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(count, 'utf8')).toBe('started\n');
+  });
+
+  it('a supervisor that starts late, after the job ran under another that died, does not rerun it', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'local-batch-'));
+    const b = new LocalExecutor({ root, slots: 2 });
+    const count = path.join(root, 'count');
+    const [id] = await b.submit({ label: 'k', jobs: [sh(`echo started >> ${count}; sleep 30`)] });
+    await waitFor(b, 'k', (js) => js[0]?.state === 'running');
+    const dir = path.join(root, 'jobs', id!.split('.')[0]!, '0');
+    const st = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as {
+      supervisorPid: number;
+      pid: number;
+    };
+    process.kill(st.supervisorPid, 'SIGKILL');
+    process.kill(-st.pid, 'SIGKILL');
+    // As a supervisor spawned during a busy start-up would, arriving only now.
+    const late = spawnSync(process.execPath, [
+      distEntry('adapters/batch/local/supervisor.js'),
+      dir,
+      path.join(root, 'slots'),
+      '2',
+    ]);
+    expect(late.status).toBe(0);
+    const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as {
+      state: string;
+      reason: string;
+    };
+    expect(state).toMatchObject({
+      state: 'removed',
+      reason: 'the local executor lost the job (its supervisor died)',
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(readFileSync(count, 'utf8')).toBe('started\n');
   });

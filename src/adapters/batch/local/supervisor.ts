@@ -27,7 +27,12 @@ const CLOCK_TICKS = 100;
 const [jobDir, slotsDir, slotsArg] = process.argv.slice(2) as [string, string, string];
 const files = jobFiles(jobDir);
 const slots = Number(slotsArg);
-let state: LocalJobState = readJson<LocalJobState>(files.state) ?? { state: 'idle' };
+let state: LocalJobState = { state: 'idle' };
+
+/** The state as last saved (a function, so type narrowing does not outlive a save). */
+function stateNow(): LocalJobState['state'] {
+  return state.state;
+}
 
 function save(next: Partial<LocalJobState>): void {
   state = { ...state, ...next, supervisorPid: process.pid };
@@ -112,7 +117,18 @@ function finish(): never {
 
 async function main(): Promise<void> {
   if (!takeOwnership()) process.exit(0);
+  // Read again now that the job is ours: a supervisor that died may have started it, and a
+  // job that started once is never started again.
+  state = readJson<LocalJobState>(files.state) ?? { state: 'idle' };
   if (state.state === 'completed' || state.state === 'removed') finish();
+  if (state.state === 'running' || state.startedAt) {
+    save({
+      state: 'removed',
+      reason: 'the local executor lost the job (its supervisor died)',
+      endedAt: new Date().toISOString(),
+    });
+    finish();
+  }
   save({});
   const spec = readJson<LocalJobSpecFile>(files.spec);
   if (!spec) {
@@ -185,10 +201,10 @@ async function main(): Promise<void> {
       group('SIGTERM');
     } else if (killing && Date.now() - killing > KILL_GRACE_MS) {
       group('SIGKILL');
-    } else if (want === 'hold' && state.state === 'running') {
+    } else if (want === 'hold' && stateNow() === 'running') {
       group('SIGSTOP');
       save({ state: 'held', reason: 'held by gitpoms' });
-    } else if (want === 'release' && state.state === 'held') {
+    } else if (want === 'release' && stateNow() === 'held') {
       group('SIGCONT');
       save({ state: 'running', reason: undefined });
     }
