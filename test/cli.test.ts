@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -126,6 +126,20 @@ describe('gitpoms reconcile --dry-run', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(message);
+  });
+});
+
+describe('flags of the long-running commands', () => {
+  it.each([
+    [['run', '--interval', 'fast'], '--interval fast: must be a positive number'],
+    [['run', '--timeout', '-5'], '--timeout -5: must be a positive number'],
+    [['reconcile', '--watch', '--interval', '0'], '--interval 0: must be a positive number'],
+  ])('refuses %j before touching any state', async (args, message) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gitpoms-flags-'));
+    const r = await cli([...args, '--data-dir', path.join(dir, 'state')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(message);
+    expect(existsSync(path.join(dir, 'state'))).toBe(false);
   });
 });
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { InvalidInputError } from '../errors.js';
 import { fsRepo } from '../source/fs-repo.js';
 import { resolveRevision } from '../source/git-repo.js';
 import { byPosition, formatDiagnostic, hasErrors, type Diagnostic } from '../spec/diagnostic.js';
@@ -27,6 +28,14 @@ export function processIo(): Io {
     now: () => new Date(),
     tty: process.stdout.isTTY === true,
   };
+}
+
+/** A flag that must be a positive number; anything else is refused with the flag's name. */
+export function positiveNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidInputError(`${flag} ${value}: must be a positive number`);
+  return n;
 }
 
 export function printDiagnostics(io: Io, diags: readonly Diagnostic[]): void {

@@ -10,7 +10,7 @@ import { loadSpec } from '../../spec/index.js';
 import { emptySnapshot, readSnapshot, type Snapshot } from '../../observe/snapshot.js';
 import { plan } from '../../plan/plan.js';
 import type { Plan } from '../../plan/types.js';
-import { EXIT, loadOrReport, repoContext, type Io } from '../io.js';
+import { EXIT, loadOrReport, positiveNumber, repoContext, type Io } from '../io.js';
 import { renderPlan, type PlanFormat } from '../render-plan.js';
 
 export interface PlanOptions {
@@ -68,6 +68,13 @@ async function applyPasses(io: Io, opts: ReconcileOptions, format: PlanFormat): 
     throw new InvalidInputError(
       '--observed and --now describe a hypothetical state: use them with --dry-run',
     );
+  const interval = positiveNumber('--interval', opts.interval) * 1000;
+  const maxPasses =
+    opts.passes === undefined
+      ? opts.watch
+        ? Infinity
+        : 1
+      : positiveNumber('--passes', opts.passes);
   const ctx = repoContext(io, opts.repo);
   let spec = loadOrReport(io, ctx.repo);
   if (!spec?.desired) return EXIT.error;
@@ -76,8 +83,6 @@ async function applyPasses(io: Io, opts: ReconcileOptions, format: PlanFormat): 
     revision: ctx.revision,
     env: io.env,
   });
-  const interval = Number(opts.interval) * 1000;
-  const maxPasses = opts.passes === undefined ? (opts.watch ? Infinity : 1) : Number(opts.passes);
   let failures = 0;
   let code: number = EXIT.ok;
   try {

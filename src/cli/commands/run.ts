@@ -4,7 +4,7 @@ import { InvalidInputError } from '../../errors.js';
 import { runUntilConverged } from '../../engine/run.js';
 import { closeDeps, openEmbedded } from '../../engine/runtime.js';
 import { STATS_HEADER, statsRow, table } from '../../engine/stats.js';
-import { EXIT, loadOrReport, repoContext, type Io } from '../io.js';
+import { EXIT, loadOrReport, positiveNumber, repoContext, type Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 
 export function registerRun(program: Command, io: Io, setCode: (n: number) => void): void {
@@ -26,6 +26,8 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
         timeout: string;
         repo: string;
       }) => {
+        const intervalMs = positiveNumber('--interval', opts.interval);
+        const timeoutMs = positiveNumber('--timeout', opts.timeout) * 1000;
         const ctx = repoContext(io, opts.repo);
         const spec = loadOrReport(io, ctx.repo);
         if (!spec?.desired) {
@@ -52,8 +54,8 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
           );
           const started = Date.now();
           const final = await runUntilConverged(deps, desired, {
-            intervalMs: Number(opts.interval),
-            timeoutMs: Number(opts.timeout) * 1000,
+            intervalMs,
+            timeoutMs,
             onPass: progressPrinter(io.stdout, io.tty ?? false),
           });
           const secs = ((Date.now() - started) / 1000).toFixed(1);
