@@ -14,6 +14,23 @@ const sh = (script: string) => ({
   env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
 });
 
+/** A running job whose supervisor (and the job itself) was killed with SIGKILL. */
+async function startThenKillSupervisor() {
+  const root = mkdtempSync(path.join(tmpdir(), 'local-batch-'));
+  const b = new LocalExecutor({ root, slots: 2 });
+  const count = path.join(root, 'count');
+  const [id] = await b.submit({ label: 'k', jobs: [sh(`echo started >> ${count}; sleep 30`)] });
+  await waitFor(b, 'k', (js) => js[0]?.state === 'running');
+  const dir = path.join(root, 'jobs', id!.split('.')[0]!, '0');
+  const st = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as {
+    supervisorPid: number;
+    pid: number;
+  };
+  process.kill(st.supervisorPid, 'SIGKILL');
+  process.kill(-st.pid, 'SIGKILL');
+  return { root, b, count, dir };
+}
+
 batchContract('local', async () => fresh());
 
 describe('local executor', () => {
@@ -54,18 +71,7 @@ describe('local executor', () => {
   });
 
   it('reports a started job whose supervisor died as removed, and does not rerun it', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'local-batch-'));
-    const b = new LocalExecutor({ root, slots: 2 });
-    const count = path.join(root, 'count');
-    const [id] = await b.submit({ label: 'k', jobs: [sh(`echo started >> ${count}; sleep 30`)] });
-    await waitFor(b, 'k', (js) => js[0]?.state === 'running');
-    const dir = path.join(root, 'jobs', id!.split('.')[0]!, '0');
-    const st = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as {
-      supervisorPid: number;
-      pid: number;
-    };
-    process.kill(st.supervisorPid, 'SIGKILL');
-    process.kill(-st.pid, 'SIGKILL');
+    const { b, count } = await startThenKillSupervisor();
     const [job] = await waitFor(b, 'k', (js) => js[0]?.state === 'removed');
     expect(job!.state).toBe('removed');
     await new Promise((r) => setTimeout(r, 300));
@@ -73,18 +79,7 @@ describe('local executor', () => {
   });
 
   it('a supervisor that starts late, after the job ran under another that died, does not rerun it', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'local-batch-'));
-    const b = new LocalExecutor({ root, slots: 2 });
-    const count = path.join(root, 'count');
-    const [id] = await b.submit({ label: 'k', jobs: [sh(`echo started >> ${count}; sleep 30`)] });
-    await waitFor(b, 'k', (js) => js[0]?.state === 'running');
-    const dir = path.join(root, 'jobs', id!.split('.')[0]!, '0');
-    const st = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as {
-      supervisorPid: number;
-      pid: number;
-    };
-    process.kill(st.supervisorPid, 'SIGKILL');
-    process.kill(-st.pid, 'SIGKILL');
+    const { root, count, dir } = await startThenKillSupervisor();
     // As a supervisor spawned during a busy start-up would, arriving only now.
     const late = spawnSync(process.execPath, [
       distEntry('adapters/batch/local/supervisor.js'),
