@@ -2,7 +2,7 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { fsRepo } from '../source/fs-repo.js';
 import { resolveRevision } from '../source/git-repo.js';
-import { byPosition, formatDiagnostic, hasErrors, type Diagnostic } from '../spec/diagnostic.js';
+import { byPosition, formatDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
 import { loadSpec, type SpecResult } from '../spec/index.js';
 import type { RepoFiles } from '../spec/repo.js';
 
@@ -61,12 +61,8 @@ export function repoContext(io: Io, repoOpt: string | undefined): RepoContext {
 }
 
 /** Loads and validates; prints diagnostics; undefined when there are errors. */
-export function loadOrReport(io: Io, repo: RepoFiles, paths?: string[]): SpecResult | undefined {
-  const result = loadSpec(repo, paths ? { paths } : {});
-  if (hasErrors(result.diagnostics) || !result.desired) {
-    printDiagnostics(io, result.diagnostics);
-    return undefined;
-  }
+export function loadOrReport(io: Io, repo: RepoFiles): SpecResult | undefined {
+  const result = loadSpec(repo);
   printDiagnostics(io, result.diagnostics);
-  return result;
+  return result.desired ? result : undefined;
 }

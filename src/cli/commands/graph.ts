@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { emptySnapshot } from '../../observe/snapshot.js';
 import { openState } from '../state.js';
-import { deriveStatus } from '../../plan/plan.js';
 import type { Snapshot } from '../../observe/snapshot.js';
 import { stageId, type DesiredState } from '../../spec/desired.js';
 import { InvalidInputError } from '../../errors.js';
@@ -25,13 +24,8 @@ function stageCounts(
     const id = stageId(r);
     const c = m.get(id) ?? { submissions: 0, located: 0 };
     c.submissions++;
-    if (
-      deriveStatus(
-        r,
-        snap.observed.jobs.filter((j) => j.submission === r.key),
-      ) === 'located'
-    )
-      c.located++;
+    // Only the store marks a submission located; its jobs never do.
+    if (r.status === 'located') c.located++;
     m.set(id, c);
   }
   return m;
@@ -126,7 +120,6 @@ export function registerGraph(program: Command, io: Io, setCode: (n: number) => 
           );
           try {
             snapshot = { ...emptySnapshot(), records: await state.store.submissions() };
-            snapshot.observed.jobs = await state.store.jobs();
           } finally {
             await state.close();
           }

@@ -62,10 +62,6 @@ export function readJson<T>(file: string): T | undefined {
   }
 }
 
-export function writeText(file: string, text: string): void {
-  writeFileSync(file, text);
-}
-
 export const jobFiles = (dir: string) => ({
   spec: path.join(dir, 'spec.json'),
   state: path.join(dir, 'state.json'),
