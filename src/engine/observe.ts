@@ -1,3 +1,4 @@
+import { jobsBySubmission } from '../plan/plan.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
 import type { Observed, ObservedJob, RecoveryType } from '../plan/types.js';
 import { findJobType, type DesiredState } from '../spec/desired.js';
@@ -34,12 +35,7 @@ export async function observeCatalog(
   records: readonly StoredSubmission[],
   jobs: ObservedJob[],
 ): Promise<Observed> {
-  const jobsOf = new Map<string, ObservedJob[]>();
-  for (const j of jobs) {
-    const l = jobsOf.get(j.submission);
-    if (l) l.push(j);
-    else jobsOf.set(j.submission, [j]);
-  }
+  const jobsOf = jobsBySubmission(jobs);
   const observed: Observed = {
     jobs,
     outputs: {},

@@ -1,3 +1,4 @@
+import { jobsBySubmission } from '../plan/plan.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
 import type { BatchJob } from '../adapters/batch/types.js';
 import type { DesiredState } from '../spec/desired.js';
@@ -32,12 +33,7 @@ export function stageStats(
   jobs: readonly BatchJob[],
   catalogCounts: ReadonlyMap<string, { pending: number; files: number }>,
 ): StageStats[] {
-  const bySubmission = new Map<string, BatchJob[]>();
-  for (const j of jobs) {
-    const l = bySubmission.get(j.submission);
-    if (l) l.push(j);
-    else bySubmission.set(j.submission, [j]);
-  }
+  const bySubmission = jobsBySubmission(jobs);
   const rows: StageStats[] = [];
   for (const c of desired.campaigns) {
     for (const s of c.stages) {

@@ -58,6 +58,17 @@ export function definitionName(prefix: string, key: string): string {
   return `${prefix}_${key.replace(/[^A-Za-z0-9]+/g, '_')}`;
 }
 
+/** Jobs grouped by the submission key they carry. */
+export function jobsBySubmission<J extends ObservedJob>(jobs: readonly J[]): Map<string, J[]> {
+  const by = new Map<string, J[]>();
+  for (const j of jobs) {
+    const list = by.get(j.submission);
+    if (list) list.push(j);
+    else by.set(j.submission, [j]);
+  }
+  return by;
+}
+
 /** POMS's submission states, derived from the jobs. */
 export function deriveStatus(rec: SubmissionRecord, jobs: readonly ObservedJob[]): DerivedStatus {
   if (rec.status === 'located' || rec.status === 'failed' || rec.status === 'launch-failed')
@@ -595,12 +606,7 @@ export function plan(
   overrides: readonly OperatorOverride[] = [],
 ): Plan {
   const { desired, launchNow } = applyOverrides(spec, overrides);
-  const jobsOf = new Map<string, ObservedJob[]>();
-  for (const j of observed.jobs) {
-    const list = jobsOf.get(j.submission);
-    if (list) list.push(j);
-    else jobsOf.set(j.submission, [j]);
-  }
+  const jobsOf = jobsBySubmission(observed.jobs);
   const ctx: Ctx = {
     desired,
     observed,
