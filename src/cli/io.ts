@@ -30,6 +30,11 @@ export function processIo(): Io {
   };
 }
 
+/** --data-dir, resolved against the directory the command runs in. */
+export function dataDirFlag(io: Io, dataDir: string | undefined): string | undefined {
+  return dataDir === undefined ? undefined : path.resolve(io.cwd, dataDir);
+}
+
 /** A flag that must be a positive number; anything else is refused with the flag's name. */
 export function positiveNumber(flag: string, value: string): number {
   const n = Number(value);

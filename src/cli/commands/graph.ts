@@ -1,11 +1,10 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { emptySnapshot } from '../../observe/snapshot.js';
 import { openState } from '../state.js';
 import type { Snapshot } from '../../observe/snapshot.js';
 import { stageId, type DesiredState } from '../../spec/desired.js';
 import { InvalidInputError } from '../../errors.js';
-import { EXIT, loadOrReport, repoContext, type Io } from '../io.js';
+import { EXIT, dataDirFlag, loadOrReport, repoContext, type Io } from '../io.js';
 import { loadSnapshot } from './reconcile.js';
 
 export type GraphFormat = 'mermaid' | 'dot';
@@ -113,11 +112,7 @@ export function registerGraph(program: Command, io: Io, setCode: (n: number) => 
         }
         let snapshot = opts.observed ? loadSnapshot(io, opts.observed) : undefined;
         if (opts.live) {
-          const state = openState(
-            ctx.root,
-            spec.docs.config?.value,
-            opts.dataDir ? path.resolve(io.cwd, opts.dataDir) : undefined,
-          );
+          const state = openState(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir));
           try {
             snapshot = { ...emptySnapshot(), records: await state.store.submissions() };
           } finally {

@@ -1,9 +1,8 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import { catalogStageCounts } from '../../engine/run.js';
 import { STATS_HEADER, stageStats, statsRow, table } from '../../engine/stats.js';
-import { EXIT, loadOrReport, repoContext, type Io } from '../io.js';
+import { EXIT, dataDirFlag, loadOrReport, repoContext, type Io } from '../io.js';
 import { openState, type StateView } from '../state.js';
 
 interface Common {
@@ -19,11 +18,7 @@ async function withState(
   const ctx = repoContext(io, opts.repo);
   const spec = loadOrReport(io, ctx.repo);
   if (!spec?.desired) return EXIT.error;
-  const state = openState(
-    ctx.root,
-    spec.docs.config?.value,
-    opts.dataDir ? path.resolve(io.cwd, opts.dataDir) : undefined,
-  );
+  const state = openState(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir));
   try {
     return await fn(state, spec);
   } finally {

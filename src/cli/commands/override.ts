@@ -6,7 +6,7 @@ import { dataDirOf } from '../../engine/runtime.js';
 import { InvalidInputError } from '../../errors.js';
 import type { OperatorOverride } from '../../plan/types.js';
 import { parseDuration } from '../../spec/split.js';
-import { EXIT, loadOrReport, repoContext, type Io } from '../io.js';
+import { EXIT, dataDirFlag, loadOrReport, repoContext, type Io } from '../io.js';
 
 interface Opts {
   reason?: string;
@@ -47,11 +47,7 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
         );
       }
     }
-    const dir = dataDirOf(
-      ctx.root,
-      spec.docs.config?.value,
-      opts.dataDir ? path.resolve(io.cwd, opts.dataDir) : undefined,
-    );
+    const dir = dataDirOf(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir));
     mkdirSync(dir, { recursive: true });
     const store = new SqliteStore(path.join(dir, 'state.sqlite'));
     try {

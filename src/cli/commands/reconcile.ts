@@ -10,7 +10,7 @@ import { loadSpec } from '../../spec/index.js';
 import { emptySnapshot, readSnapshot, type Snapshot } from '../../observe/snapshot.js';
 import { plan } from '../../plan/plan.js';
 import type { Plan } from '../../plan/types.js';
-import { EXIT, loadOrReport, positiveNumber, repoContext, type Io } from '../io.js';
+import { EXIT, dataDirFlag, loadOrReport, positiveNumber, repoContext, type Io } from '../io.js';
 import { renderPlan, type PlanFormat } from '../render-plan.js';
 
 export interface PlanOptions {
@@ -79,7 +79,7 @@ async function applyPasses(io: Io, opts: ReconcileOptions, format: PlanFormat): 
   let spec = loadOrReport(io, ctx.repo);
   if (!spec?.desired) return EXIT.error;
   const deps = openEmbedded(ctx.root, spec.docs.config?.value, {
-    ...(opts.dataDir ? { dataDir: path.resolve(io.cwd, opts.dataDir) } : {}),
+    dataDir: dataDirFlag(io, opts.dataDir),
     revision: ctx.revision,
     env: io.env,
   });
@@ -158,11 +158,7 @@ export function registerReconcile(program: Command, io: Io, setCode: (n: number)
         return;
       }
       const now = parseNow(io, opts.now);
-      const dataDir = dataDirOf(
-        ctx.root,
-        spec.docs.config?.value,
-        opts.dataDir ? path.resolve(io.cwd, opts.dataDir) : undefined,
-      );
+      const dataDir = dataDirOf(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir));
       let p: Plan;
       if (!opts.observed && existsSync(path.join(dataDir, 'state.sqlite'))) {
         // The live state, read only: the store's records and its last observation of the jobs.

@@ -1,10 +1,9 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import { runUntilConverged } from '../../engine/run.js';
 import { closeDeps, openEmbedded } from '../../engine/runtime.js';
 import { STATS_HEADER, statsRow, table } from '../../engine/stats.js';
-import { EXIT, loadOrReport, positiveNumber, repoContext, type Io } from '../io.js';
+import { EXIT, dataDirFlag, loadOrReport, positiveNumber, repoContext, type Io } from '../io.js';
 import { progressPrinter } from '../progress.js';
 
 export function registerRun(program: Command, io: Io, setCode: (n: number) => void): void {
@@ -44,7 +43,7 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
           desired.campaigns = desired.campaigns.filter((c) => opts.campaign!.includes(c.name));
         }
         const deps = openEmbedded(ctx.root, spec.docs.config?.value, {
-          ...(opts.dataDir ? { dataDir: path.resolve(io.cwd, opts.dataDir) } : {}),
+          dataDir: dataDirFlag(io, opts.dataDir),
           revision: ctx.revision,
           env: io.env,
         });
