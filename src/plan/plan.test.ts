@@ -149,6 +149,99 @@ describe('plan: prune policy for a stage removed from the spec', () => {
     expect(brief(p.actions).filter((a) => !a.startsWith('launch'))).toEqual(expected);
     if (note) expect(p.notes.map((n) => n.kind)).toContain(note);
   });
+
+  const confirm = (stage?: string): OperatorOverride => ({
+    id: 1,
+    action: 'prune',
+    campaign: SBND,
+    ...(stage ? { stage } : {}),
+    actor: 'alice',
+    reason: 'anatree retired',
+    createdAt: '2026-11-25T11:59:00Z',
+  });
+  it.each([
+    ['confirm', 'anatree'],
+    [true, undefined],
+    [false, 'anatree'],
+  ] as const)(
+    'prune %s with an operator confirmation: killed, beyond the guard too',
+    (prune, stage) => {
+      const p = plan(withoutAnatree(prune, 0.1), observed, records, NOW, [confirm(stage)]);
+      expect(brief(p.actions).filter((a) => !a.startsWith('launch'))).toEqual([
+        `kill ${SBND}/anatree/mc-1#1 x3`,
+      ]);
+      expect(p.actions.find((a) => a.kind === 'kill')?.reason).toContain('confirmed by alice');
+      expect(p.notes.map((n) => n.kind)).not.toContain('prune-guard');
+    },
+  );
+
+  it('a confirmation for another stage prunes nothing and holds nothing', () => {
+    const p = plan(withoutAnatree('confirm'), observed, records, NOW, [confirm('reco')]);
+    expect(brief(p.actions).filter((a) => !a.startsWith('launch'))).toEqual([]);
+    expect(p.notes.map((n) => n.kind)).toContain('prune-confirm');
+  });
+});
+
+describe('plan: drift and selfHeal', () => {
+  const a = rec('gen', 'mc-1', { heldByGitpoms: true });
+  const b = rec('gen', 'mc-2');
+  const heal = (on: boolean, state: 'active' | 'held' = 'active') =>
+    sbnd((d) => {
+      d.campaigns[0]!.selfHeal = on;
+      d.campaigns[0]!.state = state;
+    });
+  const heldOutside = emptyObserved({
+    jobs: [...jobs(b.key, 2, 'held', { heldReason: 'held by operator' })],
+  });
+  const releasedOutside = emptyObserved({ jobs: jobs(a.key, 2, 'running') });
+
+  it.each([
+    ['held outside gitpoms, selfHeal off: reported only', heal(false), heldOutside, [b], []],
+    [
+      'held outside gitpoms, selfHeal on: released',
+      heal(true),
+      heldOutside,
+      [b],
+      [`release ${b.key} x2`],
+    ],
+    [
+      'released outside gitpoms while held, selfHeal off: reported only',
+      heal(false, 'held'),
+      releasedOutside,
+      [a],
+      [],
+    ],
+    [
+      'released outside gitpoms while held, selfHeal on: held again',
+      heal(true, 'held'),
+      releasedOutside,
+      [a],
+      [`hold ${a.key} x2`],
+    ],
+  ] as const)('%s', (_n, desired, observed, records, expected) => {
+    const p = plan(desired, observed, [...records], NOW);
+    expect(brief(p.actions).filter((x) => !x.startsWith('launch'))).toEqual(expected);
+    expect(p.notes.filter((n) => n.kind === 'drift').map((n) => n.key)).toEqual([records[0]!.key]);
+  });
+
+  it('reports jobs removed outside gitpoms while the submission runs', () => {
+    const key = b.key;
+    const p = plan(
+      heal(false),
+      emptyObserved({ jobs: [...jobs(key, 1, 'removed'), ...jobs(key, 2, 'running')] }),
+      [b],
+      NOW,
+    );
+    expect(p.notes.find((n) => n.kind === 'drift')?.message).toContain(
+      '1 job(s) removed outside gitpoms',
+    );
+  });
+
+  it('a first hold of a held stage is not drift', () => {
+    const p = plan(heal(false, 'held'), releasedOutside, [{ ...a, heldByGitpoms: false }], NOW);
+    expect(brief(p.actions).filter((x) => !x.startsWith('launch'))).toEqual([`hold ${a.key} x2`]);
+    expect(p.notes.some((n) => n.kind === 'drift')).toBe(false);
+  });
 });
 
 describe('plan: states, gates, schedules, recoveries', () => {

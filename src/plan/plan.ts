@@ -91,6 +91,7 @@ interface Ctx {
   records: SubmissionRecord[];
   /** Stages an operator asked to launch now, whatever their schedule. */
   launchNow: Set<string>;
+  overrides: readonly OperatorOverride[];
 }
 
 const STATE_RANK: Record<State, number> = { active: 0, inactive: 1, held: 2, killed: 3 };
@@ -112,12 +113,17 @@ export function applyOverrides(
       for (const o of overrides) {
         if (o.campaign !== c.name || (o.stage !== undefined && o.stage !== s.name)) continue;
         if (o.action === 'launch-now') launchNow.add(stageId({ campaign: c.name, stage: s.name }));
-        else if (o.stage !== undefined) st = stricter(st, o.action === 'kill' ? 'killed' : 'held');
+        else if (o.action !== 'prune' && o.stage !== undefined)
+          st = stricter(st, o.action === 'kill' ? 'killed' : 'held');
       }
       return st === s.state ? s : { ...s, state: st };
     });
     for (const o of overrides) {
-      if (o.campaign === c.name && o.stage === undefined && o.action !== 'launch-now')
+      if (
+        o.campaign === c.name &&
+        o.stage === undefined &&
+        (o.action === 'hold' || o.action === 'kill')
+      )
         state = stricter(state, o.action === 'kill' ? 'killed' : 'held');
     }
     return { ...c, state, stages };
@@ -206,75 +212,128 @@ function jobActions(
       .sort();
   const who = stage.state !== 'active' ? `stage ${stage.name}` : `campaign ${campaign.name}`;
   const state = campaign.state !== 'active' ? campaign.state : stage.state;
+  const drift = (message: string) => ctx.notes.push({ kind: 'drift', ...base, message });
+  const heal = campaign.selfHeal ? 'correcting it (selfHeal)' : 'left as is (selfHeal is off)';
   if (state === 'killed') {
     const live = ids(LIVE);
     if (live.length)
       ctx.actions.push({ kind: 'kill', ...base, jobs: live, reason: `${who} is killed` });
-  } else if (state === 'held') {
+    return;
+  }
+  if (state === 'held') {
     const live = ids(['idle', 'running']);
-    if (live.length)
+    if (live.length && rec.heldByGitpoms) {
+      drift(
+        `${rec.key}: ${live.length} job(s) released outside gitpoms while ${who} is held; ${heal}`,
+      );
+      if (campaign.selfHeal)
+        ctx.actions.push({
+          kind: 'hold',
+          ...base,
+          jobs: live,
+          reason: `${who} is held; jobs were released outside gitpoms (selfHeal)`,
+        });
+    } else if (live.length) {
       ctx.actions.push({ kind: 'hold', ...base, jobs: live, reason: `${who} is held` });
-  } else if (state === 'active') {
+    }
+  } else {
     const held = ids(['held']);
     if (held.length && rec.heldByGitpoms) {
-      ctx.actions.push({ kind: 'release', ...base, jobs: held, reason: `${who} is active again` });
-    } else if (held.length) {
-      const why = jobs.find((j) => j.state === 'held' && j.heldReason)?.heldReason;
-      ctx.notes.push({
-        kind: 'drift',
+      ctx.actions.push({
+        kind: 'release',
         ...base,
-        message: `${rec.key}: ${held.length} job(s) held outside gitpoms${why ? ` (${why})` : ''}`,
+        jobs: held,
+        reason: `${who} is no longer held`,
       });
+    } else if (held.length && state === 'active') {
+      const why = jobs.find((j) => j.state === 'held' && j.heldReason)?.heldReason;
+      drift(
+        `${rec.key}: ${held.length} job(s) held outside gitpoms${why ? ` (${why})` : ''}; ${heal}`,
+      );
+      if (campaign.selfHeal)
+        ctx.actions.push({
+          kind: 'release',
+          ...base,
+          jobs: held,
+          reason: `held outside gitpoms while ${who} is active (selfHeal)`,
+        });
     }
   }
+  const removed = ids(['removed']);
+  if (removed.length && rec.status === 'launched')
+    drift(
+      `${rec.key}: ${removed.length} job(s) removed outside gitpoms; their files go to the stage's recoveries`,
+    );
 }
 
+/** Whether an operator confirmed pruning this submission's campaign or stage (`gitpoms prune`). */
+function pruneConfirmed(ctx: Ctx, rec: SubmissionRecord): OperatorOverride | undefined {
+  return ctx.overrides.find(
+    (o) =>
+      o.action === 'prune' &&
+      o.campaign === rec.campaign &&
+      (o.stage === undefined || o.stage === rec.stage),
+  );
+}
+
+/**
+ * Jobs of submissions whose stage or campaign left the spec. prune false keeps them, confirm
+ * waits for an operator, true kills them, but never more than pruneMaxFraction of the live
+ * jobs in one pass: the guard against a bad commit pruning a whole production. An operator's
+ * confirmation prunes whatever the policy.
+ */
 function pruneOrphans(ctx: Ctx, orphans: SubmissionRecord[]): void {
   const totalLive = ctx.observed.jobs.filter((j) => LIVE.includes(j.state)).length;
-  const byPolicy = new Map<boolean | 'confirm', Array<{ rec: SubmissionRecord; jobs: string[] }>>();
+  const gone = (rec: SubmissionRecord) =>
+    ctx.desired.campaigns.some((c) => c.name === rec.campaign)
+      ? `stage ${rec.stage} left campaign ${rec.campaign}`
+      : `campaign ${rec.campaign} left the spec`;
+  const confirmed: Array<{ rec: SubmissionRecord; jobs: string[]; by: OperatorOverride }> = [];
+  const automatic: Array<{ rec: SubmissionRecord; jobs: string[] }> = [];
   for (const rec of orphans) {
     const jobs = (ctx.jobsOf.get(rec.key) ?? [])
       .filter((j) => LIVE.includes(j.state))
       .map((j) => j.id)
       .sort();
     if (jobs.length === 0) continue;
+    const base = { campaign: rec.campaign, stage: rec.stage, key: rec.key };
     const campaign = ctx.desired.campaigns.find((c) => c.name === rec.campaign);
     const policy = campaign?.prune ?? ctx.desired.defaults.prune;
-    byPolicy.set(policy, [...(byPolicy.get(policy) ?? []), { rec, jobs }]);
+    // An operator's confirmation is a manual prune, as Argo CD's sync with prune: any policy.
+    const by = pruneConfirmed(ctx, rec);
+    if (by) confirmed.push({ rec, jobs, by });
+    else if (policy === true) automatic.push({ rec, jobs });
+    else
+      ctx.notes.push({
+        kind: policy === false ? 'orphaned' : 'prune-confirm',
+        ...base,
+        message:
+          policy === false
+            ? `${rec.key}: ${gone(rec)}; ${jobs.length} job(s) left running (prune is off)`
+            : `${rec.key}: ${gone(rec)}; ${jobs.length} job(s) will be killed once an operator confirms (gitpoms prune ${rec.campaign} ${rec.stage} --yes)`,
+      });
   }
-  const gone = (rec: SubmissionRecord) =>
-    ctx.desired.campaigns.some((c) => c.name === rec.campaign)
-      ? `stage ${rec.stage} left campaign ${rec.campaign}`
-      : `campaign ${rec.campaign} left the spec`;
-  for (const { rec, jobs } of byPolicy.get(false) ?? []) {
-    ctx.notes.push({
-      kind: 'orphaned',
+  for (const { rec, jobs, by } of confirmed) {
+    ctx.actions.push({
+      kind: 'kill',
       campaign: rec.campaign,
       stage: rec.stage,
       key: rec.key,
-      message: `${rec.key}: ${gone(rec)}; ${jobs.length} job(s) left running (prune is off)`,
+      jobs,
+      prune: true,
+      reason: `${gone(rec)}; prune confirmed by ${by.actor}: ${by.reason}`,
     });
   }
-  for (const { rec, jobs } of byPolicy.get('confirm') ?? []) {
-    ctx.notes.push({
-      kind: 'prune-confirm',
-      campaign: rec.campaign,
-      stage: rec.stage,
-      key: rec.key,
-      message: `${rec.key}: ${gone(rec)}; ${jobs.length} job(s) will be killed once an operator confirms`,
-    });
-  }
-  const kills = byPolicy.get(true) ?? [];
-  const killCount = kills.reduce((n, k) => n + k.jobs.length, 0);
+  const killCount = automatic.reduce((n, k) => n + k.jobs.length, 0);
   const allowed = Math.floor(totalLive * ctx.desired.defaults.pruneMaxFraction);
   if (killCount > allowed) {
     ctx.notes.push({
       kind: 'prune-guard',
-      message: `prune would kill ${killCount} of ${totalLive} live jobs, more than the ${ctx.desired.defaults.pruneMaxFraction * 100}% allowed in one pass; nothing pruned until an operator confirms`,
+      message: `prune would kill ${killCount} of ${totalLive} live jobs, more than the ${ctx.desired.defaults.pruneMaxFraction * 100}% allowed in one pass; nothing pruned until an operator confirms (gitpoms prune CAMPAIGN [STAGE] --yes)`,
     });
     return;
   }
-  for (const { rec, jobs } of kills) {
+  for (const { rec, jobs } of automatic) {
     ctx.actions.push({
       kind: 'kill',
       campaign: rec.campaign,
@@ -617,6 +676,7 @@ export function plan(
     status: new Map(),
     records: [...records],
     launchNow,
+    overrides,
   };
   for (const o of overrides) {
     const target = o.stage ? `${o.campaign}/${o.stage}` : o.campaign;

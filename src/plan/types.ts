@@ -109,10 +109,13 @@ export interface MarkAction extends ActionBase {
 export type Action = LaunchAction | JobAction | MarkAction;
 export type ActionKind = Action['kind'];
 
-/** An operator's hold, kill, release or launch-now, in force until cleared, expired or a new revision. */
+/**
+ * An operator's hold, kill, launch-now or prune confirmation, in force until cleared, expired
+ * or a new revision.
+ */
 export interface OperatorOverride {
   id: number;
-  action: 'hold' | 'kill' | 'launch-now';
+  action: 'hold' | 'kill' | 'launch-now' | 'prune';
   campaign: string;
   stage?: string;
   actor: string;

@@ -51,6 +51,7 @@ export interface ResolvedCampaign {
   experiment: string;
   state: State;
   prune: boolean | 'confirm';
+  selfHeal: boolean;
   tags: string[];
   stages: ResolvedStage[];
 }

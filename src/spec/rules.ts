@@ -666,6 +666,25 @@ function checkTemplates(ctx: Ctx, docs: LoadedDocs): void {
   }
 }
 
+/** Incoming-webhook URLs of chat services carry their credential in the path. */
+const CREDENTIAL_URL =
+  /^https:\/\/(hooks\.slack\.com|discord(app)?\.com\/api\/webhooks|[^/]*\.webhook\.office\.com)\//;
+
+function checkNotifications(ctx: Ctx, docs: LoadedDocs): void {
+  const config = docs.config;
+  (config?.value.spec.notifications ?? []).forEach((n, i) => {
+    if (typeof n.url === 'string' && CREDENTIAL_URL.test(n.url))
+      err(
+        ctx,
+        config!.doc,
+        ['spec', 'notifications', i, 'url'],
+        'secret-in-git',
+        'this webhook URL is itself a credential; secrets are never written in the repository',
+        'reference it instead: url: { fromEnv: VAR } or url: { fromFile: /path/on/the/reconciler/host }',
+      );
+  });
+}
+
 function topoOrder(stages: ResolvedStage[]): ResolvedStage[] {
   const byName = new Map(stages.map((s) => [s.name, s]));
   const out: ResolvedStage[] = [];
@@ -709,6 +728,7 @@ export function checkAndResolve(
   }
   checkGraph(ctx, docs.campaigns);
   checkTemplates(ctx, docs);
+  checkNotifications(ctx, docs);
 
   const defaults = { ...DEFAULTS, ...(docs.config?.value.spec.defaults ?? {}) };
   const jobTypes = new Map<string, ComposedJobType>();
@@ -777,6 +797,7 @@ export function checkAndResolve(
       experiment: c.value.metadata.experiment,
       state: c.value.spec.state ?? 'active',
       prune: c.value.spec.prune ?? defaults.prune,
+      selfHeal: c.value.spec.selfHeal ?? false,
       tags: c.value.metadata.tags ?? [],
       stages: topoOrder(stages),
     });

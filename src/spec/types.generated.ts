@@ -60,6 +60,26 @@ export type Probe =
   | {
       command: Argv;
     };
+/**
+ * Shared secret of push webhooks (GitHub and Gitea HMAC, GitLab token). Without it the webhook endpoints refuse every request.
+ */
+export type SecretRef =
+  | {
+      fromEnv: string;
+    }
+  | {
+      fromFile: string;
+    };
+/**
+ * A secret by reference: an environment variable of the reconciler or a file on its host. Never the secret itself.
+ */
+export type SecretRef1 =
+  | {
+      fromEnv: string;
+    }
+  | {
+      fromFile: string;
+    };
 
 export interface GitpomsSchemas {
   Campaign?: Campaign;
@@ -111,6 +131,10 @@ export interface CampaignSpec {
    * What to do with jobs of stages removed from the spec: false keeps them, true kills them, confirm waits for an operator.
    */
   prune?: false | true | 'confirm';
+  /**
+   * Correct drift made outside gitpoms: release jobs held behind its back while the stage is active, hold again jobs released while it is held. Drift is reported either way. Default: false.
+   */
+  selfHeal?: boolean;
   overrides?: Overrides;
   /**
    * @minItems 1
@@ -321,6 +345,10 @@ export interface ConfigSpec {
   source?: Source;
   defaults?: Defaults;
   local?: LocalBackend;
+  /**
+   * Where events are posted: generic JSON or Slack-compatible incoming webhooks.
+   */
+  notifications?: Notification[];
 }
 export interface Backends {
   batch?: 'local' | 'slurm' | 'condor' | 'jobsub';
@@ -329,12 +357,22 @@ export interface Backends {
 }
 export interface Source {
   /**
-   * Remote URL or local path of the git repository.
+   * Remote URL or local path of the git repository holding the declarations. Absent: the working directory the reconciler runs in.
    */
   repository?: string;
+  /**
+   * Branch to follow. Default: main.
+   */
   branch?: string;
+  /**
+   * Sub-path of the repository holding gitpoms.yaml and the declarations. Default: the repository root.
+   */
   path?: string;
+  /**
+   * Seconds between fetches when no webhook arrives. Default: 60.
+   */
   pollSeconds?: number;
+  webhookSecret?: SecretRef;
 }
 export interface Defaults {
   /**
@@ -381,4 +419,38 @@ export interface LocalBackend {
    * SAM parameter categories the catalog accepts besides art, gitpoms, Dataset, MC and the experiment's own.
    */
   categories?: string[];
+}
+export interface Notification {
+  /**
+   * The endpoint; by reference (fromEnv/fromFile) when the URL itself is a credential, as Slack's are.
+   */
+  url: string | SecretRef1;
+  /**
+   * Default: json.
+   */
+  format?: 'json' | 'slack';
+  /**
+   * Events sent. Default: all.
+   *
+   * @minItems 1
+   */
+  events?: [
+    (
+      | 'submission-located'
+      | 'submission-failed'
+      | 'stage-complete'
+      | 'campaign-complete'
+      | 'invalid-revision'
+      | 'gate-closed'
+    ),
+    ...(
+      | 'submission-located'
+      | 'submission-failed'
+      | 'stage-complete'
+      | 'campaign-complete'
+      | 'invalid-revision'
+      | 'gate-closed'
+    )[],
+  ];
+  timeoutSeconds?: number;
 }

@@ -167,6 +167,32 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       await s.close();
     });
 
+    it('remembers each revision seen, whether it validated, and the one applied', async () => {
+      const s = await make();
+      expect(await s.appliedRevision()).toBeUndefined();
+      await s.recordRevision({ revision: 'aaa', valid: true, errors: [] });
+      await s.markApplied('aaa');
+      await s.recordRevision({
+        revision: 'bbb',
+        valid: false,
+        errors: ['campaigns/x.yaml:3:1: error spec: broken'],
+      });
+      const seen = await s.revisions();
+      expect(seen.map((r) => [r.revision, r.valid])).toEqual([
+        ['bbb', false],
+        ['aaa', true],
+      ]);
+      expect(seen[0]!.errors).toEqual(['campaigns/x.yaml:3:1: error spec: broken']);
+      expect(seen[0]!.appliedAt).toBeUndefined();
+      expect((await s.appliedRevision())?.revision).toBe('aaa');
+      // Seen again later: it moves to the front, keeps its first sighting.
+      await s.recordRevision({ revision: 'aaa', valid: true, errors: [] });
+      const again = await s.revisions(1);
+      expect(again.map((r) => r.revision)).toEqual(['aaa']);
+      expect(again[0]!.firstSeenAt <= again[0]!.lastSeenAt).toBe(true);
+      await s.close();
+    });
+
     it('keeps an audit log, newest first', async () => {
       const s = await make();
       await s.audit({ actor: 'reconciler', action: 'launch', target: 'c/gen/mc-1#1' });

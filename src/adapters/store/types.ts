@@ -53,6 +53,19 @@ export interface AuditEntry {
   detail?: string;
 }
 
+/** A revision of the desired state the reconciler has seen, valid or not. */
+export interface RevisionRecord {
+  /** Commit SHA (or a working-tree label). */
+  revision: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  valid: boolean;
+  /** Formatted diagnostics (file:line:col: message) when it did not validate. */
+  errors: string[];
+  /** The last time a pass acted on it. */
+  appliedAt?: string;
+}
+
 export type NewOverride = Omit<OperatorOverride, 'id' | 'createdAt'>;
 
 /** The state store: submissions, the intent journal, last observed jobs, overrides, audit. */
@@ -83,6 +96,14 @@ export interface Store {
     target: { campaign: string; stage?: string; actions?: OperatorOverride['action'][] },
     reason: string,
   ): Promise<number>;
+  /** Records a revision seen by the source and whether it validated. */
+  recordRevision(r: { revision: string; valid: boolean; errors: string[] }): Promise<void>;
+  /** Marks a recorded revision as the one a pass acted on. */
+  markApplied(revision: string): Promise<void>;
+  /** Revisions seen, most recently seen first. */
+  revisions(limit?: number): Promise<RevisionRecord[]>;
+  /** The revision the last pass acted on. */
+  appliedRevision(): Promise<RevisionRecord | undefined>;
   audit(entry: Omit<AuditEntry, 'at'>): Promise<void>;
   auditLog(limit?: number): Promise<AuditEntry[]>;
   close(): Promise<void>;

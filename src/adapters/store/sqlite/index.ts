@@ -5,6 +5,7 @@ import type { OperatorOverride } from '../../../plan/types.js';
 import type {
   AuditEntry,
   Intent,
+  RevisionRecord,
   NewOverride,
   Store,
   StoredJob,
@@ -34,6 +35,9 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE overrides (id INTEGER PRIMARY KEY, action TEXT NOT NULL, campaign TEXT NOT NULL, stage TEXT,
      actor TEXT NOT NULL, reason TEXT NOT NULL, created_at TEXT NOT NULL, revision TEXT, expires_at TEXT,
      cleared_at TEXT, cleared_reason TEXT);`,
+  `CREATE TABLE revisions (revision TEXT PRIMARY KEY, first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
+     seen_seq INTEGER NOT NULL, valid INTEGER NOT NULL, errors TEXT NOT NULL, applied_at TEXT,
+     applied_seq INTEGER);`,
 ];
 
 interface SubmissionRow {
@@ -425,7 +429,7 @@ export class SqliteStore implements Store {
     target: { campaign: string; stage?: string; actions?: OperatorOverride['action'][] },
     reason: string,
   ): Promise<number> {
-    const actions = target.actions ?? ['hold', 'kill', 'launch-now'];
+    const actions = target.actions ?? ['hold', 'kill', 'launch-now', 'prune'];
     const stage = target.stage ?? null;
     const r = this.db
       .prepare(
@@ -434,6 +438,50 @@ export class SqliteStore implements Store {
       )
       .run(this.now(), reason, target.campaign, stage, stage, ...actions);
     return r.changes;
+  }
+
+  async recordRevision(r: { revision: string; valid: boolean; errors: string[] }): Promise<void> {
+    const at = this.now();
+    this.tx(() => {
+      this.db
+        .prepare(
+          `INSERT INTO revisions (revision, first_seen_at, last_seen_at, seen_seq, valid, errors)
+             VALUES (?, ?, ?, (SELECT coalesce(max(seen_seq), 0) + 1 FROM revisions), ?, ?)
+           ON CONFLICT (revision) DO UPDATE SET last_seen_at = excluded.last_seen_at,
+             seen_seq = excluded.seen_seq, valid = excluded.valid, errors = excluded.errors`,
+        )
+        .run(r.revision, at, at, r.valid ? 1 : 0, JSON.stringify(r.errors));
+    });
+  }
+
+  async markApplied(revision: string): Promise<void> {
+    this.db
+      .prepare(
+        'UPDATE revisions SET applied_at = ?, applied_seq = (SELECT coalesce(max(applied_seq), 0) + 1 FROM revisions) WHERE revision = ?',
+      )
+      .run(this.now(), revision);
+  }
+
+  async revisions(limit = 10): Promise<RevisionRecord[]> {
+    return this.revisionRows('ORDER BY seen_seq DESC', limit);
+  }
+
+  async appliedRevision(): Promise<RevisionRecord | undefined> {
+    return this.revisionRows('WHERE applied_seq IS NOT NULL ORDER BY applied_seq DESC', 1)[0];
+  }
+
+  private revisionRows(where: string, limit: number): RevisionRecord[] {
+    const rows = this.db.prepare(`SELECT * FROM revisions ${where} LIMIT ?`).all(limit) as Array<
+      Record<string, string | number | null>
+    >;
+    return rows.map((r) => ({
+      revision: r.revision as string,
+      firstSeenAt: r.first_seen_at as string,
+      lastSeenAt: r.last_seen_at as string,
+      valid: r.valid === 1,
+      errors: JSON.parse(r.errors as string) as string[],
+      ...(r.applied_at ? { appliedAt: r.applied_at as string } : {}),
+    }));
   }
 
   async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {
