@@ -9,6 +9,7 @@ import { registerOverrides } from './commands/override.js';
 import { registerReconcile } from './commands/reconcile.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
+import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT, processIo, type Io } from './io.js';
 
@@ -40,6 +41,7 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
     registerRun,
     registerInspect,
     registerOverrides,
+    registerServe,
   ]) {
     register(program, io, setCode);
   }

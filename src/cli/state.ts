@@ -6,6 +6,10 @@ import { SqliteStore } from '../adapters/store/sqlite/index.js';
 import { InvalidInputError } from '../errors.js';
 import { dataDirOf } from '../engine/runtime.js';
 import type { Config } from '../spec/types.generated.js';
+import type { DesiredState } from '../spec/desired.js';
+import { observeCatalog } from '../engine/observe.js';
+import { plan } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
 
 /** Read access to a data directory for the operator commands; they never write job state. */
 export interface StateView {
@@ -40,4 +44,16 @@ export function openState(
       await catalog.close();
     },
   };
+}
+
+/** The plan a pass would make now, from the live state read only: the store's records and its last observation of the jobs. */
+export async function livePlan(
+  state: StateView,
+  desired: DesiredState,
+  now: Date,
+  revision: string | undefined,
+): Promise<Plan> {
+  const records = await state.store.submissions();
+  const observed = await observeCatalog(state.catalog, desired, records, await state.store.jobs());
+  return plan(desired, observed, records, now, await state.store.activeOverrides(now, revision));
 }

@@ -50,6 +50,24 @@ async function mark(deps: Deps, a: MarkAction): Promise<void> {
 }
 
 /**
+ * Interleaves actions round-robin between experiments, keeping each experiment's own order:
+ * under a submit-rate limit one experiment's long list of launches cannot starve another's.
+ */
+export function fairOrder<A extends Action>(actions: readonly A[], desired: DesiredState): A[] {
+  const experimentOf = new Map(desired.campaigns.map((c) => [c.name, c.experiment]));
+  const lanes = new Map<string, A[]>();
+  for (const a of actions) {
+    const e = experimentOf.get(a.campaign) ?? '';
+    lanes.set(e, [...(lanes.get(e) ?? []), a]);
+  }
+  const out: A[] = [];
+  const queues = [...lanes.values()];
+  for (let i = 0; out.length < actions.length; i++)
+    for (const q of queues) if (i < q.length) out.push(q[i]!);
+  return out;
+}
+
+/**
  * Carries out a plan in its order: bookkeeping and job actions first, launches last, each
  * kind with bounded concurrency. One failed action does not stop the others.
  */
@@ -80,7 +98,11 @@ export async function apply(
   const kinds = [...new Set(actions.map((a) => a.kind))];
   for (const kind of kinds) {
     const queue = kind === 'launch' ? deps.queues.launches : deps.queues.actions;
-    await queue.addAll(actions.filter((a) => a.kind === kind).map((a) => () => run(a)));
+    const ofKind = fairOrder(
+      actions.filter((a) => a.kind === kind),
+      desired,
+    );
+    await queue.addAll(ofKind.map((a) => () => run(a)));
   }
   return results;
 }

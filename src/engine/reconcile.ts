@@ -1,5 +1,5 @@
 import { plan } from '../plan/plan.js';
-import type { Plan } from '../plan/types.js';
+import type { Observed, Plan } from '../plan/types.js';
 import type { DesiredState } from '../spec/desired.js';
 import { apply, type ActionResult } from './apply.js';
 import type { Deps } from './deps.js';
@@ -46,10 +46,15 @@ export interface PassResult extends Observation {
   results: ActionResult[];
 }
 
-/** One pass: observe in bulk, plan (pure), apply. */
-export async function reconcileOnce(deps: Deps, desired: DesiredState): Promise<PassResult> {
+/** One pass: observe in bulk, plan (pure), apply. `services` are the latest probe results. */
+export async function reconcileOnce(
+  deps: Deps,
+  desired: DesiredState,
+  extra: { services?: Observed['services'] } = {},
+): Promise<PassResult> {
   await recoverIntents(deps);
   const { observed, records } = await observe(deps, desired);
+  observed.services = extra.services ?? {};
   const overrides = await deps.store.activeOverrides(deps.clock(), deps.revision);
   const p = plan(desired, observed, records, deps.clock(), overrides);
   const results = await apply(deps, desired, p.actions);

@@ -1,42 +1,22 @@
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { git, GitFixture } from '../../test/helpers/git-fixture.js';
 import { loadSpec } from '../spec/index.js';
 import { GitSource } from './git-source.js';
 
+let fx: GitFixture;
 let root: string;
 let remote: string;
 let work: string;
-const gitEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@x',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@x',
-};
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8' }).trim();
 const demo = () => path.join(work, 'campaigns/demo.yaml');
-const commit = (message: string) => {
-  git(work, 'add', '-A');
-  git(work, 'commit', '-q', '-m', message);
-  return git(work, 'rev-parse', 'HEAD');
-};
+const commit = (message: string) => fx.commit(message);
 
 beforeEach(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'gitpoms-source-'));
-  remote = path.join(root, 'remote.git');
-  work = path.join(root, 'work');
-  git(root, 'init', '-q', '--bare', '-b', 'main', remote);
-  cpSync('test/bad-inputs/base', work, { recursive: true });
-  git(work, 'init', '-q', '-b', 'main');
-  git(work, 'remote', 'add', 'origin', remote);
-  commit('base');
-  git(work, 'push', '-q', 'origin', 'main');
+  fx = new GitFixture({ '.': 'test/bad-inputs/base' }, 'gitpoms-source-');
+  ({ root, remote, work } = fx);
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => fx.cleanup());
 
 const source = () =>
   new GitSource({ repository: remote, branch: 'main', dir: path.join(root, 'clone') });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitpomsError } from '../errors.js';
 import type { RepoFiles } from '../spec/repo.js';
-import { gitRepo } from './git-repo.js';
+import { gitRepo, resolveRevision } from './git-repo.js';
 
 export interface GitSourceOptions {
   /** Remote URL or local path of the repository holding the declarations. */
@@ -75,5 +75,14 @@ export class GitSource {
       this.fail('no branch in', e);
     }
     return { revision, repo: gitRepo(dir, revision) };
+  }
+
+  /** A commit already fetched, by SHA; undefined when the clone does not have it. */
+  async at(sha: string): Promise<SourceRevision | undefined> {
+    if (!existsSync(path.join(this.opts.dir, 'HEAD'))) return undefined;
+    const revision = resolveRevision(this.opts.dir, sha);
+    return revision === undefined
+      ? undefined
+      : { revision, repo: gitRepo(this.opts.dir, revision) };
   }
 }

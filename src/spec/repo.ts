@@ -41,3 +41,15 @@ export function insideRepo(p: string): string | undefined {
   }
   return out.join('/');
 }
+
+/** The part of a repository under `prefix`, as a repository of its own. */
+export function subRepo(repo: RepoFiles, prefix: string): RepoFiles {
+  const at = (p: string) =>
+    p === '' || p === '.' ? prefix : `${prefix}/${p.replace(/^\.\//, '')}`;
+  return {
+    label: `${repo.label}:${prefix}`,
+    list: (dir) => repo.list(at(dir)).map((f) => f.slice(prefix.length + 1)),
+    read: (p) => repo.read(at(p)),
+    exists: (p) => repo.exists(at(p)),
+  };
+}

@@ -3,7 +3,7 @@ import { InvalidInputError } from '../../errors.js';
 import { catalogStageCounts } from '../../engine/run.js';
 import { STATS_HEADER, stageStats, statsRow, table } from '../../engine/stats.js';
 import { EXIT, dataDirFlag, loadOrReport, repoContext, type Io } from '../io.js';
-import { openState, type StateView } from '../state.js';
+import { livePlan, openState, type StateView } from '../state.js';
 
 interface Common {
   repo: string;
@@ -24,6 +24,22 @@ async function withState(
   } finally {
     await state.close();
   }
+}
+
+/** Which revision the reconciler acts on, and whether the newest one seen validated. */
+async function revisionLines(state: StateView): Promise<string> {
+  const applied = await state.store.appliedRevision();
+  const [latest] = await state.store.revisions(1);
+  if (!applied && !latest) return 'revision: none applied yet\n';
+  let out = applied
+    ? `revision: ${applied.revision.slice(0, 12)} applied (last pass ${when(applied.appliedAt)})\n`
+    : 'revision: none applied yet\n';
+  if (latest && latest.revision !== applied?.revision) {
+    out += latest.valid
+      ? `latest:   ${latest.revision.slice(0, 12)} is valid, not applied yet\n`
+      : `latest:   ${latest.revision.slice(0, 12)} does not validate (${latest.errors.length} error(s)); not applied:\n${latest.errors.map((e) => `  ${e}\n`).join('')}`;
+  }
+  return out;
 }
 
 const when = (iso: string | undefined) =>
@@ -61,7 +77,11 @@ export function registerInspect(program: Command, io: Io, setCode: (n: number) =
           jobs,
           await catalogStageCounts(state.catalog, desired, records),
         );
+        io.stdout(await revisionLines(state));
         io.stdout(`${table(STATS_HEADER, stats.map(statsRow))}\n`);
+        const p = await livePlan(state, desired, io.now(), undefined);
+        for (const s of p.stages.filter((x) => x.nextLaunch))
+          io.stdout(`schedule: ${s.campaign}/${s.stage} next launch ${when(s.nextLaunch)}\n`);
         if (campaign) {
           const subs = records.filter(
             (r) => r.campaign === campaign && (!stage || r.stage === stage),

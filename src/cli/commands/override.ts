@@ -28,6 +28,7 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
     campaign: string | undefined,
     stage: string | undefined,
     fn: (s: SqliteStore, revision: string | undefined) => Promise<void>,
+    gone = false,
   ): Promise<void> {
     const ctx = repoContext(io, opts.repo);
     const spec = loadOrReport(io, ctx.repo);
@@ -35,7 +36,7 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
       setCode(EXIT.error);
       return;
     }
-    if (campaign !== undefined) {
+    if (campaign !== undefined && !gone) {
       const c = spec.desired.campaigns.find((x) => x.name === campaign);
       if (!c)
         throw new InvalidInputError(
@@ -51,7 +52,10 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
     mkdirSync(dir, { recursive: true });
     const store = new SqliteStore(path.join(dir, 'state.sqlite'));
     try {
-      await fn(store, ctx.revision);
+      // Overrides hold until the next revision the reconciler applies (which may come from a
+      // git source, not this working directory).
+      const revision = (await store.appliedRevision())?.revision ?? ctx.revision;
+      await fn(store, revision);
       setCode(EXIT.ok);
     } finally {
       await store.close();
@@ -133,6 +137,48 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
       });
       io.stdout(`cleared ${n} override(s); the next reconcile pass releases what gitpoms held\n`);
     });
+  });
+
+  common(
+    program
+      .command('prune')
+      .description(
+        'confirm killing the jobs of a campaign or stage removed from the spec (prune: confirm, or past the prune guard)',
+      )
+      .argument('<campaign>')
+      .argument('[stage]')
+      .option('--reason <text>', 'why (shown in plans and the audit log)')
+      .option('--yes', 'confirm: the jobs are killed on the next pass'),
+  ).action(async (campaign: string, stage: string | undefined, opts: Opts) => {
+    if (!opts.yes)
+      throw new InvalidInputError('prune kills running production jobs; add --yes to confirm');
+    if (!opts.reason?.trim())
+      throw new InvalidInputError('prune needs --reason: the plan and the audit log show it');
+    await withStore(
+      opts,
+      campaign,
+      stage,
+      async (store, revision) => {
+        const target = stage ? `${campaign}/${stage}` : campaign;
+        const subs = (await store.submissions()).filter(
+          (r) => r.campaign === campaign && (!stage || r.stage === stage),
+        );
+        if (subs.length === 0)
+          throw new InvalidInputError(`no submissions of ${target} in the store`);
+        const id = await store.addOverride({
+          action: 'prune',
+          campaign,
+          ...(stage ? { stage } : {}),
+          actor: actor(opts),
+          reason: opts.reason!,
+          ...(revision ? { revision } : {}),
+        });
+        io.stdout(
+          `override ${id}: prune ${target} confirmed for revision ${revision?.slice(0, 12) ?? '(none)'}; the next pass kills its jobs if it has left the spec\n`,
+        );
+      },
+      true,
+    );
   });
 
   common(program.command('overrides').description('the operator overrides in force')).action(

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { buildServer } from '../../server/index.js';
+import { openDaemon, sourceOptions, webhookSecret, type SourceFlags } from '../daemon.js';
+import { EXIT, positiveNumber, printDiagnostics, type Io } from '../io.js';
+import { untilSignal } from './reconcile.js';
+
+interface ServeOptions extends SourceFlags {
+  host: string;
+  port: string;
+}
+
+/**
+ * The long-running service: the reconciler loop (watching a working directory, or fetching a
+ * git source on webhooks and every poll interval) and its HTTP endpoints. Stops cleanly on
+ * SIGTERM after the pass in flight.
+ */
+export function registerServe(program: Command, io: Io, setCode: (n: number) => void): void {
+  const cmd = program
+    .command('serve')
+    .description(
+      'run the reconciler as a service: push webhooks at POST /hooks/git, /healthz, /readyz, /api/status',
+    )
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0: any free port)', '8080');
+  sourceOptions(cmd).action(async (opts: ServeOptions) => {
+    const port = opts.port === '0' ? 0 : positiveNumber('--port', opts.port);
+    const d = await openDaemon(io, opts, {
+      watch: true,
+      onPass(r) {
+        const failed = r.results.filter((x) => !x.ok).length;
+        io.stdout(
+          `pass ${r.pass} at ${r.revision.slice(0, 12)}: ${r.plan.actions.length} action(s)${failed ? `, ${failed} failed` : ''}\n`,
+        );
+      },
+      onInvalid(revision, diagnostics) {
+        printDiagnostics(io, diagnostics);
+        io.stderr(
+          `revision ${revision.slice(0, 12)} does not validate; acting on the last valid one\n`,
+        );
+      },
+      onFailure(pass, e) {
+        io.stderr(`pass ${pass} failed, nothing was changed: ${e.message}\n`);
+      },
+      onSourceError(e) {
+        io.stderr(`${e.message}; acting on the last valid revision\n`);
+      },
+    });
+    if (!d) {
+      setCode(EXIT.error);
+      return;
+    }
+    let app: ReturnType<typeof buildServer> | undefined;
+    try {
+      const secret = webhookSecret(io, d.config);
+      if (!secret)
+        io.stderr(
+          'no source.webhookSecret in gitpoms.yaml: POST /hooks/git refuses every request\n',
+        );
+      app = buildServer({
+        reconciler: d.reconciler,
+        probes: d.probes,
+        branch: d.branch,
+        webhookSecret: secret,
+        log: (msg, detail) => d.deps.log.warn(detail, msg),
+      });
+      const address = await app.listen({ host: opts.host, port });
+      io.stdout(`gitpoms serve: ${d.source.description}; listening on ${address}\n`);
+      await untilSignal(d);
+      setCode(EXIT.ok);
+    } finally {
+      await app?.close();
+      await d.close();
+    }
+  });
+}

@@ -1,0 +1,165 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { closeDeps, dataDirOf, openEmbedded } from '../engine/runtime.js';
+import type { Deps } from '../engine/deps.js';
+import { Notifier } from '../engine/notify.js';
+import { ServiceProbes } from '../engine/probes.js';
+import { Reconciler, type ReconcilerOptions } from '../engine/reconciler.js';
+import { resolveSecret } from '../engine/secrets.js';
+import { GitpomsError, InvalidInputError } from '../errors.js';
+import { GitSpecSource, WorkingTreeSource, type SpecSource } from '../source/spec-source.js';
+import { loadSpec, type SpecResult } from '../spec/index.js';
+import type { Config } from '../spec/types.generated.js';
+import { dataDirFlag, positiveNumber, printDiagnostics, repoContext, type Io } from './io.js';
+
+export interface SourceFlags {
+  repo: string;
+  dataDir?: string;
+  source?: string;
+  branch?: string;
+  path?: string;
+  interval: string;
+  poll?: string;
+}
+
+/** The options every long-running command shares: where the desired state comes from and how often to look. */
+export function sourceOptions(c: Command): Command {
+  return c
+    .option(
+      '--source <url|dir>',
+      'git repository to follow (default: source.repository of gitpoms.yaml, else the working directory --repo as it is)',
+    )
+    .option('--branch <name>', 'branch to follow (default: source.branch, else main)')
+    .option(
+      '--path <dir>',
+      'sub-path of the repository holding gitpoms.yaml (default: source.path)',
+    )
+    .option('--interval <s>', 'seconds between passes', '30')
+    .option(
+      '--poll <s>',
+      'seconds between fetches of a git source (default: source.pollSeconds, else 60)',
+    )
+    .option('--data-dir <dir>', 'state directory (default: dataDir of gitpoms.yaml)')
+    .option('--repo <dir>', 'working directory: the desired state when no git source is set', '.');
+}
+
+export interface Daemon {
+  deps: Deps;
+  source: SpecSource;
+  reconciler: Reconciler;
+  probes: ServiceProbes;
+  config: Config | undefined;
+  branch: string;
+  close(): Promise<void>;
+}
+
+function fail(io: Io, e: unknown): undefined {
+  if (!(e instanceof GitpomsError)) throw e;
+  io.stderr(`${e.message}\n`);
+  return undefined;
+}
+
+/**
+ * Opens the source, the backends and a Reconciler. A working directory must validate before
+ * anything is touched (bad input changes nothing). A git source is fetched into the data
+ * directory first; if its newest revision does not validate, the reconciler starts anyway
+ * and acts on the last revision it applied, when the store has one.
+ * Backends, notifications and the webhook secret are read once, at start.
+ */
+export async function openDaemon(
+  io: Io,
+  flags: SourceFlags,
+  loop: Omit<ReconcilerOptions, 'intervalMs' | 'pollMs' | 'probes' | 'notifier'> & {
+    watch: boolean;
+  },
+): Promise<Daemon | undefined> {
+  const intervalMs = positiveNumber('--interval', flags.interval) * 1000;
+  const ctx = repoContext(io, flags.repo);
+  const local = existsSync(path.join(ctx.root, 'gitpoms.yaml')) ? loadSpec(ctx.repo) : undefined;
+  const boot = local?.docs.config?.value.spec.source;
+  const repository = flags.source ?? boot?.repository;
+  const dataDir = dataDirOf(ctx.root, local?.docs.config?.value, dataDirFlag(io, flags.dataDir));
+  const branch = flags.branch ?? boot?.branch ?? 'main';
+  const pollSeconds =
+    flags.poll !== undefined ? positiveNumber('--poll', flags.poll) : (boot?.pollSeconds ?? 60);
+
+  let source: SpecSource;
+  let first: SpecResult;
+  let root = ctx.root;
+  if (repository === undefined) {
+    source = new WorkingTreeSource(ctx.root, { ignore: [dataDir] });
+    first = local ?? loadSpec(ctx.repo);
+    if (!first.desired) {
+      printDiagnostics(io, first.diagnostics);
+      return undefined;
+    }
+  } else {
+    const isDir = existsSync(path.resolve(io.cwd, repository));
+    try {
+      source = new GitSpecSource({
+        repository: isDir ? path.resolve(io.cwd, repository) : repository,
+        branch,
+        ...((flags.path ?? boot?.path) ? { path: flags.path ?? boot?.path } : {}),
+        dir: path.join(dataDir, 'source'),
+      });
+      const rev = await source.latest();
+      first = loadSpec(rev.repo);
+      if (first.desired) root = await source.checkout(rev);
+    } catch (e) {
+      return fail(io, e);
+    }
+  }
+  const config = first.docs.config?.value ?? local?.docs.config?.value;
+  let deps: Deps;
+  let notifier: Notifier | undefined;
+  try {
+    deps = openEmbedded(root, config, { dataDir, revision: undefined, env: io.env });
+  } catch (e) {
+    return fail(io, e);
+  }
+  try {
+    notifier = config?.spec.notifications?.length
+      ? new Notifier(config.spec.notifications, io.env, deps.log)
+      : undefined;
+  } catch (e) {
+    await closeDeps(deps);
+    return fail(io, e);
+  }
+  const probes = new ServiceProbes();
+  const reconciler = new Reconciler(deps, source, {
+    ...loop,
+    intervalMs,
+    pollMs: pollSeconds * 1000,
+    probes,
+    ...(notifier ? { notifier } : {}),
+  });
+  const stopWatch = loop.watch
+    ? await source.watch((why) => reconciler.trigger(`changed: ${why}`))
+    : undefined;
+  return {
+    deps,
+    source,
+    reconciler,
+    probes,
+    config,
+    branch,
+    async close() {
+      reconciler.stop();
+      await stopWatch?.();
+      await closeDeps(deps);
+    },
+  };
+}
+
+/** The webhook secret named by gitpoms.yaml, resolved; undefined when none is configured. */
+export function webhookSecret(io: Io, config: Config | undefined): string | undefined {
+  const ref = config?.spec.source?.webhookSecret;
+  if (!ref) return undefined;
+  try {
+    return resolveSecret(ref, io.env, 'source.webhookSecret');
+  } catch (e) {
+    if (e instanceof GitpomsError) throw new InvalidInputError(e.message);
+    throw e;
+  }
+}

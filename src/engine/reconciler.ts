@@ -1,0 +1,248 @@
+import { GitpomsError } from '../errors.js';
+import type { Plan } from '../plan/types.js';
+import { formatDiagnostic, loadSpec, type Diagnostic, type SpecResult } from '../spec/index.js';
+import type { DesiredState } from '../spec/desired.js';
+import type { Revision, SpecSource } from '../source/spec-source.js';
+import type { ActionResult } from './apply.js';
+import type { Deps } from './deps.js';
+import { freshMemory, passEvents, type Notifier, type NotifyEvent } from './notify.js';
+import type { ServiceProbes } from './probes.js';
+import { reconcileOnce } from './reconcile.js';
+
+export interface ReconcilerOptions {
+  /** Milliseconds between passes when nothing triggers one sooner. */
+  intervalMs: number;
+  /** Milliseconds between fetches of the source when no webhook or watch event arrives. */
+  pollMs: number;
+  /** Stop after this many passes (default: run until stopped). */
+  maxPasses?: number;
+  /** Longest wait after repeated failures. */
+  maxBackoffMs?: number;
+  probes?: ServiceProbes;
+  notifier?: Notifier;
+  onPass?(report: PassReport): void;
+  onInvalid?(revision: string, diagnostics: readonly Diagnostic[]): void;
+  onFailure?(pass: number, error: GitpomsError): void;
+  onSourceError?(error: GitpomsError): void;
+}
+
+export interface PassReport {
+  pass: number;
+  revision: string;
+  plan: Plan;
+  results: ActionResult[];
+  events: NotifyEvent[];
+}
+
+/** What the reconciler is doing, for `serve`'s status endpoint and logs. */
+export interface ReconcilerStatus {
+  source: string;
+  applied?: { revision: string; at: string };
+  latest?: { revision: string; valid: boolean; errors: string[] };
+  passes: number;
+  failures: number;
+  lastError?: string;
+  /** Why the source could not be read on the last fetch, while it cannot. */
+  sourceError?: string;
+  lastPassAt?: string;
+}
+
+interface Good {
+  rev: Revision;
+  root: string;
+  desired: DesiredState;
+}
+
+const errorsOf = (spec: SpecResult) =>
+  spec.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+
+/**
+ * The long-running loop: take the newest revision from the source, validate it, and act on
+ * the last valid one. A trigger (webhook, file watch) starts a pass at once; otherwise a pass
+ * runs every interval and the source is fetched every poll interval. A failed pass acts on
+ * nothing and backs off; an invalid revision is recorded and reported and never acted on.
+ * Passes never overlap.
+ */
+export class Reconciler {
+  private good: Good | undefined;
+  private latestId: string | undefined;
+  private fetchDue = 0;
+  private sourceFailures = 0;
+  private wake: (() => void) | undefined;
+  private triggered = false;
+  private stopped = false;
+  private readonly memory = freshMemory();
+  private readonly state: ReconcilerStatus;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly source: SpecSource,
+    private readonly opts: ReconcilerOptions,
+  ) {
+    this.state = { source: source.description, passes: 0, failures: 0 };
+  }
+
+  /** Starts a pass now and fetches the source first (a push arrived or a file changed). */
+  trigger(why: string): void {
+    this.deps.log.info({ why }, 'pass triggered');
+    this.triggered = true;
+    this.wake?.();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  status(): ReconcilerStatus {
+    return structuredClone(this.state);
+  }
+
+  /**
+   * Fetches when due and validates a new revision; returns the revision to act on. A source
+   * that cannot be read (git unreachable, branch deleted) is reported and fetched again with
+   * backoff while passes go on acting on the last valid revision, as Flux keeps applying the
+   * last artifact it has.
+   */
+  private async refresh(): Promise<Good> {
+    const now = Date.now();
+    if (this.triggered || now >= this.fetchDue || !this.good) {
+      this.triggered = false;
+      try {
+        const rev = await this.source.latest();
+        this.sourceFailures = 0;
+        delete this.state.sourceError;
+        this.fetchDue = now + this.opts.pollMs;
+        if (rev.id !== this.latestId) {
+          this.latestId = rev.id;
+          await this.consider(rev);
+        }
+      } catch (e) {
+        if (!(e instanceof GitpomsError)) throw e;
+        this.sourceFailures++;
+        this.state.sourceError = e.message;
+        this.fetchDue =
+          now +
+          Math.min(this.opts.pollMs * 2 ** this.sourceFailures, this.opts.maxBackoffMs ?? 300_000);
+        this.deps.log.error(
+          { err: e.message },
+          'cannot read the source; keeping the last valid revision',
+        );
+        this.opts.onSourceError?.(e);
+        if (!this.good) await this.fallBack();
+        if (!this.good) throw e;
+      }
+    }
+    if (!this.good) await this.fallBack();
+    if (!this.good)
+      throw new GitpomsError(
+        'no-valid-revision',
+        `no valid revision of ${this.source.description} yet; fix the errors reported and push`,
+      );
+    return this.good;
+  }
+
+  private async consider(rev: Revision): Promise<void> {
+    const spec = loadSpec(rev.repo);
+    const errors = errorsOf(spec);
+    await this.deps.store.recordRevision({ revision: rev.id, valid: !errors.length, errors });
+    this.state.latest = { revision: rev.id, valid: !errors.length, errors };
+    if (!spec.desired) {
+      this.deps.log.error({ revision: rev.id, errors }, 'revision does not validate; not applied');
+      this.opts.onInvalid?.(rev.id, spec.diagnostics);
+      await this.opts.notifier?.send([
+        {
+          kind: 'invalid-revision',
+          at: this.deps.clock().toISOString(),
+          revision: rev.id,
+          message: `revision ${rev.id.slice(0, 12)} does not validate (${errors.length} error(s)), still acting on ${this.good?.rev.id.slice(0, 12) ?? 'nothing'}: ${errors[0]}`,
+        },
+      ]);
+      return;
+    }
+    if (this.good && this.good.rev.id !== rev.id)
+      this.deps.log.info({ from: this.good.rev.id, to: rev.id }, 'new revision');
+    this.good = { rev, root: await this.source.checkout(rev), desired: spec.desired };
+  }
+
+  /** After a restart on an invalid revision: act on the revision applied last, if the source still has it. */
+  private async fallBack(): Promise<void> {
+    const applied = await this.deps.store.appliedRevision();
+    if (!applied || applied.revision === this.latestId) return;
+    const rev = await this.source.byId(applied.revision);
+    const spec = rev && loadSpec(rev.repo);
+    if (!rev || !spec?.desired) return;
+    this.deps.log.warn({ revision: rev.id }, 'acting on the last applied revision');
+    this.good = { rev, root: await this.source.checkout(rev), desired: spec.desired };
+  }
+
+  /** Keeps the checkouts of the applied revision and of every submission still running. */
+  private async pruneCheckouts(): Promise<void> {
+    const keep = new Set<string>([this.good!.rev.id]);
+    for (const r of await this.deps.store.submissions())
+      if (r.revision && (r.status === 'launching' || r.status === 'launched')) keep.add(r.revision);
+    await this.source.prune(keep);
+  }
+
+  async pass(n: number): Promise<PassReport> {
+    const good = await this.refresh();
+    const deps = { ...this.deps, repoRoot: good.root, revision: good.rev.revision };
+    const services = this.opts.probes ? await this.opts.probes.statuses(good.desired.services) : {};
+    const r = await reconcileOnce(deps, good.desired, { services });
+    await this.deps.store.markApplied(good.rev.id);
+    const events = passEvents(
+      this.memory,
+      good.desired,
+      r.plan,
+      r.results,
+      r.records,
+      good.rev.revision,
+    );
+    await this.opts.notifier?.send(events);
+    await this.pruneCheckouts();
+    this.state.applied = { revision: good.rev.id, at: this.deps.clock().toISOString() };
+    return { pass: n, revision: good.rev.id, plan: r.plan, results: r.results, events };
+  }
+
+  /** Runs passes until stopped or maxPasses; resolves with the number of passes that failed in a row at the end. */
+  async run(): Promise<number> {
+    const max = this.opts.maxPasses ?? Infinity;
+    for (let n = 1; n <= max && !this.stopped; n++) {
+      try {
+        const report = await this.pass(n);
+        this.state.failures = 0;
+        delete this.state.lastError;
+        this.opts.onPass?.(report);
+      } catch (e) {
+        if (!(e instanceof GitpomsError)) throw e;
+        this.state.failures++;
+        this.state.lastError = e.message;
+        this.deps.log.error({ pass: n, err: e.message }, 'pass failed; nothing was changed');
+        this.opts.onFailure?.(n, e);
+      }
+      this.state.passes = n;
+      this.state.lastPassAt = this.deps.clock().toISOString();
+      if (n < max && !this.stopped) await this.sleep();
+    }
+    return this.state.failures;
+  }
+
+  private sleep(): Promise<void> {
+    if (this.triggered) return Promise.resolve();
+    const { intervalMs, maxBackoffMs = 300_000 } = this.opts;
+    const ms = this.state.failures
+      ? Math.min(intervalMs * 2 ** this.state.failures, maxBackoffMs)
+      : intervalMs;
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+}

@@ -1,0 +1,59 @@
+import { fastify, type FastifyInstance } from 'fastify';
+import type { Reconciler } from '../engine/reconciler.js';
+import type { ServiceProbes } from '../engine/probes.js';
+import { isPushTo, verifyWebhook } from './webhooks.js';
+
+export interface ServerOptions {
+  reconciler: Reconciler;
+  probes?: ServiceProbes;
+  /** Branch pushes must name to trigger a pass. */
+  branch: string;
+  /** Shared webhook secret; without one every webhook is refused. */
+  webhookSecret: string | undefined;
+  /** Largest webhook body accepted, bytes. */
+  bodyLimit?: number;
+  log?: (msg: string, detail: Record<string, unknown>) => void;
+}
+
+/**
+ * The reconciler's HTTP face: push webhooks that trigger a pass, and health and status
+ * endpoints for the service manager and monitoring. Nothing here acts on jobs directly.
+ */
+export function buildServer(opts: ServerOptions): FastifyInstance {
+  const app = fastify({ bodyLimit: opts.bodyLimit ?? 1 << 20, logger: false });
+  // The signature covers the exact bytes, so every body is kept raw until it is verified
+  // (and a request of any content type without a valid signature is a 401, not a 415).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const log = opts.log ?? (() => {});
+
+  app.post('/hooks/git', async (req, reply) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const v = verifyWebhook(req.headers, body, opts.webhookSecret);
+    if (!v.ok) {
+      log('webhook refused', { status: v.status, reason: v.reason, ip: req.ip });
+      return reply.code(v.status).send({ error: v.reason });
+    }
+    if (v.event === 'ping') return reply.code(200).send({ ok: true, pong: true });
+    if (!isPushTo(v, opts.branch)) {
+      log('webhook ignored', { provider: v.provider, event: v.event, ref: v.ref });
+      return reply.code(202).send({ ok: true, triggered: false });
+    }
+    opts.reconciler.trigger(`${v.provider} push to ${v.ref}`);
+    return reply.code(202).send({ ok: true, triggered: true });
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const s = opts.reconciler.status();
+    const ready = s.applied !== undefined && s.failures === 0;
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ ready, ...(s.lastError ? { error: s.lastError } : {}) });
+  });
+  app.get('/api/status', async () => ({
+    ...opts.reconciler.status(),
+    services: opts.probes?.results() ?? {},
+  }));
+  return app;
+}
