@@ -195,7 +195,7 @@ export class Notifier {
               );
           } catch (err) {
             this.log.warn(
-              { target: i, event: e.kind, err: (err as Error).message },
+              { target: i, event: e.kind, err: (err as Error).message.replaceAll(t.url, '<url>') },
               'notification not delivered',
             );
           }

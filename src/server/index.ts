@@ -4,7 +4,7 @@ import type { ServiceProbes } from '../engine/probes.js';
 import { isPushTo, verifyWebhook } from './webhooks.js';
 
 export interface ServerOptions {
-  reconciler: Reconciler;
+  reconciler: Pick<Reconciler, 'trigger' | 'status'>;
   probes?: ServiceProbes;
   /** Branch pushes must name to trigger a pass. */
   branch: string;

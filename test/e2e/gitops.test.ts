@@ -1,45 +1,18 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDaemon, type Daemon } from '../../src/cli/daemon.js';
 import type { Io } from '../../src/cli/io.js';
 import type { PassReport } from '../../src/engine/reconciler.js';
-import { git, GitFixture } from '../helpers/git-fixture.js';
+import { cli } from '../helpers/capture.js';
+import { git, type GitFixture } from '../helpers/git-fixture.js';
+import { gitopsFixture, writeGitopsRepo, type GitopsOptions } from '../helpers/gitops-repo.js';
 
 /**
  * The reconciler following a real git branch: a bare repository on disk, commits pushed by
  * the test, jobs on the local executor that run until killed.
  */
-const CAMPAIGN = (stages: string[], prune: string) => `apiVersion: gitpoms/v1
-kind: Campaign
-metadata: { name: gitops, experiment: sbnd }
-spec:
-  launchTemplate: sbnd-launch
-  jobType: sbnd-gen-fife-launch
-  prune: ${prune}
-  stages:
-${stages
-  .map(
-    (s) => `    - name: ${s}
-      dataset: none
-      completion: { type: complete, percent: 100 }
-      overrides:
-        global.fclfile: ${s}.fcl
-        global.basename: ${s}
-        submit.N: 4
-        executable.arg_5: -n15
-`,
-  )
-  .join('')}`;
-const CONFIG = (fraction: number) => `apiVersion: gitpoms/v1
-kind: Config
-spec:
-  paths: [campaigns]
-  defaults: { prune: false, pruneMaxFraction: ${fraction} }
-  local: { slots: 8, path: [demo/bin], passEnv: ['DEMO_*'] }
-`;
-
 let fx: GitFixture;
 let dataDir: string;
 let d: Daemon;
@@ -57,21 +30,24 @@ let passNo = 0;
 const pass = () => d.reconciler.pass(++passNo);
 const live = async () =>
   (await d.deps.batch.observe()).filter((j) => ['idle', 'running', 'held'].includes(j.state));
-const push = (stages: string[], opts: { prune?: string; fraction?: number } = {}) => {
-  fx.write('campaigns/gitops.yaml', CAMPAIGN(stages, opts.prune ?? 'false'));
-  fx.write('gitpoms.yaml', CONFIG(opts.fraction ?? 0.1));
+const push = (stages: string[], opts: GitopsOptions = {}) => {
+  writeGitopsRepo(fx, stages, opts);
   return fx.commitAndPush(`stages ${stages.join(' ')}`);
 };
+/** A killed job's supervisor records its end a moment after the signal. */
+const liveSoon = (n: number) =>
+  vi.waitFor(
+    async () => {
+      const l = await live();
+      expect(l.length).toBe(n);
+      return l;
+    },
+    { timeout: 10_000, interval: 100 },
+  );
 const kinds = (r: PassReport) => r.plan.actions.map((a) => `${a.kind} ${a.stage}`);
 
 beforeAll(async () => {
-  fx = new GitFixture({
-    'campaigns/sbnd/jobtypes.yaml': 'campaigns/sbnd/jobtypes.yaml',
-    'campaigns/sbnd/launch.yaml': 'campaigns/sbnd/launch.yaml',
-    'campaigns/sbnd/cfg': 'campaigns/sbnd/cfg',
-    demo: 'demo',
-  });
-  push(['gen']);
+  fx = gitopsFixture(['gen']);
   dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-gitops-data-'));
   const opened = await openDaemon(
     io,
@@ -169,16 +145,68 @@ describe('reconciling from a git branch', () => {
     expect(kinds(r)).toEqual(['kill gen2']);
     const killed = r.plan.actions.flatMap((a) => ('jobs' in a ? a.jobs : []));
     expect(killed.length).toBeLessThanOrEqual(Math.floor(8 * 0.5));
-    // A killed job's supervisor records its end a moment after the signal.
-    const left = await vi.waitFor(
-      async () => {
-        const l = await live();
-        expect(l.length).toBe(4);
-        return l;
-      },
-      { timeout: 10_000, interval: 100 },
-    );
+    const left = await liveSoon(4);
     expect(left.every((j) => j.submission.includes('/gen/'))).toBe(true);
+  });
+
+  it('past the guard, an operator confirms with gitpoms prune: killed on the next pass', async () => {
+    push(['gen', 'gen3'], { prune: 'true', fraction: 0.1 });
+    d.reconciler.trigger('test');
+    expect(kinds(await pass())).toEqual(['launch gen3']);
+    await liveSoon(8);
+    push(['gen'], { prune: 'true', fraction: 0.1 });
+    d.reconciler.trigger('test');
+    expect(kinds(await pass())).toEqual([]);
+    const cmd = ['prune', 'gitops', 'gen3', '--data-dir', dataDir, '--repo', fx.work];
+    expect((await cli(cmd)).stderr).toContain('add --yes to confirm');
+    const ok = await cli([...cmd, '--yes', '--reason', 'gen3 retired'], {
+      env: { USER: 'alice' },
+    });
+    expect(ok.stdout).toMatch(
+      /^override \d+: prune gitops\/gen3 confirmed for revision [0-9a-f]{12}/,
+    );
+    const r = await pass();
+    expect(kinds(r)).toEqual(['kill gen3']);
+    expect(r.plan.actions[0]!.reason).toContain('prune confirmed by alice: gen3 retired');
+    await liveSoon(4);
+    const status = await cli(['status', '--data-dir', dataDir, '--repo', fx.work]);
+    expect(status.stdout).toMatch(new RegExp(`^revision: ${r.revision.slice(0, 12)} applied`, 'm'));
+  });
+
+  it('git unreachable: reported, and passes go on with the last valid revision', async () => {
+    const applied = (await d.deps.store.appliedRevision())!.revision;
+    renameSync(fx.remote, `${fx.remote}.away`);
+    try {
+      d.reconciler.trigger('test');
+      const r = await pass();
+      expect(r.revision).toBe(applied);
+      expect(kinds(r)).toEqual([]);
+      expect(d.reconciler.status().sourceError).toMatch(
+        /^cannot fetch .*remote\.git \(branch main\)/,
+      );
+    } finally {
+      renameSync(`${fx.remote}.away`, fx.remote);
+    }
+    d.reconciler.trigger('test');
+    await pass();
+    expect(d.reconciler.status().sourceError).toBeUndefined();
+  });
+
+  it('restarted on an invalid revision: acts on the revision it applied last', async () => {
+    const applied = (await d.deps.store.appliedRevision())!.revision;
+    fx.write('campaigns/gitops.yaml', 'kind: Campaign\n');
+    const bad = fx.commitAndPush('broken again');
+    await d.close();
+    stderr = '';
+    d = (await openDaemon(
+      io,
+      { repo: fx.root, dataDir, source: fx.remote, interval: '3600', poll: '3600' },
+      { watch: false },
+    ))!;
+    const r = await pass();
+    expect(r.revision).toBe(applied);
+    expect(d.reconciler.status().latest).toMatchObject({ revision: bad, valid: false });
+    expect((await live()).length).toBe(4);
   });
 
   it('keeps the checkouts of revisions with running submissions and removes the others', async () => {

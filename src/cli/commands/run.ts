@@ -51,12 +51,15 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
           io.stdout(
             `gitpoms run: ${desired.campaigns.map((c) => c.name).join(', ')} on the local executor; state in ${deps.dataDir}\n`,
           );
+          const revision = ctx.revision ?? 'working-tree';
+          await deps.store.recordRevision({ revision, valid: true, errors: [] });
           const started = Date.now();
           const final = await runUntilConverged(deps, desired, {
             intervalMs,
             timeoutMs,
             onPass: progressPrinter(io.stdout, io.tty ?? false),
           });
+          await deps.store.markApplied(revision);
           const secs = ((Date.now() - started) / 1000).toFixed(1);
           io.stdout(`\n${table(STATS_HEADER, final.stats.map(statsRow))}\n\n`);
           if (final.converged) {

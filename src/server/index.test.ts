@@ -1,0 +1,114 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ReconcilerStatus } from '../engine/reconciler.js';
+import { buildServer } from './index.js';
+
+const SECRET = 'hook-secret';
+
+function server(opts: { secret?: string; bodyLimit?: number } = {}) {
+  const triggers: string[] = [];
+  const status: ReconcilerStatus = { source: 'test', passes: 0, failures: 0 };
+  const app = buildServer({
+    reconciler: { trigger: (why) => triggers.push(why), status: () => status },
+    branch: 'main',
+    webhookSecret: 'secret' in opts ? opts.secret : SECRET,
+    ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
+  });
+  return { app, triggers, status };
+}
+
+const push = (ref: string) => JSON.stringify({ ref });
+const github = (payload: string, secret = SECRET) => ({
+  'content-type': 'application/json',
+  'x-github-event': 'push',
+  'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}`,
+});
+
+describe('gitpoms serve: HTTP endpoints', () => {
+  it('a signed push to the followed branch triggers a pass', async () => {
+    const { app, triggers } = server();
+    const payload = push('refs/heads/main');
+    const r = await app.inject({
+      method: 'POST',
+      url: '/hooks/git',
+      headers: github(payload),
+      payload,
+    });
+    expect(r.statusCode).toBe(202);
+    expect(r.json()).toEqual({ ok: true, triggered: true });
+    expect(triggers).toEqual(['github push to refs/heads/main']);
+  });
+
+  it('a signed push to another branch is accepted and ignored', async () => {
+    const { app, triggers } = server();
+    const payload = push('refs/heads/feature');
+    const r = await app.inject({
+      method: 'POST',
+      url: '/hooks/git',
+      headers: github(payload),
+      payload,
+    });
+    expect(r.statusCode).toBe(202);
+    expect(triggers).toEqual([]);
+  });
+
+  it.each([
+    ['a bad signature', github(push('refs/heads/main'), 'wrong')],
+    ['no signature', { 'content-type': 'application/json' }],
+    ['no signature, form-encoded', { 'content-type': 'application/x-www-form-urlencoded' }],
+  ])('%s: 401 and nothing triggered', async (_n, headers) => {
+    const { app, triggers } = server();
+    const r = await app.inject({
+      method: 'POST',
+      url: '/hooks/git',
+      headers,
+      payload: push('refs/heads/main'),
+    });
+    expect(r.statusCode).toBe(401);
+    expect(triggers).toEqual([]);
+  });
+
+  it('without a configured secret every webhook is refused', async () => {
+    const { app, triggers } = server({ secret: undefined });
+    const payload = push('refs/heads/main');
+    const r = await app.inject({
+      method: 'POST',
+      url: '/hooks/git',
+      headers: github(payload),
+      payload,
+    });
+    expect(r.statusCode).toBe(401);
+    expect(triggers).toEqual([]);
+  });
+
+  it('a huge body is refused with 413 before it is read', async () => {
+    const { app, triggers } = server({ bodyLimit: 1024 });
+    const payload = JSON.stringify({ ref: 'refs/heads/main', pad: 'x'.repeat(4096) });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/hooks/git',
+      headers: github(payload),
+      payload,
+    });
+    expect(r.statusCode).toBe(413);
+    expect(triggers).toEqual([]);
+  });
+
+  it('health, readiness and status', async () => {
+    const { app, status } = server();
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503);
+    status.applied = { revision: 'abc', at: '2026-11-25T12:00:00Z' };
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+    status.failures = 2;
+    status.lastError = 'the batch system does not answer';
+    const r = await app.inject({ url: '/readyz' });
+    expect(r.statusCode).toBe(503);
+    expect(r.json()).toEqual({ ready: false, error: 'the batch system does not answer' });
+    expect((await app.inject({ url: '/api/status' })).json()).toMatchObject({
+      applied: { revision: 'abc' },
+      failures: 2,
+      services: {},
+    });
+  });
+});

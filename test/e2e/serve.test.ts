@@ -1,0 +1,133 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LocalExecutor } from '../../src/adapters/batch/local/index.js';
+import { SqliteStore } from '../../src/adapters/store/sqlite/index.js';
+import type { GitFixture } from '../helpers/git-fixture.js';
+import { gitopsFixture, writeGitopsRepo } from '../helpers/gitops-repo.js';
+
+/**
+ * `gitpoms serve` as a service manager runs it: a child process following a git remote
+ * given as a URL (so only the webhook, not a file watch, can wake it), stopped by SIGTERM.
+ */
+const SECRET = 'serve-test-secret';
+const SOURCE_CONFIG = '  source: { webhookSecret: { fromEnv: GITPOMS_WEBHOOK_SECRET } }\n';
+
+let fx: GitFixture;
+let dataDir: string;
+let child: ChildProcess;
+let out = '';
+let base = '';
+
+const waitForOutput = (re: RegExp) =>
+  vi.waitFor(
+    () => {
+      const m = out.match(re);
+      if (!m) throw new Error(`no ${re} in output:\n${out}`);
+      return m;
+    },
+    { timeout: 20_000, interval: 50 },
+  );
+
+function hook(payload: string, secret = SECRET) {
+  return fetch(`${base}/hooks/git`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}`,
+    },
+    body: payload,
+  });
+}
+
+beforeAll(async () => {
+  fx = gitopsFixture(['gen']);
+  writeGitopsRepo(fx, ['gen'], { configExtra: SOURCE_CONFIG });
+  fx.commitAndPush('webhook secret');
+  dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-serve-data-'));
+  child = spawn(
+    process.execPath,
+    [
+      'bin/gitpoms.js',
+      'serve',
+      '--source',
+      pathToFileURL(fx.remote).href,
+      '--repo',
+      fx.root,
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      '--interval',
+      '3600',
+      '--poll',
+      '3600',
+    ],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HOME: tmpdir(),
+        GITPOMS_WEBHOOK_SECRET: SECRET,
+        DEMO_EVENT_MS: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  base = (await waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  await waitForOutput(/^pass 1 at /m);
+});
+
+afterAll(async () => {
+  if (child.exitCode === null) child.kill('SIGKILL');
+  // Jobs outlive the reconciler: let them finish before their directory goes.
+  const batch = new LocalExecutor({ root: path.join(dataDir, 'local-batch'), slots: 1 });
+  await vi.waitFor(
+    async () =>
+      expect(
+        (await batch.observe()).filter((j) => j.state === 'idle' || j.state === 'running'),
+      ).toEqual([]),
+    { timeout: 30_000, interval: 200 },
+  );
+  await batch.close();
+  fx.cleanup();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('gitpoms serve', () => {
+  it('a push announced by a signed webhook is applied at once', async () => {
+    writeGitopsRepo(fx, ['gen', 'gen2'], { configExtra: SOURCE_CONFIG });
+    const head = fx.commitAndPush('add gen2');
+    const unsigned = await hook(JSON.stringify({ ref: 'refs/heads/main' }), 'wrong');
+    expect(unsigned.status).toBe(401);
+    const r = await hook(JSON.stringify({ ref: 'refs/heads/main', after: head }));
+    expect(r.status).toBe(202);
+    expect(await r.json()).toEqual({ ok: true, triggered: true });
+    await waitForOutput(new RegExp(`^pass 2 at ${head.slice(0, 12)}: `, 'm'));
+    const store = new SqliteStore(path.join(dataDir, 'state.sqlite'), { readonly: true });
+    const gen2 = (await store.submissions()).filter((x) => x.stage === 'gen2');
+    await store.close();
+    expect(gen2.map((x) => [x.status, x.revision])).toEqual([['launched', head]]);
+    // The refused request started no pass of its own.
+    expect(out.match(/^pass \d+ at /gm)).toHaveLength(2);
+    const status = (await (await fetch(`${base}/api/status`)).json()) as {
+      applied: { revision: string };
+      latest: { valid: boolean };
+    };
+    expect(status.applied.revision).toBe(head);
+    expect(status.latest.valid).toBe(true);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
