@@ -26,4 +26,6 @@ export interface Deps {
   };
   /** Actions in flight at once, and launches rate-limited; they live as long as the reconciler. */
   queues: { actions: PQueue; launches: PQueue };
+  /** Releases the data directory's reconciler lock. */
+  unlock(): void;
 }

@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { actionQueues } from './runtime.js';
+import { actionQueues, lockDataDir } from './runtime.js';
 
 describe('action queues', () => {
   it('launch at most maxLaunchesPerMinute a minute, and bound concurrency', async () => {
@@ -20,5 +23,26 @@ describe('action queues', () => {
     });
     await q.actions.addAll(tasks);
     expect(peak).toBe(4);
+  });
+});
+
+describe('the reconciler lock on a data directory', () => {
+  it('refuses a second reconciler, and takes over a lock whose owner died', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gitpoms-lock-'));
+    try {
+      const unlock = lockDataDir(dir);
+      expect(() => lockDataDir(dir)).toThrow(
+        `another reconciler (pid ${process.pid}) is acting on ${dir}`,
+      );
+      unlock();
+      lockDataDir(dir)();
+      // A pid that cannot be alive: the lock is stale.
+      writeFileSync(path.join(dir, 'reconciler.lock'), '2147483646');
+      const again = lockDataDir(dir);
+      expect(readFileSync(path.join(dir, 'reconciler.lock'), 'utf8')).toBe(String(process.pid));
+      again();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { createPidLock, isAlive, lockOwner } from '../adapters/batch/local/files.js';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import { pino } from 'pino';
@@ -42,35 +43,61 @@ export function openEmbedded(
   }
   const dataDir = dataDirOf(repoRoot, config, opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
   const local = config?.spec.local ?? {};
   const catalogPath = path.join(dataDir, 'catalog.sqlite');
-  return {
-    batch: new LocalExecutor({
-      root: path.join(dataDir, 'local-batch'),
-      slots: local.slots ?? cpus().length,
-    }),
-    catalog: new EmbeddedCatalog(catalogPath),
-    store: new SqliteStore(path.join(dataDir, 'state.sqlite')),
-    log: pino(
-      { level: 'info', redact: ['env', '*.env'] },
-      pino.destination({ dest: path.join(dataDir, 'reconciler.log'), sync: true }),
-    ),
-    clock: () => new Date(),
-    env: opts.env,
-    repoRoot,
-    revision: opts.revision,
-    dataDir,
-    catalogPath,
-    local: {
-      path: local.path ?? [],
-      passEnv: local.passEnv ?? [],
-      categories: local.categories ?? [],
-    },
-    queues: actionQueues(
-      config?.spec.defaults?.concurrency ?? DEFAULTS.concurrency,
-      config?.spec.defaults?.maxLaunchesPerMinute,
-    ),
-  };
+  try {
+    return {
+      batch: new LocalExecutor({
+        root: path.join(dataDir, 'local-batch'),
+        slots: local.slots ?? cpus().length,
+      }),
+      catalog: new EmbeddedCatalog(catalogPath),
+      store: new SqliteStore(path.join(dataDir, 'state.sqlite')),
+      log: pino(
+        { level: 'info', redact: ['env', '*.env'] },
+        pino.destination({ dest: path.join(dataDir, 'reconciler.log'), sync: true }),
+      ),
+      clock: () => new Date(),
+      env: opts.env,
+      repoRoot,
+      revision: opts.revision,
+      dataDir,
+      catalogPath,
+      local: {
+        path: local.path ?? [],
+        passEnv: local.passEnv ?? [],
+        categories: local.categories ?? [],
+      },
+      queues: actionQueues(
+        config?.spec.defaults?.concurrency ?? DEFAULTS.concurrency,
+        config?.spec.defaults?.maxLaunchesPerMinute,
+      ),
+      unlock,
+    };
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}
+
+/**
+ * One reconciler acts on a data directory at a time: two would race on the same jobs. The
+ * lock holds the owner's pid; a lock left by a process that died is taken over.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  const file = path.join(dataDir, 'reconciler.lock');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (createPidLock(file)) return () => rmSync(file, { force: true });
+    const owner = lockOwner(file);
+    if (owner !== undefined && isAlive(owner))
+      throw new GitpomsError(
+        'data-dir-locked',
+        `another reconciler (pid ${owner}) is acting on ${dataDir}; stop it first, or plan with --dry-run, which only reads`,
+      );
+    rmSync(file, { force: true });
+  }
+  throw new GitpomsError('data-dir-locked', `cannot take the reconciler lock ${file}`);
 }
 
 /** Bounded concurrency for all actions; launches also at most `perMinute` a minute when set. */
@@ -85,7 +112,11 @@ export function actionQueues(concurrency: number, perMinute: number | undefined)
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
-  await deps.batch.close();
-  await deps.catalog.close();
-  await deps.store.close();
+  try {
+    await deps.batch.close();
+    await deps.catalog.close();
+    await deps.store.close();
+  } finally {
+    deps.unlock();
+  }
 }
