@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { plan } from '../dist/plan/plan.js';
 import { fsRepo } from '../dist/source/fs-repo.js';
 import { loadSpec } from '../dist/spec/index.js';
+import { commitToLaunch } from './commit-to-launch.mjs';
 
 function time(fn, minMs = 500) {
   fn();
@@ -64,6 +65,7 @@ const results = cases.map((c) => {
   const baselineMs = time(c.baseline);
   return { name: c.name, subjectMs, baselineMs, ratio: subjectMs / baselineMs };
 });
+results.push(...(await commitToLaunch()));
 mkdirSync('bench/results', { recursive: true });
 const out = { node: process.version, date: new Date().toISOString(), results };
 writeFileSync('bench/results/latest.json', `${JSON.stringify(out, null, 2)}\n`);

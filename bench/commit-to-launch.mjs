@@ -1,0 +1,181 @@
+// Commit-to-launch latency: from `git push` returning to the new stage's launch recorded,
+// when the push reaches the reconciler by a watch on the repository's refs and by a signed
+// webhook, against a baseline measured side by side: the same pass started by hand right
+// after the push (fetch, validate, check out, launch: the floor any trigger can reach).
+import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { openDaemon } from '../dist/cli/daemon.js';
+import { buildServer } from '../dist/server/index.js';
+
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@x',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@x',
+};
+const git = (cwd, ...args) => execFileSync('git', args, { cwd, env, encoding: 'utf8' }).trim();
+const SECRET = 'bench-secret';
+
+function campaign(stages) {
+  const body = stages
+    .map(
+      (s) => `    - name: ${s}
+      dataset: none
+      completion: { type: complete, percent: 100 }
+      overrides: { global.fclfile: ${s}.fcl, global.basename: ${s}, submit.N: 1, executable.arg_5: -n1 }
+`,
+    )
+    .join('');
+  return `apiVersion: gitpoms/v1
+kind: Campaign
+metadata: { name: latency, experiment: sbnd }
+spec:
+  launchTemplate: sbnd-launch
+  jobType: sbnd-gen-fife-launch
+  stages:
+${body}`;
+}
+
+function setup() {
+  const root = mkdtempSync(path.join(tmpdir(), 'gitpoms-bench-'));
+  const remote = path.join(root, 'remote.git');
+  const work = path.join(root, 'work');
+  git(root, 'init', '-q', '--bare', '-b', 'main', remote);
+  mkdirSync(work);
+  for (const f of ['jobtypes.yaml', 'launch.yaml', 'cfg'])
+    cpSync(`campaigns/sbnd/${f}`, path.join(work, 'campaigns/sbnd', f), { recursive: true });
+  cpSync('demo', path.join(work, 'demo'), { recursive: true });
+  writeFileSync(
+    path.join(work, 'gitpoms.yaml'),
+    `apiVersion: gitpoms/v1
+kind: Config
+spec:
+  paths: [campaigns]
+  local: { slots: 2, path: [demo/bin], passEnv: ['DEMO_*'] }
+  source: { webhookSecret: { fromEnv: BENCH_SECRET } }
+`,
+  );
+  git(work, 'init', '-q', '-b', 'main');
+  git(work, 'remote', 'add', 'origin', remote);
+  const stages = ['s0'];
+  const push = () => {
+    writeFileSync(path.join(work, 'campaigns/latency.yaml'), campaign(stages));
+    git(work, 'add', '-A');
+    git(work, 'commit', '-q', '-m', stages.at(-1));
+    git(work, 'push', '-q', 'origin', 'main');
+  };
+  push();
+  return { root, remote, stages, push };
+}
+
+const io = {
+  stdout: () => {},
+  stderr: (t) => process.stderr.write(t),
+  cwd: process.cwd(),
+  env: { PATH: process.env.PATH, HOME: tmpdir(), DEMO_EVENT_MS: '0', BENCH_SECRET: SECRET },
+  now: () => new Date(),
+};
+
+/** Times `rounds` pushes of a new stage until its launch, started by `kick` after each push. */
+async function measure(mode, rounds) {
+  const fx = setup();
+  const dataDir = path.join(fx.root, 'data');
+  const source = mode === 'watch' ? fx.remote : pathToFileURL(fx.remote).href;
+  let waiting;
+  let ready;
+  const started = new Promise((resolve) => (ready = resolve));
+  const d = await openDaemon(
+    io,
+    { repo: fx.root, dataDir, source, interval: '3600', poll: '3600' },
+    {
+      watch: mode === 'watch',
+      onPass: (r) => {
+        ready();
+        const launched = r.results.some(
+          (x) => x.ok && x.action.kind === 'launch' && x.action.stage === fx.stages.at(-1),
+        );
+        if (launched && waiting) waiting();
+      },
+    },
+  );
+  if (!d) throw new Error('the reconciler did not start');
+  const app = buildServer({
+    reconciler: d.reconciler,
+    branch: 'main',
+    webhookSecret: SECRET,
+  });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  // The first pass launches s0; only then does timing start.
+  const running = mode === 'direct' ? undefined : d.reconciler.run();
+  if (mode === 'direct') await d.reconciler.pass(0);
+  else await started;
+  const times = [];
+  try {
+    for (let i = 1; i <= rounds; i++) {
+      fx.stages.push(`s${i}`);
+      const launched = new Promise((resolve) => (waiting = resolve));
+      fx.push();
+      const t0 = performance.now();
+      if (mode === 'webhook') {
+        const body = JSON.stringify({ ref: 'refs/heads/main' });
+        const sig = createHmac('sha256', SECRET).update(body).digest('hex');
+        const res = await fetch(`${base}/hooks/git`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': 'push',
+            'x-hub-signature-256': `sha256=${sig}`,
+          },
+          body,
+        });
+        if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+      } else if (mode === 'direct') {
+        d.reconciler.trigger('bench');
+        const r = await d.reconciler.pass(i);
+        if (!r.results.some((x) => x.ok && x.action.stage === `s${i}`))
+          throw new Error('the direct pass launched nothing');
+        waiting();
+      }
+      await launched;
+      times.push(performance.now() - t0);
+    }
+  } finally {
+    d.reconciler.stop();
+    await running;
+    await app.close();
+    // Let the 1-event jobs end before their directory goes.
+    for (let t = 0; t < 100; t++) {
+      const live = (await d.deps.batch.observe()).filter(
+        (j) => j.state === 'idle' || j.state === 'running',
+      );
+      if (!live.length) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await d.close();
+    rmSync(fx.root, { recursive: true, force: true });
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)], max: times.at(-1), times };
+}
+
+export async function commitToLaunch(rounds = 7) {
+  const direct = await measure('direct', rounds);
+  const watch = await measure('watch', rounds);
+  const webhook = await measure('webhook', rounds);
+  return [
+    ['watch on the repository refs', watch],
+    ['signed webhook', webhook],
+  ].map(([how, m]) => ({
+    name: `commit-to-launch via ${how} (median of ${rounds}) vs the same pass started by hand`,
+    subjectMs: m.median,
+    baselineMs: direct.median,
+    ratio: m.median / direct.median,
+    maxMs: m.max,
+  }));
+}
