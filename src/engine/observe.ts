@@ -1,3 +1,4 @@
+import PQueue from 'p-queue';
 import { jobsBySubmission } from '../plan/plan.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
 import type { Observed, ObservedJob, RecoveryType } from '../plan/types.js';
@@ -11,6 +12,9 @@ function isNewestOfChain(r: StoredSubmission, records: readonly StoredSubmission
   const index = r.recovery?.index ?? 0;
   return !records.some((o) => o.recovery?.of === head && o.recovery.index > index);
 }
+
+/** Catalog queries in flight at once while observing. */
+const CATALOG_CONCURRENCY = 8;
 
 export interface Observation {
   observed: Observed;
@@ -43,11 +47,11 @@ export async function observeCatalog(
     splitsExhausted: {},
     services: {},
   };
-  for (const r of records) {
+  const observeSubmission = async (r: StoredSubmission): Promise<void> => {
     const stage = desired.campaigns
       .find((c) => c.name === r.campaign)
       ?.stages.find((s) => s.name === r.stage);
-    if (!stage) continue;
+    if (!stage) return;
     const jt = findJobType(desired, stage.experiment, stage.jobType);
     const patterns = jt?.outputFilePatterns ?? ['%'];
     const mine = jobsOf.get(r.key) ?? [];
@@ -95,6 +99,10 @@ export async function observeCatalog(
       }
       observed.recoveryFiles[r.key] = counts;
     }
-  }
+  };
+  // Catalog queries for different submissions are independent: a remote catalog answers
+  // several at once, bounded so a large production does not flood it.
+  const queue = new PQueue({ concurrency: CATALOG_CONCURRENCY });
+  await queue.addAll(records.map((r) => () => observeSubmission(r)));
   return observed;
 }
