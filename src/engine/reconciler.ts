@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { GitpomsError } from '../errors.js';
+import type { RepoFiles } from '../spec/repo.js';
 import type { Plan } from '../plan/types.js';
 import { formatDiagnostic, loadSpec, type Diagnostic, type SpecResult } from '../spec/index.js';
 import type { DesiredState } from '../spec/desired.js';
@@ -53,6 +55,26 @@ interface Good {
   desired: DesiredState;
 }
 
+/** Loads a revision and digests every file the load read, so an edit is noticed. */
+function loadTracked(repo: RepoFiles): { spec: SpecResult; digest: string } {
+  const hash = createHash('sha256');
+  const spec = loadSpec({
+    ...repo,
+    label: repo.label,
+    list: (dir) => {
+      const files = repo.list(dir);
+      hash.update(`list ${dir}\0${files.join('\0')}\0`);
+      return files;
+    },
+    read: (p) => {
+      const text = repo.read(p);
+      hash.update(`read ${p}\0${text ?? '\u0001missing'}\0`);
+      return text;
+    },
+  });
+  return { spec, digest: hash.digest('hex') };
+}
+
 const errorsOf = (spec: SpecResult) =>
   spec.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
 
@@ -66,6 +88,7 @@ const errorsOf = (spec: SpecResult) =>
 export class Reconciler {
   private good: Good | undefined;
   private latestId: string | undefined;
+  private latestFingerprint: string | undefined;
   private fetchDue = 0;
   private sourceFailures = 0;
   private wake: (() => void) | undefined;
@@ -113,10 +136,7 @@ export class Reconciler {
         this.sourceFailures = 0;
         delete this.state.sourceError;
         this.fetchDue = now + this.opts.pollMs;
-        if (rev.id !== this.latestId) {
-          this.latestId = rev.id;
-          await this.consider(rev);
-        }
+        if (rev.id !== this.latestId || rev.mutable) await this.consider(rev);
       } catch (e) {
         if (!(e instanceof GitpomsError)) throw e;
         this.sourceFailures++;
@@ -142,8 +162,13 @@ export class Reconciler {
     return this.good;
   }
 
+  /** Validates a revision seen for the first time (or a working directory whose content changed). */
   private async consider(rev: Revision): Promise<void> {
-    const spec = loadSpec(rev.repo);
+    const { spec, digest } = loadTracked(rev.repo);
+    const fingerprint = `${rev.id}:${digest}`;
+    if (fingerprint === this.latestFingerprint) return;
+    this.latestId = rev.id;
+    this.latestFingerprint = fingerprint;
     const errors = errorsOf(spec);
     await this.deps.store.recordRevision({ revision: rev.id, valid: !errors.length, errors });
     this.state.latest = { revision: rev.id, valid: !errors.length, errors };

@@ -19,6 +19,8 @@ export interface Revision {
   id: string;
   /** The declarations (rooted at the source's sub-path). */
   repo: RepoFiles;
+  /** True when the same id can show different content (a working directory being edited). */
+  mutable?: boolean;
 }
 
 /** Where the reconciler's desired state comes from: a working directory or a git branch. */
@@ -74,7 +76,7 @@ export class WorkingTreeSource implements SpecSource {
 
   async latest(): Promise<Revision> {
     const revision = resolveRevision(this.root);
-    return { revision, id: revision ?? 'working-tree', repo: fsRepo(this.root) };
+    return { revision, id: revision ?? 'working-tree', repo: fsRepo(this.root), mutable: true };
   }
 
   async checkout(): Promise<string> {
