@@ -1,5 +1,5 @@
 import type { Action, JobAction, LaunchAction, MarkAction } from '../plan/types.js';
-import type { DesiredState } from '../spec/desired.js';
+import { findJobType, findStage, type DesiredState } from '../spec/desired.js';
 import type { Deps } from './deps.js';
 import { LaunchError, renderSubmission } from './launch.js';
 
@@ -15,7 +15,19 @@ function message(e: unknown): string {
 
 /** Intent first, then the launch, then its outcome: a crash between leaves a pending intent that startup resolves. */
 async function launch(deps: Deps, desired: DesiredState, a: LaunchAction): Promise<void> {
-  const intent = await deps.store.beginLaunch(a, deps.revision, deps.batch.name);
+  const stage = findStage(desired, a);
+  const intent = await deps.store.beginLaunch(
+    a,
+    deps.revision,
+    deps.batch.name,
+    stage && {
+      stage,
+      jobType: findJobType(desired, stage.experiment, a.jobType),
+      launchTemplate: desired.launchTemplates.find(
+        (t) => t.experiment === stage.experiment && t.name === a.launchTemplate,
+      ),
+    },
+  );
   let project: string | undefined;
   try {
     const rendered = await renderSubmission(deps, desired, a);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/adapters/store/types.js';
 import type { LaunchAction } from '../../src/plan/types.js';
+import { exampleDesired } from '../helpers/fixtures.js';
 
 export function launchAction(key: string, over: Partial<LaunchAction> = {}): LaunchAction {
   const [campaign, stage, rest] = key.split('/') as [string, string, string];
@@ -41,6 +42,21 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       });
       expect(sub?.history.map((h) => h.status)).toEqual(['launching', 'launched']);
       expect(await s.pendingIntents()).toEqual([]);
+      await s.close();
+    });
+
+    it('keeps the stage definition a submission was launched from', async () => {
+      const s = await make();
+      const stage = exampleDesired().campaigns[0]!.stages[0]!;
+      const definition = { stage, jobType: undefined, launchTemplate: undefined };
+      await s.beginLaunch(launchAction('c/gen/mc-1#1'), 'abc123', 'local', definition);
+      await s.beginLaunch(launchAction('c/gen/mc-2#1'), 'abc123', 'local');
+      expect((await s.submission('c/gen/mc-1#1'))?.definition).toEqual(
+        JSON.parse(JSON.stringify(definition)),
+      );
+      expect((await s.submissions()).find((x) => x.key === 'c/gen/mc-2#1')?.definition).toBe(
+        undefined,
+      );
       await s.close();
     });
 

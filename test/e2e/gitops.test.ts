@@ -102,6 +102,20 @@ describe('reconciling from a git branch', () => {
     expect(r.revision).toBe(head);
     expect(kinds(r)).toContain('launch gen2');
     passNo = r.pass;
+    const show = await cli([
+      'show',
+      'gitops/gen2/mc-1#1',
+      ...['--data-dir', dataDir, '--repo', fx.work],
+    ]);
+    expect(JSON.parse(show.stdout)).toMatchObject({
+      revision: head,
+      status: 'launched',
+      definition: {
+        stage: { name: 'gen2', overrides: expect.arrayContaining([['submit.N', '4']]) },
+        jobType: { name: 'sbnd-gen-fife-launch' },
+        launchTemplate: { name: 'sbnd-launch' },
+      },
+    });
     expect((await live()).length).toBe(8);
   });
 

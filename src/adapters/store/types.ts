@@ -7,11 +7,23 @@ import type {
   SubmissionRecord,
   SubmissionStatus,
 } from '../../plan/types.js';
+import type { NamedJobType, NamedLaunchTemplate, ResolvedStage } from '../../spec/desired.js';
 
 export interface StatusChange {
   status: SubmissionStatus;
   at: string;
   reason: string;
+}
+
+/**
+ * The stage as it was defined when a submission was launched, with its job type and launch
+ * template (references to secrets, never their values): POMS keeps the same snapshots so a
+ * submission can be understood after its definition changed.
+ */
+export interface StageDefinition {
+  stage: ResolvedStage;
+  jobType: NamedJobType | undefined;
+  launchTemplate: NamedLaunchTemplate | undefined;
 }
 
 /** Everything remembered about a submission. */
@@ -24,6 +36,7 @@ export interface StoredSubmission extends SubmissionRecord {
   project?: string;
   /** Batch system the jobs went to. */
   batch?: string;
+  definition?: StageDefinition;
   history: StatusChange[];
 }
 
@@ -74,7 +87,12 @@ export interface Store {
   submissions(): Promise<StoredSubmission[]>;
   submission(key: string): Promise<StoredSubmission | undefined>;
   /** Records the launch intent and the submission as 'launching', in one transaction. */
-  beginLaunch(action: LaunchAction, revision: string | undefined, batch: string): Promise<number>;
+  beginLaunch(
+    action: LaunchAction,
+    revision: string | undefined,
+    batch: string,
+    definition?: StageDefinition,
+  ): Promise<number>;
   /** Ends a launch intent: the jobs are in the batch system, or the launch failed. */
   finishLaunch(
     intentId: number,

@@ -108,6 +108,26 @@ export function registerInspect(program: Command, io: Io, setCode: (n: number) =
 
   common(
     program
+      .command('show')
+      .description(
+        'one submission as JSON: its revision, the stage definition it was launched from, command, input, status history and jobs',
+      )
+      .argument('<key>', 'submission key, e.g. sbnd-mcc-test-1/g4/mc-1#1'),
+  ).action(async (key: string, opts: Common) => {
+    setCode(
+      await withState(io, opts, async (state) => {
+        const sub = await state.store.submission(key);
+        if (!sub)
+          throw new InvalidInputError(`no submission ${key}; gitpoms status CAMPAIGN lists them`);
+        const jobs = (await state.store.jobs()).filter((j) => j.submission === key);
+        io.stdout(`${JSON.stringify({ ...sub, jobs }, null, 2)}\n`);
+        return EXIT.ok;
+      }),
+    );
+  });
+
+  common(
+    program
       .command('jobs')
       .description('job triage: state, exit code, node, times, log')
       .option('--campaign <name>')

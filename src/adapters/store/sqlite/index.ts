@@ -6,6 +6,7 @@ import type {
   AuditEntry,
   Intent,
   RevisionRecord,
+  StageDefinition,
   NewOverride,
   Store,
   StoredJob,
@@ -38,6 +39,7 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE revisions (revision TEXT PRIMARY KEY, first_seen_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,
      seen_seq INTEGER NOT NULL, valid INTEGER NOT NULL, errors TEXT NOT NULL, applied_at TEXT,
      applied_seq INTEGER);`,
+  `ALTER TABLE submissions ADD COLUMN definition TEXT;`,
 ];
 
 interface SubmissionRow {
@@ -58,6 +60,7 @@ interface SubmissionRow {
   status: SubmissionStatus;
   held_by_gitpoms: number;
   launched_at: string;
+  definition: string | null;
 }
 
 function fail(message: string, cause?: unknown): never {
@@ -155,6 +158,7 @@ export class SqliteStore implements Store {
       input: JSON.parse(r.input) as StoredSubmission['input'],
       jobType: r.job_type,
       launchTemplate: r.launch_template,
+      ...(r.definition ? { definition: JSON.parse(r.definition) as StageDefinition } : {}),
       history: this.history(r.key),
     };
   }
@@ -188,7 +192,12 @@ export class SqliteStore implements Store {
       .run(key, status, at, reason);
   }
 
-  async beginLaunch(a: LaunchAction, revision: string | undefined, batch: string): Promise<number> {
+  async beginLaunch(
+    a: LaunchAction,
+    revision: string | undefined,
+    batch: string,
+    definition?: StageDefinition,
+  ): Promise<number> {
     return this.tx(() => {
       if (this.db.prepare('SELECT 1 FROM submissions WHERE key = ?').get(a.key))
         fail(`submission ${a.key} already exists; refusing to launch it twice`);
@@ -196,8 +205,8 @@ export class SqliteStore implements Store {
       this.db
         .prepare(
           `INSERT INTO submissions (key, campaign, stage, slice, attempt, parent, recovery, revision, command, input,
-             job_type, launch_template, batch, status, launched_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'launching', ?)`,
+             job_type, launch_template, batch, status, launched_at, definition)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'launching', ?, ?)`,
         )
         .run(
           a.key,
@@ -214,6 +223,7 @@ export class SqliteStore implements Store {
           a.launchTemplate,
           batch,
           at,
+          definition ? JSON.stringify(definition) : null,
         );
       this.addHistory(a.key, 'launching', a.reason, at);
       const { lastInsertRowid } = this.db
