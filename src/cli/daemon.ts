@@ -152,6 +152,28 @@ export async function openDaemon(
   };
 }
 
+/** How the long-running commands report an invalid revision, a failed pass and an unreadable source on stderr. */
+export function reportProblems(
+  io: Io,
+  onFailure?: () => void,
+): Pick<ReconcilerOptions, 'onInvalid' | 'onFailure' | 'onSourceError'> {
+  return {
+    onInvalid(revision, diagnostics) {
+      printDiagnostics(io, diagnostics);
+      io.stderr(
+        `revision ${revision.slice(0, 12)} does not validate; acting on the last valid one\n`,
+      );
+    },
+    onFailure(pass, e) {
+      onFailure?.();
+      io.stderr(`pass ${pass} failed, nothing was changed: ${e.message}\n`);
+    },
+    onSourceError(e) {
+      io.stderr(`${e.message}; acting on the last valid revision\n`);
+    },
+  };
+}
+
 /** The webhook secret named by gitpoms.yaml, resolved; undefined when none is configured. */
 export function webhookSecret(io: Io, config: Config | undefined): string | undefined {
   const ref = config?.spec.source?.webhookSecret;

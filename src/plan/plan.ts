@@ -313,7 +313,7 @@ function pruneOrphans(ctx: Ctx, orphans: SubmissionRecord[]): void {
             : `${rec.key}: ${gone(rec)}; ${jobs.length} job(s) will be killed once an operator confirms (gitpoms prune ${rec.campaign} ${rec.stage} --yes)`,
       });
   }
-  for (const { rec, jobs, by } of confirmed) {
+  const kill = (rec: SubmissionRecord, jobs: string[], reason: string) =>
     ctx.actions.push({
       kind: 'kill',
       campaign: rec.campaign,
@@ -321,9 +321,10 @@ function pruneOrphans(ctx: Ctx, orphans: SubmissionRecord[]): void {
       key: rec.key,
       jobs,
       prune: true,
-      reason: `${gone(rec)}; prune confirmed by ${by.actor}: ${by.reason}`,
+      reason,
     });
-  }
+  for (const { rec, jobs, by } of confirmed)
+    kill(rec, jobs, `${gone(rec)}; prune confirmed by ${by.actor}: ${by.reason}`);
   const killCount = automatic.reduce((n, k) => n + k.jobs.length, 0);
   const allowed = Math.floor(totalLive * ctx.desired.defaults.pruneMaxFraction);
   if (killCount > allowed) {
@@ -333,17 +334,7 @@ function pruneOrphans(ctx: Ctx, orphans: SubmissionRecord[]): void {
     });
     return;
   }
-  for (const { rec, jobs } of automatic) {
-    ctx.actions.push({
-      kind: 'kill',
-      campaign: rec.campaign,
-      stage: rec.stage,
-      key: rec.key,
-      jobs,
-      prune: true,
-      reason: `${gone(rec)} (prune is on)`,
-    });
-  }
+  for (const { rec, jobs } of automatic) kill(rec, jobs, `${gone(rec)} (prune is on)`);
 }
 
 function launchGate(ctx: Ctx, campaign: ResolvedCampaign): string | undefined {

@@ -18,6 +18,11 @@ function server(opts: { secret?: string; bodyLimit?: number } = {}) {
 }
 
 const push = (ref: string) => JSON.stringify({ ref });
+const post = (
+  app: ReturnType<typeof buildServer>,
+  headers: Record<string, string>,
+  payload: string,
+) => app.inject({ method: 'POST', url: '/hooks/git', headers, payload });
 const github = (payload: string, secret = SECRET) => ({
   'content-type': 'application/json',
   'x-github-event': 'push',
@@ -28,12 +33,7 @@ describe('gitpoms serve: HTTP endpoints', () => {
   it('a signed push to the followed branch triggers a pass', async () => {
     const { app, triggers } = server();
     const payload = push('refs/heads/main');
-    const r = await app.inject({
-      method: 'POST',
-      url: '/hooks/git',
-      headers: github(payload),
-      payload,
-    });
+    const r = await post(app, github(payload), payload);
     expect(r.statusCode).toBe(202);
     expect(r.json()).toEqual({ ok: true, triggered: true });
     expect(triggers).toEqual(['github push to refs/heads/main']);
@@ -42,12 +42,7 @@ describe('gitpoms serve: HTTP endpoints', () => {
   it('a signed push to another branch is accepted and ignored', async () => {
     const { app, triggers } = server();
     const payload = push('refs/heads/feature');
-    const r = await app.inject({
-      method: 'POST',
-      url: '/hooks/git',
-      headers: github(payload),
-      payload,
-    });
+    const r = await post(app, github(payload), payload);
     expect(r.statusCode).toBe(202);
     expect(triggers).toEqual([]);
   });
@@ -58,12 +53,7 @@ describe('gitpoms serve: HTTP endpoints', () => {
     ['no signature, form-encoded', { 'content-type': 'application/x-www-form-urlencoded' }],
   ])('%s: 401 and nothing triggered', async (_n, headers) => {
     const { app, triggers } = server();
-    const r = await app.inject({
-      method: 'POST',
-      url: '/hooks/git',
-      headers,
-      payload: push('refs/heads/main'),
-    });
+    const r = await post(app, headers, push('refs/heads/main'));
     expect(r.statusCode).toBe(401);
     expect(triggers).toEqual([]);
   });
@@ -71,12 +61,7 @@ describe('gitpoms serve: HTTP endpoints', () => {
   it('without a configured secret every webhook is refused', async () => {
     const { app, triggers } = server({ secret: undefined });
     const payload = push('refs/heads/main');
-    const r = await app.inject({
-      method: 'POST',
-      url: '/hooks/git',
-      headers: github(payload),
-      payload,
-    });
+    const r = await post(app, github(payload), payload);
     expect(r.statusCode).toBe(401);
     expect(triggers).toEqual([]);
   });
@@ -84,12 +69,7 @@ describe('gitpoms serve: HTTP endpoints', () => {
   it('a huge body is refused with 413 before it is read', async () => {
     const { app, triggers } = server({ bodyLimit: 1024 });
     const payload = JSON.stringify({ ref: 'refs/heads/main', pad: 'x'.repeat(4096) });
-    const r = await app.inject({
-      method: 'POST',
-      url: '/hooks/git',
-      headers: github(payload),
-      payload,
-    });
+    const r = await post(app, github(payload), payload);
     expect(r.statusCode).toBe(413);
     expect(triggers).toEqual([]);
   });

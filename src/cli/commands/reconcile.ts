@@ -7,16 +7,14 @@ import { InvalidInputError } from '../../errors.js';
 import { emptySnapshot, readSnapshot, type Snapshot } from '../../observe/snapshot.js';
 import { plan } from '../../plan/plan.js';
 import type { Plan } from '../../plan/types.js';
+import { EXIT, dataDirFlag, loadOrReport, positiveNumber, repoContext, type Io } from '../io.js';
 import {
-  EXIT,
-  dataDirFlag,
-  loadOrReport,
-  positiveNumber,
-  printDiagnostics,
-  repoContext,
-  type Io,
-} from '../io.js';
-import { openDaemon, sourceOptions, type Daemon, type SourceFlags } from '../daemon.js';
+  openDaemon,
+  reportProblems,
+  sourceOptions,
+  type Daemon,
+  type SourceFlags,
+} from '../daemon.js';
 import { renderPlan, type PlanFormat } from '../render-plan.js';
 
 export interface PlanOptions {
@@ -107,19 +105,7 @@ async function applyPasses(io: Io, opts: ReconcileOptions, format: PlanFormat): 
           ? EXIT.changes
           : EXIT.ok;
     },
-    onInvalid(revision, diagnostics) {
-      printDiagnostics(io, diagnostics);
-      io.stderr(
-        `revision ${revision.slice(0, 12)} does not validate; acting on the last valid one\n`,
-      );
-    },
-    onFailure(pass, e) {
-      code = EXIT.error;
-      io.stderr(`pass ${pass} failed, nothing was changed: ${e.message}\n`);
-    },
-    onSourceError(e) {
-      io.stderr(`${e.message}; acting on the last valid revision\n`);
-    },
+    ...reportProblems(io, () => (code = EXIT.error)),
   });
   if (!d) return EXIT.error;
   try {

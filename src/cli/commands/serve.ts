@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { buildServer } from '../../server/index.js';
-import { openDaemon, sourceOptions, webhookSecret, type SourceFlags } from '../daemon.js';
-import { EXIT, positiveNumber, printDiagnostics, type Io } from '../io.js';
+import {
+  openDaemon,
+  reportProblems,
+  sourceOptions,
+  webhookSecret,
+  type SourceFlags,
+} from '../daemon.js';
+import { EXIT, positiveNumber, type Io } from '../io.js';
 import { untilSignal } from './reconcile.js';
 
 interface ServeOptions extends SourceFlags {
@@ -32,18 +38,7 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
           `pass ${r.pass} at ${r.revision.slice(0, 12)}: ${r.plan.actions.length} action(s)${failed ? `, ${failed} failed` : ''}\n`,
         );
       },
-      onInvalid(revision, diagnostics) {
-        printDiagnostics(io, diagnostics);
-        io.stderr(
-          `revision ${revision.slice(0, 12)} does not validate; acting on the last valid one\n`,
-        );
-      },
-      onFailure(pass, e) {
-        io.stderr(`pass ${pass} failed, nothing was changed: ${e.message}\n`);
-      },
-      onSourceError(e) {
-        io.stderr(`${e.message}; acting on the last valid revision\n`);
-      },
+      ...reportProblems(io),
     });
     if (!d) {
       setCode(EXIT.error);
