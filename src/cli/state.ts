@@ -7,7 +7,7 @@ import { InvalidInputError } from '../errors.js';
 import { dataDirOf } from '../engine/runtime.js';
 import type { Config } from '../spec/types.generated.js';
 import type { DesiredState } from '../spec/desired.js';
-import { observeCatalog } from '../engine/observe.js';
+import { observeCatalog, observeSplits } from '../engine/observe.js';
 import { plan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 
@@ -55,5 +55,11 @@ export async function livePlan(
 ): Promise<Plan> {
   const records = await state.store.submissions();
   const observed = await observeCatalog(state.catalog, desired, records, await state.store.jobs());
+  observed.splits = await observeSplits(
+    state.catalog,
+    desired,
+    await state.store.splitStates(),
+    now,
+  );
   return plan(desired, observed, records, now, await state.store.activeOverrides(now, revision));
 }

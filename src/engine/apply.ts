@@ -1,7 +1,7 @@
 import type { Action, JobAction, LaunchAction, MarkAction } from '../plan/types.js';
 import { findJobType, findStage, type DesiredState } from '../spec/desired.js';
 import type { Deps } from './deps.js';
-import { LaunchError, renderSubmission } from './launch.js';
+import { LaunchError, renderSubmission, splitAdvance } from './launch.js';
 
 export interface ActionResult {
   action: Action;
@@ -40,7 +40,12 @@ async function launch(deps: Deps, desired: DesiredState, a: LaunchAction): Promi
     await deps.store.finishLaunch(intent, { ok: false, error: message(e) });
     throw e;
   }
-  await deps.store.finishLaunch(intent, { ok: true, ...(project ? { project } : {}) });
+  const split = await splitAdvance(deps, a, project);
+  await deps.store.finishLaunch(intent, {
+    ok: true,
+    ...(project ? { project } : {}),
+    ...(split ? { split } : {}),
+  });
 }
 
 async function jobAction(deps: Deps, a: JobAction): Promise<void> {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import type { JobSpec, SubmitRequest } from '../adapters/batch/types.js';
+import type { SplitAdvance } from '../adapters/store/types.js';
 import { GitpomsError } from '../errors.js';
 import { parseFifeLaunchArgs } from '../fife/argv.js';
 import { fifeLaunch } from '../fife/launch.js';
@@ -15,6 +16,38 @@ import { findJobType, findStage, type DesiredState } from '../spec/desired.js';
 import type { Deps } from './deps.js';
 
 const execFileAsync = promisify(execFile);
+
+/**
+ * How a launched slice moves its split on. A slice whose files accumulate (drainingn,
+ * byexistingruns, stagedfiles) adds its project's snapshot to the accumulated one, as POMS
+ * does: a definition `snapshot_id A or snapshot_id B`, snapshotted.
+ */
+export async function splitAdvance(
+  deps: Pick<Deps, 'catalog'>,
+  a: Pick<LaunchAction, 'campaign' | 'stage' | 'input'>,
+  project: string | undefined,
+): Promise<SplitAdvance | undefined> {
+  if (a.input.kind !== 'split') return undefined;
+  const sl = a.input.slice;
+  let last = sl.next.last;
+  if (sl.accumulates && sl.definition) {
+    const snap =
+      (project ? (await deps.catalog.projectInfo(project))?.snapshotId : undefined) ??
+      (await deps.catalog.takeSnapshot(sl.definition));
+    if (last === undefined) last = snap;
+    else {
+      const full = `${sl.definition}_full`;
+      await deps.catalog.createDefinition(full, `snapshot_id ${last} or snapshot_id ${snap}`);
+      last = await deps.catalog.takeSnapshot(full);
+    }
+  }
+  return {
+    campaign: a.campaign,
+    stage: a.stage,
+    from: { position: sl.position, generation: sl.generation },
+    to: { position: sl.next.position, ...(last !== undefined ? { last } : {}) },
+  };
+}
 
 export class LaunchError extends GitpomsError {
   constructor(message: string) {
@@ -61,10 +94,19 @@ async function prepareInput(
       await deps.catalog.createDefinition(input.definition, dims);
       return { definition: input.definition };
     }
-    case 'split':
-      throw new LaunchError(
-        `split type ${input.split} is not implemented yet; this stage cannot launch`,
-      );
+    case 'split': {
+      const sl = input.slice;
+      if (sl.definition && sl.dimensions)
+        await deps.catalog.createDefinition(sl.definition, sl.dimensions);
+      else if (
+        sl.definition &&
+        (await deps.catalog.describeDefinition(sl.definition)) === undefined
+      )
+        throw new LaunchError(
+          `dataset definition ${sl.definition} (slice ${sl.position + 1} of split ${sl.type}) does not exist in the catalog`,
+        );
+      return { definition: sl.definition };
+    }
   }
 }
 

@@ -1,8 +1,11 @@
 import PQueue from 'p-queue';
 import { jobsBySubmission } from '../plan/plan.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
-import type { Observed, ObservedJob, RecoveryType } from '../plan/types.js';
-import { findJobType, type DesiredState } from '../spec/desired.js';
+import type { Observed, ObservedJob, RecoveryType, SplitObservation } from '../plan/types.js';
+import { FRESH_SPLIT, splitSlice, unprocessedFileQuery, type SplitState } from '../plan/splits.js';
+import { datasetText } from '../spec/rules.js';
+import type { SplitSpec } from '../spec/split.js';
+import { findJobType, stageId, type DesiredState } from '../spec/desired.js';
 import { inputsWithLocatedOutputs, outputsOf, recoveryDimensions } from '../runtime/dimensions.js';
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { Deps } from './deps.js';
@@ -29,7 +32,63 @@ export async function observe(deps: Deps, desired: DesiredState): Promise<Observ
   const jobs = await deps.batch.observe();
   await deps.store.recordJobs(jobs.map((j) => ({ ...j, updatedAt: deps.clock().toISOString() })));
   const records = await deps.store.submissions();
-  return { observed: await observeCatalog(deps.catalog, desired, records, jobs), records };
+  const observed = await observeCatalog(deps.catalog, desired, records, jobs);
+  observed.splits = await observeSplits(
+    deps.catalog,
+    desired,
+    await deps.store.splitStates(),
+    deps.clock(),
+  );
+  return { observed, records };
+}
+
+/**
+ * The next slice of every split stage, from its stored position: counted in the catalog when
+ * an empty slice ends the split, and for byexistingruns the run of one unprocessed file.
+ * Reads only; the launch creates the slice's definition.
+ */
+export async function observeSplits(
+  catalog: Catalog,
+  desired: DesiredState,
+  states: Readonly<Record<string, SplitState>>,
+  now: Date,
+): Promise<Observed['splits']> {
+  const out: Observed['splits'] = {};
+  for (const c of desired.campaigns) {
+    for (const s of c.stages) {
+      if (s.split.type === 'none' || s.dependsOn.length || s.dataset.kind === 'none') continue;
+      const id = stageId({ campaign: c.name, stage: s.name });
+      out[id] = await nextSlice(
+        catalog,
+        s.split,
+        datasetText(s.dataset),
+        states[id] ?? FRESH_SPLIT,
+        now,
+      );
+    }
+  }
+  return out;
+}
+
+export async function nextSlice(
+  catalog: Catalog,
+  split: SplitSpec,
+  dataset: string,
+  state: SplitState,
+  now: Date,
+): Promise<SplitObservation> {
+  let run: string | undefined;
+  if (split.type === 'byexistingruns') {
+    const [file] = await catalog.listFiles(unprocessedFileQuery(dataset, state));
+    const runs = file ? (await catalog.getFile(file))?.metadata.runs : undefined;
+    const first = Array.isArray(runs) && Array.isArray(runs[0]) ? (runs[0] as number[]) : undefined;
+    if (first) run = `${first[0]}.${String(first[1] ?? 0).padStart(4, '0')}`;
+  }
+  const r = splitSlice(split, dataset, state, now, run);
+  if ('done' in r) return r;
+  if (r.countToEnd && r.dimensions && (await catalog.countFiles(r.dimensions)) === 0)
+    return { done: `slice ${r.position + 1} (${r.dimensions}) selects no files` };
+  return { next: r };
 }
 
 /** What the catalog says of the submissions: outputs located and files each recovery would take. Reads only. */
@@ -44,7 +103,7 @@ export async function observeCatalog(
     jobs,
     outputs: {},
     recoveryFiles: {},
-    splitsExhausted: {},
+    splits: {},
     services: {},
   };
   const observeSubmission = async (r: StoredSubmission): Promise<void> => {

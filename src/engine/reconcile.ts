@@ -5,6 +5,7 @@ import { apply, type ActionResult } from './apply.js';
 import type { Deps } from './deps.js';
 import { observe, type Observation } from './observe.js';
 import { projectName } from '../runtime/dimensions.js';
+import { splitAdvance } from './launch.js';
 
 /**
  * Resolves launches a crashed pass left half done: jobs carrying the key mean the launch
@@ -21,7 +22,13 @@ export async function recoverIntents(deps: Deps): Promise<number> {
         // The project name follows from the key; it exists when the launch had input.
         const project = projectName(it.key);
         const known = (await deps.catalog.projectInfo(project)) !== undefined;
-        await deps.store.finishLaunch(it.id, { ok: true, ...(known ? { project } : {}) });
+        const sub = await deps.store.submission(it.key);
+        const split = sub && (await splitAdvance(deps, sub, known ? project : undefined));
+        await deps.store.finishLaunch(it.id, {
+          ok: true,
+          ...(known ? { project } : {}),
+          ...(split ? { split } : {}),
+        });
         deps.log.info({ key: it.key }, 'adopted jobs of an interrupted launch');
       } else {
         await deps.store.abandonLaunch(

@@ -13,7 +13,7 @@ const RECORD_STATUSES = ['launching', 'launched', 'launch-failed', 'located', 'f
 
 export function emptySnapshot(): Snapshot {
   return {
-    observed: { jobs: [], outputs: {}, recoveryFiles: {}, splitsExhausted: {}, services: {} },
+    observed: { jobs: [], outputs: {}, recoveryFiles: {}, splits: {}, services: {} },
     records: [],
   };
 }
@@ -46,7 +46,7 @@ export function parseSnapshot(value: unknown, file: string): Snapshot {
     if (!JOB_STATES.includes(j.state as JobState))
       fail(file, `observed.jobs[${i}].state`, `must be one of ${JOB_STATES.join(', ')}`);
   });
-  for (const field of ['outputs', 'recoveryFiles', 'splitsExhausted', 'services'] as const) {
+  for (const field of ['outputs', 'recoveryFiles', 'splits', 'services'] as const) {
     if (o[field] !== undefined && !isObject(o[field]))
       fail(file, `observed.${field}`, 'must be an object');
   }

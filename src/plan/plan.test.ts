@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyObserved, exampleDesired } from '../../test/helpers/fixtures.js';
 import type { DesiredState } from '../spec/desired.js';
 import { plan } from './plan.js';
+import { splitSlice, type SliceDef } from './splits.js';
 import type {
   Action,
   JobState,
@@ -357,32 +358,98 @@ describe('plan: states, gates, schedules, recoveries', () => {
     expect(q.notes.some((n) => n.message.includes('launch failed 3 times'))).toBe(true);
   });
 
-  it('walks a split one slice at a time, retries a slice whose launch failed, stops when exhausted', () => {
+  it('launches the observed next slice while fewer than slicesInFlight are in flight', () => {
     const d = sbnd((x) => {
       const g4 = x.campaigns[0]!.stages[1]!;
       g4.dependsOn = [];
       g4.dataset = { kind: 'definition', name: 'sbnd_mcc_gen_files' };
       g4.split = { type: 'nfiles', n: 10 };
     });
+    const next = (position: number, generation = 0) => ({
+      next: splitSlice(
+        { type: 'nfiles', n: 10 },
+        'sbnd_mcc_gen_files',
+        { position, generation },
+        NOW,
+      ) as SliceDef,
+    });
     const g4 = (slice: string, over: Partial<SubmissionRecord> = {}) => rec('g4', slice, over);
-    const launches = (records: SubmissionRecord[], observed = emptyObserved()) =>
+    const launches = (
+      records: SubmissionRecord[],
+      splits: Observed['splits'],
+      observed = emptyObserved(),
+      dd = d,
+    ) =>
       brief(
-        plan(d, observed, [genLocated, rec('gen', 'mc-2', { status: 'located' }), ...records], NOW)
-          .actions,
+        plan(
+          dd,
+          { ...observed, splits },
+          [genLocated, rec('gen', 'mc-2', { status: 'located' }), ...records],
+          NOW,
+        ).actions,
       ).filter((a) => a.includes('/g4/'));
-    expect(launches([])).toEqual([`launch ${SBND}/g4/split-1#1`]);
-    expect(launches([g4('split-1', { status: 'launch-failed' })])).toEqual([
+    const id = `${SBND}/g4`;
+    expect(launches([], { [id]: next(0) })).toEqual([`launch ${SBND}/g4/split-1#1`]);
+    // The launch failed, so the split did not move: the same slice again, as attempt 2.
+    expect(launches([g4('split-1', { status: 'launch-failed' })], { [id]: next(0) })).toEqual([
       `launch ${SBND}/g4/split-1#2`,
     ]);
     const running = g4('split-1');
-    expect(launches([running], emptyObserved({ jobs: jobs(running.key, 1, 'running') }))).toEqual(
-      [],
-    );
-    expect(launches([g4('split-1', { status: 'located' })])).toEqual([
+    const busy = emptyObserved({ jobs: jobs(running.key, 1, 'running') });
+    expect(launches([running], { [id]: next(1) }, busy)).toEqual([]);
+    const two = sbnd((x) => {
+      Object.assign(x.campaigns[0]!.stages[1]!, d.campaigns[0]!.stages[1]!, { slicesInFlight: 2 });
+    });
+    expect(launches([running], { [id]: next(1) }, busy, two)).toEqual([
       `launch ${SBND}/g4/split-2#1`,
     ]);
-    const exhausted = emptyObserved({ splitsExhausted: { [`${SBND}/g4`]: true } });
-    expect(launches([g4('split-1', { status: 'located' })], exhausted)).toEqual([]);
+    expect(launches([g4('split-1', { status: 'located' })], { [id]: next(1) })).toEqual([
+      `launch ${SBND}/g4/split-2#1`,
+    ]);
+    // After a reset: a new generation, so new keys.
+    expect(launches([g4('split-1', { status: 'located' })], { [id]: next(0, 1) })).toEqual([
+      `launch ${SBND}/g4/split-1.r1#1`,
+    ]);
+    const ended = launches([g4('split-1', { status: 'located' })], {
+      [id]: { done: 'slice 2 selects no files' },
+    });
+    expect(ended).toEqual([]);
+    const p = plan(d, emptyObserved(), [genLocated], NOW);
+    expect(p.notes.find((n) => n.stage === 'g4')?.message).toBe(
+      `${id}: split position not observed`,
+    );
+  });
+
+  it('passes the slice to the launch: its definition as the dataset, or the multiparam value', () => {
+    const d = sbnd((x) => {
+      const g4 = x.campaigns[0]!.stages[1]!;
+      g4.dependsOn = [];
+      g4.dataset = { kind: 'definition', name: 'ds' };
+      g4.split = { type: 'nfiles', n: 10 };
+    });
+    const sl = splitSlice({ type: 'nfiles', n: 10 }, 'ds', { position: 3, generation: 0 }, NOW);
+    const p = plan(
+      d,
+      emptyObserved({ splits: { [`${SBND}/g4`]: { next: sl as SliceDef } } }),
+      [genLocated],
+      NOW,
+    );
+    const a = p.actions.find((x) => x.kind === 'launch' && x.stage === 'g4');
+    expect(a && 'command' in a && a.command).toContain('-Osubmit.dataset=ds_slice3_files10');
+    const mp = splitSlice(
+      { type: 'multiparam' },
+      '[["nu","cosmic"]]',
+      { position: 1, generation: 0 },
+      NOW,
+    );
+    const q = plan(
+      d,
+      emptyObserved({ splits: { [`${SBND}/g4`]: { next: mp as SliceDef } } }),
+      [genLocated],
+      NOW,
+    );
+    const b = q.actions.find((x) => x.kind === 'launch' && x.stage === 'g4');
+    expect(b && 'command' in b && b.command).toContain('-Oglobal.multiparam=cosmic');
   });
 
   it('fails a located-type submission at once when its outputs are final and short', () => {

@@ -372,7 +372,10 @@ function launchCommand(
   const overrides = new Map(stage.overrides);
   for (const [k, v] of extra) overrides.set(k, v);
   if ('definition' in input) overrides.set('submit.dataset', input.definition);
-  else if (input.kind === 'split') overrides.set('submit.dataset', input.dataset);
+  else if (input.kind === 'split' && input.slice.definition)
+    overrides.set('submit.dataset', input.slice.definition);
+  else if (input.kind === 'split' && input.slice.value !== undefined)
+    overrides.set('global.multiparam', input.slice.value);
   return [...jt.launch, ...[...overrides].map(([k, v]) => `-O${k}=${v}`)];
 }
 
@@ -383,6 +386,55 @@ interface Want {
   recovery?: LaunchAction['recovery'];
   overrides?: Array<[string, string]>;
   reason: string;
+}
+
+/** The slice name of a split position: split-N, and split-N.rG after the G-th reset. */
+export function sliceName(position: number, generation: number): string {
+  return `split-${position + 1}${generation ? `.r${generation}` : ''}`;
+}
+
+/**
+ * A split stage wants its next slice (computed by observe from the split's stored position,
+ * counted in the catalog when an empty slice ends the split) while fewer than
+ * `slicesInFlight` of its slices are in flight. One new slice per pass.
+ */
+function splitWants(
+  ctx: Ctx,
+  campaign: ResolvedCampaign,
+  stage: ResolvedStage,
+  stageRecords: SubmissionRecord[],
+): Want[] {
+  const id = stageId({ campaign: campaign.name, stage: stage.name });
+  const base = { campaign: campaign.name, stage: stage.name };
+  const obs = ctx.observed.splits[id];
+  if (!obs) {
+    ctx.notes.push({ kind: 'waiting', ...base, message: `${id}: split position not observed` });
+    return [];
+  }
+  if ('done' in obs) {
+    ctx.notes.push({
+      kind: 'exhausted',
+      ...base,
+      message: `${id}: split ${stage.split.type} has no slice to launch now: ${obs.done}`,
+    });
+    return [];
+  }
+  const inFlight = stageRecords.filter(
+    (r) =>
+      r.slice.startsWith('split-') &&
+      !r.recovery &&
+      !['located', 'failed', 'launch-failed'].includes(ctx.status.get(r.key) ?? ''),
+  ).length;
+  if (inFlight >= stage.slicesInFlight) return [];
+  const slice = obs.next;
+  const what = slice.definition ?? slice.value;
+  return [
+    {
+      slice: sliceName(slice.position, slice.generation),
+      input: { kind: 'split', slice },
+      reason: `slice ${slice.position + 1} of split ${stage.split.type}: ${what}`,
+    },
+  ];
 }
 
 function wantedSubmissions(
@@ -418,36 +470,7 @@ function wantedSubmissions(
         reason: `dataset ${ds.kind === 'definition' ? ds.name : 'query'}, unsplit`,
       });
     } else {
-      const splits = stageRecords.filter((r) => r.slice.startsWith('split-') && !r.recovery);
-      const slices = new Set(splits.map((r) => r.slice));
-      // A slice whose every launch failed is wanted again (as its next attempt), not skipped.
-      const retry = [...slices].find((sl) =>
-        splits.filter((r) => r.slice === sl).every((r) => r.status === 'launch-failed'),
-      );
-      const position = retry ? Number(retry.slice('split-'.length)) : slices.size + 1;
-      const inFlight = splits.some(
-        (r) => !['located', 'failed', 'launch-failed'].includes(ctx.status.get(r.key) ?? ''),
-      );
-      if (ctx.observed.splitsExhausted[id]) {
-        ctx.notes.push({
-          kind: 'exhausted',
-          campaign: campaign.name,
-          stage: stage.name,
-          message: `${id}: split ${stage.split.type} has no slices left`,
-        });
-      } else if (!inFlight) {
-        const dataset =
-          stage.dataset.kind === 'definition'
-            ? stage.dataset.name
-            : stage.dataset.kind === 'query'
-              ? stage.dataset.dimensions
-              : '';
-        wants.push({
-          slice: `split-${position}`,
-          input: { kind: 'split', dataset, split: stage.split.type, position },
-          reason: `next slice (${position}) of split ${stage.split.type}`,
-        });
-      }
+      wants.push(...splitWants(ctx, campaign, stage, stageRecords));
     }
   }
   stage.dependsOn.forEach((dep, di) => {

@@ -1,4 +1,7 @@
 import type { Recovery } from '../spec/types.generated.js';
+import type { SliceDef } from './splits.js';
+
+export type SplitObservation = { next: SliceDef } | { done: string };
 
 export type RecoveryType = Recovery['type'];
 
@@ -35,8 +38,8 @@ export interface Observed {
   outputs: Record<string, ObservedOutputs>;
   /** Per submission, how many files each recovery type would select. */
   recoveryFiles: Record<string, Partial<Record<RecoveryType, number>>>;
-  /** Per stage id (campaign/stage), whether its split has no slices left. */
-  splitsExhausted: Record<string, boolean>;
+  /** Per split stage (campaign/stage): its next slice, or why there is none now. */
+  splits: Record<string, SplitObservation>;
   services: Record<string, ServiceStatus>;
 }
 
@@ -62,7 +65,7 @@ export interface SubmissionRecord {
 export type InputSpec =
   | { kind: 'none' }
   | { kind: 'dataset'; definition: string; dimensions?: string }
-  | { kind: 'split'; dataset: string; split: string; position: number }
+  | { kind: 'split'; slice: SliceDef }
   | {
       kind: 'parent';
       parent: string;

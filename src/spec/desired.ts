@@ -35,6 +35,8 @@ export interface ResolvedStage {
   dataset: DatasetSpec;
   submissions: number;
   split: SplitSpec;
+  /** Slices of a split stage in flight at once (default 1). */
+  slicesInFlight: number;
   completion: { type: 'complete' | 'located'; percent: number };
   /** -O overrides in application order: job type, campaign, stage (later wins). */
   overrides: Array<[string, string]>;

@@ -31,6 +31,44 @@ export function classifyDataset(dataset: string | undefined, hasParents: boolean
   return { kind: 'definition', name: dataset };
 }
 
+/** The dataset text of a stage, as written. */
+export function datasetText(ds: DatasetSpec): string {
+  return ds.kind === 'definition' ? ds.name : ds.kind === 'query' ? ds.dimensions : '';
+}
+
+/** What each split type needs its dataset field to be (POMS reads the field differently per type). */
+function splitDatasetProblem(split: SplitSpec, dataset: DatasetSpec): string | undefined {
+  if (dataset.kind === 'none') return undefined;
+  if (dataset.kind === 'fromParent')
+    return `split ${split.type} cuts a named dataset; a stage that reads its parent's outputs gets one submission per parent submission`;
+  const text = datasetText(dataset);
+  if (split.type === 'list') {
+    const entries = text.split(',').map((e) => e.trim());
+    const bad = entries.find((e) => !e || /[\s:()]/.test(e));
+    return bad === undefined
+      ? undefined
+      : `split list takes a comma-separated list of definition names; "${bad}" is not one`;
+  }
+  if (split.type === 'multiparam') {
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      v = undefined;
+    }
+    const ok =
+      Array.isArray(v) &&
+      v.length > 0 &&
+      v.every((l) => Array.isArray(l) && l.length > 0 && l.every((x) => typeof x === 'string'));
+    return ok
+      ? undefined
+      : 'split multiparam takes a JSON list of non-empty lists of strings, e.g. [["a","b"],["x","y"]]';
+  }
+  if (dataset.kind === 'query')
+    return `split ${split.type} cuts a SAM definition by name (POMS's slices are "defname: NAME ..."); create a definition from this query and name it here`;
+  return undefined;
+}
+
 /** The -c/--config file of a fife_launch command line, if that is what the launch runs. */
 export function fifeConfigOf(
   launch: readonly string[],
@@ -517,6 +555,12 @@ function resolveStage(
       );
       ok = false;
     }
+    const problem =
+      typeof r !== 'string' && r.type !== 'none' ? splitDatasetProblem(r, dataset) : undefined;
+    if (problem) {
+      err(ctx, c.doc, [...base, 'dataset'], 'bad-split-dataset', problem);
+      ok = false;
+    }
   }
   if (s.submissions !== undefined && dataset.kind !== 'none') {
     err(
@@ -590,6 +634,7 @@ function resolveStage(
     dataset,
     submissions: s.submissions ?? 1,
     split,
+    slicesInFlight: s.slicesInFlight ?? 1,
     completion: {
       type: s.completion?.type ?? 'located',
       percent: s.completion?.percent ?? defaults.completionPercent,

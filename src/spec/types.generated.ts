@@ -171,6 +171,10 @@ export interface Stage {
    */
   submissions?: number;
   split?: Split;
+  /**
+   * Slices of a split dataset in flight at once; one new slice is launched per pass. Default 1 (POMS takes one slice per launch).
+   */
+  slicesInFlight?: number;
   completion?: Completion;
   overrides?: Overrides;
   /**

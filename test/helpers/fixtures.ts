@@ -11,5 +11,5 @@ export function exampleDesired(): DesiredState {
 }
 
 export function emptyObserved(over: Partial<Observed> = {}): Observed {
-  return { jobs: [], outputs: {}, recoveryFiles: {}, splitsExhausted: {}, services: {}, ...over };
+  return { jobs: [], outputs: {}, recoveryFiles: {}, splits: {}, services: {}, ...over };
 }

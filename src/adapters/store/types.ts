@@ -8,6 +8,7 @@ import type {
   SubmissionStatus,
 } from '../../plan/types.js';
 import type { NamedJobType, NamedLaunchTemplate, ResolvedStage } from '../../spec/desired.js';
+import type { SplitState } from '../../plan/splits.js';
 
 export interface StatusChange {
   status: SubmissionStatus;
@@ -66,6 +67,15 @@ export interface AuditEntry {
   detail?: string;
 }
 
+/** A launched slice moves its split on: recorded with the launch, in one transaction. */
+export interface SplitAdvance {
+  campaign: string;
+  stage: string;
+  /** The state the slice was cut from; a split that moved since (a reset) is left alone. */
+  from: { position: number; generation: number };
+  to: { position: number; last?: number };
+}
+
 /** A revision of the desired state the reconciler has seen, valid or not. */
 export interface RevisionRecord {
   /** Commit SHA (or a working-tree label). */
@@ -96,8 +106,12 @@ export interface Store {
   /** Ends a launch intent: the jobs are in the batch system, or the launch failed. */
   finishLaunch(
     intentId: number,
-    outcome: { ok: true; project?: string } | { ok: false; error: string },
+    outcome: { ok: true; project?: string; split?: SplitAdvance } | { ok: false; error: string },
   ): Promise<void>;
+  /** Where each split stage (campaign/stage) stands; stages never split are absent. */
+  splitStates(): Promise<Record<string, SplitState>>;
+  /** Starts a stage's split over (a new generation, position 0), audited. */
+  resetSplit(campaign: string, stage: string, actor: string, reason: string): Promise<SplitState>;
   /** A launch that never reached the batch system: forget the submission so it launches again under the same key. */
   abandonLaunch(intentId: number, reason: string): Promise<void>;
   pendingIntents(): Promise<Intent[]>;

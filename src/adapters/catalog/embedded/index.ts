@@ -65,10 +65,15 @@ function compare(a: unknown, op: string, b: string): boolean {
   }
 }
 
-/** The values a dimension key has for a file: file fields, run numbers, or a metadata entry. */
+/**
+ * The values a dimension key has for a file: file fields, run numbers, or a metadata entry.
+ * A run number compares as RUN, or as RUN.SUBRUN (subrun in 4 digits, as SAM writes it)
+ * when the query names a subrun.
+ */
 function fieldValues(
   f: View['files'] extends Map<number, infer F> ? F : never,
   key: string,
+  query: readonly string[] = [],
 ): unknown[] {
   const k = key.toLowerCase();
   if (k === 'file_name') return [f.name];
@@ -76,7 +81,12 @@ function fieldValues(
   if (k === 'create_date') return [f.createDate];
   if (k === 'run_number' || k === 'run') {
     const runs = f.metadata.runs;
-    return Array.isArray(runs) ? runs.map((r) => (Array.isArray(r) ? r[0] : r)) : [];
+    const subruns = query.some((q) => q.includes('.'));
+    return Array.isArray(runs)
+      ? runs.map((r) =>
+          !Array.isArray(r) ? r : subruns ? `${r[0]}.${String(r[1] ?? 0).padStart(4, '0')}` : r[0],
+        )
+      : [];
   }
   const entry = Object.entries(f.metadata).find(([mk]) => mk.toLowerCase() === k);
   if (!entry) return [];
@@ -220,7 +230,7 @@ export class EmbeddedCatalog implements Catalog {
           const vals =
             q.key.toLowerCase() === 'availability'
               ? [v.located.has(id) ? 'physical' : 'virtual']
-              : fieldValues(v.files.get(id)!, q.key);
+              : fieldValues(v.files.get(id)!, q.key, q.values);
           const hit = vals.some((a) =>
             q.values.some((b) => compare(a, q.op === '!=' ? '=' : q.op, b)),
           );

@@ -2,10 +2,12 @@ import Database from 'better-sqlite3';
 import { AdapterError } from '../../../errors.js';
 import type { ActionKind, LaunchAction, SubmissionStatus } from '../../../plan/types.js';
 import type { OperatorOverride } from '../../../plan/types.js';
+import { FRESH_SPLIT, type SplitState } from '../../../plan/splits.js';
 import type {
   AuditEntry,
   Intent,
   RevisionRecord,
+  SplitAdvance,
   StageDefinition,
   NewOverride,
   Store,
@@ -40,6 +42,8 @@ const MIGRATIONS: string[] = [
      seen_seq INTEGER NOT NULL, valid INTEGER NOT NULL, errors TEXT NOT NULL, applied_at TEXT,
      applied_seq INTEGER);`,
   `ALTER TABLE submissions ADD COLUMN definition TEXT;`,
+  `CREATE TABLE splits (campaign TEXT NOT NULL, stage TEXT NOT NULL, position INTEGER NOT NULL, last INTEGER,
+     generation INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (campaign, stage));`,
 ];
 
 interface SubmissionRow {
@@ -247,11 +251,12 @@ export class SqliteStore implements Store {
 
   async finishLaunch(
     intentId: number,
-    outcome: { ok: true; project?: string } | { ok: false; error: string },
+    outcome: { ok: true; project?: string; split?: SplitAdvance } | { ok: false; error: string },
   ): Promise<void> {
     this.tx(() => {
       const it = this.intent(intentId);
       const at = this.now();
+      if (outcome.ok && outcome.split) this.advanceSplit(outcome.split, at);
       if (outcome.ok) {
         this.db
           .prepare(
@@ -268,6 +273,66 @@ export class SqliteStore implements Store {
       this.db
         .prepare('UPDATE intents SET state = ?, finished_at = ?, detail = ? WHERE id = ?')
         .run(outcome.ok ? 'done' : 'failed', at, outcome.ok ? null : outcome.error, intentId);
+    });
+  }
+
+  /** Moves a split on past a launched slice, once: only from the position the slice was cut at. */
+  private advanceSplit(a: SplitAdvance, at: string): void {
+    const cur = this.splitRow(a.campaign, a.stage);
+    if (cur.position !== a.from.position || cur.generation !== a.from.generation) return;
+    this.db
+      .prepare(
+        `INSERT INTO splits (campaign, stage, position, last, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (campaign, stage) DO UPDATE SET position = excluded.position, last = excluded.last,
+           updated_at = excluded.updated_at`,
+      )
+      .run(a.campaign, a.stage, a.to.position, a.to.last ?? null, a.from.generation, at);
+  }
+
+  private splitRow(campaign: string, stage: string): SplitState {
+    const r = this.db
+      .prepare('SELECT position, last, generation FROM splits WHERE campaign = ? AND stage = ?')
+      .get(campaign, stage) as
+      | { position: number; last: number | null; generation: number }
+      | undefined;
+    if (!r) return { ...FRESH_SPLIT };
+    return {
+      position: r.position,
+      generation: r.generation,
+      ...(r.last !== null ? { last: r.last } : {}),
+    };
+  }
+
+  async splitStates(): Promise<Record<string, SplitState>> {
+    const rows = this.db.prepare('SELECT campaign, stage FROM splits').all() as Array<{
+      campaign: string;
+      stage: string;
+    }>;
+    return Object.fromEntries(
+      rows.map((r) => [`${r.campaign}/${r.stage}`, this.splitRow(r.campaign, r.stage)]),
+    );
+  }
+
+  async resetSplit(
+    campaign: string,
+    stage: string,
+    actor: string,
+    reason: string,
+  ): Promise<SplitState> {
+    return this.tx(() => {
+      const generation = this.splitRow(campaign, stage).generation + 1;
+      const at = this.now();
+      this.db
+        .prepare(
+          `INSERT INTO splits (campaign, stage, position, last, generation, updated_at) VALUES (?, ?, 0, NULL, ?, ?)
+           ON CONFLICT (campaign, stage) DO UPDATE SET position = 0, last = NULL, generation = excluded.generation,
+             updated_at = excluded.updated_at`,
+        )
+        .run(campaign, stage, generation, at);
+      this.db
+        .prepare('INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)')
+        .run(at, actor, 'split reset', `${campaign}/${stage}`, reason);
+      return { position: 0, generation };
     });
   }
 
