@@ -22,6 +22,7 @@ describe('gitpoms validate', () => {
       'ok   campaigns/sbnd/jobtypes.yaml: JobType sbnd-gen-fife-launch, JobType sbnd-fife-launch',
       'ok   campaigns/sbnd/launch.yaml: LaunchTemplate sbnd-launch',
       'ok   campaigns/sbnd/mcc-test-1.yaml: Campaign sbnd-mcc-test-1',
+      'ok   campaigns/sbnd/reco2.yaml: Campaign sbnd-reco2',
       'ok   campaigns/sbnd/services.yaml: Service sam-sbnd, Service dcache-sbnd',
     ]);
   });

@@ -10,6 +10,7 @@ import { registerReconcile } from './commands/reconcile.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
 import { registerServe } from './commands/serve.js';
+import { registerSplit } from './commands/split.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT, processIo, type Io } from './io.js';
 
@@ -42,6 +43,7 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
     registerInspect,
     registerOverrides,
     registerServe,
+    registerSplit,
   ]) {
     register(program, io, setCode);
   }

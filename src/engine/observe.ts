@@ -77,6 +77,14 @@ export async function nextSlice(
   state: SplitState,
   now: Date,
 ): Promise<SplitObservation> {
+  // A missing dataset stops this stage only, with a reason; an unreachable catalog throws.
+  if (split.type === 'stagedfiles') {
+    if ((await catalog.projectInfo(dataset)) === undefined)
+      return { done: `project ${dataset} does not exist in the catalog` };
+  } else if (split.type !== 'list' && split.type !== 'multiparam') {
+    if ((await catalog.describeDefinition(dataset)) === undefined)
+      return { done: `dataset definition ${dataset} does not exist in the catalog` };
+  }
   let run: string | undefined;
   if (split.type === 'byexistingruns') {
     const [file] = await catalog.listFiles(unprocessedFileQuery(dataset, state));

@@ -23,6 +23,7 @@ describe('the example campaigns', () => {
       'mcc9-protodune-beam-cosmics-p3gev',
       'mcc9-protodune-beam-cosmics-p6gev',
       'sbnd-mcc-test-1',
+      'sbnd-reco2',
     ]);
     const sbnd = r.desired!.campaigns.find((c) => c.name === 'sbnd-mcc-test-1')!;
     expect(

@@ -60,6 +60,43 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       await s.close();
     });
 
+    it('moves a split on with its launch, once, and starts it over on a reset', async () => {
+      const s = await make();
+      expect(await s.splitStates()).toEqual({});
+      const advance = (key: string, from: number, to: number, generation = 0, last?: number) =>
+        s.beginLaunch(launchAction(key), 'r', 'local').then((id) =>
+          s.finishLaunch(id, {
+            ok: true,
+            split: {
+              campaign: 'c',
+              stage: 'reco',
+              from: { position: from, generation },
+              to: { position: to, ...(last !== undefined ? { last } : {}) },
+            },
+          }),
+        );
+      await advance('c/reco/split-1#1', 0, 1, 0, 17);
+      expect(await s.splitStates()).toEqual({ 'c/reco': { position: 1, last: 17, generation: 0 } });
+      // A second advance from the same position (a replayed launch) changes nothing.
+      await advance('c/reco/split-1#2', 0, 1, 0, 99);
+      expect((await s.splitStates())['c/reco']).toEqual({ position: 1, last: 17, generation: 0 });
+      // A failed launch leaves the split where it was.
+      const id = await s.beginLaunch(launchAction('c/reco/split-2#1'), 'r', 'local');
+      await s.finishLaunch(id, { ok: false, error: 'jobsub_submit: no proxy' });
+      expect((await s.splitStates())['c/reco']?.position).toBe(1);
+      expect(await s.resetSplit('c', 'reco', 'alice', 'reprocess with the fixed fcl')).toEqual({
+        position: 0,
+        generation: 1,
+      });
+      // A slice cut before the reset does not move the new generation.
+      await advance('c/reco/split-2#2', 1, 2, 0);
+      expect((await s.splitStates())['c/reco']).toEqual({ position: 0, generation: 1 });
+      await advance('c/reco/split-1.r1#1', 0, 1, 1);
+      expect((await s.splitStates())['c/reco']).toEqual({ position: 1, generation: 1 });
+      expect((await s.auditLog()).map((a) => a.action)).toContain('split reset');
+      await s.close();
+    });
+
     it('refuses to record the same submission twice', async () => {
       const s = await make();
       await s.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');

@@ -140,6 +140,76 @@ describe('the SBND demo, end to end on the embedded backends', () => {
     );
   });
 
+  it('reprocesses over SAM datasets cut by nfiles and drainingn, each file once', async () => {
+    const define = (name: string, dims: string) =>
+      cli(['define', name, dims, '--data-dir', dataDir], { env });
+    expect(
+      (
+        await define(
+          'sbnd_mcc_test_1_detsim',
+          'gitpoms.campaign sbnd-mcc-test-1 and gitpoms.stage detsim and availability physical',
+        )
+      ).stdout,
+    ).toBe('definition sbnd_mcc_test_1_detsim: 20 file(s) now\n');
+    await define(
+      'sbnd_reco2_files',
+      'gitpoms.campaign sbnd-reco2 and gitpoms.stage reco2 and availability physical',
+    );
+    const preview = await cli(
+      ['split-preview', 'sbnd-reco2/reco2', '--format', 'json', '--data-dir', dataDir],
+      { env },
+    );
+    expect(JSON.parse(preview.stdout)).toMatchObject({
+      split: 'nfiles',
+      slices: [
+        { slice: 'split-1', definition: 'sbnd_mcc_test_1_detsim_slice0_files5', files: 5 },
+        { slice: 'split-2', files: 5 },
+        { slice: 'split-3', files: 5 },
+        { slice: 'split-4', files: 5 },
+      ],
+      end: 'slice 5 (defname: sbnd_mcc_test_1_detsim with limit 5 offset 20) selects no files',
+    });
+    // Job 2 of each first reco2 slice fails, so consumed_status recovers its file.
+    const r = await cli(demoRunArgs(dataDir, 100, 'sbnd-reco2'), {
+      env: { ...env, DEMO_FAIL: 'reco2:2' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/converged after \d+ pass\(es\)/);
+    const catalog = new EmbeddedCatalog(path.join(dataDir, 'catalog.sqlite'));
+    const store = new SqliteStore(path.join(dataDir, 'state.sqlite'), { readonly: true });
+    try {
+      for (const [stage, parentStage] of [
+        ['reco2', 'detsim'],
+        ['calib', 'reco2'],
+      ] as const) {
+        const files = await catalog.listFiles(
+          `gitpoms.campaign sbnd-reco2 and gitpoms.stage ${stage} and availability physical`,
+        );
+        const parents = [];
+        for (const f of files) parents.push(...(await catalog.getFile(f))!.parents);
+        expect(files, stage).toHaveLength(20);
+        expect(new Set(parents).size, `${stage}: each ${parentStage} file once`).toBe(20);
+      }
+      const splits = await store.splitStates();
+      expect(splits['sbnd-reco2/reco2']).toEqual({ position: 4, generation: 0 });
+      expect(splits['sbnd-reco2/calib']?.last).toBeGreaterThan(0);
+      const subs = await store.submissions();
+      expect(subs.filter((x) => x.stage === 'reco2' && !x.recovery).map((x) => x.slice)).toEqual([
+        'split-1',
+        'split-2',
+        'split-3',
+        'split-4',
+      ]);
+      // The demo's failed reco2 jobs were recovered by consumed_status over their slice's project.
+      expect(subs.some((x) => x.stage === 'reco2' && x.recovery?.type === 'consumed_status')).toBe(
+        true,
+      );
+    } finally {
+      await catalog.close();
+      await store.close();
+    }
+  }, 300_000);
+
   it('a second run on the same state does nothing new', async () => {
     const store = new SqliteStore(path.join(dataDir, 'state.sqlite'), { readonly: true });
     const before = (await store.submissions()).length;

@@ -13,12 +13,16 @@ export const DEMO_ENV = {
   DEMO_FAIL: 'g4:3',
 };
 
-/** `gitpoms run` of the SBND campaign into a data directory. */
-export function demoRunArgs(dataDir: string, intervalMs: number): string[] {
+/** `gitpoms run` of an SBND campaign into a data directory. */
+export function demoRunArgs(
+  dataDir: string,
+  intervalMs: number,
+  campaign = 'sbnd-mcc-test-1',
+): string[] {
   return [
     'run',
     '--campaign',
-    'sbnd-mcc-test-1',
+    campaign,
     '--data-dir',
     dataDir,
     '--interval',

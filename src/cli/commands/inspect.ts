@@ -204,4 +204,23 @@ export function registerInspect(program: Command, io: Io, setCode: (n: number) =
       }),
     );
   });
+
+  common(
+    program
+      .command('define')
+      .description(
+        'create a dataset definition in the catalog from a dimension query (as samweb create-definition)',
+      )
+      .argument('<name>')
+      .argument('<dimensions>'),
+  ).action(async (name: string, dimensions: string, opts: Common) => {
+    setCode(
+      await withState(io, opts, async (state) => {
+        await state.catalog.createDefinition(name, dimensions);
+        const n = await state.catalog.countFiles(`defname: ${name}`);
+        io.stdout(`definition ${name}: ${n} file(s) now\n`);
+        return EXIT.ok;
+      }),
+    );
+  });
 }

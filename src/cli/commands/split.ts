@@ -1,0 +1,124 @@
+import type { Command } from 'commander';
+import { SqliteStore } from '../../adapters/store/sqlite/index.js';
+import { previewSplit } from '../../engine/split-preview.js';
+import { InvalidInputError } from '../../errors.js';
+import { FRESH_SPLIT } from '../../plan/splits.js';
+import type { DesiredState, ResolvedStage } from '../../spec/desired.js';
+import { EXIT, dataDirFlag, loadOrReport, positiveNumber, repoContext, type Io } from '../io.js';
+import { openState } from '../state.js';
+import { table } from '../../engine/stats.js';
+import path from 'node:path';
+
+/** A split stage named as campaign/stage, or by its name alone when that is unique. */
+function splitStage(desired: DesiredState, name: string): ResolvedStage {
+  const [a, b] = name.includes('/') ? name.split('/', 2) : [undefined, name];
+  const found = desired.campaigns
+    .filter((c) => a === undefined || c.name === a)
+    .flatMap((c) => c.stages.filter((s) => s.name === b));
+  if (found.length === 0) throw new InvalidInputError(`no stage ${name}`);
+  if (found.length > 1)
+    throw new InvalidInputError(
+      `stage ${name} is in ${found.map((s) => s.campaign).join(', ')}; name it as CAMPAIGN/STAGE`,
+    );
+  const stage = found[0]!;
+  if (stage.split.type === 'none' || stage.dependsOn.length)
+    throw new InvalidInputError(`${stage.campaign}/${stage.name} has no split`);
+  return stage;
+}
+
+interface Opts {
+  repo: string;
+  dataDir?: string;
+  calls: string;
+  format: string;
+  reason?: string;
+  yes?: boolean;
+  actor?: string;
+}
+
+export function registerSplit(program: Command, io: Io, setCode: (n: number) => void): void {
+  program
+    .command('split-preview')
+    .description(
+      'the next slices of a split stage (definition, dimensions, files), from its stored position; launches nothing',
+    )
+    .argument('<stage>', 'CAMPAIGN/STAGE, or STAGE when the name is unique')
+    .option('--calls <n>', 'how many slices', '5')
+    .option('--format <format>', 'text or json', 'text')
+    .option('--data-dir <dir>', 'state directory (default: dataDir of gitpoms.yaml)')
+    .option('--repo <dir>', 'repository root', '.')
+    .action(async (name: string, opts: Opts) => {
+      const calls = positiveNumber('--calls', opts.calls);
+      if (!['text', 'json'].includes(opts.format))
+        throw new InvalidInputError(`--format ${opts.format}: use text or json`);
+      const ctx = repoContext(io, opts.repo);
+      const spec = loadOrReport(io, ctx.repo);
+      if (!spec?.desired) return setCode(EXIT.error);
+      const stage = splitStage(spec.desired, name);
+      const state = openState(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir));
+      try {
+        const id = `${stage.campaign}/${stage.name}`;
+        const at = (await state.store.splitStates())[id] ?? FRESH_SPLIT;
+        const p = await previewSplit(state.catalog, stage, at, io.now(), calls);
+        if (opts.format === 'json') io.stdout(`${JSON.stringify(p, null, 2)}\n`);
+        else {
+          io.stdout(
+            `${id}: split ${p.split}, at slice ${at.position + 1}${at.generation ? ` (generation ${at.generation})` : ''}\n\n`,
+          );
+          io.stdout(
+            `${table(
+              ['Slice', 'Definition', 'Files', 'Dimensions'],
+              p.slices.map((s) => [
+                s.slice,
+                s.definition ?? s.value ?? '',
+                s.files === undefined ? '-' : String(s.files),
+                s.dimensions ?? '',
+              ]),
+            )}\n`,
+          );
+          if (p.end) io.stdout(`\nthen: ${p.end}\n`);
+        }
+        setCode(EXIT.ok);
+      } finally {
+        await state.close();
+      }
+    });
+
+  program
+    .command('split-reset')
+    .description("start a stage's split over from its first slice (a new generation); audited")
+    .argument('<stage>', 'CAMPAIGN/STAGE, or STAGE when the name is unique')
+    .option('--reason <text>', 'why (shown in the audit log)')
+    .option('--yes', 'confirm: every slice is launched again')
+    .option('--actor <name>', 'who asks (default: $USER)')
+    .option('--data-dir <dir>', 'state directory (default: dataDir of gitpoms.yaml)')
+    .option('--repo <dir>', 'repository root', '.')
+    .action(async (name: string, opts: Opts) => {
+      if (!opts.yes)
+        throw new InvalidInputError('a reset launches every slice again; add --yes to confirm');
+      if (!opts.reason?.trim())
+        throw new InvalidInputError('split-reset needs --reason: the audit log shows it');
+      const ctx = repoContext(io, opts.repo);
+      const spec = loadOrReport(io, ctx.repo);
+      if (!spec?.desired) return setCode(EXIT.error);
+      const stage = splitStage(spec.desired, name);
+      const state = openState(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir));
+      const file = path.join(state.dataDir, 'state.sqlite');
+      await state.close();
+      const store = new SqliteStore(file);
+      try {
+        const s = await store.resetSplit(
+          stage.campaign,
+          stage.name,
+          opts.actor ?? io.env.USER ?? 'operator',
+          opts.reason,
+        );
+        io.stdout(
+          `${stage.campaign}/${stage.name}: split starts over at slice 1 (generation ${s.generation}); the next pass launches it\n`,
+        );
+        setCode(EXIT.ok);
+      } finally {
+        await store.close();
+      }
+    });
+}
