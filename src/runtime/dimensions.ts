@@ -41,8 +41,10 @@ export function recoveryDimensions(
     case 'added_files':
       return `defname: ${quote(p.definition)} minus snapshot_for_project_name ${proj}`;
     case 'consumed_status':
-    case 'process_status':
       return `snapshot_for_project_name ${proj} minus (project_name ${proj} and consumed_status co%)`;
+    case 'process_status':
+      // Also the files a process consumed before its job failed.
+      return `snapshot_for_project_name ${proj} minus (project_name ${proj} and consumed_status co% and process_status completed)`;
     case 'delivered_not_consumed':
       return `project_name ${proj} and consumed_status skipped,unknown,delivered,transferred,unconsumed,cancelled`;
     case 'pending_files':

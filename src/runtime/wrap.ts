@@ -32,12 +32,15 @@ function physical(cfg: WrapConfig, logical: string): string {
 async function main(): Promise<number> {
   const cfg = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as WrapConfig;
   const proc = process.env.PROCESS ?? '0';
+  const consumer = `${cfg.submission}:${proc}`;
   const catalog = new EmbeddedCatalog(cfg.catalog);
+  const endProcess = (status: 'completed' | 'bad') =>
+    cfg.project ? catalog.endProcess(cfg.project, consumer, status) : Promise.resolve();
   for (const s of cfg.setup) log(`skipping grid setup "${s}" (no UPS/CVMFS on this machine)`);
   const inputs: string[] = [];
   if (cfg.project) {
     for (let i = 0; i < cfg.filesPerJob; i++) {
-      const f = await catalog.nextFile(cfg.project, `${cfg.submission}:${proc}`);
+      const f = await catalog.nextFile(cfg.project, consumer);
       if (!f) break;
       const rec = await catalog.getFile(f);
       const loc = rec?.locations[0];
@@ -52,6 +55,7 @@ async function main(): Promise<number> {
     }
     if (inputs.length === 0) {
       log(`project ${cfg.project} has no file left for this job`);
+      await endProcess('completed');
       await catalog.close();
       return 0;
     }
@@ -65,9 +69,30 @@ async function main(): Promise<number> {
   if (code !== 0) {
     log(`${argv[0]} exited ${code}${run.signal ? ` (${run.signal})` : ''}; inputs marked skipped`);
     for (const f of inputs) await catalog.setFileStatus(cfg.project!, f, 'skipped');
+    await endProcess('bad');
     await catalog.close();
     return code;
   }
+  // The application consumed its inputs; a failure from here on (metadata, declaring, copying
+  // out) leaves them consumed by a bad process, which process_status recovers.
+  for (const f of inputs) await catalog.setFileStatus(cfg.project!, f, 'consumed');
+  try {
+    await declareOutputs(cfg, catalog, inputs, before);
+  } catch (e) {
+    await endProcess('bad');
+    throw e;
+  }
+  await endProcess('completed');
+  await catalog.close();
+  return 0;
+}
+
+async function declareOutputs(
+  cfg: WrapConfig,
+  catalog: EmbeddedCatalog,
+  inputs: readonly string[],
+  before: ReadonlySet<string>,
+): Promise<void> {
   let n = 0;
   for (const out of cfg.outputs) {
     const re = globToRegExp(out.pattern);
@@ -93,7 +118,7 @@ async function main(): Promise<number> {
         name,
         size: data.length,
         checksum: `enstore:${adler32(data)}`,
-        parents: inputs,
+        parents: [...inputs],
         metadata: {
           ...kept,
           application: kept.application ?? cfg.application,
@@ -110,9 +135,6 @@ async function main(): Promise<number> {
       );
     }
   }
-  for (const f of inputs) await catalog.setFileStatus(cfg.project!, f, 'consumed');
-  await catalog.close();
-  return 0;
 }
 
 main().then(

@@ -191,5 +191,26 @@ export function catalogContract(name: string, make: () => Promise<Catalog>): voi
       );
       await c.close();
     });
+
+    it("tracks each consumer process's end: files consumed by a bad process are not done", async () => {
+      const c = await fixture();
+      await c.createDefinition('gens', 'data_tier generated');
+      await c.startProject('proj2', 'gens');
+      await c.nextFile('proj2', 'ok');
+      await c.nextFile('proj2', 'crashed');
+      await c.setFileStatus('proj2', 'gen_1.root', 'consumed');
+      await c.setFileStatus('proj2', 'gen_2.root', 'consumed');
+      await c.endProcess('proj2', 'ok', 'completed');
+      await c.endProcess('proj2', 'crashed', 'bad');
+      expect(
+        await c.listFiles(
+          'project_name proj2 and consumed_status co% and process_status completed',
+        ),
+      ).toEqual(['gen_1.root']);
+      expect(await c.listFiles('project_name proj2 and process_status bad')).toEqual([
+        'gen_2.root',
+      ]);
+      await c.close();
+    });
   });
 }

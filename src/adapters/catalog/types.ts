@@ -48,5 +48,7 @@ export interface Catalog {
   /** Consumers: the next undelivered file of a project for this process, or undefined when none is left. */
   nextFile(project: string, consumer: string): Promise<string | undefined>;
   setFileStatus(project: string, file: string, status: 'consumed' | 'skipped'): Promise<void>;
+  /** A consumer process ends: completed, or bad (its job failed after taking files). */
+  endProcess(project: string, consumer: string, status: 'completed' | 'bad'): Promise<void>;
   close(): Promise<void>;
 }

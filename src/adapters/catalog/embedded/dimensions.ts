@@ -2,7 +2,7 @@
  * The subset of SAM's dimension language the embedded catalog understands:
  *   defname: NAME | file_name like PATTERN | file_name NAME[,NAME…] | KEY [=|!=|<|<=|>|>=|like] VALUE[,VALUE…]
  *   isparentof: ( Q ) | ischildof: ( Q ) | snapshot_id N | snapshot_for_project_name P
- *   project_name P [and consumed_status S[,S…]]
+ *   project_name P [and consumed_status S[,S…]] [and process_status S[,S…]]
  *   Q and Q | Q or Q | Q minus Q | ( Q )        ('and' binds tighter than 'or' and 'minus')
  *   Q with limit N | offset N | stride N
  *   availability physical | availability virtual   (has a location, or not)
@@ -17,7 +17,7 @@ export type Dim =
   | { kind: 'isparentof' | 'ischildof'; query: Dim }
   | { kind: 'snapshot'; id: number }
   | { kind: 'snapshotForProject'; project: string }
-  | { kind: 'project'; project: string; statuses?: string[] }
+  | { kind: 'project'; project: string; statuses?: string[]; processStatuses?: string[] }
   | { kind: 'and' | 'or' | 'minus'; left: Dim; right: Dim }
   | { kind: 'with'; query: Dim; limit?: number; offset?: number; stride?: number };
 
@@ -145,6 +145,11 @@ class Parser {
       if (left.kind === 'project' && this.isWord('consumed_status')) {
         this.i++;
         left = { ...left, statuses: this.values() };
+        continue;
+      }
+      if (left.kind === 'project' && this.isWord('process_status')) {
+        this.i++;
+        left = { ...left, processStatuses: this.values() };
         continue;
       }
       left = { kind: 'and', left, right: this.term() };

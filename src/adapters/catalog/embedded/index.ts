@@ -15,6 +15,8 @@ CREATE TABLE IF NOT EXISTS snapshot_files (snapshot INTEGER NOT NULL, file INTEG
 CREATE TABLE IF NOT EXISTS projects (name TEXT PRIMARY KEY, definition TEXT NOT NULL, snapshot INTEGER NOT NULL, create_date TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS project_files (project TEXT NOT NULL, file INTEGER NOT NULL, status TEXT NOT NULL,
   consumer TEXT, updated TEXT NOT NULL, PRIMARY KEY (project, file));
+CREATE TABLE IF NOT EXISTS processes (project TEXT NOT NULL, consumer TEXT NOT NULL, status TEXT NOT NULL,
+  updated TEXT NOT NULL, PRIMARY KEY (project, consumer));
 `;
 
 interface FileRow {
@@ -259,10 +261,18 @@ export class EmbeddedCatalog implements Catalog {
       }
       case 'project': {
         const rows = this.db
-          .prepare('SELECT file, status FROM project_files WHERE project = ? ORDER BY file')
-          .all(q.project) as Array<{ file: number; status: string }>;
+          .prepare(
+            `SELECT pf.file, pf.status, coalesce(p.status, 'active') AS process FROM project_files pf
+             LEFT JOIN processes p ON p.project = pf.project AND p.consumer = pf.consumer
+             WHERE pf.project = ? ORDER BY pf.file`,
+          )
+          .all(q.project) as Array<{ file: number; status: string; process: string }>;
         const res = q.statuses?.map(likeToRegExp);
-        return rows.filter((r) => !res || res.some((re) => re.test(r.status))).map((r) => r.file);
+        const pres = q.processStatuses?.map(likeToRegExp);
+        return rows
+          .filter((r) => !res || res.some((re) => re.test(r.status)))
+          .filter((r) => !pres || pres.some((re) => re.test(r.process)))
+          .map((r) => r.file);
       }
       case 'and': {
         const r = set(this.evaluate(q.right, v, seen));
@@ -414,6 +424,11 @@ export class EmbeddedCatalog implements Catalog {
           'INSERT INTO project_files (project, file, status, consumer, updated) VALUES (?, ?, ?, ?, ?)',
         )
         .run(project, row.file, 'delivered', consumer, this.now());
+      this.db
+        .prepare(
+          "INSERT OR IGNORE INTO processes (project, consumer, status, updated) VALUES (?, ?, 'active', ?)",
+        )
+        .run(project, consumer, this.now());
       return row.name;
     });
     return tx.immediate();
@@ -430,6 +445,16 @@ export class EmbeddedCatalog implements Catalog {
       .prepare('UPDATE project_files SET status = ?, updated = ? WHERE project = ? AND file = ?')
       .run(status, this.now(), project, id);
     if (r.changes === 0) fail(`file ${file} was not delivered by project ${project}`);
+  }
+
+  async endProcess(project: string, consumer: string, status: 'completed' | 'bad'): Promise<void> {
+    this.writes++;
+    this.db
+      .prepare(
+        `INSERT INTO processes (project, consumer, status, updated) VALUES (?, ?, ?, ?)
+         ON CONFLICT (project, consumer) DO UPDATE SET status = excluded.status, updated = excluded.updated`,
+      )
+      .run(project, consumer, status, this.now());
   }
 
   async close(): Promise<void> {
