@@ -23,10 +23,17 @@ type Q = Record<string, string | undefined>;
 
 export async function startFakeSamweb(
   catalogFile: string,
-  experiment = 'sbnd',
+  opts: { experiment?: string; https?: { key: Buffer; cert: Buffer; ca: Buffer } } = {},
 ): Promise<FakeSamweb> {
+  const experiment = opts.experiment ?? 'sbnd';
   const catalog = new EmbeddedCatalog(catalogFile);
-  const app = fastify({ logger: false });
+  // With https, clients must show a certificate the CA signed (SAM's X.509 authentication).
+  const app = opts.https
+    ? (fastify({
+        logger: false,
+        https: { ...opts.https, requestCert: true, rejectUnauthorized: true },
+      }) as unknown as FastifyInstance)
+    : fastify({ logger: false });
   const seen: string[] = [];
   const auth: Array<string | undefined> = [];
   let failures = 0;

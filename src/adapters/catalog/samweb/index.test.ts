@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,5 +87,113 @@ describe('samweb adapter: transport', () => {
     expect(server.auth.at(-1)).toBe('Bearer tok-123');
     expect(server.seen.at(-1)).toBe('POST /sam/sbnd/api/files/count');
     await client.close();
+  });
+});
+
+describe('samweb adapter: X.509 client certificates over HTTPS', () => {
+  it('authenticates with a client certificate the server trusts, and fails without one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'samweb-tls-'));
+    dirs.push(dir);
+    const ssl = (...args: string[]) =>
+      execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    ssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=test CA',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+    );
+    for (const [name, cn, ext] of [
+      ['server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1'],
+      ['client', 'sbndpro', 'extendedKeyUsage=clientAuth'],
+    ] as const) {
+      ssl(
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        `/CN=${cn}`,
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+      );
+      writeFileSync(path.join(dir, `${name}.ext`), `${ext}\n`);
+      ssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-extfile',
+        `${name}.ext`,
+        '-out',
+        `${name}.pem`,
+      );
+    }
+    const read = (f: string) => readFileSync(path.join(dir, f));
+    const server = await startFakeSamweb(path.join(dir, 'catalog.sqlite'), {
+      https: { key: read('server.key'), cert: read('server.pem'), ca: read('ca.pem') },
+    });
+    servers.push(server);
+    expect(server.url).toMatch(/^https:/);
+    const withCert = new SamwebCatalog({
+      baseUrl: server.url,
+      station: 'sbnd',
+      group: 'sbnd',
+      cert: {
+        certFile: path.join(dir, 'client.pem'),
+        keyFile: path.join(dir, 'client.key'),
+        caFile: path.join(dir, 'ca.pem'),
+      },
+    });
+    expect(await withCert.countFiles('data_tier raw')).toBe(0);
+    await withCert.close();
+    // A certificate the server's CA did not sign is refused in the TLS handshake.
+    ssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=rogue',
+      '-keyout',
+      'rogue.key',
+      '-out',
+      'rogue.pem',
+    );
+    const without = new SamwebCatalog({
+      baseUrl: server.url,
+      station: 'sbnd',
+      group: 'sbnd',
+      attempts: 1,
+      cert: {
+        certFile: path.join(dir, 'rogue.pem'),
+        keyFile: path.join(dir, 'rogue.key'),
+        caFile: path.join(dir, 'ca.pem'),
+      },
+    });
+    await expect(without.countFiles('data_tier raw')).rejects.toThrow(
+      /^samweb: GET \/files\/count failed/,
+    );
+    await without.close();
   });
 });
