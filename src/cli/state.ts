@@ -5,6 +5,7 @@ import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
 import { SqliteStore } from '../adapters/store/sqlite/index.js';
 import { InvalidInputError } from '../errors.js';
 import { dataDirOf } from '../engine/runtime.js';
+import type { Catalog } from '../adapters/catalog/types.js';
 import type { Config } from '../spec/types.generated.js';
 import type { DesiredState } from '../spec/desired.js';
 import { observeCatalog, observeSplits } from '../engine/observe.js';
@@ -62,4 +63,12 @@ export async function livePlan(
     now,
   );
   return plan(desired, observed, records, now, await state.store.activeOverrides(now, revision));
+}
+
+/** Whether the catalog has a definition or a project of that name. */
+export function catalogHas(catalog: Catalog) {
+  return async (kind: 'definition' | 'project', name: string): Promise<boolean> =>
+    kind === 'definition'
+      ? (await catalog.describeDefinition(name)) !== undefined
+      : (await catalog.projectInfo(name)) !== undefined;
 }

@@ -3,7 +3,17 @@ import { InvalidInputError } from '../../errors.js';
 import { runUntilConverged } from '../../engine/run.js';
 import { closeDeps, openEmbedded } from '../../engine/runtime.js';
 import { STATS_HEADER, statsRow, table } from '../../engine/stats.js';
-import { EXIT, dataDirFlag, loadOrReport, positiveNumber, repoContext, type Io } from '../io.js';
+import { missingDatasets } from '../../spec/datasets.js';
+import {
+  EXIT,
+  dataDirFlag,
+  loadOrReport,
+  positiveNumber,
+  printDiagnostics,
+  repoContext,
+  type Io,
+} from '../io.js';
+import { catalogHas } from '../state.js';
 import { progressPrinter } from '../progress.js';
 
 export function registerRun(program: Command, io: Io, setCode: (n: number) => void): void {
@@ -48,6 +58,18 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
           env: io.env,
         });
         try {
+          // A dataset the catalog does not have stops the run before anything is launched.
+          const missing = await missingDatasets(
+            spec.docs,
+            desired,
+            catalogHas(deps.catalog),
+            new Set(desired.campaigns.map((c) => c.name)),
+          );
+          if (missing.length) {
+            printDiagnostics(io, missing);
+            setCode(EXIT.error);
+            return;
+          }
           io.stdout(
             `gitpoms run: ${desired.campaigns.map((c) => c.name).join(', ')} on the local executor; state in ${deps.dataDir}\n`,
           );
