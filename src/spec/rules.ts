@@ -558,7 +558,8 @@ function resolveStage(
     const problem =
       typeof r !== 'string' && r.type !== 'none' ? splitDatasetProblem(r, dataset) : undefined;
     if (problem) {
-      err(ctx, c.doc, [...base, 'dataset'], 'bad-split-dataset', problem);
+      const at = dataset.kind === 'fromParent' ? 'split' : 'dataset';
+      err(ctx, c.doc, [...base, at], 'bad-split-dataset', problem);
       ok = false;
     }
   }
