@@ -132,7 +132,7 @@ describe('split types: names and dimension strings, as POMS makes them', () => {
       "proj_slice_2_stage_2 = project_name proj and consumed_status 'consumed' minus snapshot_id 41 with limit 2",
     ]);
     expect(walk('byexistingruns', 'ds', 1, s)).toEqual([
-      'ds_slice_2_run_1234.0001 = defname: ds minus snapshot_id 41 and run_number 1234.0001',
+      'ds_slice_2_run_1234.0001 = (defname: ds minus snapshot_id 41) and run_number 1234.0001',
     ]);
     expect(unprocessedFileQuery('ds', s)).toBe('defname: ds minus snapshot_id 41 with limit 1');
   });

@@ -150,7 +150,11 @@ export function splitSlice(
       return {
         ...base,
         definition: `${dataset}_slice_${k}_run_${run}${gen(state)}`,
-        dimensions: `defname: ${dataset}${minusLast(state)} and run_number ${run}`,
+        // Parenthesized: with 'and' binding tighter than 'minus', POMS's unparenthesized
+        // form would subtract only the taken files of this run.
+        dimensions: state.last
+          ? `(defname: ${dataset}${minusLast(state)}) and run_number ${run}`
+          : `defname: ${dataset} and run_number ${run}`,
         countToEnd: false,
         accumulates: true,
         next: step,
