@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  expandTaskString,
+  jobState,
+  parseJobcomp,
+  parseSqueueJson,
+  type SlurmRecord,
+} from './parse.js';
+
+const fixture = (f: string) =>
+  readFileSync(new URL(`./__fixtures__/${f}`, import.meta.url), 'utf8');
+const brief = (records: SlurmRecord[]) =>
+  records
+    .map((r) => {
+      const s = jobState(r);
+      const exit = s.exitCode !== undefined ? ` ${s.exitCode}` : '';
+      return `${r.id} ${s.state}${exit}${s.heldReason ? ` (${s.heldReason})` : ''} ${r.comment}`;
+    })
+    .sort();
+
+describe('Slurm output parsers', () => {
+  it('squeue --json of Slurm 22.05, recorded on this machine: array tasks, held remainder, cancel, signal', () => {
+    expect(brief(parseSqueueJson(fixture('squeue-22.05-mixed.json')))).toEqual([
+      '1_0 completed 0 gitpoms:x:a/b/c#1',
+      '1_1 completed 1 gitpoms:x:a/b/c#1',
+      '1_2 completed 2 gitpoms:x:a/b/c#1',
+      '4_0 held (JobHeldUser) gitpoms:fx:c/s/held#1',
+      '4_1 held (JobHeldUser) gitpoms:fx:c/s/held#1',
+      '4_2 held (JobHeldUser) gitpoms:fx:c/s/held#1',
+      '4_3 held (JobHeldUser) gitpoms:fx:c/s/held#1',
+      '5 removed 143 gitpoms:fx:c/s/run#1',
+      '6 completed 137 gitpoms:fx:c/s/sig#1',
+    ]);
+    const task = parseSqueueJson(fixture('squeue-22.05-mixed.json')).find((r) => r.id === '1_1')!;
+    expect(task).toMatchObject({ jobId: 3, node: 'vm', start: 1795630301, end: 1795630301 });
+  });
+
+  it('the Slurm ≥ 23.02 shape: job_state an array, numbers as {set, infinite, number}, exit_code an object', () => {
+    expect(brief(parseSqueueJson(fixture('squeue-23.11-shape.json')))).toEqual([
+      '40_1 completed 3 gitpoms:fx:c/s/arr#1',
+      '40_2 idle gitpoms:fx:c/s/arr#1',
+      '40_3 idle gitpoms:fx:c/s/arr#1',
+      '42 running gitpoms:fx:c/s/one#1',
+    ]);
+    const running = parseSqueueJson(fixture('squeue-23.11-shape.json')).find((r) => r.id === '42')!;
+    expect(running.end).toBeUndefined();
+  });
+
+  it('jobcomp/filetxt lines (finished jobs after slurmctld forgets them), recorded on this machine', () => {
+    const records = parseJobcomp(fixture('jobcomp-22.05.log'));
+    expect(brief(records)).toContain('1_1 completed 1 ');
+    expect(brief(records)).toContain('1_0 completed 0 ');
+    expect(records.find((r) => r.id === '1_2')).toMatchObject({
+      jobId: 1,
+      exit: { code: 2, signal: 0 },
+      node: 'vm',
+      start: Date.parse('2026-11-25T18:11:41Z') / 1000,
+    });
+  });
+
+  it('refuses output that is not squeue JSON, and reports squeue errors', () => {
+    expect(() =>
+      parseSqueueJson('slurm_load_jobs error: Unable to contact slurm controller'),
+    ).toThrow(/not JSON: slurm_load_jobs error/);
+    expect(() => parseSqueueJson('{"errors":[]}')).toThrow(/no "jobs" list/);
+    expect(() => parseSqueueJson('{"jobs":[],"errors":[{"error":"x"}]}')).toThrow(
+      /squeue reported errors/,
+    );
+  });
+
+  it.each([
+    ['0-3', [0, 1, 2, 3]],
+    ['3,5-7', [3, 5, 6, 7]],
+    ['0-9%2', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]],
+    ['0-8:4', [0, 4, 8]],
+  ])('array task string %s', (s, ids) => {
+    expect(expandTaskString(s)).toEqual(ids);
+  });
+});

@@ -1,0 +1,174 @@
+import type { JobState } from '../../../plan/types.js';
+
+/** One Slurm job or array task, whichever `squeue --json` shape it came from. */
+export interface SlurmRecord {
+  /** "ARRAY_TASK" for array tasks, the numeric id otherwise. */
+  id: string;
+  /** Slurm's own numeric id of the record (array tasks get one each once they start). */
+  jobId: number;
+  state: string;
+  reason: string;
+  comment: string;
+  exit?: { code: number; signal: number };
+  node?: string;
+  start?: number;
+  end?: number;
+}
+
+/** Slurm ≥ 23.02 writes numbers as {set, infinite, number}; 22.05 writes them plain. */
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (v && typeof v === 'object' && 'number' in v) {
+    const o = v as { set?: boolean; infinite?: boolean; number: number };
+    return o.set === false || o.infinite ? undefined : o.number;
+  }
+  return undefined;
+}
+
+/** 22.05: exit_code is the raw wait status; ≥ 23.02: {status, return_code, signal: {id}}. */
+function exitOf(v: unknown): { code: number; signal: number } | undefined {
+  const raw = num(v);
+  if (raw !== undefined) return { code: raw >> 8, signal: raw & 0x7f };
+  if (v && typeof v === 'object') {
+    const o = v as { return_code?: unknown; signal?: { id?: unknown } };
+    return { code: num(o.return_code) ?? 0, signal: num(o.signal?.id) ?? 0 };
+  }
+  return undefined;
+}
+
+/** Array task ids of a pending remainder such as "0-9", "3,5-7" or "0-99%4". */
+export function expandTaskString(s: string): number[] {
+  const out: number[] = [];
+  for (const part of s.replace(/%\d+$/, '').split(',')) {
+    const m = /^(\d+)(?:-(\d+))?(?::(\d+))?$/.exec(part.trim());
+    if (!m) continue;
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    const step = m[3] === undefined ? 1 : Number(m[3]);
+    for (let i = lo; i <= hi; i += step) out.push(i);
+  }
+  return out;
+}
+
+/**
+ * `squeue --json`: every job slurmctld knows (22.05 ignores -j and -t with --json), in the
+ * 22.05 shape (job_state a string) or the ≥ 23.02 one (an array; numbers as objects). A
+ * pending array remainder is expanded into one record per task.
+ */
+export function parseSqueueJson(text: string): SlurmRecord[] {
+  let doc: { jobs?: unknown; errors?: unknown };
+  try {
+    doc = JSON.parse(text) as typeof doc;
+  } catch {
+    throw new Error(`squeue --json printed something that is not JSON: ${text.slice(0, 120)}`);
+  }
+  if (!Array.isArray(doc.jobs)) throw new Error('squeue --json printed no "jobs" list');
+  const errors = Array.isArray(doc.errors) ? doc.errors : [];
+  if (errors.length)
+    throw new Error(`squeue reported errors: ${JSON.stringify(errors).slice(0, 300)}`);
+  const out: SlurmRecord[] = [];
+  for (const j of doc.jobs as Array<Record<string, unknown>>) {
+    const stateField = j.job_state;
+    const state = String(Array.isArray(stateField) ? (stateField[0] ?? 'UNKNOWN') : stateField);
+    const jobId = num(j.job_id)!;
+    const arrayJobId = num(j.array_job_id) ?? 0;
+    const taskId = num(j.array_task_id);
+    const base = {
+      jobId,
+      state,
+      reason: String(j.state_reason ?? ''),
+      comment: String(j.comment ?? ''),
+    };
+    const exit = exitOf(j.exit_code);
+    const node = String(j.nodes ?? j.batch_host ?? '') || undefined;
+    const start = num(j.start_time) || undefined;
+    const end = num(j.end_time) || undefined;
+    const extra = {
+      ...(exit ? { exit } : {}),
+      ...(node ? { node } : {}),
+      ...(start ? { start } : {}),
+      ...(end ? { end } : {}),
+    };
+    if (arrayJobId && taskId === undefined) {
+      // The tasks not yet started, as one record.
+      for (const t of expandTaskString(String(j.array_task_string ?? '')))
+        out.push({ ...base, id: `${arrayJobId}_${t}` });
+    } else if (arrayJobId) {
+      out.push({ ...base, id: `${arrayJobId}_${taskId}`, ...extra });
+    } else {
+      out.push({ ...base, id: String(jobId), ...extra });
+    }
+  }
+  return out;
+}
+
+/** jobcomp/filetxt lines (finished jobs, kept after slurmctld forgets them): Key=Value tokens. */
+export function parseJobcomp(text: string): SlurmRecord[] {
+  const out: SlurmRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('JobId=')) continue;
+    const kv = new Map<string, string>();
+    for (const m of line.matchAll(/(\w+)=(\S*)/g)) kv.set(m[1]!, m[2]!);
+    const jobId = Number(kv.get('JobId'));
+    const arr = kv.get('ArrayJobId');
+    const task = kv.get('ArrayTaskId');
+    const [code, signal] = (kv.get('ExitCode') ?? '0:0').split(':').map(Number);
+    const time = (k: string) => {
+      const v = kv.get(k);
+      const t = v ? Date.parse(`${v}Z`) : NaN;
+      return Number.isNaN(t) ? undefined : t / 1000;
+    };
+    const node = kv.get('NodeList');
+    const start = time('StartTime');
+    const end = time('EndTime');
+    out.push({
+      id: arr && task && arr !== '0' ? `${arr}_${task}` : String(jobId),
+      jobId,
+      state: kv.get('JobState') ?? 'UNKNOWN',
+      reason: '',
+      comment: '',
+      exit: { code: code ?? 0, signal: signal ?? 0 },
+      ...(node && node !== '(null)' ? { node } : {}),
+      ...(start ? { start } : {}),
+      ...(end ? { end } : {}),
+    });
+  }
+  return out;
+}
+
+const RUNNING = ['RUNNING', 'COMPLETING', 'CONFIGURING', 'RESIZING', 'SIGNALING', 'STAGE_OUT'];
+const ENDED = [
+  'COMPLETED',
+  'FAILED',
+  'TIMEOUT',
+  'NODE_FAIL',
+  'OUT_OF_MEMORY',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'PREEMPTED',
+];
+
+/**
+ * Slurm states as gitpoms's Idle / Running / Held / Completed / Removed. A job that ended
+ * (even by the time limit or a node failure) is completed with its exit code, 128+signal for
+ * a signal; a cancelled job is removed.
+ */
+export function jobState(r: SlurmRecord): {
+  state: JobState;
+  exitCode?: number;
+  heldReason?: string;
+} {
+  if (r.state === 'PENDING' || r.state === 'REQUEUED' || r.state === 'REQUEUE_HOLD') {
+    if (/Held/.test(r.reason) || r.state === 'REQUEUE_HOLD')
+      return { state: 'held', heldReason: r.reason };
+    return { state: 'idle' };
+  }
+  if (r.state === 'SUSPENDED') return { state: 'held', heldReason: 'suspended' };
+  if (RUNNING.includes(r.state)) return { state: 'running' };
+  const exitCode = r.exit ? (r.exit.signal ? 128 + r.exit.signal : r.exit.code) : undefined;
+  if (r.state === 'CANCELLED')
+    return { state: 'removed', ...(exitCode !== undefined ? { exitCode } : {}) };
+  if (ENDED.includes(r.state))
+    return { state: 'completed', exitCode: exitCode ?? (r.state === 'COMPLETED' ? 0 : 1) };
+  return { state: 'idle' };
+}
