@@ -5,7 +5,9 @@ import path from 'node:path';
 import PQueue from 'p-queue';
 import { pino } from 'pino';
 import { DEFAULTS } from '../spec/desired.js';
+import { createHash } from 'node:crypto';
 import { LocalExecutor } from '../adapters/batch/local/index.js';
+import { SlurmBatch } from '../adapters/batch/slurm/index.js';
 import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
 import { SqliteStore } from '../adapters/store/sqlite/index.js';
 import { GitpomsError } from '../errors.js';
@@ -26,18 +28,23 @@ export function openEmbedded(
     dataDir?: string;
     revision: string | undefined;
     env: Readonly<Record<string, string | undefined>>;
+    /** Batch backend, over gitpoms.yaml's backends.batch. */
+    batch?: 'local' | 'slurm';
   },
 ): Deps {
-  const backends = config?.spec.backends ?? {};
+  const backends = {
+    ...(config?.spec.backends ?? {}),
+    ...(opts.batch ? { batch: opts.batch } : {}),
+  };
   for (const [kind, name, want] of [
-    ['batch', backends.batch, 'local'],
-    ['catalog', backends.catalog, 'embedded'],
-    ['store', backends.store, 'sqlite'],
+    ['batch', backends.batch, ['local', 'slurm']],
+    ['catalog', backends.catalog, ['embedded']],
+    ['store', backends.store, ['sqlite']],
   ] as const) {
-    if (name !== undefined && name !== want) {
+    if (name !== undefined && !(want as readonly string[]).includes(name)) {
       throw new GitpomsError(
         'backend-unavailable',
-        `gitpoms.yaml asks for ${kind} backend ${name}; this version runs only the embedded ones (${kind}: ${want})`,
+        `gitpoms.yaml asks for ${kind} backend ${name}; this version runs ${kind}: ${want.join(' or ')}`,
       );
     }
   }
@@ -48,10 +55,18 @@ export function openEmbedded(
   const catalogPath = path.join(dataDir, 'catalog.sqlite');
   try {
     return {
-      batch: new LocalExecutor({
-        root: path.join(dataDir, 'local-batch'),
-        slots: local.slots ?? cpus().length,
-      }),
+      batch:
+        backends.batch === 'slurm'
+          ? new SlurmBatch({
+              root: path.join(dataDir, 'slurm'),
+              // Jobs of this data directory only: another reconciler's are not ours.
+              namespace: createHash('sha256').update(dataDir).digest('hex').slice(0, 12),
+              jobcompLog: '/var/log/slurm/jobcomp.log',
+            })
+          : new LocalExecutor({
+              root: path.join(dataDir, 'local-batch'),
+              slots: local.slots ?? cpus().length,
+            }),
       catalog: new EmbeddedCatalog(catalogPath),
       store: new SqliteStore(path.join(dataDir, 'state.sqlite')),
       log: pino(

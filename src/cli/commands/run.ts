@@ -26,6 +26,10 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
     .option('--data-dir <dir>', 'state directory (default: dataDir of gitpoms.yaml)')
     .option('--interval <ms>', 'pause between passes', '500')
     .option('--timeout <s>', 'give up after this many seconds', '600')
+    .option(
+      '--batch <backend>',
+      'local (default) or slurm (a Slurm cluster this machine submits to)',
+    )
     .option('--repo <dir>', 'repository root', '.')
     .action(
       async (opts: {
@@ -34,7 +38,10 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
         interval: string;
         timeout: string;
         repo: string;
+        batch?: string;
       }) => {
+        if (opts.batch !== undefined && opts.batch !== 'local' && opts.batch !== 'slurm')
+          throw new InvalidInputError(`--batch ${opts.batch}: use local or slurm`);
         const intervalMs = positiveNumber('--interval', opts.interval);
         const timeoutMs = positiveNumber('--timeout', opts.timeout) * 1000;
         const ctx = repoContext(io, opts.repo);
@@ -56,6 +63,7 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
           dataDir: dataDirFlag(io, opts.dataDir),
           revision: ctx.revision,
           env: io.env,
+          ...(opts.batch ? { batch: opts.batch as 'local' | 'slurm' } : {}),
         });
         try {
           // A dataset the catalog does not have stops the run before anything is launched.
@@ -71,7 +79,7 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
             return;
           }
           io.stdout(
-            `gitpoms run: ${desired.campaigns.map((c) => c.name).join(', ')} on the local executor; state in ${deps.dataDir}\n`,
+            `gitpoms run: ${desired.campaigns.map((c) => c.name).join(', ')} on ${deps.batch.name === 'slurm' ? 'Slurm' : 'the local executor'}; state in ${deps.dataDir}\n`,
           );
           const revision = ctx.revision ?? 'working-tree';
           await deps.store.recordRevision({ revision, valid: true, errors: [] });

@@ -48,7 +48,7 @@ describe('Slurm output parsers', () => {
   });
 
   it('jobcomp/filetxt lines (finished jobs after slurmctld forgets them), recorded on this machine', () => {
-    const records = parseJobcomp(fixture('jobcomp-22.05.log'));
+    const records = parseJobcomp(fixture('jobcomp-22.05.txt'));
     expect(brief(records)).toContain('1_1 completed 1 ');
     expect(brief(records)).toContain('1_0 completed 0 ');
     expect(records.find((r) => r.id === '1_2')).toMatchObject({

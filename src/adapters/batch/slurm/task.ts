@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JobSpec } from '../types.js';
 
@@ -11,9 +11,12 @@ import type { JobSpec } from '../types.js';
 const dir = process.argv[2]!;
 const task = process.env.SLURM_ARRAY_TASK_ID ?? '0';
 const spec = JSON.parse(readFileSync(path.join(dir, `task-${task}.json`), 'utf8')) as JobSpec;
+// Each task in a directory of its own, as on a worker node.
+const cwd = spec.cwd ?? path.join(dir, `work-${task}`);
+mkdirSync(cwd, { recursive: true });
 const child = spawn(spec.argv[0]!, spec.argv.slice(1), {
   env: spec.env,
-  cwd: spec.cwd ?? dir,
+  cwd,
   stdio: 'inherit',
 });
 child.on('error', (e) => {

@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/capture.js';
+import { DEMO_ENV, demoRunArgs, expectDemoComplete } from '../helpers/demo.js';
+
+/** The SBND demo with its jobs on a real Slurm (scripts/slurm.sh start; CI starts one). */
+function slurmUp(): boolean {
+  try {
+    return execFileSync('sinfo', ['-h', '-o', '%T'], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    }).includes('idle');
+  } catch {
+    return false;
+  }
+}
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-slurm-demo-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe.runIf(slurmUp())('the SBND demo on Slurm', () => {
+  it('runs gen → anatree with every job an array task on the cluster, and converges', async () => {
+    const r = await cli([...demoRunArgs(dataDir, 200), '--batch', 'slurm'], { env: DEMO_ENV });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('on Slurm');
+    expect(r.stdout).toMatch(/converged after \d+ pass\(es\)/);
+    await expectDemoComplete(dataDir, 'on slurm');
+    const jobs = await cli(['jobs', '--data-dir', dataDir], { env: DEMO_ENV });
+    // Slurm array task ids, not the local executor's.
+    expect(jobs.stdout).toMatch(/^\d+_\d+\s/m);
+  }, 300_000);
+});
