@@ -7,6 +7,7 @@ import { plan } from '../dist/plan/plan.js';
 import { fsRepo } from '../dist/source/fs-repo.js';
 import { loadSpec } from '../dist/spec/index.js';
 import { commitToLaunch } from './commit-to-launch.mjs';
+import { slurmThroughput } from './slurm-throughput.mjs';
 
 function time(fn, minMs = 500) {
   fn();
@@ -43,7 +44,7 @@ for (const stage of ['gen', 'g4', 'detsim', 'reco', 'anatree']) {
       jobs.push({ id: `${i}.${j}@${stage}`, submission: key, state: j % 3 ? 'running' : 'idle' });
   }
 }
-const observed = { jobs, outputs: {}, recoveryFiles: {}, splitsExhausted: {}, services: {} };
+const observed = { jobs, outputs: {}, recoveryFiles: {}, splits: {}, services: {} };
 const snapshotText = JSON.stringify({ observed, records });
 const now = new Date('2026-11-25T12:00:00Z');
 
@@ -66,10 +67,12 @@ const results = cases.map((c) => {
   return { name: c.name, subjectMs, baselineMs, ratio: subjectMs / baselineMs };
 });
 results.push(...(await commitToLaunch()));
+results.push(...(await slurmThroughput()));
 mkdirSync('bench/results', { recursive: true });
 const out = { node: process.version, date: new Date().toISOString(), results };
 writeFileSync('bench/results/latest.json', `${JSON.stringify(out, null, 2)}\n`);
-for (const r of results)
+for (const r of results.filter((x) => x.skipped)) console.log(`skipped: ${r.name}: ${r.skipped}`);
+for (const r of results.filter((x) => !x.skipped))
   console.log(
     `${r.ratio.toFixed(1)}x  ${r.subjectMs.toFixed(3)} ms vs ${r.baselineMs.toFixed(3)} ms  ${r.name}`,
   );

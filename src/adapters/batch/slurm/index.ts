@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { AdapterError } from '../../../errors.js';
@@ -40,7 +40,7 @@ export class SlurmBatch implements Batch {
 
   constructor(private readonly opts: SlurmOptions) {
     mkdirSync(opts.root, { recursive: true });
-    this.index = path.join(opts.root, 'submissions.json');
+    this.index = path.join(opts.root, 'submissions.jsonl');
   }
 
   private async cmd(bin: string, args: string[]): Promise<string> {
@@ -63,10 +63,13 @@ export class SlurmBatch implements Batch {
     }
   }
 
+  /** One line per submission, appended: a submit never rewrites what came before. */
   private submitted(): Submitted[] {
-    return existsSync(this.index)
-      ? (JSON.parse(readFileSync(this.index, 'utf8')) as Submitted[])
-      : [];
+    if (!existsSync(this.index)) return [];
+    return readFileSync(this.index, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Submitted);
   }
 
   private comment(label: string): string {
@@ -108,12 +111,9 @@ export class SlurmBatch implements Batch {
       throw new AdapterError('slurm', `sbatch printed "${out.trim()}", not a job id`, {
         retryable: false,
       });
-    writeFileSync(
+    appendFileSync(
       this.index,
-      JSON.stringify([
-        ...this.submitted(),
-        { label: req.label, arrayId, dir, tasks: req.jobs.length },
-      ]),
+      `${JSON.stringify({ label: req.label, arrayId, dir, tasks: req.jobs.length })}\n`,
     );
     return req.jobs.map((_, i) => `${arrayId}_${i}`);
   }
