@@ -1,22 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/capture.js';
 import { DEMO_ENV, demoRunArgs, expectDemoComplete } from '../helpers/demo.js';
+import { slurmUp } from '../helpers/slurm.js';
 
 /** The SBND demo with its jobs on a real Slurm (scripts/slurm.sh start; CI starts one). */
-function slurmUp(): boolean {
-  try {
-    return execFileSync('sinfo', ['-h', '-o', '%T'], {
-      encoding: 'utf8',
-      timeout: 15_000,
-    }).includes('idle');
-  } catch {
-    return false;
-  }
-}
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-slurm-demo-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -1,25 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batchContract } from '../../../../test/contracts/batch.js';
+import { slurmUp } from '../../../../test/helpers/slurm.js';
 import { SlurmBatch } from './index.js';
 
 /**
  * The batch contract against a real Slurm (scripts/slurm.sh start). CI starts one and sets
  * GITPOMS_TEST_SLURM=1, which makes a missing Slurm a failure instead of a skip.
  */
-function slurmUp(): boolean {
-  try {
-    return execFileSync('sinfo', ['-h', '-o', '%T'], {
-      encoding: 'utf8',
-      timeout: 15_000,
-    }).includes('idle');
-  } catch {
-    return false;
-  }
-}
 const required = process.env.GITPOMS_TEST_SLURM === '1';
 const up = slurmUp();
 

@@ -96,21 +96,23 @@ describe('samweb adapter: X.509 client certificates over HTTPS', () => {
     dirs.push(dir);
     const ssl = (...args: string[]) =>
       execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    ssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=test CA',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-    );
+    const selfSigned = (name: string, cn: string) =>
+      ssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${cn}`,
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.pem`,
+      );
+    selfSigned('ca', 'test CA');
     for (const [name, cn, ext] of [
       ['server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1'],
       ['client', 'sbndpro', 'extendedKeyUsage=clientAuth'],
@@ -165,21 +167,7 @@ describe('samweb adapter: X.509 client certificates over HTTPS', () => {
     expect(await withCert.countFiles('data_tier raw')).toBe(0);
     await withCert.close();
     // A certificate the server's CA did not sign is refused in the TLS handshake.
-    ssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=rogue',
-      '-keyout',
-      'rogue.key',
-      '-out',
-      'rogue.pem',
-    );
+    selfSigned('rogue', 'rogue');
     const without = new SamwebCatalog({
       baseUrl: server.url,
       station: 'sbnd',

@@ -111,17 +111,17 @@ export class SamwebCatalog implements Catalog {
     );
   }
 
-  /** A call that must succeed: any 4xx is SAM refusing, with its own message. */
+  /** SAM refusing (a 4xx), with its own message: retrying will not help. */
+  private refusal(what: string, r: { status: number; text: string }): AdapterError {
+    return new AdapterError('samweb', `${what}: ${r.text.trim() || `HTTP ${r.status}`}`, {
+      retryable: false,
+    });
+  }
+
+  /** A call that must succeed. */
   private async ok(c: Call): Promise<string> {
     const r = await this.call(c);
-    if (r.status >= 400)
-      throw new AdapterError(
-        'samweb',
-        `${c.method} ${c.path}: ${r.text.trim() || `HTTP ${r.status}`}`,
-        {
-          retryable: false,
-        },
-      );
+    if (r.status >= 400) throw this.refusal(`${c.method} ${c.path}`, r);
     return r.text;
   }
 
@@ -129,14 +129,7 @@ export class SamwebCatalog implements Catalog {
   private async maybe(c: Call): Promise<string | undefined> {
     const r = await this.call(c);
     if (r.status === 404) return undefined;
-    if (r.status >= 400)
-      throw new AdapterError(
-        'samweb',
-        `${c.method} ${c.path}: ${r.text.trim() || `HTTP ${r.status}`}`,
-        {
-          retryable: false,
-        },
-      );
+    if (r.status >= 400) throw this.refusal(`${c.method} ${c.path}`, r);
     return r.text;
   }
 
@@ -358,10 +351,7 @@ export class SamwebCatalog implements Catalog {
       idempotent: false,
     });
     if (r.status === 204) return undefined;
-    if (r.status >= 400)
-      throw new AdapterError('samweb', `getNextFile for ${project}: ${r.text.trim()}`, {
-        retryable: false,
-      });
+    if (r.status >= 400) throw this.refusal(`getNextFile for ${project}`, r);
     // SAM answers with the file's URL; its last path component is the file name.
     const fileUrl = r.text.trim();
     if (!fileUrl) return undefined;
@@ -386,10 +376,7 @@ export class SamwebCatalog implements Catalog {
       form: { filename: file, status },
       idempotent: true,
     });
-    if (r.status >= 400)
-      throw new AdapterError('samweb', `file ${file} in project ${project}: ${r.text.trim()}`, {
-        retryable: false,
-      });
+    if (r.status >= 400) throw this.refusal(`file ${file} in project ${project}`, r);
   }
 
   async endProcess(project: string, consumer: string, status: 'completed' | 'bad'): Promise<void> {
