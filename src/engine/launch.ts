@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import path from 'node:path';
 import type { JobSpec, SubmitRequest } from '../adapters/batch/types.js';
 import type { SplitAdvance } from '../adapters/store/types.js';
@@ -14,8 +12,7 @@ import { jobPlan } from '../runtime/job-plan.js';
 import type { WrapConfig } from '../runtime/wrap-config.js';
 import { findJobType, findStage, type DesiredState } from '../spec/desired.js';
 import type { Deps } from './deps.js';
-
-const execFileAsync = promisify(execFile);
+import { runLaunch } from './launch-host.js';
 
 /**
  * How a launched slice moves its split on. A slice whose files accumulate (drainingn,
@@ -140,6 +137,7 @@ function jobEnv(
 /** Runs a submission script with the submission key, the catalog and the batch system's jobsub_submit in its environment. */
 async function runLaunchScript(
   deps: Deps,
+  desired: DesiredState,
   a: LaunchAction,
   dir: string,
   data: Record<string, string>,
@@ -163,14 +161,24 @@ async function runLaunchScript(
     0,
     launchEnv.path,
   );
+  const template = desired.launchTemplates.find(
+    (t) => t.name === a.launchTemplate && t.experiment === findStage(desired, a)?.experiment,
+  );
+  const exported = Object.fromEntries(
+    Object.entries(env).filter(
+      ([k]) => k.startsWith('GITPOMS_') || k === 'SAM_PROJECT_NAME' || k === 'POMS_TASK_ID',
+    ),
+  );
   try {
-    const { stdout, stderr } = await execFileAsync(argv[0]!, argv.slice(1), {
+    const r = await runLaunch(template, argv, {
       cwd: deps.repoRoot,
       env,
-      timeout: 600_000,
-      maxBuffer: 16 * 1024 * 1024,
+      exported,
+      reconcilerEnv: deps.env,
+      timeoutMs: 600_000,
+      embedded: deps.batch.name === 'local',
     });
-    writeFileSync(path.join(dir, 'launch.log'), `$ ${argv.join(' ')}\n${stdout}${stderr}`);
+    writeFileSync(path.join(dir, 'launch.log'), `$ ${r.shown}\n${r.stdout}${r.stderr}`);
   } catch (e) {
     const err = e as { code?: number | string; stderr?: string; message: string };
     const tail = (err.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
@@ -207,7 +215,7 @@ export async function renderSubmission(
   const dir = path.join(deps.dataDir, 'submissions', projectName(a.key));
   mkdirSync(dir, { recursive: true });
   if (!jt.fifeConfig) {
-    await runLaunchScript(deps, a, dir, {
+    await runLaunchScript(deps, desired, a, dir, {
       ...(definition ? { GITPOMS_DATASET: definition } : {}),
       ...(project ? { SAM_PROJECT_NAME: project } : {}),
     });

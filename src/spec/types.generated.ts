@@ -272,6 +272,7 @@ export interface LaunchTemplateSpec {
    * Launch host reached over ssh; absent means this machine.
    */
   host?: string;
+  ssh?: Ssh;
   /**
    * Account the launch runs as on the launch host.
    */
@@ -291,6 +292,20 @@ export interface LaunchTemplateSpec {
    * Batch backend the submissions go to; gitpoms.yaml backends.batch, when set, overrides it for the whole deployment (e.g. the local demo). Default: local.
    */
   batch?: 'local' | 'slurm' | 'condor' | 'jobsub';
+}
+/**
+ * How to reach the launch host: keys only (BatchMode), never a password.
+ */
+export interface Ssh {
+  port?: number;
+  /**
+   * Private key on the reconciler's host (a path: the key itself never goes in git).
+   */
+  identityFile?: string;
+  /**
+   * Known-hosts file on the reconciler's host; when given, the host key must match it.
+   */
+  knownHostsFile?: string;
 }
 export interface Credentials {
   /**

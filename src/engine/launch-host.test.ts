@@ -1,0 +1,39 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { remoteCommand, shellQuote, templateEnvironment } from './launch-host.js';
+
+describe('launch host command lines', () => {
+  it.each(['plain', 'a b', "it's", 'c;echo INJECTED', '$HOME', '`id`', '', 'x\ny', '*'])(
+    'a shell gives back %j exactly',
+    (word) => {
+      expect(
+        execFileSync('/bin/sh', ['-c', `printf %s ${shellQuote(word)}`], { encoding: 'utf8' }),
+      ).toBe(word);
+    },
+  );
+
+  it('puts setup first, then the launch under env, every word quoted', () => {
+    expect(
+      remoteCommand(['/opt/submit.sh', 'a b'], {
+        cwd: '/data/checkout',
+        env: { GITPOMS_SUBMISSION: 'c/s/mc-1#1' },
+        fromFile: { TOKEN: '/run/secret token' },
+        setup: [
+          ['source', '/cvmfs/setup.sh'],
+          ['setup', 'dunetpc', 'v06', '-q', 'e14:prof'],
+        ],
+      }),
+    ).toBe(
+      "cd /data/checkout && source /cvmfs/setup.sh && setup dunetpc v06 -q e14:prof && env TOKEN=\"$(cat '/run/secret token')\" 'GITPOMS_SUBMISSION=c/s/mc-1#1' /opt/submit.sh 'a b'",
+    );
+  });
+
+  it('a template variable from the reconciler that is not set is a clear error', () => {
+    expect(() =>
+      templateEnvironment(
+        { name: 'lt', experiment: 'dune', environment: { TOKEN: { fromEnv: 'DUNE_TOKEN' } } },
+        {},
+      ),
+    ).toThrow("launch template lt: TOKEN comes from the reconciler's DUNE_TOKEN, which is not set");
+  });
+});

@@ -1,0 +1,132 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { GitpomsError } from '../errors.js';
+import type { NamedLaunchTemplate } from '../spec/desired.js';
+
+const run = promisify(execFile);
+
+/** One word for a POSIX shell, whatever it contains: single-quoted, its own quotes escaped. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command line a launch host's shell runs: the template's setup commands, then the
+ * launch itself under `env`, every word quoted, so each argument vector arrives exactly as
+ * written (ssh hands the server one string, which the login shell parses again).
+ * `fromFile` values are read on the launch host, where the file is.
+ */
+export function remoteCommand(
+  argv: readonly string[],
+  opts: {
+    cwd?: string;
+    env: Readonly<Record<string, string>>;
+    fromFile?: Readonly<Record<string, string>>;
+    setup?: ReadonlyArray<readonly string[]>;
+  },
+): string {
+  const parts: string[] = [];
+  if (opts.cwd) parts.push(`cd ${shellQuote(opts.cwd)}`);
+  for (const s of opts.setup ?? []) parts.push(s.map(shellQuote).join(' '));
+  const files = Object.entries(opts.fromFile ?? {}).map(
+    ([k, p]) => `${k}="$(cat ${shellQuote(p)})"`,
+  );
+  const env = Object.entries(opts.env).map(([k, v]) => shellQuote(`${k}=${v}`));
+  parts.push(['env', ...files, ...env, ...argv.map(shellQuote)].join(' '));
+  return parts.join(' && ');
+}
+
+/** What a launch template adds to a launch's environment: its values and its credentials' paths. */
+export function templateEnvironment(
+  t: NamedLaunchTemplate | undefined,
+  reconcilerEnv: Readonly<Record<string, string | undefined>>,
+): { env: Record<string, string>; fromFile: Record<string, string> } {
+  const env: Record<string, string> = {};
+  const fromFile: Record<string, string> = {};
+  for (const [k, v] of Object.entries(t?.environment ?? {})) {
+    if (!v) continue;
+    if ('value' in v) env[k] = v.value;
+    else if ('fromEnv' in v) {
+      const val = reconcilerEnv[v.fromEnv];
+      if (val === undefined)
+        throw new GitpomsError(
+          'launch-environment',
+          `launch template ${t!.name}: ${k} comes from the reconciler's ${v.fromEnv}, which is not set`,
+        );
+      env[k] = val;
+    } else fromFile[k] = v.fromFile;
+  }
+  if (t?.credentials?.x509Proxy) env.X509_USER_PROXY = t.credentials.x509Proxy;
+  if (t?.credentials?.tokenFile) env.BEARER_TOKEN_FILE = t.credentials.tokenFile;
+  return { env, fromFile };
+}
+
+export interface LaunchRun {
+  stdout: string;
+  stderr: string;
+  /** The command as run, for the launch log (no environment values: they may be secrets). */
+  shown: string;
+}
+
+/**
+ * Runs a launch command: here, or on the template's launch host over ssh as its account
+ * (BatchMode: keys only, never a password prompt). Setup commands and `fromFile` values
+ * need a shell; without them a local launch runs its argument vector directly.
+ */
+export async function runLaunch(
+  t: NamedLaunchTemplate | undefined,
+  argv: readonly string[],
+  opts: {
+    cwd: string;
+    /** The whole environment of a local launch. */
+    env: Record<string, string>;
+    /** The variables gitpoms sets for the launch, sent to a launch host. */
+    exported: Record<string, string>;
+    reconcilerEnv: Readonly<Record<string, string | undefined>>;
+    timeoutMs: number;
+    /**
+     * The embedded runtime (the demo, tests): launch here whatever the template's host, and
+     * skip its setup commands (this machine has no grid software), as backends.batch: local
+     * overrides every template's batch.
+     */
+    embedded?: boolean;
+  },
+): Promise<LaunchRun> {
+  const tenv = templateEnvironment(t, opts.reconcilerEnv);
+  const exec = { timeout: opts.timeoutMs, maxBuffer: 16 << 20 };
+  if (t?.host && !opts.embedded) {
+    // The launch host sees the checkout at the same path (a shared filesystem, as at Fermilab).
+    const cmd = remoteCommand(argv, {
+      cwd: opts.cwd,
+      env: { ...opts.exported, ...tenv.env },
+      fromFile: tenv.fromFile,
+      ...(t.setup ? { setup: t.setup } : {}),
+    });
+    const ssh = t.ssh ?? {};
+    const args = [
+      '-o',
+      'BatchMode=yes',
+      ...(ssh.port ? ['-p', String(ssh.port)] : []),
+      ...(ssh.identityFile ? ['-i', ssh.identityFile] : []),
+      ...(ssh.knownHostsFile
+        ? ['-o', `UserKnownHostsFile=${ssh.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes']
+        : []),
+      '-o',
+      'LogLevel=ERROR',
+      `${t.account}@${t.host}`,
+      '--',
+      cmd,
+    ];
+    const r = await run('ssh', args, exec);
+    return { ...r, shown: `ssh ${t.account}@${t.host} -- ${argv.map(shellQuote).join(' ')}` };
+  }
+  const env = { ...opts.env, ...tenv.env };
+  const setup = opts.embedded ? [] : (t?.setup ?? []);
+  if (setup.length || Object.keys(tenv.fromFile).length) {
+    const cmd = remoteCommand(argv, { env: {}, fromFile: tenv.fromFile, setup });
+    const r = await run('/bin/bash', ['-c', cmd], { ...exec, cwd: opts.cwd, env });
+    return { ...r, shown: argv.map(shellQuote).join(' ') };
+  }
+  const r = await run(argv[0]!, argv.slice(1), { ...exec, cwd: opts.cwd, env });
+  return { ...r, shown: argv.map(shellQuote).join(' ') };
+}
