@@ -44,6 +44,10 @@ export function isConverged(p: PassResult, desired: DesiredState): boolean {
     p.records.filter((r) => desired.campaigns.some((c) => c.name === r.campaign)).map((r) => r.key),
   );
   if (p.records.some((r) => ours.has(r.key) && r.status === 'launching')) return false;
+  // A launched submission whose jobs the batch system does not show yet is still in flight.
+  const seen = new Set(p.observed.jobs.map((j) => j.submission));
+  if (p.records.some((r) => ours.has(r.key) && r.status === 'launched' && !seen.has(r.key)))
+    return false;
   return !p.observed.jobs.some(
     (j) => ours.has(j.submission) && (j.state === 'idle' || j.state === 'running'),
   );

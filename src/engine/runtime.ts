@@ -8,6 +8,7 @@ import { DEFAULTS } from '../spec/desired.js';
 import { createHash } from 'node:crypto';
 import { LocalExecutor } from '../adapters/batch/local/index.js';
 import { SlurmBatch } from '../adapters/batch/slurm/index.js';
+import { CondorBatch } from '../adapters/batch/condor/index.js';
 import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
 import { SqliteStore } from '../adapters/store/sqlite/index.js';
 import { GitpomsError } from '../errors.js';
@@ -29,7 +30,7 @@ export function openEmbedded(
     revision: string | undefined;
     env: Readonly<Record<string, string | undefined>>;
     /** Batch backend, over gitpoms.yaml's backends.batch. */
-    batch?: 'local' | 'slurm';
+    batch?: 'local' | 'slurm' | 'condor';
   },
 ): Deps {
   const backends = {
@@ -37,7 +38,7 @@ export function openEmbedded(
     ...(opts.batch ? { batch: opts.batch } : {}),
   };
   for (const [kind, name, want] of [
-    ['batch', backends.batch, ['local', 'slurm']],
+    ['batch', backends.batch, ['local', 'slurm', 'condor']],
     ['catalog', backends.catalog, ['embedded']],
     ['store', backends.store, ['sqlite']],
   ] as const) {
@@ -51,6 +52,8 @@ export function openEmbedded(
   const dataDir = dataDirOf(repoRoot, config, opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
+  // Jobs of this data directory only: another reconciler's are not ours.
+  const namespace = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
   const local = config?.spec.local ?? {};
   const catalogPath = path.join(dataDir, 'catalog.sqlite');
   try {
@@ -59,14 +62,15 @@ export function openEmbedded(
         backends.batch === 'slurm'
           ? new SlurmBatch({
               root: path.join(dataDir, 'slurm'),
-              // Jobs of this data directory only: another reconciler's are not ours.
-              namespace: createHash('sha256').update(dataDir).digest('hex').slice(0, 12),
+              namespace,
               jobcompLog: '/var/log/slurm/jobcomp.log',
             })
-          : new LocalExecutor({
-              root: path.join(dataDir, 'local-batch'),
-              slots: local.slots ?? cpus().length,
-            }),
+          : backends.batch === 'condor'
+            ? new CondorBatch({ root: path.join(dataDir, 'condor'), namespace })
+            : new LocalExecutor({
+                root: path.join(dataDir, 'local-batch'),
+                slots: local.slots ?? cpus().length,
+              }),
       catalog: new EmbeddedCatalog(catalogPath),
       store: new SqliteStore(path.join(dataDir, 'state.sqlite')),
       log: pino(

@@ -40,8 +40,8 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
         repo: string;
         batch?: string;
       }) => {
-        if (opts.batch !== undefined && opts.batch !== 'local' && opts.batch !== 'slurm')
-          throw new InvalidInputError(`--batch ${opts.batch}: use local or slurm`);
+        if (opts.batch !== undefined && !['local', 'slurm', 'condor'].includes(opts.batch))
+          throw new InvalidInputError(`--batch ${opts.batch}: use local, slurm or condor`);
         const intervalMs = positiveNumber('--interval', opts.interval);
         const timeoutMs = positiveNumber('--timeout', opts.timeout) * 1000;
         const ctx = repoContext(io, opts.repo);
@@ -63,7 +63,7 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
           dataDir: dataDirFlag(io, opts.dataDir),
           revision: ctx.revision,
           env: io.env,
-          ...(opts.batch ? { batch: opts.batch as 'local' | 'slurm' } : {}),
+          ...(opts.batch ? { batch: opts.batch as 'local' | 'slurm' | 'condor' } : {}),
         });
         try {
           // A dataset the catalog does not have stops the run before anything is launched.
@@ -79,7 +79,7 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
             return;
           }
           io.stdout(
-            `gitpoms run: ${desired.campaigns.map((c) => c.name).join(', ')} on ${deps.batch.name === 'slurm' ? 'Slurm' : 'the local executor'}; state in ${deps.dataDir}\n`,
+            `gitpoms run: ${desired.campaigns.map((c) => c.name).join(', ')} on ${deps.batch.name === 'local' ? 'the local executor' : deps.batch.name === 'slurm' ? 'Slurm' : 'HTCondor'}; state in ${deps.dataDir}\n`,
           );
           const revision = ctx.revision ?? 'working-tree';
           await deps.store.recordRevision({ revision, valid: true, errors: [] });

@@ -1,15 +1,16 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { JobSpec } from '../types.js';
+import type { JobSpec } from './types.js';
 
 /**
- * One task of a Slurm job array: runs the argument vector of its task file (no shell), with
+ * One task of a Slurm job array or an HTCondor cluster: runs the argument vector of its task file (no shell), with
  * its environment and working directory; Slurm has already sent stdout and stderr to the
  * task's log files. Exits as the program did (127 when it cannot start, 128+N on signal N).
  */
 const dir = process.argv[2]!;
-const task = process.env.SLURM_ARRAY_TASK_ID ?? '0';
+// The task index: HTCondor passes $(Process) as an argument, Slurm sets SLURM_ARRAY_TASK_ID.
+const task = process.argv[3] ?? process.env.SLURM_ARRAY_TASK_ID ?? '0';
 const spec = JSON.parse(readFileSync(path.join(dir, `task-${task}.json`), 'utf8')) as JobSpec;
 // Each task in a directory of its own, as on a worker node.
 const cwd = spec.cwd ?? path.join(dir, `work-${task}`);
