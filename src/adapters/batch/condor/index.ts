@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { AdapterError } from '../../../errors.js';
 import { distEntry } from '../../../paths.js';
+import { batchCommand } from '../command.js';
 import type { Batch, BatchJob, JobLogs, SubmitRequest } from '../types.js';
 import { classAdString, jobId, jobState, parseJobAds, type JobAd } from './parse.js';
-
-const run = promisify(execFile);
 
 export interface CondorOptions {
   /** Where submissions' task files and logs live (the submit host's disk). */
@@ -52,24 +49,8 @@ export class CondorBatch implements Batch {
     mkdirSync(opts.root, { recursive: true });
   }
 
-  private async cmd(bin: string, args: string[]): Promise<string> {
-    try {
-      const { stdout } = await run(bin, args, {
-        timeout: (this.opts.timeoutSeconds ?? 120) * 1000,
-        maxBuffer: 512 << 20,
-      });
-      return stdout;
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException & { stderr?: string; killed?: boolean };
-      const missing = err.code === 'ENOENT';
-      throw new AdapterError(
-        'condor',
-        missing
-          ? `${bin} is not installed or not on PATH`
-          : `${bin} ${args.join(' ')} failed${err.killed ? ' (timed out)' : ''}: ${(err.stderr ?? err.message).trim().split('\n').slice(-2).join(' ')}`,
-        { retryable: !missing, cause: e },
-      );
-    }
+  private cmd(bin: string, args: string[]): Promise<string> {
+    return batchCommand('condor', bin, args, this.opts.timeoutSeconds ?? 120);
   }
 
   private constraint(): string {

@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { AdapterError } from '../../../errors.js';
 import { distEntry } from '../../../paths.js';
+import { batchCommand } from '../command.js';
 import type { Batch, BatchJob, JobLogs, SubmitRequest } from '../types.js';
 import { jobState, parseJobcomp, parseSqueueJson, type SlurmRecord } from './parse.js';
-
-const run = promisify(execFile);
 
 export interface SlurmOptions {
   /** Where submissions' task files and logs live (a shared filesystem on a real cluster). */
@@ -43,24 +40,8 @@ export class SlurmBatch implements Batch {
     this.index = path.join(opts.root, 'submissions.jsonl');
   }
 
-  private async cmd(bin: string, args: string[]): Promise<string> {
-    try {
-      const { stdout } = await run(bin, args, {
-        timeout: (this.opts.timeoutSeconds ?? 60) * 1000,
-        maxBuffer: 256 << 20,
-      });
-      return stdout;
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException & { stderr?: string; killed?: boolean };
-      const missing = err.code === 'ENOENT';
-      throw new AdapterError(
-        'slurm',
-        missing
-          ? `${bin} is not installed or not on PATH`
-          : `${bin} ${args.join(' ')} failed${err.killed ? ' (timed out)' : ''}: ${(err.stderr ?? err.message).trim().split('\n').slice(-2).join(' ')}`,
-        { retryable: !missing, cause: e },
-      );
-    }
+  private cmd(bin: string, args: string[]): Promise<string> {
+    return batchCommand('slurm', bin, args, this.opts.timeoutSeconds ?? 60);
   }
 
   /** One line per submission, appended: a submit never rewrites what came before. */
