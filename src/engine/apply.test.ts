@@ -1,5 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { DEMO_ENV } from '../../test/helpers/demo.js';
 import { exampleDesired } from '../../test/helpers/fixtures.js';
+import type { Batch } from '../adapters/batch/types.js';
+import { AdapterError } from '../errors.js';
+import { fsRepo } from '../source/fs-repo.js';
+import { loadSpec } from '../spec/index.js';
+import { reconcileOnce } from './reconcile.js';
+import { closeDeps, openEmbedded } from './runtime.js';
 import type { MarkAction } from '../plan/types.js';
 import { fairOrder } from './apply.js';
 
@@ -26,4 +36,103 @@ describe('fair order between experiments', () => {
     expect(fairOrder(actions, d).map((x) => x.key)).toEqual(['s1', 'd1', 's2', 'd2', 's3', 's4']);
     expect(fairOrder([], d)).toEqual([]);
   });
+});
+
+describe('a launch whose submit fails', () => {
+  type Mode = 'after' | 'before' | 'reject' | 'ok';
+  async function setup() {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-submit-'));
+    const d = structuredClone(exampleDesired());
+    d.campaigns = d.campaigns.filter((c) => c.name === 'sbnd-mcc-test-1');
+    d.campaigns[0]!.stages = d.campaigns[0]!.stages.filter((s) => s.name === 'gen');
+    const spec = loadSpec(fsRepo(process.cwd()));
+    const deps = openEmbedded(process.cwd(), spec.docs.config?.value, {
+      dataDir,
+      revision: undefined,
+      env: DEMO_ENV,
+    });
+    const real = deps.batch;
+    const state = { mode: 'ok' as Mode };
+    const batch: Batch = {
+      name: real.name,
+      async submit(req) {
+        const fail = (retryable: boolean) =>
+          new AdapterError('local', retryable ? 'timed out' : 'refused: no such group', {
+            retryable,
+          });
+        if (state.mode === 'before') throw fail(true);
+        if (state.mode === 'reject') throw fail(false);
+        const ids = await real.submit(req);
+        if (state.mode === 'after') throw fail(true);
+        return ids;
+      },
+      observe: () => real.observe(),
+      hold: (ids) => real.hold(ids),
+      release: (ids) => real.release(ids),
+      kill: (ids) => real.kill(ids),
+      logs: (id) => real.logs(id),
+      launchEnvironment: () => real.launchEnvironment(),
+      close: () => real.close(),
+    };
+    const pass = () => reconcileOnce({ ...deps, batch }, d);
+    const labels = async () => [...new Set((await real.observe()).map((j) => j.submission))].sort();
+    const done = async () => {
+      await vi.waitFor(
+        async () =>
+          expect((await real.observe()).filter((j) => j.state !== 'completed')).toEqual([]),
+        { timeout: 30_000, interval: 100 },
+      );
+      await closeDeps(deps);
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+    return { deps, state, pass, labels, done };
+  }
+  const keys = ['sbnd-mcc-test-1/gen/mc-1#1', 'sbnd-mcc-test-1/gen/mc-2#1'];
+
+  it('timed out after the jobs reached the batch system: the next pass adopts them, nothing twice', async () => {
+    const t = await setup();
+    t.state.mode = 'after';
+    const first = await t.pass();
+    expect(first.results.filter((r) => !r.ok).map((r) => r.action.key)).toEqual(keys);
+    expect((await t.deps.store.submissions()).map((s) => s.status)).toEqual([
+      'launching',
+      'launching',
+    ]);
+    t.state.mode = 'ok';
+    const second = await t.pass();
+    expect(second.plan.actions.filter((a) => a.kind === 'launch')).toEqual([]);
+    expect((await t.deps.store.submissions()).map((s) => s.status)).toEqual([
+      'launched',
+      'launched',
+    ]);
+    expect(await t.labels()).toEqual(keys);
+    expect((await t.deps.batch.observe()).length).toBe(20);
+    await t.done();
+  }, 60_000);
+
+  it('failed before reaching it: the next pass launches again under the same key', async () => {
+    const t = await setup();
+    t.state.mode = 'before';
+    await t.pass();
+    expect(await t.labels()).toEqual([]);
+    t.state.mode = 'ok';
+    await t.pass();
+    expect(await t.labels()).toEqual(keys);
+    expect((await t.deps.batch.observe()).length).toBe(20);
+    await t.done();
+  }, 60_000);
+
+  it('refused by the batch system: a failed launch at once, retried as the next attempt', async () => {
+    const t = await setup();
+    t.state.mode = 'reject';
+    await t.pass();
+    expect((await t.deps.store.submissions()).map((s) => s.status)).toEqual([
+      'launch-failed',
+      'launch-failed',
+    ]);
+    t.state.mode = 'ok';
+    await t.pass();
+    expect(await t.labels()).toEqual(['sbnd-mcc-test-1/gen/mc-1#2', 'sbnd-mcc-test-1/gen/mc-2#2']);
+    await t.done();
+  }, 60_000);
 });

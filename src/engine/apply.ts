@@ -1,3 +1,4 @@
+import { AdapterError } from '../errors.js';
 import type { Action, JobAction, LaunchAction, MarkAction } from '../plan/types.js';
 import { findJobType, findStage, type DesiredState } from '../spec/desired.js';
 import type { Deps } from './deps.js';
@@ -11,6 +12,12 @@ export interface ActionResult {
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+class UncertainSubmit extends Error {
+  constructor(override readonly cause: AdapterError) {
+    super(cause.message);
+  }
 }
 
 /** Intent first, then the launch, then its outcome: a crash between leaves a pending intent that startup resolves. */
@@ -32,11 +39,21 @@ async function launch(deps: Deps, desired: DesiredState, a: LaunchAction): Promi
   try {
     const rendered = await renderSubmission(deps, desired, a);
     project = rendered.project;
-    if (rendered.request) await deps.batch.submit(rendered.request);
-    else if (!(await deps.batch.observe()).some((j) => j.submission === a.key)) {
+    if (rendered.request) {
+      try {
+        await deps.batch.submit(rendered.request);
+      } catch (e) {
+        // A transient failure (a timeout, an unreachable scheduler) may have reached the
+        // batch system or not: the intent stays pending and the next pass looks for the
+        // key's jobs, adopting them or launching again under the same key. Never twice.
+        if (e instanceof AdapterError && e.retryable) throw new UncertainSubmit(e);
+        throw e;
+      }
+    } else if (!(await deps.batch.observe()).some((j) => j.submission === a.key)) {
       throw new LaunchError(`the launch script ran but submitted no jobs labelled ${a.key}`);
     }
   } catch (e) {
+    if (e instanceof UncertainSubmit) throw e.cause;
     await deps.store.finishLaunch(intent, { ok: false, error: message(e) });
     throw e;
   }
