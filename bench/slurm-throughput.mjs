@@ -61,6 +61,13 @@ export async function slurmThroughput() {
       seen = (await b.observe()).length;
     });
     if (seen !== 2 * N) throw new Error(`observe saw ${seen} jobs, not ${2 * N}`);
+    // Grow the queue to 10,000 jobs (7,000 more as one array) and observe again.
+    await b.submit({ label: 'bench/array/more#1', jobs: Array(7 * N).fill(job) });
+    const squeue10k = await timed(() => run('squeue', ['--json'], { maxBuffer: 1 << 30 }));
+    const observe10k = await timed(async () => {
+      seen = (await b.observe()).length;
+    });
+    if (seen !== 9 * N) throw new Error(`observe saw ${seen} jobs, not ${9 * N}`);
     return [
       {
         name: `slurm: ${N} jobs, one gitpoms submission each, vs a bare sbatch loop (throughput ratio, goal >= 0.8)`,
@@ -79,6 +86,12 @@ export async function slurmThroughput() {
         subjectMs: observe,
         baselineMs: squeue,
         ratio: observe / squeue,
+      },
+      {
+        name: `slurm: one gitpoms observation of ${10 * N} queued jobs (${7 * N} of them one pending array) vs bare squeue --json (time ratio)`,
+        subjectMs: observe10k,
+        baselineMs: squeue10k,
+        ratio: observe10k / squeue10k,
       },
     ];
   } finally {
