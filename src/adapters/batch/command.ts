@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { AdapterError } from '../../errors.js';
+import type { BatchJob } from './types.js';
 
 const run = promisify(execFile);
 
@@ -32,5 +33,45 @@ export async function batchCommand(
         : `${bin} ${args.join(' ')} failed${err.killed ? ' (timed out)' : ''}: ${said}`,
       { retryable: !missing, cause: e },
     );
+  }
+}
+
+/** This reconciler's jobs by id; an id it does not know is refused, never acted on. */
+export async function ownJobs(
+  backend: string,
+  observe: () => Promise<BatchJob[]>,
+  ids: readonly string[],
+): Promise<Map<string, BatchJob>> {
+  const all = new Map((await observe()).map((j) => [j.id, j]));
+  const unknown = ids.filter((id) => !all.has(id));
+  if (unknown.length)
+    throw new AdapterError(backend, `no job ${unknown.join(', ')} of this reconciler`, {
+      retryable: false,
+    });
+  return all;
+}
+
+/**
+ * Observes until every job satisfies `ok`: batch commands answer 0 to more than they do
+ * (scancel of an unknown id, a hold of a running job), so their exit code is never trusted.
+ */
+export async function confirm(
+  backend: string,
+  observe: () => Promise<BatchJob[]>,
+  ids: readonly string[],
+  ok: (j: BatchJob) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await ownJobs(backend, observe, ids);
+    const bad = ids.filter((id) => !ok(all.get(id)!));
+    if (bad.length === 0) return;
+    if (Date.now() > until)
+      throw new AdapterError(backend, `${what} did not take for ${bad.join(', ')}`, {
+        retryable: true,
+      });
+    await new Promise((r) => setTimeout(r, 200));
   }
 }

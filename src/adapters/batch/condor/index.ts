@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { AdapterError } from '../../../errors.js';
 import { distEntry } from '../../../paths.js';
-import { batchCommand } from '../command.js';
+import { batchCommand, confirm, ownJobs } from '../command.js';
 import type { Batch, BatchJob, JobLogs, SubmitRequest } from '../types.js';
 import { classAdString, jobId, jobState, parseJobAds, type JobAd } from './parse.js';
 
@@ -144,38 +144,19 @@ export class CondorBatch implements Batch {
     }
   }
 
-  private async known(ids: readonly string[]): Promise<Map<string, BatchJob>> {
-    const all = new Map((await this.observe()).map((j) => [j.id, j]));
-    const unknown = ids.filter((id) => !all.has(id));
-    if (unknown.length)
-      throw new AdapterError('condor', `no job ${unknown.join(', ')} of this reconciler`, {
-        retryable: false,
-      });
-    return all;
-  }
-
   /** Acts on the CLUSTER.PROC of each id, then observes until the change shows. */
   private async act(
     bin: string,
     ids: readonly string[],
     ok: (j: BatchJob) => boolean,
   ): Promise<void> {
-    await this.known(ids);
+    const observe = () => this.observe();
+    await ownJobs('condor', observe, ids);
     await this.cmd(
       bin,
       ids.map((id) => id.split('@')[0]!),
     );
-    const until = Date.now() + 15_000;
-    for (;;) {
-      const all = await this.known(ids);
-      const bad = ids.filter((id) => !ok(all.get(id)!));
-      if (!bad.length) return;
-      if (Date.now() > until)
-        throw new AdapterError('condor', `${bin} did not take for ${bad.join(', ')}`, {
-          retryable: true,
-        });
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await confirm('condor', observe, ids, ok, bin);
   }
 
   hold(ids: readonly string[]): Promise<void> {

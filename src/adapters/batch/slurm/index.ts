@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import path from 'node:path';
 import { AdapterError } from '../../../errors.js';
 import { distEntry } from '../../../paths.js';
-import { batchCommand } from '../command.js';
+import { batchCommand, confirm, ownJobs } from '../command.js';
 import type { Batch, BatchJob, JobLogs, SubmitRequest } from '../types.js';
 import { jobState, parseJobcomp, parseSqueueJson, type SlurmRecord } from './parse.js';
 
@@ -171,33 +171,12 @@ export class SlurmBatch implements Batch {
     return out;
   }
 
-  private async states(ids: readonly string[]): Promise<Map<string, BatchJob>> {
-    const all = new Map((await this.observe()).map((j) => [j.id, j]));
-    const unknown = ids.filter((id) => !all.has(id));
-    if (unknown.length)
-      throw new AdapterError('slurm', `no job ${unknown.join(', ')} of this reconciler`, {
-        retryable: false,
-      });
-    return all;
+  private states(ids: readonly string[]): Promise<Map<string, BatchJob>> {
+    return ownJobs('slurm', () => this.observe(), ids);
   }
 
-  /** Polls until every job satisfies `ok`, so a command's exit code is never trusted alone. */
-  private async verify(
-    ids: readonly string[],
-    ok: (j: BatchJob) => boolean,
-    what: string,
-  ): Promise<void> {
-    const until = Date.now() + 15_000;
-    for (;;) {
-      const all = await this.states(ids);
-      const bad = ids.filter((id) => !ok(all.get(id)!));
-      if (bad.length === 0) return;
-      if (Date.now() > until)
-        throw new AdapterError('slurm', `${what} did not take for ${bad.join(', ')}`, {
-          retryable: true,
-        });
-      await new Promise((r) => setTimeout(r, 200));
-    }
+  private verify(ids: readonly string[], ok: (j: BatchJob) => boolean, what: string) {
+    return confirm('slurm', () => this.observe(), ids, ok, what);
   }
 
   async hold(ids: readonly string[]): Promise<void> {
