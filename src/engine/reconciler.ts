@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GitpomsError } from '../errors.js';
 import type { RepoFiles } from '../spec/repo.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, SubmissionRecord } from '../plan/types.js';
 import { formatDiagnostic, loadSpec, type Diagnostic, type SpecResult } from '../spec/index.js';
 import type { DesiredState } from '../spec/desired.js';
 import type { Revision, SpecSource } from '../source/spec-source.js';
@@ -202,9 +202,10 @@ export class Reconciler {
   }
 
   /** Keeps the checkouts of the applied revision and of every submission still running. */
-  private async pruneCheckouts(): Promise<void> {
+  private async pruneCheckouts(records: readonly SubmissionRecord[]): Promise<void> {
     const keep = new Set<string>([this.good!.rev.id]);
-    for (const r of await this.deps.store.submissions())
+    // The pass's own records: launches it made carry the applied revision, kept above.
+    for (const r of records)
       if (r.revision && (r.status === 'launching' || r.status === 'launched')) keep.add(r.revision);
     await this.source.prune(keep);
   }
@@ -224,7 +225,7 @@ export class Reconciler {
       good.rev.revision,
     );
     await this.opts.notifier?.send(events);
-    await this.pruneCheckouts();
+    await this.pruneCheckouts(r.records);
     this.state.applied = { revision: good.rev.id, at: this.deps.clock().toISOString() };
     return { pass: n, revision: good.rev.id, plan: r.plan, results: r.results, events };
   }
