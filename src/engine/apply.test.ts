@@ -71,7 +71,7 @@ describe('a launch whose submit fails', () => {
       release: (ids) => real.release(ids),
       kill: (ids) => real.kill(ids),
       logs: (id) => real.logs(id),
-      launchEnvironment: () => real.launchEnvironment(),
+      launchEnvironment: (label: string) => real.launchEnvironment(label),
       close: () => real.close(),
     };
     const pass = () => reconcileOnce({ ...deps, batch }, d);

@@ -1,14 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { shellQuote } from '../adapters/batch/command.js';
 import { GitpomsError } from '../errors.js';
 import type { NamedLaunchTemplate } from '../spec/desired.js';
 
-const run = promisify(execFile);
+export { shellQuote };
 
-/** One word for a POSIX shell, whatever it contains: single-quoted, its own quotes escaped. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
+const run = promisify(execFile);
 
 /**
  * The command line a launch host's shell runs: the template's setup commands, then the

@@ -144,7 +144,7 @@ async function runLaunchScript(
 ): Promise<void> {
   const script = path.resolve(deps.repoRoot, a.command[0]!);
   const argv = existsSync(script) ? [script, ...a.command.slice(1)] : a.command;
-  const launchEnv = deps.batch.launchEnvironment();
+  const launchEnv = deps.batch.launchEnvironment(a.key);
   const env = jobEnv(
     deps,
     a,
@@ -179,6 +179,7 @@ async function runLaunchScript(
       embedded: deps.batch.name === 'local',
     });
     writeFileSync(path.join(dir, 'launch.log'), `$ ${r.shown}\n${r.stdout}${r.stderr}`);
+    deps.batch.noteLaunchOutput?.(r.stdout);
   } catch (e) {
     const err = e as { code?: number | string; stderr?: string; message: string };
     const tail = (err.stderr ?? '').trim().split('\n').slice(-3).join(' | ');

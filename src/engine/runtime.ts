@@ -21,6 +21,9 @@ export function dataDirOf(repoRoot: string, config: Config | undefined, override
   return path.resolve(repoRoot, override ?? config?.spec.dataDir ?? DEFAULT_DATA_DIR);
 }
 
+export const BATCH_BACKENDS = ['local', 'slurm', 'condor', 'jobsub'] as const;
+export type BatchBackend = (typeof BATCH_BACKENDS)[number];
+
 /** Opens the embedded backends: local executor, embedded catalog, SQLite store, a log file. */
 export function openEmbedded(
   repoRoot: string,
@@ -30,7 +33,7 @@ export function openEmbedded(
     revision: string | undefined;
     env: Readonly<Record<string, string | undefined>>;
     /** Batch backend, over gitpoms.yaml's backends.batch. */
-    batch?: 'local' | 'slurm' | 'condor';
+    batch?: BatchBackend;
   },
 ): Deps {
   const backends = {
@@ -38,7 +41,7 @@ export function openEmbedded(
     ...(opts.batch ? { batch: opts.batch } : {}),
   };
   for (const [kind, name, want] of [
-    ['batch', backends.batch, ['local', 'slurm', 'condor']],
+    ['batch', backends.batch, BATCH_BACKENDS],
     ['catalog', backends.catalog, ['embedded']],
     ['store', backends.store, ['sqlite']],
   ] as const) {
@@ -65,8 +68,14 @@ export function openEmbedded(
               namespace,
               jobcompLog: '/var/log/slurm/jobcomp.log',
             })
-          : backends.batch === 'condor'
-            ? new CondorBatch({ root: path.join(dataDir, 'condor'), namespace })
+          : backends.batch === 'condor' || backends.batch === 'jobsub'
+            ? new CondorBatch({
+                root: path.join(dataDir, backends.batch),
+                namespace,
+                ...(backends.batch === 'jobsub'
+                  ? { jobsub: jobsubIdentity(backends.jobsub, opts.env) }
+                  : {}),
+              })
             : new LocalExecutor({
                 root: path.join(dataDir, 'local-batch'),
                 slots: local.slots ?? cpus().length,
@@ -98,6 +107,20 @@ export function openEmbedded(
     unlock();
     throw e;
   }
+}
+
+/** The jobsub_lite group (gitpoms.yaml, else $GROUP as jobsub_lite itself reads it) and role. */
+function jobsubIdentity(
+  settings: { group: string; role?: string } | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): { group: string; role?: string } {
+  const group = settings?.group ?? env.GROUP;
+  if (!group)
+    throw new GitpomsError(
+      'backend-unavailable',
+      'batch backend jobsub needs a group: set backends.jobsub.group in gitpoms.yaml, or GROUP in the environment',
+    );
+  return { group, ...(settings?.role ? { role: settings.role } : {}) };
 }
 
 /**

@@ -373,6 +373,20 @@ export interface Backends {
   batch?: 'local' | 'slurm' | 'condor' | 'jobsub';
   catalog?: 'embedded' | 'samweb';
   store?: 'sqlite' | 'postgres';
+  jobsub?: JobsubSettings;
+}
+/**
+ * For batch: jobsub. The jobsub_lite identity the reconciler submits, observes and acts as.
+ */
+export interface JobsubSettings {
+  /**
+   * jobsub -G: the experiment's group, e.g. sbnd.
+   */
+  group: string;
+  /**
+   * jobsub --role, e.g. Production.
+   */
+  role?: string;
 }
 export interface Source {
   /**

@@ -5,6 +5,11 @@ import type { BatchJob } from './types.js';
 
 const run = promisify(execFile);
 
+/** One word for a POSIX shell, whatever it contains: single-quoted, its own quotes escaped. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /**
  * Runs a batch system's command as an argument vector. A command that is missing is a
  * clear error not worth retrying; one that fails or times out is retryable, with the tail of
@@ -16,12 +21,23 @@ export async function batchCommand(
   args: readonly string[],
   timeoutSeconds: number,
 ): Promise<string> {
+  return (await batchRun(backend, bin, args, timeoutSeconds)).stdout;
+}
+
+/** batchCommand with what the command printed on stderr too, for tools whose exit code says little. */
+export async function batchRun(
+  backend: string,
+  bin: string,
+  args: readonly string[],
+  timeoutSeconds: number,
+  env?: Readonly<Record<string, string | undefined>>,
+): Promise<{ stdout: string; stderr: string }> {
   try {
-    const { stdout } = await run(bin, [...args], {
+    return await run(bin, [...args], {
       timeout: timeoutSeconds * 1000,
       maxBuffer: 512 << 20,
+      ...(env ? { env: { ...process.env, ...env } } : {}),
     });
-    return stdout;
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string; killed?: boolean };
     const missing = err.code === 'ENOENT';

@@ -41,6 +41,8 @@ export interface Batch {
   kill(ids: readonly string[]): Promise<void>;
   logs(id: string): Promise<JobLogs>;
   /** What a submission script needs to submit here: PATH entries first (its jobsub_submit) and variables. */
-  launchEnvironment(): { path: string[]; env: Record<string, string> };
+  launchEnvironment(label: string): { path: string[]; env: Record<string, string> };
+  /** What a submission script printed, for the job ids it names (jobsub_submit's "Use job id …"). */
+  noteLaunchOutput?(stdout: string): void;
   close(): Promise<void>;
 }

@@ -1,7 +1,19 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import { runUntilConverged } from '../../engine/run.js';
-import { closeDeps, openEmbedded } from '../../engine/runtime.js';
+import {
+  BATCH_BACKENDS,
+  closeDeps,
+  openEmbedded,
+  type BatchBackend,
+} from '../../engine/runtime.js';
+
+const BACKEND_NAMES: Record<string, string> = {
+  local: 'the local executor',
+  slurm: 'Slurm',
+  condor: 'HTCondor',
+  jobsub: 'HTCondor through jobsub_lite',
+};
 import { STATS_HEADER, statsRow, table } from '../../engine/stats.js';
 import { missingDatasets } from '../../spec/datasets.js';
 import {
@@ -28,7 +40,7 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
     .option('--timeout <s>', 'give up after this many seconds', '600')
     .option(
       '--batch <backend>',
-      'local (default) or slurm (a Slurm cluster this machine submits to)',
+      'local (default), slurm, condor (condor_* commands) or jobsub (jobsub_lite; group from gitpoms.yaml or $GROUP), over gitpoms.yaml',
     )
     .option('--repo <dir>', 'repository root', '.')
     .action(
@@ -40,8 +52,8 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
         repo: string;
         batch?: string;
       }) => {
-        if (opts.batch !== undefined && !['local', 'slurm', 'condor'].includes(opts.batch))
-          throw new InvalidInputError(`--batch ${opts.batch}: use local, slurm or condor`);
+        if (opts.batch !== undefined && !(BATCH_BACKENDS as readonly string[]).includes(opts.batch))
+          throw new InvalidInputError(`--batch ${opts.batch}: use ${BATCH_BACKENDS.join(', ')}`);
         const intervalMs = positiveNumber('--interval', opts.interval);
         const timeoutMs = positiveNumber('--timeout', opts.timeout) * 1000;
         const ctx = repoContext(io, opts.repo);
@@ -63,7 +75,7 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
           dataDir: dataDirFlag(io, opts.dataDir),
           revision: ctx.revision,
           env: io.env,
-          ...(opts.batch ? { batch: opts.batch as 'local' | 'slurm' | 'condor' } : {}),
+          ...(opts.batch ? { batch: opts.batch as BatchBackend } : {}),
         });
         try {
           // A dataset the catalog does not have stops the run before anything is launched.
@@ -79,7 +91,7 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
             return;
           }
           io.stdout(
-            `gitpoms run: ${desired.campaigns.map((c) => c.name).join(', ')} on ${deps.batch.name === 'local' ? 'the local executor' : deps.batch.name === 'slurm' ? 'Slurm' : 'HTCondor'}; state in ${deps.dataDir}\n`,
+            `gitpoms run: ${desired.campaigns.map((c) => c.name).join(', ')} on ${BACKEND_NAMES[deps.batch.name] ?? deps.batch.name}; state in ${deps.dataDir}\n`,
           );
           const revision = ctx.revision ?? 'working-tree';
           await deps.store.recordRevision({ revision, valid: true, errors: [] });

@@ -1,8 +1,12 @@
 // A stand-in for HTCondor's command-line tools, for the condor adapter's contract suite on a
-// machine without HTCondor: condor_submit (-terse), condor_q and condor_history (-json,
-// -constraint ATTR == "v" or a cluster id), condor_hold, condor_release, condor_rm. Jobs run
-// on gitpoms's local executor under $FAKE_CONDOR_ROOT; the output follows HTCondor's formats
-// (JSON job ads with ClusterId, ProcId, JobStatus, GlobalJobId, ExitCode, ...), as documented.
+// machine without HTCondor: condor_submit (-terse or not; -remote/-name SCHEDD), condor_q and
+// condor_history (-json, -name SCHEDD, -constraint ATTR == "v" or =?=, cluster ids),
+// condor_hold, condor_release, condor_rm. Jobs run on gitpoms's local executor under
+// $FAKE_CONDOR_ROOT. The output follows HTCondor's: JSON job ads printed as condor_q prints
+// them (attributes sorted without regard to case, "\n,\n" between ads, nothing at all when
+// no job matches). One schedd holds the jobs; any other name is an empty schedd, and a schedd
+// named in $FAKE_CONDOR_DOWN fails as an unreachable one does. Environment values get
+// $(Process) but not $(Cluster), which the fake knows only after submitting.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LocalExecutor } from '../../../dist/adapters/batch/local/index.js';
@@ -23,11 +27,34 @@ const adOf = (cluster) => {
 };
 const batch = new LocalExecutor({ root: path.join(root, 'local'), slots: 8 });
 const [tool, ...args] = process.argv.slice(2);
+const valueOf = (flag) => {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const scheddName = valueOf('-name') ?? valueOf('-remote') ?? SCHEDD;
+if ((process.env.FAKE_CONDOR_DOWN ?? '').split(',').includes(scheddName)) {
+  process.stderr.write(
+    `\n-- Failed to fetch ads from: <127.0.0.1:9618?addrs=127.0.0.1-9618> : ${scheddName}\nCEDAR:6001:Failed to connect to <127.0.0.1:9618?addrs=127.0.0.1-9618>\n`,
+  );
+  process.exit(1);
+}
+const otherSchedd = scheddName !== SCHEDD;
+
+/** JSON as condor_q -json prints it: one attribute per line, sorted without regard to case. */
+function printAds(ads) {
+  const one = (ad) =>
+    `{\n${Object.keys(ad)
+      .sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()))
+      .map((k) => `  ${JSON.stringify(k)}: ${JSON.stringify(ad[k])}`)
+      .join(',\n')}\n}`;
+  return `[\n${ads.map(one).join('\n,\n')}\n]\n`;
+}
 
 function submit(file) {
   const attrs = {};
   let executable,
     argline = '',
+    envline = '',
     iwd,
     out,
     err,
@@ -46,12 +73,19 @@ function submit(file) {
     if (k.startsWith('+')) attrs[k.slice(1)] = JSON.parse(v);
     else if (k === 'executable') executable = v;
     else if (k === 'arguments') argline = v.replace(/^"|"$/g, '');
+    else if (k === 'environment') envline = v.replace(/^"|"$/g, '');
     else if (k === 'initialdir') iwd = v;
     else if (k === 'output') out = v;
     else if (k === 'error') err = v;
   }
   const jobs = Array.from({ length: n }, (_, p) => {
-    const sub = (s) => s.replaceAll('$(Process)', String(p));
+    const sub = (s) => s.replace(/\$\((Process|PROCESS)\)/g, String(p));
+    const env = Object.fromEntries(
+      sub(envline)
+        .split(';')
+        .filter((kv) => kv.includes('='))
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
     return {
       // The job's own stdout and stderr go where the submit file says, as HTCondor does.
       argv: [
@@ -62,7 +96,12 @@ function submit(file) {
         executable,
         ...sub(argline).split(/\s+/).filter(Boolean),
       ],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', FAKE_OUT: sub(out), FAKE_ERR: sub(err) },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        ...env,
+        FAKE_OUT: sub(out),
+        FAKE_ERR: sub(err),
+      },
       cwd: iwd,
     };
   });
@@ -72,7 +111,11 @@ function submit(file) {
       path.join(adsDir, `${cluster}.json`),
       JSON.stringify({ attrs, iwd, submitted: Math.floor(Date.now() / 1000) }),
     );
-    process.stdout.write(`${cluster}.0 - ${cluster}.${n - 1}\n`);
+    process.stdout.write(
+      args.includes('-terse')
+        ? `${cluster}.0 - ${cluster}.${n - 1}\n`
+        : `Submitting job(s)${'.'.repeat(n)}\n${n} job(s) submitted to cluster ${cluster}.\n`,
+    );
   });
 }
 
@@ -90,7 +133,17 @@ async function jobAds() {
       GlobalJobId: `${SCHEDD}#${cluster}.${proc}#${meta.submitted}`,
       Iwd: meta.iwd,
       QDate: meta.submitted,
-      ...meta.attrs,
+      // Submit-file macros in job attributes are expanded per job, as condor_submit does.
+      ...Object.fromEntries(
+        Object.entries(meta.attrs).map(([k, v]) => [
+          k,
+          typeof v === 'string'
+            ? v
+                .replace(/\$\((Cluster|CLUSTER)\)/g, cluster)
+                .replace(/\$\((Process|PROCESS)\)/g, proc)
+            : v,
+        ]),
+      ),
     };
     if (j.state === 'held') ad.HoldReason = j.heldReason ?? 'via condor_hold (by user fake)';
     if (j.node)
@@ -113,11 +166,12 @@ function select(all) {
   const c = args.indexOf('-constraint');
   let keep = all;
   if (c >= 0) {
-    const m = /^(\w+)\s*==\s*(.+)$/.exec(args[c + 1]);
+    const m = /^(\w+)\s*(?:==|=\?=)\s*(.+)$/.exec(args[c + 1]);
     if (!m) throw new Error(`the fake understands only ATTR == VALUE constraints: ${args[c + 1]}`);
     const want = JSON.parse(m[2]);
     keep = keep.filter((a) => a[m[1]] === want);
   }
+  if (otherSchedd) keep = [];
   const ids = args.filter((a, i) => /^\d+(\.\d+)?$/.test(a) && args[i - 1] !== '-constraint');
   if (ids.length)
     keep = keep.filter((a) =>
@@ -127,8 +181,8 @@ function select(all) {
 }
 
 async function act(kind) {
-  const all = await jobAds();
-  for (const id of args) {
+  const all = otherSchedd ? [] : await jobAds();
+  for (const id of args.filter((a) => /^\d+\.\d+$/.test(a))) {
     const ad = all.find((a) => `${a.ClusterId}.${a.ProcId}` === id);
     if (!ad) {
       process.stderr.write(`Job ${id} not found\n`);
@@ -143,12 +197,14 @@ async function act(kind) {
 }
 
 try {
-  if (tool === 'condor_submit') await submit(args.at(-1));
-  else if (tool === 'condor_q' || tool === 'condor_history') {
+  if (tool === 'condor_submit') {
+    if (otherSchedd) throw new Error(`ERROR: Can't find address of schedd ${scheddName}`);
+    await submit(args.at(-1));
+  } else if (tool === 'condor_q' || tool === 'condor_history') {
     const done = (a) => a.JobStatus === 3 || a.JobStatus === 4;
     const list = select(await jobAds()).filter((a) => (tool === 'condor_q' ? !done(a) : done(a)));
     // HTCondor prints nothing at all when no job matches.
-    if (list.length) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    if (list.length) process.stdout.write(printAds(list));
   } else if (tool === 'condor_hold') await act('hold');
   else if (tool === 'condor_release') await act('release');
   else if (tool === 'condor_rm') await act('kill');
