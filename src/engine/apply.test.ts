@@ -11,7 +11,7 @@ import { loadSpec } from '../spec/index.js';
 import { reconcileOnce } from './reconcile.js';
 import { closeDeps, openEmbedded } from './runtime.js';
 import type { MarkAction } from '../plan/types.js';
-import { fairOrder } from './apply.js';
+import { fairOrder, retryDelayMs } from './apply.js';
 
 describe('fair order between experiments', () => {
   it('interleaves experiments round-robin and keeps each one’s own order', () => {
@@ -38,6 +38,14 @@ describe('fair order between experiments', () => {
   });
 });
 
+describe('retry backoff', () => {
+  it('doubles from 30 s and stops at 30 min', () => {
+    expect([0, 1, 2, 3, 6, 7, 20].map(retryDelayMs)).toEqual([
+      0, 30_000, 60_000, 120_000, 960_000, 1_800_000, 1_800_000,
+    ]);
+  });
+});
+
 describe('a launch whose submit fails', () => {
   type Mode = 'after' | 'before' | 'reject' | 'ok';
   async function setup() {
@@ -52,7 +60,7 @@ describe('a launch whose submit fails', () => {
       env: DEMO_ENV,
     });
     const real = deps.batch;
-    const state = { mode: 'ok' as Mode };
+    const state = { mode: 'ok' as Mode, offsetMs: 0 };
     const batch: Batch = {
       name: real.name,
       async submit(req) {
@@ -74,7 +82,8 @@ describe('a launch whose submit fails', () => {
       launchEnvironment: (label: string) => real.launchEnvironment(label),
       close: () => real.close(),
     };
-    const pass = () => reconcileOnce({ ...deps, batch }, d);
+    const clock = () => new Date(Date.now() + state.offsetMs);
+    const pass = () => reconcileOnce({ ...deps, batch, clock }, d);
     const labels = async () => [...new Set((await real.observe()).map((j) => j.submission))].sort();
     const done = async () => {
       await vi.waitFor(
@@ -110,12 +119,27 @@ describe('a launch whose submit fails', () => {
     await t.done();
   }, 60_000);
 
-  it('failed before reaching it: the next pass launches again under the same key', async () => {
+  it('failed before reaching it: the same key launches again, after a backoff that doubles', async () => {
     const t = await setup();
     t.state.mode = 'before';
     await t.pass();
     expect(await t.labels()).toEqual([]);
+    // The next pass finds no jobs, forgets the launch, and waits 30 s before trying the key again.
+    const deferred = await t.pass();
+    expect(deferred.results.map((r) => r.error)).toEqual([
+      expect.stringMatching(
+        /^deferred: 1 submit\(s\) of .*mc-1#1 failed transiently; next try after/,
+      ),
+      expect.stringMatching(/^deferred: 1 submit\(s\) of .*mc-2#1 failed transiently/),
+    ]);
+    // The store times its records by the wall clock; the reconciler's clock runs ahead of it.
+    t.state.offsetMs = 31_000;
+    await t.pass();
+    expect(await t.labels()).toEqual([]);
+    // A second failure: 60 s now, so 31 s later the keys still wait.
+    expect((await t.pass()).results.every((r) => /^deferred: 2 /.test(r.error ?? ''))).toBe(true);
     t.state.mode = 'ok';
+    t.state.offsetMs = 61_000;
     await t.pass();
     expect(await t.labels()).toEqual(keys);
     expect((await t.deps.batch.observe()).length).toBe(20);

@@ -20,8 +20,24 @@ class UncertainSubmit extends Error {
   }
 }
 
-/** Intent first, then the launch, then its outcome: a crash between leaves a pending intent that startup resolves. */
+/** After n transient submit failures of a key, wait 30 s × 2^(n-1), at most 30 min, before trying again. */
+export function retryDelayMs(failures: number): number {
+  return failures <= 0 ? 0 : Math.min(30_000 * 2 ** (failures - 1), 30 * 60_000);
+}
+
+/**
+ * Intent first, then the launch, then its outcome: a crash between leaves a pending intent
+ * that the next pass resolves. A key whose submits failed transiently waits, backing off.
+ */
 async function launch(deps: Deps, desired: DesiredState, a: LaunchAction): Promise<void> {
+  const failed = await deps.store.transientFailures(a.key);
+  if (failed.last) {
+    const next = new Date(failed.last.getTime() + retryDelayMs(failed.count));
+    if (deps.clock() < next)
+      throw new LaunchError(
+        `deferred: ${failed.count} submit(s) of ${a.key} failed transiently; next try after ${next.toISOString()}`,
+      );
+  }
   const stage = findStage(desired, a);
   const intent = await deps.store.beginLaunch(
     a,
@@ -53,7 +69,10 @@ async function launch(deps: Deps, desired: DesiredState, a: LaunchAction): Promi
       throw new LaunchError(`the launch script ran but submitted no jobs labelled ${a.key}`);
     }
   } catch (e) {
-    if (e instanceof UncertainSubmit) throw e.cause;
+    if (e instanceof UncertainSubmit) {
+      await deps.store.noteIntent(intent, `transient: ${e.cause.message}`);
+      throw e.cause;
+    }
     await deps.store.finishLaunch(intent, { ok: false, error: message(e) });
     throw e;
   }

@@ -31,13 +31,14 @@ export async function recoverIntents(deps: Deps): Promise<number> {
         });
         deps.log.info({ key: it.key }, 'adopted jobs of an interrupted launch');
       } else {
+        // A transient submit failure keeps its word ("transient: …"): retries back off on it.
         await deps.store.abandonLaunch(
           it.id,
-          'the reconciler stopped before the jobs reached the batch system',
+          it.detail ?? 'the reconciler stopped before the jobs reached the batch system',
         );
         deps.log.info(
-          { key: it.key },
-          'forgot an interrupted launch that never reached the batch system',
+          { key: it.key, detail: it.detail },
+          'forgot a launch whose jobs never reached the batch system',
         );
       }
     } else {

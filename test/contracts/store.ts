@@ -116,6 +116,24 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       await s.close();
     });
 
+    it('counts launches abandoned after a transient submit failure, per key', async () => {
+      const s = await make();
+      const key = 'c/gen/mc-1#1';
+      expect(await s.transientFailures(key)).toEqual({ count: 0, last: undefined });
+      for (const reason of ['transient: timed out', 'transient: unreachable', 'crash'] as const) {
+        const id = await s.beginLaunch(launchAction(key), undefined, 'local');
+        if (reason.startsWith('transient')) await s.noteIntent(id, reason);
+        const [pending] = await s.pendingIntents();
+        expect(pending?.detail ?? null).toBe(reason.startsWith('transient') ? reason : null);
+        await s.abandonLaunch(id, pending?.detail ?? reason);
+      }
+      const f = await s.transientFailures(key);
+      expect(f.count).toBe(2);
+      expect(f.last).toBeInstanceOf(Date);
+      expect((await s.transientFailures('c/gen/mc-2#1')).count).toBe(0);
+      await s.close();
+    });
+
     it('keeps a failed launch with its error', async () => {
       const s = await make();
       const id = await s.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');

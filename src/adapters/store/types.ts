@@ -114,6 +114,10 @@ export interface Store {
   resetSplit(campaign: string, stage: string, actor: string, reason: string): Promise<SplitState>;
   /** A launch that never reached the batch system: forget the submission so it launches again under the same key. */
   abandonLaunch(intentId: number, reason: string): Promise<void>;
+  /** Keeps a word on a pending intent (why a submit's outcome is unknown) for whoever resolves it. */
+  noteIntent(intentId: number, detail: string): Promise<void>;
+  /** Launches of a key abandoned after a transient submit failure ("transient: …"): how many, the last when. */
+  transientFailures(key: string): Promise<{ count: number; last: Date | undefined }>;
   pendingIntents(): Promise<Intent[]>;
   beginAction(kind: ActionKind, key: string): Promise<number>;
   finishAction(intentId: number, error?: string): Promise<void>;

@@ -347,6 +347,20 @@ export class SqliteStore implements Store {
     });
   }
 
+  async noteIntent(intentId: number, detail: string): Promise<void> {
+    this.db.prepare('UPDATE intents SET detail = ? WHERE id = ?').run(detail, intentId);
+  }
+
+  async transientFailures(key: string): Promise<{ count: number; last: Date | undefined }> {
+    const r = this.db
+      .prepare(
+        `SELECT count(*) AS n, max(finished_at) AS last FROM intents
+         WHERE kind = 'launch' AND key = ? AND state = 'abandoned' AND detail LIKE 'transient:%'`,
+      )
+      .get(key) as { n: number; last: string | null };
+    return { count: r.n, last: r.last ? new Date(r.last) : undefined };
+  }
+
   async pendingIntents(): Promise<Intent[]> {
     return this.db
       .prepare(
