@@ -96,12 +96,12 @@ export class CondorBatch implements Batch {
     return `GITPOMS_NAMESPACE == ${classAdString(this.opts.namespace)}`;
   }
 
-  /** The job attributes that map a job back to its submission, as submit-file lines. */
+  /** The job attributes that map a job back to its submission, as submit-file (and --lines) lines. */
   private labels(label: string): string[] {
     return [
-      `+GITPOMS_SUBMISSION = ${classAdString(label)}`,
-      `+GITPOMS_NAMESPACE = ${classAdString(this.opts.namespace)}`,
-      `+POMS_TASK_ID = ${classAdString(label)}`,
+      `+GITPOMS_SUBMISSION=${classAdString(label)}`,
+      `+GITPOMS_NAMESPACE=${classAdString(this.opts.namespace)}`,
+      `+POMS_TASK_ID=${classAdString(label)}`,
     ];
   }
 
@@ -177,7 +177,7 @@ export class CondorBatch implements Batch {
       `#!/bin/sh\nexec ${q(process.execPath)} ${q(distEntry('adapters/batch/task.js'))} ${q(dir)} "$PROCESS" >${q(dir)}/"$PROCESS".out 2>${q(dir)}/"$PROCESS".err\n`,
       { mode: 0o755 },
     );
-    const lines = this.labels(req.label).flatMap((l) => ['--lines', l.replace(/ = /, '=')]);
+    const lines = this.labels(req.label).flatMap((l) => ['--lines', l]);
     const { stdout, stderr } = await this.jobsub('jobsub_submit', [
       '-N',
       String(req.jobs.length),
@@ -314,7 +314,7 @@ export class CondorBatch implements Batch {
    */
   launchEnvironment(label: string): { path: string[]; env: Record<string, string> } {
     if (!this.opts.jobsub) return { path: [], env: {} };
-    if (/[,]/.test(label))
+    if (label.includes(','))
       throw new AdapterError(
         this.name,
         `submission key ${label} has a comma, which JOBSUB_EXTRA_LINES cannot carry`,
@@ -326,9 +326,7 @@ export class CondorBatch implements Batch {
       path: [],
       env: {
         GROUP: this.opts.jobsub.group,
-        JOBSUB_EXTRA_LINES: this.labels(label)
-          .map((l) => l.replace(/ = /, '='))
-          .join(','),
+        JOBSUB_EXTRA_LINES: this.labels(label).join(','),
       },
     };
   }
