@@ -68,7 +68,7 @@ export function batchContract(name: string, make: () => Promise<Batch>): void {
       const [run, victim] = await b.submit({
         label: 's/g4/mc-1#1',
         // Long enough to be caught running on a busy cluster, short enough for a test.
-        jobs: [sh('sleep 2; exit 0'), sh('sleep 30')],
+        jobs: [sh('sleep 6; exit 0'), sh('sleep 30')],
       });
       await waitFor(b, 's/g4/mc-1#1', all('running'));
       await b.hold([run!]);
