@@ -66,7 +66,8 @@ export function openEmbedded(
           ? new SlurmBatch({
               root: path.join(dataDir, 'slurm'),
               namespace,
-              jobcompLog: '/var/log/slurm/jobcomp.log',
+              finishedFrom: backends.slurm?.finishedFrom ?? 'jobcomp',
+              jobcompLog: backends.slurm?.jobcompLog ?? '/var/log/slurm/jobcomp.log',
             })
           : backends.batch === 'condor' || backends.batch === 'jobsub'
             ? new CondorBatch({

@@ -373,7 +373,21 @@ export interface Backends {
   batch?: 'local' | 'slurm' | 'condor' | 'jobsub';
   catalog?: 'embedded' | 'samweb';
   store?: 'sqlite' | 'postgres';
+  slurm?: SlurmSettings;
   jobsub?: JobsubSettings;
+}
+/**
+ * For batch: slurm.
+ */
+export interface SlurmSettings {
+  /**
+   * Where the end of a job slurmctld has forgotten is read: sacct (slurmdbd) or the jobcomp/filetxt log. Default: jobcomp.
+   */
+  finishedFrom?: 'sacct' | 'jobcomp';
+  /**
+   * The JobCompLoc of jobcomp/filetxt. Default: /var/log/slurm/jobcomp.log
+   */
+  jobcompLog?: string;
 }
 /**
  * For batch: jobsub. The jobsub_lite identity the reconciler submits, observes and acts as.

@@ -1,9 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { batchContract } from '../../../../test/contracts/batch.js';
+import { describe, expect, it, vi } from 'vitest';
+import { batchContract, waitFor } from '../../../../test/contracts/batch.js';
 import { slurmUp } from '../../../../test/helpers/slurm.js';
+import type { BatchJob } from '../types.js';
 import { SlurmBatch } from './index.js';
 
 /**
@@ -27,6 +29,74 @@ describe('Slurm on this machine', () => {
 });
 
 if (up) batchContract('slurm (a real single-node cluster)', make);
+
+/** Whether sacct answers here (scripts/slurm.sh starts slurmdbd; CI sets GITPOMS_TEST_SACCT=1). */
+const sacctUp = (() => {
+  try {
+    execFileSync('sacct', ['-n', '-X'], { stdio: 'ignore', timeout: 15_000 });
+    return up;
+  } catch {
+    return false;
+  }
+})();
+
+describe('Slurm accounting (slurmdbd) on this machine', () => {
+  it('answers sacct when the tests require it', () => {
+    if (process.env.GITPOMS_TEST_SACCT === '1')
+      expect(sacctUp, 'GITPOMS_TEST_SACCT=1 but sacct fails').toBe(true);
+  });
+
+  it.runIf(sacctUp)(
+    'reads the end of jobs slurmctld has forgotten from sacct: the same states and exit codes squeue showed',
+    async () => {
+      const b = new SlurmBatch({
+        root: mkdtempSync(path.join(tmpdir(), 'gitpoms-slurm-')),
+        namespace: `a${Date.now().toString(36)}`,
+        finishedFrom: 'sacct',
+      });
+      const sh = (script: string) => ({ argv: ['/bin/sh', '-c', script], env: {} });
+      await b.submit({
+        label: 's/acct/mc-1#1',
+        jobs: [sh('exit 0'), sh('exit 3'), sh('kill -9 $$')],
+      });
+      const brief = (js: BatchJob[]) => js.map((j) => `${j.id} ${j.state} ${j.exitCode}`).sort();
+      const seen = brief(
+        await waitFor(
+          b,
+          's/acct/mc-1#1',
+          (js) => js.length === 3 && js.every((j) => j.state === 'completed'),
+        ),
+      );
+      expect(seen.map((l) => l.replace(/^\d+/, 'A'))).toEqual([
+        'A_0 completed 0',
+        'A_1 completed 3',
+        'A_2 completed 137',
+      ]);
+      // A slurmctld that has forgotten every job (MinJobAge passed): squeue lists none.
+      const bin = mkdtempSync(path.join(tmpdir(), 'forgetful-squeue-'));
+      writeFileSync(
+        path.join(bin, 'squeue'),
+        '#!/bin/sh\necho \'{"meta": {}, "errors": [], "jobs": []}\'\n',
+        { mode: 0o755 },
+      );
+      const PATH = process.env.PATH;
+      process.env.PATH = `${bin}:${PATH}`;
+      try {
+        // slurmdbd hears of a job's end a moment after slurmctld.
+        // Slurm 22.05's accounting keeps an exit code modulo 128: the task that died by
+        // SIGKILL (exit 137 from the task runner, as squeue and jobcomp say) reads 9 there.
+        const fromSacct = seen.map((l) => l.replace(/ 137$/, ' 9'));
+        await vi.waitFor(async () => expect(brief(await b.observe())).toEqual(fromSacct), {
+          timeout: 20_000,
+          interval: 250,
+        });
+      } finally {
+        process.env.PATH = PATH;
+      }
+    },
+    60_000,
+  );
+});
 
 describe('Slurm adapter faults', () => {
   it('a missing command is a clear, non-retryable error', async () => {

@@ -4,7 +4,14 @@ import { AdapterError } from '../../../errors.js';
 import { distEntry } from '../../../paths.js';
 import { batchCommand, confirm, ownJobs } from '../command.js';
 import type { Batch, BatchJob, JobLogs, SubmitRequest } from '../types.js';
-import { jobState, parseJobcomp, parseSqueueJson, type SlurmRecord } from './parse.js';
+import {
+  jobState,
+  parseJobcomp,
+  parseSacct,
+  parseSqueueJson,
+  SACCT_FORMAT,
+  type SlurmRecord,
+} from './parse.js';
 
 export interface SlurmOptions {
   /** Where submissions' task files and logs live (a shared filesystem on a real cluster). */
@@ -12,6 +19,11 @@ export interface SlurmOptions {
   /** Jobs carry `gitpoms:<namespace>:<label>` as their comment; observe() sees only this namespace's. */
   namespace: string;
   partition?: string;
+  /**
+   * Where the end of a job slurmctld no longer remembers is read: `sacct` (slurmdbd) or the
+   * jobcomp/filetxt log. Default: the log.
+   */
+  finishedFrom?: 'sacct' | 'jobcomp';
   /** jobcomp/filetxt log, read for jobs slurmctld no longer remembers. */
   jobcompLog?: string;
   /** Seconds a Slurm command may take (slurmctld down: sbatch and squeue retry ~9 s first). */
@@ -27,7 +39,8 @@ interface Submitted {
 
 /**
  * Slurm through its commands, as argument vectors: one `sbatch --array` per submission
- * (each task runs its own argument vector), one `squeue --json` per observation, holds as
+ * (each task runs its own argument vector), one `squeue --json` per observation (plus one
+ * `sacct` or a read of the jobcomp log for tasks slurmctld has forgotten), holds as
  * `scontrol hold`/`suspend`, releases as `release`/`resume`, kills as `scancel` — each
  * checked afterwards, since Slurm answers 0 to a cancel of an unknown id.
  */
@@ -147,12 +160,8 @@ export class SlurmBatch implements Batch {
       ),
     );
     if (missing.length) {
-      const log = this.opts.jobcompLog;
       const done = new Map(
-        (log && existsSync(log) ? parseJobcomp(readFileSync(log, 'utf8')) : []).map((r) => [
-          r.id,
-          r,
-        ]),
+        (await this.finished([...new Set(missing.map((x) => x.s.arrayId))])).map((r) => [r.id, r]),
       );
       for (const { s, id } of missing) {
         const r = done.get(id);
@@ -169,6 +178,27 @@ export class SlurmBatch implements Batch {
       }
     }
     return out;
+  }
+
+  /** Records of jobs slurmctld has forgotten: sacct, one call for all of them, or the jobcomp log. */
+  private async finished(arrayIds: string[]): Promise<SlurmRecord[]> {
+    if (this.opts.finishedFrom === 'sacct') {
+      const out = await this.cmd('sacct', [
+        '-X',
+        '-P',
+        '-n',
+        `--format=${SACCT_FORMAT}`,
+        '-j',
+        arrayIds.join(','),
+      ]);
+      try {
+        return parseSacct(out);
+      } catch (e) {
+        throw new AdapterError('slurm', (e as Error).message, { retryable: true, cause: e });
+      }
+    }
+    const log = this.opts.jobcompLog;
+    return log && existsSync(log) ? parseJobcomp(readFileSync(log, 'utf8')) : [];
   }
 
   private states(ids: readonly string[]): Promise<Map<string, BatchJob>> {

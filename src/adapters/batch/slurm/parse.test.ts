@@ -4,6 +4,7 @@ import {
   expandTaskString,
   jobState,
   parseJobcomp,
+  parseSacct,
   parseSqueueJson,
   type SlurmRecord,
 } from './parse.js';
@@ -57,6 +58,34 @@ describe('Slurm output parsers', () => {
       node: 'vm',
       start: Date.parse('2026-11-25T18:11:41Z') / 1000,
     });
+  });
+
+  it('sacct -X -P -n of Slurm 22.05 with slurmdbd, recorded on this machine', () => {
+    const records = parseSacct(fixture('sacct-parsable.txt'));
+    expect(brief(records)).toEqual([
+      '1_0 completed 0 ',
+      '1_1 completed 3 ',
+      '1_2 completed 137 ',
+      '2 removed 0 ',
+      // Exits 128 and 200: accounting keeps them modulo 128 (jobcomp said 128:0 and 200:0).
+      '23_0 completed 1 ',
+      '23_1 completed 72 ',
+      '5 running ',
+      '6_0 idle ',
+      '6_1 idle ',
+      '6_2 idle ',
+      '6_3 idle ',
+    ]);
+    expect(records.find((r) => r.id === '2')).toMatchObject({ state: 'CANCELLED', jobId: 2 });
+    expect(records.find((r) => r.id === '2')?.node).toBeUndefined();
+    expect(records.find((r) => r.id === '5')).toMatchObject({
+      node: 'vm',
+      start: Date.parse('2026-11-25T19:55:50Z') / 1000,
+    });
+    expect(records.find((r) => r.id === '5')?.end).toBeUndefined();
+    expect(() => parseSacct('Slurm accounting storage is disabled\n')).toThrow(
+      /sacct printed a line that is not JobID,JobIDRaw/,
+    );
   });
 
   it('refuses output that is not squeue JSON, and reports squeue errors', () => {

@@ -102,6 +102,59 @@ export function parseSqueueJson(text: string): SlurmRecord[] {
   return out;
 }
 
+/** A Slurm time stamp ("2026-11-25T14:38:54", this machine's zone: UTC) in seconds; "Unknown", "None": undefined. */
+function slurmTime(v: string | undefined): number | undefined {
+  const t = v ? Date.parse(`${v}Z`) : NaN;
+  return Number.isNaN(t) ? undefined : t / 1000;
+}
+
+/** The fields gitpoms asks sacct for, in this order. */
+export const SACCT_FORMAT = 'JobID,JobIDRaw,State,ExitCode,Start,End,NodeList';
+
+/**
+ * `sacct -X -P -n --format=SACCT_FORMAT` (allocations only, '|'-separated, no header): jobs
+ * slurmdbd recorded, finished or not. A pending array remainder ("6_[0-3]") is expanded into
+ * one record per task; "CANCELLED by 0" is CANCELLED; ExitCode is "code:signal". sacct has
+ * no hold reason: a held job reads as pending.
+ */
+export function parseSacct(text: string): SlurmRecord[] {
+  const out: SlurmRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const f = line.split('|');
+    if (f.length !== 7 || !/^\d+$/.test(f[1]!))
+      throw new Error(`sacct printed a line that is not ${SACCT_FORMAT}: ${line.slice(0, 120)}`);
+    const [jobIdField, raw, state, exit, start, end, node] = f as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const [code = 0, signal = 0] = exit.split(':').map(Number);
+    const word = state.split(' ')[0]!;
+    // Accounting keeps exit codes modulo 128 (137 reads 9, 128 would read 0): a failed job
+    // that shows 0:0 has lost its code, and is not read as a success.
+    const lost = word === 'FAILED' && code === 0 && signal === 0;
+    const base = {
+      jobId: Number(raw),
+      state: word,
+      reason: '',
+      comment: '',
+      ...(lost ? {} : { exit: { code, signal } }),
+      ...(node && node !== 'None assigned' ? { node } : {}),
+      ...(slurmTime(start) ? { start: slurmTime(start)! } : {}),
+      ...(slurmTime(end) ? { end: slurmTime(end)! } : {}),
+    };
+    const m = /^(\d+)_\[(.+)\]$/.exec(jobIdField);
+    if (m) for (const t of expandTaskString(m[2]!)) out.push({ ...base, id: `${m[1]}_${t}` });
+    else out.push({ ...base, id: jobIdField });
+  }
+  return out;
+}
+
 /** jobcomp/filetxt lines (finished jobs, kept after slurmctld forgets them): Key=Value tokens. */
 export function parseJobcomp(text: string): SlurmRecord[] {
   const out: SlurmRecord[] = [];
@@ -113,14 +166,9 @@ export function parseJobcomp(text: string): SlurmRecord[] {
     const arr = kv.get('ArrayJobId');
     const task = kv.get('ArrayTaskId');
     const [code, signal] = (kv.get('ExitCode') ?? '0:0').split(':').map(Number);
-    const time = (k: string) => {
-      const v = kv.get(k);
-      const t = v ? Date.parse(`${v}Z`) : NaN;
-      return Number.isNaN(t) ? undefined : t / 1000;
-    };
     const node = kv.get('NodeList');
-    const start = time('StartTime');
-    const end = time('EndTime');
+    const start = slurmTime(kv.get('StartTime'));
+    const end = slurmTime(kv.get('EndTime'));
     out.push({
       id: arr && task && arr !== '0' ? `${arr}_${task}` : String(jobId),
       jobId,
