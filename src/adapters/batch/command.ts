@@ -30,13 +30,11 @@ export async function batchRun(
   bin: string,
   args: readonly string[],
   timeoutSeconds: number,
-  env?: Readonly<Record<string, string | undefined>>,
 ): Promise<{ stdout: string; stderr: string }> {
   try {
     return await run(bin, [...args], {
       timeout: timeoutSeconds * 1000,
       maxBuffer: 512 << 20,
-      ...(env ? { env: { ...process.env, ...env } } : {}),
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string; killed?: boolean };

@@ -7,13 +7,6 @@ import {
   openEmbedded,
   type BatchBackend,
 } from '../../engine/runtime.js';
-
-const BACKEND_NAMES: Record<string, string> = {
-  local: 'the local executor',
-  slurm: 'Slurm',
-  condor: 'HTCondor',
-  jobsub: 'HTCondor through jobsub_lite',
-};
 import { STATS_HEADER, statsRow, table } from '../../engine/stats.js';
 import { missingDatasets } from '../../spec/datasets.js';
 import {
@@ -27,6 +20,13 @@ import {
 } from '../io.js';
 import { catalogHas } from '../state.js';
 import { progressPrinter } from '../progress.js';
+
+const BACKEND_NAMES: Record<string, string> = {
+  local: 'the local executor',
+  slurm: 'Slurm',
+  condor: 'HTCondor',
+  jobsub: 'HTCondor through jobsub_lite',
+};
 
 export function registerRun(program: Command, io: Io, setCode: (n: number) => void): void {
   program
