@@ -4,6 +4,7 @@ import path from 'node:path';
 import { AdapterError } from '../../../errors.js';
 import { distEntry } from '../../../paths.js';
 import { batchCommand, batchRun, confirm, ownJobs, shellQuote } from '../command.js';
+import { jobsubShim } from '../shim.js';
 import type { Batch, BatchJob, JobLogs, SubmitRequest } from '../types.js';
 import {
   classAdString,
@@ -309,11 +310,17 @@ export class CondorBatch implements Batch {
   }
 
   /**
-   * A submission script's own jobsub_submit labels its jobs through JOBSUB_EXTRA_LINES, which
-   * jobsub_lite adds to every submission (its way of replacing POMS's jobsub_submit wrapper).
+   * Through jobsub_lite, a submission script's own jobsub_submit labels its jobs through
+   * JOBSUB_EXTRA_LINES, which jobsub_lite adds to every submission (its way of replacing
+   * POMS's jobsub_submit wrapper). Directly, gitpoms's jobsub_submit submits them here.
    */
   launchEnvironment(label: string): { path: string[]; env: Record<string, string> } {
-    if (!this.opts.jobsub) return { path: [], env: {} };
+    if (!this.opts.jobsub)
+      return jobsubShim(path.join(this.opts.root, 'bin'), {
+        kind: 'condor',
+        root: this.opts.root,
+        namespace: this.opts.namespace,
+      });
     if (label.includes(','))
       throw new AdapterError(
         this.name,

@@ -1,15 +1,9 @@
 import { spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { AdapterError } from '../../../errors.js';
 import { distEntry } from '../../../paths.js';
+import { jobsubShim } from '../shim.js';
 import type { Batch, BatchJob, JobLogs, SubmitRequest } from '../types.js';
 import {
   isAlive,
@@ -22,7 +16,6 @@ import {
 } from './files.js';
 
 const SUPERVISOR = distEntry('adapters/batch/local/supervisor.js');
-const JOBSUB_SUBMIT = distEntry('adapters/batch/local/jobsub-submit.js');
 
 export interface LocalExecutorOptions {
   /** Where the executor keeps its jobs; it survives restarts of the reconciler. */
@@ -56,9 +49,6 @@ export class LocalExecutor implements Batch {
     for (const d of [this.jobsDir, this.slotsDir, this.stagingDir])
       mkdirSync(d, { recursive: true });
     this.binDir = path.join(opts.root, 'bin');
-    mkdirSync(this.binDir, { recursive: true });
-    const shim = `#!/bin/sh\nexec '${process.execPath}' '${JOBSUB_SUBMIT}' "$@"\n`;
-    writeFileSync(path.join(this.binDir, 'jobsub_submit'), shim, { mode: 0o755 });
   }
 
   /** A new cluster number: mkdir is atomic, so two submitters never share one. */
@@ -203,10 +193,7 @@ export class LocalExecutor implements Batch {
   }
 
   launchEnvironment(): { path: string[]; env: Record<string, string> } {
-    return {
-      path: [this.binDir],
-      env: { GITPOMS_LOCAL_BATCH: this.opts.root, GITPOMS_LOCAL_SLOTS: String(this.opts.slots) },
-    };
+    return jobsubShim(this.binDir, { kind: 'local', root: this.opts.root, slots: this.opts.slots });
   }
 
   async close(): Promise<void> {

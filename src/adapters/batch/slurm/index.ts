@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AdapterError } from '../../../errors.js';
 import { distEntry } from '../../../paths.js';
 import { batchCommand, confirm, ownJobs } from '../command.js';
+import { jobsubShim } from '../shim.js';
 import type { Batch, BatchJob, JobLogs, SubmitRequest } from '../types.js';
 import {
   jobState,
@@ -246,8 +247,14 @@ export class SlurmBatch implements Batch {
     };
   }
 
+  /** A submission script's jobsub_submit submits here, as array tasks labelled like any other. */
   launchEnvironment(): { path: string[]; env: Record<string, string> } {
-    return { path: [], env: {} };
+    return jobsubShim(path.join(this.opts.root, 'bin'), {
+      kind: 'slurm',
+      root: this.opts.root,
+      namespace: this.opts.namespace,
+      ...(this.opts.partition ? { partition: this.opts.partition } : {}),
+    });
   }
 
   async close(): Promise<void> {}

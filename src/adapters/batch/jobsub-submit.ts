@@ -1,10 +1,16 @@
 /**
- * jobsub_submit for the local executor, so an experiment's own submission script (DUNE's MCC
- * scripts) submits to it: jobsub_submit [-G GROUP] [-N COUNT] [-e VAR[=VALUE]] [--opt=value …]
- * file:///path/to/job [ARGS…]. The jobs carry the submission key from GITPOMS_SUBMISSION.
- * Variables named with -e, and every GITPOMS_* and SAM_* variable, reach the jobs.
+ * gitpoms's jobsub_submit, so an experiment's own submission script (DUNE's MCC scripts)
+ * submits to the batch system gitpoms runs on when that is not jobsub_lite (the local
+ * executor, Slurm, HTCondor directly): jobsub_submit [-G GROUP] [-N COUNT] [-e VAR[=VALUE]]
+ * [--opt=value …] file:///path/to/job [ARGS…]. The jobs carry the submission key from
+ * GITPOMS_SUBMISSION. Variables named with -e, and every GITPOMS_* and SAM_* variable, reach
+ * the jobs.
  */
-import { LocalExecutor } from './index.js';
+import { CondorBatch } from './condor/index.js';
+import { LocalExecutor } from './local/index.js';
+import type { BatchSpec } from './shim.js';
+import { SlurmBatch } from './slurm/index.js';
+import type { Batch } from './types.js';
 
 /** jobsub_submit options that take a value as the next argument. */
 const VALUED = new Set([
@@ -33,16 +39,16 @@ const VALUED = new Set([
 ]);
 
 function fail(message: string): never {
-  process.stderr.write(`jobsub_submit (gitpoms local executor): ${message}\n`);
+  process.stderr.write(`jobsub_submit (gitpoms): ${message}\n`);
   process.exit(2);
 }
 
 async function main(): Promise<void> {
   const label = process.env.GITPOMS_SUBMISSION;
-  const root = process.env.GITPOMS_LOCAL_BATCH;
-  if (!label || !root)
+  const spec = process.env.GITPOMS_BATCH_SPEC;
+  if (!label || !spec)
     fail(
-      'GITPOMS_SUBMISSION and GITPOMS_LOCAL_BATCH are unset: this jobsub_submit runs only under gitpoms',
+      'GITPOMS_SUBMISSION and GITPOMS_BATCH_SPEC are unset: this jobsub_submit runs only under gitpoms',
     );
   const args = process.argv.slice(2);
   let n = 1;
@@ -71,10 +77,7 @@ async function main(): Promise<void> {
   const path = exe.replace(/^file:\/\//, '');
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && /^(GITPOMS_|SAM_|DEMO_)/.test(k)) pass[k] ??= v;
-  const batch = new LocalExecutor({
-    root: root!,
-    slots: Number(process.env.GITPOMS_LOCAL_SLOTS ?? '1'),
-  });
+  const batch = open(JSON.parse(spec!) as BatchSpec);
   const ids = await batch.submit({
     label: label!,
     jobs: Array.from({ length: n }, (_, proc) => ({
@@ -88,9 +91,21 @@ async function main(): Promise<void> {
       },
     })),
   });
+  await batch.close();
   process.stdout.write(
-    `Submitting job(s)${'.'.repeat(Math.min(n, 20))}\n${n} job(s) submitted to cluster ${ids[0]!.split('.')[0]}.\nUse job id ${ids[0]} to retrieve output\n`,
+    `Submitting job(s)${'.'.repeat(Math.min(n, 20))}\n${n} job(s) submitted to cluster ${ids[0]!.split(/[._]/)[0]}.\nUse job id ${ids[0]} to retrieve output\n`,
   );
+}
+
+function open(spec: BatchSpec): Batch {
+  switch (spec.kind) {
+    case 'local':
+      return new LocalExecutor(spec);
+    case 'slurm':
+      return new SlurmBatch(spec);
+    case 'condor':
+      return new CondorBatch(spec);
+  }
 }
 
 main().catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));
