@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { distEntry } from '../../paths.js';
+import { shellQuote } from './command.js';
 
 /**
  * Which batch system gitpoms's own jobsub_submit submits to, and how to open it: handed to
@@ -24,7 +25,7 @@ export function jobsubShim(
   const entry = distEntry('adapters/batch/jobsub-submit.js');
   writeFileSync(
     path.join(binDir, 'jobsub_submit'),
-    `#!/bin/sh\nexec '${process.execPath}' '${entry}' "$@"\n`,
+    `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(entry)} "$@"\n`,
     { mode: 0o755 },
   );
   return { path: [binDir], env: { GITPOMS_BATCH_SPEC: JSON.stringify(spec) } };
