@@ -2,7 +2,15 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/spec/types.generated.ts', 'coverage/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'src/model/types.generated.ts',
+      'src/model/schemas.generated.ts',
+      'coverage/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,4 +31,42 @@ export default tseslint.config(
       ],
     },
   },
+  // Layer arrows (README, "Code layout"): the model imports nothing; the pure core (desired
+  // state, fife, plan) does no I/O and imports no adapter or shell; adapters import neither the
+  // planner nor the shell; the engine knows neither the CLI nor the server.
+  ...layers(),
 );
+
+function layers() {
+  const dirs = (names) => `(^|/)(${names.join('|')})/`;
+  const SHELL = ['engine', 'observe', 'source', 'server', 'cli', 'job', 'runtime', 'bin'];
+  const rule = (files, patterns) => ({
+    files,
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns }] },
+  });
+  const noNode = { regex: '^node:', message: 'The pure core does no I/O: take it as an argument.' };
+  const upward = (what, names, message) => ({ regex: dirs(names), message: `${what} ${message}` });
+  return [
+    rule(
+      ['src/model/**/*.ts'],
+      [{ regex: '^(?!\\./)', message: 'The model layer imports nothing outside src/model.' }],
+    ),
+    rule(
+      ['src/spec/**/*.ts', 'src/fife/**/*.ts'],
+      [noNode, upward('The desired-state layer', ['plan', 'adapters', ...SHELL], 'is below it.')],
+    ),
+    rule(
+      ['src/plan/**/*.ts'],
+      [noNode, upward('The planner', ['adapters', ...SHELL], 'is pure: pass what it needs in.')],
+    ),
+    rule(
+      ['src/adapters/**/*.ts'],
+      [upward('An adapter', ['plan', ...SHELL], 'must not know the planner or the shell.')],
+    ),
+    rule(
+      ['src/engine/**/*.ts', 'src/observe/**/*.ts', 'src/source/**/*.ts'],
+      [upward('The engine', ['cli', 'server'], 'is called by them, never the other way.')],
+    ),
+  ];
+}

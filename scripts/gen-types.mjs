@@ -1,7 +1,8 @@
-// Regenerates src/spec/types.generated.ts from schemas/ (run after `npm run build`).
+// Regenerates src/model/types.generated.ts and src/model/schemas.generated.ts from schemas/
+// (run after `npm run build`).
 import { writeFile } from 'node:fs/promises';
-import { generateTypes } from '../dist/spec/generate-types.js';
+import { generateSchemasModule, generateTypes } from '../dist/codegen/generate-types.js';
 
-const out = await generateTypes('schemas');
-await writeFile('src/spec/types.generated.ts', out);
-console.log('wrote src/spec/types.generated.ts');
+await writeFile('src/model/types.generated.ts', await generateTypes('schemas'));
+await writeFile('src/model/schemas.generated.ts', await generateSchemasModule('schemas'));
+console.log('wrote src/model/types.generated.ts and src/model/schemas.generated.ts');

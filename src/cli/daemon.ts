@@ -10,7 +10,7 @@ import { resolveSecret } from '../engine/secrets.js';
 import { GitpomsError, InvalidInputError } from '../errors.js';
 import { GitSpecSource, WorkingTreeSource, type SpecSource } from '../source/spec-source.js';
 import { loadSpec, type SpecResult } from '../spec/index.js';
-import type { Config } from '../spec/types.generated.js';
+import type { Config } from '../model/index.js';
 import { dataDirFlag, positiveNumber, printDiagnostics, repoContext, type Io } from './io.js';
 
 export interface SourceFlags {

@@ -1,6 +1,7 @@
 import { AdapterError } from '../errors.js';
+import type { DesiredState } from '../model/index.js';
 import type { Action, JobAction, LaunchAction, MarkAction } from '../plan/types.js';
-import { findJobType, findStage, type DesiredState } from '../spec/desired.js';
+import { findJobType, findStage } from '../spec/desired.js';
 import type { Deps } from './deps.js';
 import { LaunchError, renderSubmission, splitAdvance } from './launch.js';
 

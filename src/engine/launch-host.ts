@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { shellQuote } from '../adapters/batch/command.js';
 import { GitpomsError } from '../errors.js';
-import type { NamedLaunchTemplate } from '../spec/desired.js';
+import type { NamedLaunchTemplate } from '../model/index.js';
 
 export { shellQuote };
 

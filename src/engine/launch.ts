@@ -5,12 +5,13 @@ import type { SplitAdvance } from '../adapters/store/types.js';
 import { GitpomsError } from '../errors.js';
 import { parseFifeLaunchArgs } from '../fife/argv.js';
 import { fifeLaunch } from '../fife/launch.js';
+import type { DesiredState } from '../model/index.js';
 import type { LaunchAction } from '../plan/types.js';
 import { distEntry } from '../paths.js';
 import { outputsOf, projectName, recoveryDimensions } from '../runtime/dimensions.js';
 import { jobPlan } from '../runtime/job-plan.js';
 import type { WrapConfig } from '../runtime/wrap-config.js';
-import { findJobType, findStage, type DesiredState } from '../spec/desired.js';
+import { findJobType, findStage } from '../spec/desired.js';
 import type { Deps } from './deps.js';
 import { runLaunch } from './launch-host.js';
 

@@ -4,8 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyObserved, exampleDesired } from '../../test/helpers/fixtures.js';
 import { plan } from '../plan/plan.js';
-import type { Observed, SubmissionRecord } from '../plan/types.js';
-import type { DesiredState } from '../spec/desired.js';
+import type { DesiredState, Observed, SubmissionRecord } from '../model/index.js';
 import { freshMemory, Notifier, passEvents, type NotifyEvent } from './notify.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');

@@ -1,8 +1,7 @@
 import { request } from 'undici';
 import type { Logger } from 'pino';
-import type { Plan, SubmissionRecord } from '../plan/types.js';
-import type { DesiredState } from '../spec/desired.js';
-import type { Notification } from '../spec/types.generated.js';
+import type { DesiredState, Notification, SubmissionRecord } from '../model/index.js';
+import type { Plan } from '../plan/types.js';
 import type { ActionResult } from './apply.js';
 import { resolveSecret } from './secrets.js';
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
+import { FRESH_SPLIT, type SplitSpec, type SplitState } from '../model/index.js';
 import type { LaunchAction } from '../plan/types.js';
-import { FRESH_SPLIT, type SplitState } from '../plan/splits.js';
-import { parseSplit, type SplitSpec } from '../spec/split.js';
+import { parseSplit } from '../spec/split.js';
 import { splitAdvance } from './launch.js';
 import { nextSlice } from './observe.js';
 

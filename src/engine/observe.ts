@@ -1,11 +1,19 @@
 import PQueue from 'p-queue';
 import { jobsBySubmission } from '../plan/plan.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
-import type { Observed, ObservedJob, RecoveryType, SplitObservation } from '../plan/types.js';
-import { FRESH_SPLIT, splitSlice, unprocessedFileQuery, type SplitState } from '../plan/splits.js';
+import {
+  type DesiredState,
+  FRESH_SPLIT,
+  type Observed,
+  type ObservedJob,
+  type RecoveryType,
+  type SplitObservation,
+  type SplitSpec,
+  type SplitState,
+} from '../model/index.js';
+import { splitSlice, unprocessedFileQuery } from '../plan/splits.js';
 import { datasetText } from '../spec/rules.js';
-import type { SplitSpec } from '../spec/split.js';
-import { findJobType, stageId, type DesiredState } from '../spec/desired.js';
+import { findJobType, stageId } from '../spec/desired.js';
 import { inputsWithLocatedOutputs, outputsOf, recoveryDimensions } from '../runtime/dimensions.js';
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { Deps } from './deps.js';

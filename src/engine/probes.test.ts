@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NamedService } from '../spec/desired.js';
+import type { NamedService } from '../model/index.js';
 import { probe, ServiceProbes } from './probes.js';
 
 let srv: Server;

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { request } from 'undici';
-import type { ServiceStatus } from '../plan/types.js';
-import type { NamedService } from '../spec/desired.js';
+import type { NamedService, ServiceStatus } from '../model/index.js';
 
 export interface ProbeResult {
   status: ServiceStatus;

@@ -1,6 +1,6 @@
 import { plan } from '../plan/plan.js';
-import type { Observed, Plan } from '../plan/types.js';
-import type { DesiredState } from '../spec/desired.js';
+import type { DesiredState, Observed } from '../model/index.js';
+import type { Plan } from '../plan/types.js';
 import { apply, type ActionResult } from './apply.js';
 import type { Deps } from './deps.js';
 import { observe, type Observation } from './observe.js';

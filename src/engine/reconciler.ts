@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { GitpomsError } from '../errors.js';
 import type { RepoFiles } from '../spec/repo.js';
-import type { Plan, SubmissionRecord } from '../plan/types.js';
+import type { DesiredState, SubmissionRecord } from '../model/index.js';
+import type { Plan } from '../plan/types.js';
 import { formatDiagnostic, loadSpec, type Diagnostic, type SpecResult } from '../spec/index.js';
-import type { DesiredState } from '../spec/desired.js';
 import type { Revision, SpecSource } from '../source/spec-source.js';
 import type { ActionResult } from './apply.js';
 import type { Deps } from './deps.js';

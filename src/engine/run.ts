@@ -1,6 +1,6 @@
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
-import type { DesiredState } from '../spec/desired.js';
+import type { DesiredState } from '../model/index.js';
 import { quote } from '../runtime/dimensions.js';
 import type { Deps } from './deps.js';
 import { reconcileOnce, type PassResult } from './reconcile.js';

@@ -4,6 +4,7 @@ import { createPidLock, isAlive, lockOwner } from '../adapters/batch/local/files
 import path from 'node:path';
 import PQueue from 'p-queue';
 import { pino } from 'pino';
+import type { Config } from '../model/index.js';
 import { DEFAULTS } from '../spec/desired.js';
 import { createHash } from 'node:crypto';
 import { LocalExecutor } from '../adapters/batch/local/index.js';
@@ -12,7 +13,6 @@ import { CondorBatch } from '../adapters/batch/condor/index.js';
 import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
 import { SqliteStore } from '../adapters/store/sqlite/index.js';
 import { GitpomsError } from '../errors.js';
-import type { Config } from '../spec/types.generated.js';
 import type { Deps } from './deps.js';
 
 export const DEFAULT_DATA_DIR = '.gitpoms-data';

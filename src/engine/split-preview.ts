@@ -1,7 +1,7 @@
 import type { Catalog } from '../adapters/catalog/types.js';
 import { sliceName } from '../plan/plan.js';
-import { splitSlice, type SplitState } from '../plan/splits.js';
-import type { ResolvedStage } from '../spec/desired.js';
+import type { ResolvedStage, SplitState } from '../model/index.js';
+import { splitSlice } from '../plan/splits.js';
 import { datasetText } from '../spec/rules.js';
 import { nextSlice } from './observe.js';
 

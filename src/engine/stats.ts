@@ -1,7 +1,7 @@
 import { jobsBySubmission } from '../plan/plan.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
 import type { BatchJob } from '../adapters/batch/types.js';
-import type { DesiredState } from '../spec/desired.js';
+import type { DesiredState } from '../model/index.js';
 
 /** POMS's campaign stage statistics, one row per stage. */
 export interface StageStats {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidInputError } from '../errors.js';
-import type { JobState, Observed, SubmissionRecord } from '../plan/types.js';
+import type { JobState, Observed, SubmissionRecord } from '../model/index.js';
 
 /** Observed state and store records saved as JSON (reconcile --observed FILE). */
 export interface Snapshot {

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { emptyObserved, exampleDesired } from '../../test/helpers/fixtures.js';
-import type { DesiredState } from '../spec/desired.js';
-import { plan } from './plan.js';
-import { splitSlice, type SliceDef } from './splits.js';
 import type {
-  Action,
+  DesiredState,
   JobState,
   Observed,
   ObservedJob,
   OperatorOverride,
+  SliceDef,
   SubmissionRecord,
-} from './types.js';
+} from '../model/index.js';
+import { plan } from './plan.js';
+import { splitSlice } from './splits.js';
+import type { Action } from './types.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const SBND = 'sbnd-mcc-test-1';

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseSplit, type SplitSpec } from '../spec/split.js';
-import {
-  FRESH_SPLIT,
-  splitSlice,
-  unprocessedFileQuery,
-  type SliceDef,
-  type SplitState,
-} from './splits.js';
+import { FRESH_SPLIT, type SliceDef, type SplitSpec, type SplitState } from '../model/index.js';
+import { parseSplit } from '../spec/split.js';
+import { splitSlice, unprocessedFileQuery } from './splits.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const spec = (s: string): SplitSpec => {

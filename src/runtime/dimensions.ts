@@ -1,4 +1,4 @@
-import type { RecoveryType } from '../plan/types.js';
+import type { RecoveryType } from '../model/index.js';
 
 /** Values in a dimension query are quoted: submission keys contain '/', '#' and '+'. */
 export function quote(v: string): string {

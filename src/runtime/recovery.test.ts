@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
-import type { RecoveryType } from '../plan/types.js';
+import type { RecoveryType } from '../model/index.js';
 import { recoveryDimensions } from './dimensions.js';
 
 /**

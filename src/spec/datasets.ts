@@ -1,5 +1,5 @@
 import type { Diagnostic } from './diagnostic.js';
-import type { DesiredState } from './desired.js';
+import type { DesiredState } from '../model/index.js';
 import type { LoadedDocs } from './load.js';
 import { datasetText } from './rules.js';
 import { diagnosticAt } from './yaml-source.js';

@@ -1,5 +1,5 @@
 import { formatDiagnostic, type Diagnostic } from './diagnostic.js';
-import type { DesiredState } from './desired.js';
+import type { DesiredState } from '../model/index.js';
 import { loadDocuments, type LoadedDocs } from './load.js';
 import type { RepoFiles } from './repo.js';
 import { checkAndResolve } from './rules.js';
@@ -41,6 +41,6 @@ export function loadSpec(
 
 export type { Diagnostic } from './diagnostic.js';
 export { formatDiagnostic, hasErrors } from './diagnostic.js';
-export type { DesiredState, ResolvedCampaign, ResolvedStage } from './desired.js';
+export type { DesiredState, ResolvedCampaign, ResolvedStage } from '../model/index.js';
 export type { RepoFiles } from './repo.js';
 export { memoryRepo } from './repo.js';

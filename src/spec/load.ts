@@ -2,7 +2,7 @@ import { byPosition, didYouMean, type Diagnostic } from './diagnostic.js';
 import { insideRepo, type RepoFiles } from './repo.js';
 import { KINDS, validateKind, type Kind } from './schemas.js';
 import { schemaDiagnostics } from './schema-diagnostics.js';
-import type { Campaign, Config, JobType, LaunchTemplate, Service } from './types.generated.js';
+import type { Campaign, Config, JobType, LaunchTemplate, Service } from '../model/index.js';
 import { diagnosticAt, parseYamlFile, type SourceDoc } from './yaml-source.js';
 
 export interface Located<T> {

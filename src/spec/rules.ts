@@ -3,19 +3,22 @@ import { parseFifeLaunchArgs } from '../fife/argv.js';
 import type { ConfigParser } from '../fife/configparser.js';
 import { composeConfig, fifeLaunch, FifeLaunchError, type ConfigFiles } from '../fife/launch.js';
 import { byPosition, didYouMean, type Diagnostic } from './diagnostic.js';
-import {
-  DEFAULTS,
-  stageId,
-  type DatasetSpec,
-  type DesiredState,
-  type NamedJobType,
-  type ResolvedCampaign,
-  type ResolvedStage,
-} from './desired.js';
+import type {
+  Campaign,
+  DatasetSpec,
+  DesiredState,
+  JobType,
+  NamedJobType,
+  Overrides,
+  ResolvedCampaign,
+  ResolvedStage,
+  SplitSpec,
+  Stage,
+} from '../model/index.js';
+import { DEFAULTS, stageId } from './desired.js';
 import type { Located, LoadedDocs } from './load.js';
 import { insideRepo, type RepoFiles } from './repo.js';
-import { parseSplit, type SplitSpec } from './split.js';
-import type { Campaign, JobType, Overrides, Stage } from './types.generated.js';
+import { parseSplit } from './split.js';
 import { diagnosticAt, type FieldPath, type SourceDoc } from './yaml-source.js';
 
 const SECRET_NAME = /(TOKEN|PASSWORD|PASSWD|SECRET|PRIVATE|CREDENTIAL|API_?KEY)/i;
@@ -105,6 +108,12 @@ function mergeOverrides(...lists: Array<Array<[string, string]>>): Array<[string
 function repoConfigFiles(repo: RepoFiles, escapes: string[]): ConfigFiles {
   const rel = (p: string) =>
     p.startsWith('./') ? insideRepo(p.slice(2)) : p.startsWith('/') ? undefined : insideRepo(p);
+  // Every stage of a job type renders the same files: read each once.
+  const texts = new Map<string, string | undefined>();
+  const read = (r: string) => {
+    if (!texts.has(r)) texts.set(r, repo.read(r));
+    return texts.get(r);
+  };
   return {
     exists(p) {
       const r = rel(p);
@@ -113,9 +122,9 @@ function repoConfigFiles(repo: RepoFiles, escapes: string[]): ConfigFiles {
         if (p.startsWith('//')) escapes.push(p.slice(1));
         return false;
       }
-      return repo.read(r) !== undefined;
+      return read(r) !== undefined;
     },
-    read: (p) => repo.read(rel(p)!) ?? '',
+    read: (p) => read(rel(p)!) ?? '',
   };
 }
 

@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { SCHEMA_FILES } from './schema-files.js';
+import { SCHEMAS } from '../model/schemas.generated.js';
+import { SCHEMA_FILES, type SchemaFile } from '../model/schema-files.js';
 
 export const KINDS = ['Campaign', 'JobType', 'LaunchTemplate', 'Service', 'Config'] as const;
 export type Kind = (typeof KINDS)[number];
 
-const KIND_FILE: Record<Kind, string> = {
+const KIND_FILE: Record<Kind, SchemaFile> = {
   Campaign: 'campaign.schema.json',
   JobType: 'jobtype.schema.json',
   LaunchTemplate: 'launchtemplate.schema.json',
@@ -16,10 +16,9 @@ const KIND_FILE: Record<Kind, string> = {
 
 export const SCHEMA_BASE = 'https://gitpoms.dev/schemas/v1/';
 
-/** The schemas ship beside the code: schemas/ is two levels above both src/spec and dist/spec. */
-export function readSchema(file: string): Record<string, unknown> {
-  const url = new URL(`../../schemas/${file}`, import.meta.url);
-  return JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown>;
+/** A schema as schemas/ holds it (built into the code by `npm run gen:types`). */
+export function readSchema(file: SchemaFile): Record<string, unknown> {
+  return SCHEMAS[file];
 }
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
@@ -46,6 +45,6 @@ export function validateKind(kind: Kind, value: unknown): ErrorObject[] {
   return fn(value) ? [] : [...(fn.errors ?? [])];
 }
 
-export function schemaFileOf(kind: Kind): string {
+export function schemaFileOf(kind: Kind): SchemaFile {
   return KIND_FILE[kind];
 }

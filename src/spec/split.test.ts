@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseSplit, type SplitSpec } from './split.js';
+import type { SplitSpec } from '../model/index.js';
+import { parseDuration, parseSplit } from './split.js';
 
 describe('parseSplit: POMS syntax and objects', () => {
   it.each<[string | Parameters<typeof parseSplit>[0], SplitSpec]>([

@@ -1,25 +1,4 @@
-import type { Split } from './types.generated.js';
-
-/** A split type with its parameters checked and defaulted (POMS cs_split_type). */
-export type SplitSpec =
-  | { type: 'none' }
-  | { type: 'list' }
-  | { type: 'multiparam' }
-  | { type: 'byexistingruns' }
-  | { type: 'draining' }
-  | { type: 'mod' | 'nfiles' | 'limitn' | 'drainingn' | 'stagedfiles'; n: number }
-  | { type: 'byrun'; low: number; high: number }
-  | {
-      type: 'new';
-      windowSeconds: number;
-      roundSeconds?: number;
-      ftsSeconds: number;
-      localtime: boolean;
-      firsttime?: string;
-      lasttime?: string;
-    };
-
-export type SplitType = SplitSpec['type'];
+import type { Split, SplitSpec, SplitType } from '../model/index.js';
 
 const COUNTED = ['mod', 'nfiles', 'limitn', 'drainingn', 'stagedfiles'] as const;
 const BARE = ['none', 'list', 'multiparam', 'byexistingruns', 'draining'] as const;

@@ -5,7 +5,7 @@ import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runLaunch } from '../../src/engine/launch-host.js';
-import type { NamedLaunchTemplate } from '../../src/spec/desired.js';
+import type { NamedLaunchTemplate } from '../../src/model/index.js';
 
 /**
  * Launches on a launch host over ssh, against a real sshd on 127.0.0.1 that this test starts

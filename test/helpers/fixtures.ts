@@ -1,7 +1,6 @@
 import { fsRepo } from '../../src/source/fs-repo.js';
 import { loadSpec } from '../../src/spec/index.js';
-import type { DesiredState } from '../../src/spec/desired.js';
-import type { Observed } from '../../src/plan/types.js';
+import type { DesiredState, Observed } from '../../src/model/index.js';
 
 /** The example campaigns of this repository, resolved. */
 export function exampleDesired(): DesiredState {

@@ -1,4 +1,4 @@
-import type { ObservedJob } from '../../plan/types.js';
+import type { ObservedJob } from '../../model/index.js';
 
 /** One job to run: an argument vector, its environment and working directory. */
 export interface JobSpec {

@@ -1,14 +1,16 @@
 import type {
   ActionKind,
   InputSpec,
-  LaunchAction,
+  NewSubmission,
+  NamedJobType,
+  NamedLaunchTemplate,
   ObservedJob,
   OperatorOverride,
+  ResolvedStage,
+  SplitState,
   SubmissionRecord,
   SubmissionStatus,
-} from '../../plan/types.js';
-import type { NamedJobType, NamedLaunchTemplate, ResolvedStage } from '../../spec/desired.js';
-import type { SplitState } from '../../plan/splits.js';
+} from '../../model/index.js';
 
 export interface StatusChange {
   status: SubmissionStatus;
@@ -98,7 +100,7 @@ export interface Store {
   submission(key: string): Promise<StoredSubmission | undefined>;
   /** Records the launch intent and the submission as 'launching', in one transaction. */
   beginLaunch(
-    action: LaunchAction,
+    submission: NewSubmission,
     revision: string | undefined,
     batch: string,
     definition?: StageDefinition,

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { plan } from '../../plan/plan.js';
+import type { DesiredState } from '../../model/index.js';
 import type { Action, Plan } from '../../plan/types.js';
 import { gitRepo } from '../../source/git-repo.js';
-import type { DesiredState } from '../../spec/desired.js';
 import { hasErrors, loadSpec } from '../../spec/index.js';
 import { EXIT, loadOrReport, repoContext, type Io } from '../io.js';
 import { commandLine } from '../render-plan.js';

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { SqliteStore } from '../../adapters/store/sqlite/index.js';
 import { dataDirOf } from '../../engine/runtime.js';
 import { InvalidInputError } from '../../errors.js';
-import type { OperatorOverride } from '../../plan/types.js';
+import type { OperatorOverride } from '../../model/index.js';
 import { parseDuration } from '../../spec/split.js';
 import { EXIT, dataDirFlag, loadOrReport, repoContext, type Io } from '../io.js';
 

@@ -1,4 +1,4 @@
-import type { JobState } from '../../../plan/types.js';
+import type { JobState } from '../../../model/index.js';
 
 /** A job ClassAd as `condor_q -json` / `condor_history -json` print it (only what gitpoms reads). */
 export interface JobAd {

@@ -1,4 +1,4 @@
-import type { JobState } from '../../../plan/types.js';
+import type { JobState } from '../../../model/index.js';
 
 /** One Slurm job or array task, whichever `squeue --json` shape it came from. */
 export interface SlurmRecord {

@@ -1,8 +1,13 @@
 import Database from 'better-sqlite3';
 import { AdapterError } from '../../../errors.js';
-import type { ActionKind, LaunchAction, SubmissionStatus } from '../../../plan/types.js';
-import type { OperatorOverride } from '../../../plan/types.js';
-import { FRESH_SPLIT, type SplitState } from '../../../plan/splits.js';
+import {
+  type ActionKind,
+  type NewSubmission,
+  FRESH_SPLIT,
+  type OperatorOverride,
+  type SplitState,
+  type SubmissionStatus,
+} from '../../../model/index.js';
 import type {
   AuditEntry,
   Intent,
@@ -197,7 +202,7 @@ export class SqliteStore implements Store {
   }
 
   async beginLaunch(
-    a: LaunchAction,
+    a: NewSubmission,
     revision: string | undefined,
     batch: string,
     definition?: StageDefinition,

@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { generateSchemasModule, generateTypes } from './generate-types.js';
+
+describe('types.generated.ts', () => {
+  it('matches the schemas (run `npm run gen:types` after editing schemas/)', async () => {
+    const generated = await generateTypes('schemas');
+    expect(readFileSync('src/model/types.generated.ts', 'utf8')).toBe(generated);
+  });
+});
+
+describe('schemas.generated.ts', () => {
+  it('holds the schemas as they are in schemas/ (run `npm run gen:types`)', async () => {
+    const generated = await generateSchemasModule('schemas');
+    expect(readFileSync('src/model/schemas.generated.ts', 'utf8')).toBe(generated);
+  });
+});

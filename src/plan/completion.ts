@@ -1,0 +1,92 @@
+import type { DerivedStatus, Observed, ResolvedStage, SubmissionRecord } from '../model/index.js';
+import { stageId } from '../spec/desired.js';
+import type { Indexes } from './indexes.js';
+import { emptyStep, type StepResult } from './step.js';
+
+/** How long after its last job ends a 'located' submission may wait for the catalog. */
+export const LOCATE_GRACE_MS = 3600_000;
+
+function pct(n: number, d: number): number {
+  return d === 0 ? 0 : Math.floor((n / d) * 1000) / 10;
+}
+
+export interface CompletionResult extends StepResult {
+  /** Submissions this pass marks located or failed. */
+  settled: Map<string, DerivedStatus>;
+}
+
+/**
+ * Decides, for every submission whose jobs all finished, whether it reached its stage's
+ * completion rule: mark it located or failed, or say what it waits for.
+ */
+export function completionStep(
+  ix: Indexes,
+  status: ReadonlyMap<string, DerivedStatus>,
+  observed: Observed,
+  now: Date,
+): CompletionResult {
+  const out: CompletionResult = { ...emptyStep(), settled: new Map() };
+  for (const rec of ix.records) {
+    if (status.get(rec.key) !== 'completed') continue;
+    const at = ix.stages.get(stageId(rec));
+    if (at) evaluate(ix, out, at.stage, rec, observed, now);
+  }
+  return out;
+}
+
+function evaluate(
+  ix: Indexes,
+  out: CompletionResult,
+  stage: ResolvedStage,
+  rec: SubmissionRecord,
+  observed: Observed,
+  now: Date,
+): void {
+  const jobs = ix.jobsOf.get(rec.key) ?? [];
+  const base = { campaign: rec.campaign, stage: rec.stage, key: rec.key };
+  const mark = (kind: 'mark-located' | 'mark-failed', reason: string) => {
+    out.actions.push({ kind, ...base, reason });
+    out.settled.set(rec.key, kind === 'mark-located' ? 'located' : 'failed');
+  };
+  const { type, percent } = stage.completion;
+  if (type === 'complete') {
+    let ok = 0;
+    for (const j of jobs) if (j.state === 'completed' && j.exitCode === 0) ok++;
+    const got = pct(ok, jobs.length);
+    if (got >= percent)
+      mark('mark-located', `${ok}/${jobs.length} jobs succeeded (${got}% ≥ ${percent}%)`);
+    else mark('mark-failed', `only ${ok}/${jobs.length} jobs succeeded (${got}% < ${percent}%)`);
+    return;
+  }
+  const o = observed.outputs[rec.key];
+  if (!o) {
+    out.notes.push({
+      kind: 'waiting',
+      ...base,
+      message: `${rec.key}: jobs finished; waiting for the catalog to report its outputs`,
+    });
+    return;
+  }
+  const got = pct(o.located, o.expected);
+  if (o.expected > 0 && got >= percent) {
+    mark(
+      'mark-located',
+      `outputs located for ${o.located}/${o.expected} files (${got}% ≥ ${percent}%)`,
+    );
+    return;
+  }
+  let ended = 0;
+  for (const j of jobs) if (j.endedAt) ended = Math.max(ended, Date.parse(j.endedAt));
+  if (o.final || (ended > 0 && now.getTime() - ended > LOCATE_GRACE_MS)) {
+    mark(
+      'mark-failed',
+      `only ${o.located}/${o.expected} files located (${got}% < ${percent}%) ${o.final ? 'and no more will come' : 'an hour after the last job ended'}`,
+    );
+  } else {
+    out.notes.push({
+      kind: 'waiting',
+      ...base,
+      message: `${rec.key}: ${o.located}/${o.expected} files located (${got}%), waiting for ${percent}%`,
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import type { DesiredState, OperatorOverride, State } from '../model/index.js';
+import { stageId } from '../spec/desired.js';
+import type { StepResult } from './step.js';
+
+const STATE_RANK: Record<State, number> = { active: 0, inactive: 1, held: 2, killed: 3 };
+const stricter = (a: State, b: State): State => (STATE_RANK[b] > STATE_RANK[a] ? b : a);
+
+/**
+ * Operator overrides on top of the spec: hold and kill make a campaign or stage at least
+ * that strict (kill wins); launch-now opens a stage's schedule. Pure: returns a new state.
+ */
+export function applyOverrides(
+  desired: DesiredState,
+  overrides: readonly OperatorOverride[],
+): { desired: DesiredState; launchNow: Set<string> } {
+  const launchNow = new Set<string>();
+  const byCampaign = new Map<string, OperatorOverride[]>();
+  for (const o of overrides) {
+    const list = byCampaign.get(o.campaign);
+    if (list) list.push(o);
+    else byCampaign.set(o.campaign, [o]);
+  }
+  const campaigns = desired.campaigns.map((c) => {
+    const mine = byCampaign.get(c.name);
+    if (!mine) return c;
+    let state = c.state;
+    const stages = c.stages.map((s) => {
+      let st = s.state;
+      for (const o of mine) {
+        if (o.stage !== undefined && o.stage !== s.name) continue;
+        if (o.action === 'launch-now') launchNow.add(stageId({ campaign: c.name, stage: s.name }));
+        else if (o.action !== 'prune' && o.stage !== undefined)
+          st = stricter(st, o.action === 'kill' ? 'killed' : 'held');
+      }
+      return st === s.state ? s : { ...s, state: st };
+    });
+    for (const o of mine) {
+      if (o.stage === undefined && (o.action === 'hold' || o.action === 'kill'))
+        state = stricter(state, o.action === 'kill' ? 'killed' : 'held');
+    }
+    return { ...c, state, stages };
+  });
+  return { desired: { ...desired, campaigns }, launchNow };
+}
+
+/** Every override in force, said in the plan. */
+export function overrideNotes(overrides: readonly OperatorOverride[]): StepResult {
+  return {
+    actions: [],
+    notes: overrides.map((o) => ({
+      kind: 'override',
+      campaign: o.campaign,
+      ...(o.stage ? { stage: o.stage } : {}),
+      message: `${o.action} ${o.stage ? `${o.campaign}/${o.stage}` : o.campaign} by ${o.actor} since ${o.createdAt}: ${o.reason}${o.expiresAt ? ` (until ${o.expiresAt})` : ''}`,
+    })),
+  };
+}
