@@ -7,6 +7,7 @@ import { plan } from '../dist/plan/plan.js';
 import { fsRepo } from '../dist/source/fs-repo.js';
 import { loadSpec } from '../dist/spec/index.js';
 import { commitToLaunch } from './commit-to-launch.mjs';
+import { experimentScale } from './scale.mjs';
 import { slurmThroughput } from './slurm-throughput.mjs';
 
 function time(fn, minMs = 500) {
@@ -66,13 +67,20 @@ const results = cases.map((c) => {
   const baselineMs = time(c.baseline);
   return { name: c.name, subjectMs, baselineMs, ratio: subjectMs / baselineMs };
 });
+results.push(...(await experimentScale({ plan, loadSpec, fsRepo, parseAllDocuments })));
 results.push(...(await commitToLaunch()));
 results.push(...(await slurmThroughput()));
 mkdirSync('bench/results', { recursive: true });
 const out = { node: process.version, date: new Date().toISOString(), results };
 writeFileSync('bench/results/latest.json', `${JSON.stringify(out, null, 2)}\n`);
 for (const r of results.filter((x) => x.skipped)) console.log(`skipped: ${r.name}: ${r.skipped}`);
+const verdict = (r) =>
+  !r.goal
+    ? ''
+    : (r.goal.max !== undefined ? r.ratio <= r.goal.max : r.ratio >= r.goal.min)
+      ? 'meets goal  '
+      : 'MISSES GOAL ';
 for (const r of results.filter((x) => !x.skipped))
   console.log(
-    `${r.ratio.toFixed(1)}x  ${r.subjectMs.toFixed(3)} ms vs ${r.baselineMs.toFixed(3)} ms  ${r.name}`,
+    `${r.ratio.toFixed(2)}x  ${verdict(r)}${r.subjectMs.toFixed(3)} ms vs ${r.baselineMs.toFixed(3)} ms  ${r.name}`,
   );

@@ -189,8 +189,13 @@ export class ConfigParser {
     option: string,
     opts: { raw?: boolean; vars?: Vars } = {},
   ): string | undefined {
+    // A missing section or option is the common case: answer it without building an error.
+    if (section && section !== DEFAULT_SECTION && !this.sectionMap.has(section)) return undefined;
+    const lookup = this.unify(section, opts.vars);
+    const value = lookup(option);
+    if (value === undefined || opts.raw) return value;
     try {
-      return this.get(section, option, opts);
+      return interpolate(option, section, value, lookup);
     } catch (e) {
       if (e instanceof ConfigError) return undefined;
       throw e;

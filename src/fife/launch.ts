@@ -56,10 +56,14 @@ export class FifeLaunchError extends Error {
   }
 }
 
-export function bundledWrapFlags(): Map<string, boolean> {
+let bundled: ReadonlyMap<string, boolean> | undefined;
+
+export function bundledWrapFlags(): ReadonlyMap<string, boolean> {
+  if (bundled) return bundled;
   const m = new Map<string, boolean>();
   for (const k of wrapFlagData.valued) m.set(k, false);
   for (const k of wrapFlagData.boolean) m.set(k, true);
+  bundled = m;
   return m;
 }
 
