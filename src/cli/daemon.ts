@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { closeDeps, dataDirOf, openEmbedded } from '../engine/runtime.js';
+import { closeDeps, dataDirOf, openDeps } from '../engine/open-deps.js';
 import type { Deps } from '../engine/deps.js';
 import { Notifier } from '../engine/notify.js';
 import { ServiceProbes } from '../engine/probes.js';
@@ -114,7 +114,7 @@ export async function openDaemon(
   let deps: Deps;
   let notifier: Notifier | undefined;
   try {
-    deps = openEmbedded(root, config, { dataDir, revision: undefined, env: io.env });
+    deps = openDeps(root, config, { dataDir, revision: undefined, env: io.env });
   } catch (e) {
     return fail(io, e);
   }

@@ -1,22 +1,26 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { LocalExecutor } from '../adapters/batch/local/index.js';
-import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
-import { SqliteStore } from '../adapters/store/sqlite/index.js';
-import { InvalidInputError } from '../errors.js';
-import { dataDirOf } from '../engine/runtime.js';
+import { isBatchBackend, openBatch } from '../adapters/batch/index.js';
+import type { Batch } from '../adapters/batch/types.js';
+import { openCatalog } from '../adapters/catalog/index.js';
 import type { Catalog } from '../adapters/catalog/types.js';
+import { STORE_BACKENDS } from '../adapters/store/index.js';
+import type { Store } from '../adapters/store/types.js';
+import { InvalidInputError } from '../errors.js';
+import { backendsOf, dataDirOf } from '../engine/open-deps.js';
 import type { Config, DesiredState } from '../model/index.js';
 import { observeCatalog, observeSplits } from '../engine/observe.js';
 import { plan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 
-/** Read access to a data directory for the operator commands; they never write job state. */
+/**
+ * Access to a data directory for the operator commands, through the backends gitpoms.yaml
+ * names: they read job state and never write it.
+ */
 export interface StateView {
   dataDir: string;
-  store: SqliteStore;
-  catalog: EmbeddedCatalog;
-  batch: LocalExecutor;
+  store: Store;
+  catalog: Catalog;
+  /** The batch system a job went to (the one its submission was launched on). */
+  batchOf(jobId: string): Promise<Batch>;
   close(): Promise<void>;
 }
 
@@ -24,22 +28,37 @@ export function openState(
   repoRoot: string,
   config: Config | undefined,
   dataDirOpt: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
 ): StateView {
   const dataDir = dataDirOf(repoRoot, config, dataDirOpt);
-  const storeFile = path.join(dataDir, 'state.sqlite');
-  if (!existsSync(storeFile))
+  const backends = backendsOf(config);
+  const storeBackend = STORE_BACKENDS[backends.store];
+  if (!storeBackend.hasState(dataDir))
     throw new InvalidInputError(
       `no gitpoms state in ${dataDir}; run gitpoms run (or npm start) first`,
     );
-  const store = new SqliteStore(storeFile, { readonly: true });
-  const catalog = new EmbeddedCatalog(path.join(dataDir, 'catalog.sqlite'));
-  const batch = new LocalExecutor({ root: path.join(dataDir, 'local-batch'), slots: 1 });
+  const store = storeBackend.open({ dataDir, readonly: true });
+  const catalog = openCatalog(backends.catalog, { dataDir, backends: backends.settings, env });
+  const batches = new Map<string, Batch>();
+  const slots = config?.spec.local?.slots;
   return {
     dataDir,
     store,
     catalog,
-    batch,
+    async batchOf(jobId) {
+      const job = (await store.jobs()).find((j) => j.id === jobId);
+      const recorded = job && (await store.submission(job.submission))?.batch;
+      const name = recorded && isBatchBackend(recorded) ? recorded : backends.batch[0]!;
+      let batch = batches.get(name);
+      if (!batch) {
+        const o = { dataDir, backends: backends.settings, env, ...(slots ? { slots } : {}) };
+        batch = openBatch(name, o);
+        batches.set(name, batch);
+      }
+      return batch;
+    },
     close: async () => {
+      for (const b of batches.values()) await b.close();
       await store.close();
       await catalog.close();
     },

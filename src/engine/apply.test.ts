@@ -9,7 +9,7 @@ import { AdapterError } from '../errors.js';
 import { fsRepo } from '../source/fs-repo.js';
 import { loadSpec } from '../spec/index.js';
 import { reconcileOnce } from './reconcile.js';
-import { closeDeps, openEmbedded } from './runtime.js';
+import { closeDeps, openDeps } from './open-deps.js';
 import type { MarkAction } from '../plan/types.js';
 import { fairOrder, retryDelayMs } from './apply.js';
 
@@ -54,7 +54,7 @@ describe('a launch whose submit fails', () => {
     d.campaigns = d.campaigns.filter((c) => c.name === 'sbnd-mcc-test-1');
     d.campaigns[0]!.stages = d.campaigns[0]!.stages.filter((s) => s.name === 'gen');
     const spec = loadSpec(fsRepo(process.cwd()));
-    const deps = openEmbedded(process.cwd(), spec.docs.config?.value, {
+    const deps = openDeps(process.cwd(), spec.docs.config?.value, {
       dataDir,
       revision: undefined,
       env: DEMO_ENV,

@@ -2,8 +2,9 @@ import { AdapterError } from '../errors.js';
 import type { DesiredState } from '../model/index.js';
 import type { Action, JobAction, LaunchAction, MarkAction } from '../plan/types.js';
 import { findJobType, findStage } from '../spec/desired.js';
+import { batchForLaunch } from './batches.js';
 import type { Deps } from './deps.js';
-import { LaunchError, renderSubmission, splitAdvance } from './launch.js';
+import { LaunchError, launchTemplateOf, renderSubmission, splitAdvance } from './launch.js';
 
 export interface ActionResult {
   action: Action;
@@ -40,16 +41,16 @@ async function launch(deps: Deps, desired: DesiredState, a: LaunchAction): Promi
       );
   }
   const stage = findStage(desired, a);
+  const template = launchTemplateOf(desired, a);
+  const batch = batchForLaunch(deps.batch, template);
   const intent = await deps.store.beginLaunch(
     a,
     deps.revision,
-    deps.batch.name,
+    batch.name,
     stage && {
       stage,
       jobType: findJobType(desired, stage.experiment, a.jobType),
-      launchTemplate: desired.launchTemplates.find(
-        (t) => t.experiment === stage.experiment && t.name === a.launchTemplate,
-      ),
+      launchTemplate: template,
     },
   );
   let project: string | undefined;
@@ -58,7 +59,7 @@ async function launch(deps: Deps, desired: DesiredState, a: LaunchAction): Promi
     project = rendered.project;
     if (rendered.request) {
       try {
-        await deps.batch.submit(rendered.request);
+        await batch.submit(rendered.request);
       } catch (e) {
         // A transient failure (a timeout, an unreachable scheduler) may have reached the
         // batch system or not: the intent stays pending and the next pass looks for the
@@ -66,7 +67,7 @@ async function launch(deps: Deps, desired: DesiredState, a: LaunchAction): Promi
         if (e instanceof AdapterError && e.retryable) throw new UncertainSubmit(e);
         throw e;
       }
-    } else if (!(await deps.batch.observe()).some((j) => j.submission === a.key)) {
+    } else if (!(await batch.observe()).some((j) => j.submission === a.key)) {
       throw new LaunchError(`the launch script ran but submitted no jobs labelled ${a.key}`);
     }
   } catch (e) {

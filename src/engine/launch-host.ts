@@ -84,8 +84,8 @@ export async function runLaunch(
     timeoutMs: number;
     /**
      * The embedded runtime (the demo, tests): launch here whatever the template's host, and
-     * skip its setup commands (this machine has no grid software), as backends.batch: local
-     * overrides every template's batch.
+     * skip its setup commands (this machine has no grid software): the launch goes to the
+     * local executor.
      */
     embedded?: boolean;
   },

@@ -5,13 +5,14 @@ import type { SplitAdvance } from '../adapters/store/types.js';
 import { GitpomsError } from '../errors.js';
 import { parseFifeLaunchArgs } from '../fife/argv.js';
 import { fifeLaunch } from '../fife/launch.js';
-import type { DesiredState } from '../model/index.js';
+import type { DesiredState, NamedLaunchTemplate } from '../model/index.js';
 import type { LaunchAction } from '../plan/types.js';
 import { distEntry } from '../paths.js';
 import { outputsOf, projectName, recoveryDimensions } from '../runtime/dimensions.js';
 import { jobPlan } from '../runtime/job-plan.js';
 import type { WrapConfig } from '../runtime/wrap-config.js';
 import { findJobType, findStage } from '../spec/desired.js';
+import { batchForLaunch } from './batches.js';
 import type { Deps } from './deps.js';
 import { runLaunch } from './launch-host.js';
 
@@ -51,6 +52,17 @@ export class LaunchError extends GitpomsError {
   constructor(message: string) {
     super('launch-failed', message);
   }
+}
+
+/** The launch template a launch names, in its stage's experiment. */
+export function launchTemplateOf(
+  desired: DesiredState,
+  a: Pick<LaunchAction, 'campaign' | 'stage' | 'launchTemplate'>,
+): NamedLaunchTemplate | undefined {
+  const experiment = findStage(desired, a)?.experiment;
+  return desired.launchTemplates.find(
+    (t) => t.name === a.launchTemplate && t.experiment === experiment,
+  );
 }
 
 /** The catalog definition a submission consumes, created here when gitpoms names it. */
@@ -145,7 +157,9 @@ async function runLaunchScript(
 ): Promise<void> {
   const script = path.resolve(deps.repoRoot, a.command[0]!);
   const argv = existsSync(script) ? [script, ...a.command.slice(1)] : a.command;
-  const launchEnv = deps.batch.launchEnvironment(a.key);
+  const template = launchTemplateOf(desired, a);
+  const batch = batchForLaunch(deps.batch, template);
+  const launchEnv = batch.launchEnvironment(a.key);
   const env = jobEnv(
     deps,
     a,
@@ -162,9 +176,6 @@ async function runLaunchScript(
     0,
     launchEnv.path,
   );
-  const template = desired.launchTemplates.find(
-    (t) => t.name === a.launchTemplate && t.experiment === findStage(desired, a)?.experiment,
-  );
   const exported = Object.fromEntries(
     Object.entries(env).filter(
       ([k]) => k.startsWith('GITPOMS_') || k === 'SAM_PROJECT_NAME' || k === 'POMS_TASK_ID',
@@ -177,10 +188,10 @@ async function runLaunchScript(
       exported,
       reconcilerEnv: deps.env,
       timeoutMs: 600_000,
-      embedded: deps.batch.name === 'local',
+      embedded: batch.name === 'local',
     });
     writeFileSync(path.join(dir, 'launch.log'), `$ ${r.shown}\n${r.stdout}${r.stderr}`);
-    deps.batch.noteLaunchOutput?.(r.stdout);
+    batch.noteLaunchOutput?.(r.stdout);
   } catch (e) {
     const err = e as { code?: number | string; stderr?: string; message: string };
     const tail = (err.stderr ?? '').trim().split('\n').slice(-3).join(' | ');

@@ -289,7 +289,7 @@ export interface LaunchTemplateSpec {
   };
   credentials?: Credentials;
   /**
-   * Batch backend the submissions go to; gitpoms.yaml backends.batch, when set, overrides it for the whole deployment (e.g. the local demo). Default: local.
+   * The batch backend this template's submissions go to: one gitpoms.yaml's backends.batch names. Default: the deployment's first. The embedded runtime (backends.batch: local) and gitpoms run --batch run every template's launches on their one backend.
    */
   batch?: 'local' | 'slurm' | 'condor' | 'jobsub';
 }
@@ -370,7 +370,12 @@ export interface ConfigSpec {
   notifications?: Notification[];
 }
 export interface Backends {
-  batch?: 'local' | 'slurm' | 'condor' | 'jobsub';
+  /**
+   * The batch backends this deployment reaches: one, or a list (the first is the default for templates that name none). Each LaunchTemplate's batch picks one of them. local is the embedded runtime: it runs every template's launches on this machine.
+   */
+  batch?:
+    | ('local' | 'slurm' | 'condor' | 'jobsub')
+    | ['local' | 'slurm' | 'condor' | 'jobsub', ...('local' | 'slurm' | 'condor' | 'jobsub')[]];
   catalog?: 'embedded' | 'samweb';
   store?: 'sqlite' | 'postgres';
   slurm?: SlurmSettings;

@@ -15,7 +15,7 @@ import type {
   SplitSpec,
   Stage,
 } from '../model/index.js';
-import { DEFAULTS, stageId } from './desired.js';
+import { batchOfTemplate, DEFAULTS, reachableBatches, stageId } from './desired.js';
 import type { Located, LoadedDocs } from './load.js';
 import { insideRepo, type RepoFiles } from './repo.js';
 import { parseSplit } from './split.js';
@@ -709,6 +709,18 @@ function checkTemplates(ctx: Ctx, docs: LoadedDocs): void {
         );
       }
     }
+    const batch = lt.value.spec.batch;
+    const reachable = reachableBatches(docs.config?.value.spec.backends);
+    // The embedded runtime runs every template here: only a real deployment must reach it.
+    if (batch && batchOfTemplate(reachable, lt.value.spec) === batch && !reachable.includes(batch))
+      err(
+        ctx,
+        lt.doc,
+        ['spec', 'batch'],
+        'batch-unreachable',
+        `batch ${batch} is not a backend this deployment reaches: gitpoms.yaml backends.batch names ${reachable.join(', ')}`,
+        `add ${batch} to backends.batch in gitpoms.yaml, or pick one of ${reachable.join(', ')}`,
+      );
     if (lt.value.spec.host && !lt.value.spec.account) {
       err(
         ctx,

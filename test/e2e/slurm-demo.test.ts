@@ -21,5 +21,11 @@ describe.runIf(slurmUp())('the SBND demo on Slurm', () => {
     const jobs = await cli(['jobs', '--data-dir', dataDir], { env: DEMO_ENV });
     // Slurm array task ids, not the local executor's.
     expect(jobs.stdout).toMatch(/^\d+_\d+\s/m);
+    // The operator commands read the batch system the jobs went to, not gitpoms.yaml's.
+    const job = /^(\S+)\s/m.exec(jobs.stdout.split('\n').slice(2).join('\n'))![1]!;
+    const logs = await cli(['logs', job, '--data-dir', dataDir], { env: DEMO_ENV });
+    expect(logs.stderr).toBe('');
+    expect(logs.stdout).toContain(`==> ${job} stdout <==`);
+    expect(logs.stdout).toContain('[gitpoms wrap ');
   }, 300_000);
 });

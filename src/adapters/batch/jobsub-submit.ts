@@ -6,11 +6,8 @@
  * GITPOMS_SUBMISSION. Variables named with -e, and every GITPOMS_* and SAM_* variable, reach
  * the jobs.
  */
-import { CondorBatch } from './condor/index.js';
-import { LocalExecutor } from './local/index.js';
+import { reopenBatch } from './index.js';
 import type { BatchSpec } from './shim.js';
-import { SlurmBatch } from './slurm/index.js';
-import type { Batch } from './types.js';
 
 /** jobsub_submit options that take a value as the next argument. */
 const VALUED = new Set([
@@ -77,7 +74,7 @@ async function main(): Promise<void> {
   const path = exe.replace(/^file:\/\//, '');
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && /^(GITPOMS_|SAM_|DEMO_)/.test(k)) pass[k] ??= v;
-  const batch = open(JSON.parse(spec!) as BatchSpec);
+  const batch = reopenBatch(JSON.parse(spec!) as BatchSpec);
   const ids = await batch.submit({
     label: label!,
     jobs: Array.from({ length: n }, (_, proc) => ({
@@ -95,17 +92,6 @@ async function main(): Promise<void> {
   process.stdout.write(
     `Submitting job(s)${'.'.repeat(Math.min(n, 20))}\n${n} job(s) submitted to cluster ${ids[0]!.split(/[._]/)[0]}.\nUse job id ${ids[0]} to retrieve output\n`,
   );
-}
-
-function open(spec: BatchSpec): Batch {
-  switch (spec.kind) {
-    case 'local':
-      return new LocalExecutor(spec);
-    case 'slurm':
-      return new SlurmBatch(spec);
-    case 'condor':
-      return new CondorBatch(spec);
-  }
 }
 
 main().catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));

@@ -113,7 +113,12 @@ export function registerGraph(program: Command, io: Io, setCode: (n: number) => 
         }
         let snapshot = opts.observed ? loadSnapshot(io, opts.observed) : undefined;
         if (opts.live) {
-          const state = openState(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir));
+          const state = openState(
+            ctx.root,
+            spec.docs.config?.value,
+            dataDirFlag(io, opts.dataDir),
+            io.env,
+          );
           try {
             snapshot = { ...emptySnapshot(), records: await state.store.submissions() };
           } finally {

@@ -18,7 +18,7 @@ async function withState(
   const ctx = repoContext(io, opts.repo);
   const spec = loadOrReport(io, ctx.repo);
   if (!spec?.desired) return EXIT.error;
-  const state = openState(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir));
+  const state = openState(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir), io.env);
   try {
     return await fn(state, spec);
   } finally {
@@ -174,7 +174,7 @@ export function registerInspect(program: Command, io: Io, setCode: (n: number) =
   ).action(async (job: string, opts: Common) => {
     setCode(
       await withState(io, opts, async (state) => {
-        const logs = await state.batch.logs(job);
+        const logs = await (await state.batchOf(job)).logs(job);
         io.stdout(`==> ${job} stdout <==\n${logs.stdout}\n==> ${job} stderr <==\n${logs.stderr}`);
         return EXIT.ok;
       }),

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { SqliteStore } from '../../adapters/store/sqlite/index.js';
-import { dataDirOf } from '../../engine/runtime.js';
+import { openStore } from '../../adapters/store/index.js';
+import type { Store } from '../../adapters/store/types.js';
+import { backendsOf, dataDirOf } from '../../engine/open-deps.js';
 import { InvalidInputError } from '../../errors.js';
 import type { OperatorOverride } from '../../model/index.js';
 import { parseDuration } from '../../spec/split.js';
@@ -27,7 +27,7 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
     opts: Opts,
     campaign: string | undefined,
     stage: string | undefined,
-    fn: (s: SqliteStore, revision: string | undefined) => Promise<void>,
+    fn: (s: Store, revision: string | undefined) => Promise<void>,
     gone = false,
   ): Promise<void> {
     const ctx = repoContext(io, opts.repo);
@@ -48,9 +48,10 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
         );
       }
     }
-    const dir = dataDirOf(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir));
+    const config = spec.docs.config?.value;
+    const dir = dataDirOf(ctx.root, config, dataDirFlag(io, opts.dataDir));
     mkdirSync(dir, { recursive: true });
-    const store = new SqliteStore(path.join(dir, 'state.sqlite'));
+    const store = openStore(backendsOf(config).store, { dataDir: dir });
     try {
       // Overrides hold until the next revision the reconciler applies (which may come from a
       // git source, not this working directory).

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { dataDirOf } from '../../engine/runtime.js';
+import { dataDirOf } from '../../engine/open-deps.js';
 import { livePlan, openState } from '../state.js';
 import { InvalidInputError } from '../../errors.js';
 import { emptySnapshot, readSnapshot, type Snapshot } from '../../observe/snapshot.js';
@@ -152,7 +152,7 @@ export function registerReconcile(program: Command, io: Io, setCode: (n: number)
     const dataDir = dataDirOf(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir));
     let p: Plan;
     if (!opts.observed && existsSync(path.join(dataDir, 'state.sqlite'))) {
-      const state = openState(ctx.root, spec.docs.config?.value, dataDir);
+      const state = openState(ctx.root, spec.docs.config?.value, dataDir, io.env);
       try {
         p = await livePlan(state, spec.desired, now, ctx.revision);
       } finally {

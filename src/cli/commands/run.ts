@@ -1,12 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import { runUntilConverged } from '../../engine/run.js';
-import {
-  BATCH_BACKENDS,
-  closeDeps,
-  openEmbedded,
-  type BatchBackend,
-} from '../../engine/runtime.js';
+import { BATCH_BACKENDS, BATCH_BACKEND_NAMES, isBatchBackend } from '../../adapters/batch/index.js';
+import { closeDeps, openDeps } from '../../engine/open-deps.js';
 import { STATS_HEADER, statsRow, table } from '../../engine/stats.js';
 import { missingDatasets } from '../../spec/datasets.js';
 import {
@@ -21,12 +17,13 @@ import {
 import { catalogHas } from '../state.js';
 import { progressPrinter } from '../progress.js';
 
-const BACKEND_NAMES: Record<string, string> = {
-  local: 'the local executor',
-  slurm: 'Slurm',
-  condor: 'HTCondor',
-  jobsub: 'HTCondor through jobsub_lite',
-};
+/** Titles of the backends a BatchSet's name joins with '+'. */
+function batchTitles(name: string): string {
+  return name
+    .split('+')
+    .map((n) => (isBatchBackend(n) ? BATCH_BACKENDS[n].title : n))
+    .join(' and ');
+}
 
 export function registerRun(program: Command, io: Io, setCode: (n: number) => void): void {
   program
@@ -40,7 +37,7 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
     .option('--timeout <s>', 'give up after this many seconds', '600')
     .option(
       '--batch <backend>',
-      'local (default), slurm, condor (condor_* commands) or jobsub (jobsub_lite; group from gitpoms.yaml or $GROUP), over gitpoms.yaml',
+      `the batch backend, over gitpoms.yaml: ${BATCH_BACKEND_NAMES.map((n) => `${n} (${BATCH_BACKENDS[n].title})`).join(', ')}`,
     )
     .option('--repo <dir>', 'repository root', '.')
     .action(
@@ -52,8 +49,10 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
         repo: string;
         batch?: string;
       }) => {
-        if (opts.batch !== undefined && !(BATCH_BACKENDS as readonly string[]).includes(opts.batch))
-          throw new InvalidInputError(`--batch ${opts.batch}: use ${BATCH_BACKENDS.join(', ')}`);
+        if (opts.batch !== undefined && !isBatchBackend(opts.batch))
+          throw new InvalidInputError(
+            `--batch ${opts.batch}: use ${BATCH_BACKEND_NAMES.join(', ')}`,
+          );
         const intervalMs = positiveNumber('--interval', opts.interval);
         const timeoutMs = positiveNumber('--timeout', opts.timeout) * 1000;
         const ctx = repoContext(io, opts.repo);
@@ -71,11 +70,11 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
             );
           desired.campaigns = desired.campaigns.filter((c) => opts.campaign!.includes(c.name));
         }
-        const deps = openEmbedded(ctx.root, spec.docs.config?.value, {
+        const deps = openDeps(ctx.root, spec.docs.config?.value, {
           dataDir: dataDirFlag(io, opts.dataDir),
           revision: ctx.revision,
           env: io.env,
-          ...(opts.batch ? { batch: opts.batch as BatchBackend } : {}),
+          ...(opts.batch && isBatchBackend(opts.batch) ? { batch: opts.batch } : {}),
         });
         try {
           // A dataset the catalog does not have stops the run before anything is launched.
@@ -91,7 +90,7 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
             return;
           }
           io.stdout(
-            `gitpoms run: ${desired.campaigns.map((c) => c.name).join(', ')} on ${BACKEND_NAMES[deps.batch.name] ?? deps.batch.name}; state in ${deps.dataDir}\n`,
+            `gitpoms run: ${desired.campaigns.map((c) => c.name).join(', ')} on ${batchTitles(deps.batch.name)}; state in ${deps.dataDir}\n`,
           );
           const revision = ctx.revision ?? 'working-tree';
           await deps.store.recordRevision({ revision, valid: true, errors: [] });

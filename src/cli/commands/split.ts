@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { SqliteStore } from '../../adapters/store/sqlite/index.js';
+import { openStore } from '../../adapters/store/index.js';
+import { backendsOf } from '../../engine/open-deps.js';
 import { previewSplit } from '../../engine/split-preview.js';
 import { InvalidInputError } from '../../errors.js';
 import { type DesiredState, FRESH_SPLIT, type ResolvedStage } from '../../model/index.js';
 import { EXIT, dataDirFlag, loadOrReport, positiveNumber, repoContext, type Io } from '../io.js';
 import { openState } from '../state.js';
 import { table } from '../../engine/stats.js';
-import path from 'node:path';
 
 /** A split stage named as campaign/stage, or by its name alone when that is unique. */
 function splitStage(desired: DesiredState, name: string): ResolvedStage {
@@ -54,7 +54,12 @@ export function registerSplit(program: Command, io: Io, setCode: (n: number) => 
       const spec = loadOrReport(io, ctx.repo);
       if (!spec?.desired) return setCode(EXIT.error);
       const stage = splitStage(spec.desired, name);
-      const state = openState(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir));
+      const state = openState(
+        ctx.root,
+        spec.docs.config?.value,
+        dataDirFlag(io, opts.dataDir),
+        io.env,
+      );
       try {
         const id = `${stage.campaign}/${stage.name}`;
         const at = (await state.store.splitStates())[id] ?? FRESH_SPLIT;
@@ -101,10 +106,11 @@ export function registerSplit(program: Command, io: Io, setCode: (n: number) => 
       const spec = loadOrReport(io, ctx.repo);
       if (!spec?.desired) return setCode(EXIT.error);
       const stage = splitStage(spec.desired, name);
-      const state = openState(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir));
-      const file = path.join(state.dataDir, 'state.sqlite');
+      const config = spec.docs.config?.value;
+      const state = openState(ctx.root, config, dataDirFlag(io, opts.dataDir), io.env);
+      const dataDir = state.dataDir;
       await state.close();
-      const store = new SqliteStore(file);
+      const store = openStore(backendsOf(config).store, { dataDir });
       try {
         const s = await store.resetSplit(
           stage.campaign,

@@ -46,6 +46,7 @@ export function registerValidate(program: Command, io: Io, setCode: (n: number) 
             ctx.root,
             result.docs.config?.value,
             dataDirFlag(io, opts.dataDir),
+            io.env,
           );
           try {
             result.diagnostics.push(

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { actionQueues, lockDataDir } from './runtime.js';
+import { actionQueues, lockDataDir } from './open-deps.js';
 
 describe('action queues', () => {
   it('launch at most maxLaunchesPerMinute a minute, and bound concurrency', async () => {
