@@ -35,11 +35,22 @@ export default tseslint.config(
   // state, fife, plan) does no I/O and imports no adapter or shell; adapters import neither the
   // planner nor the shell; the engine knows neither the CLI nor the server.
   ...layers(),
+  // Only process entry points end the process: everything else returns or throws.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/bin/**', 'src/cli/main.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'Only src/bin/ and src/cli/main.ts exit.' },
+      ],
+    },
+  },
 );
 
 function layers() {
   const dirs = (names) => `(^|/)(${names.join('|')})/`;
-  const SHELL = ['engine', 'observe', 'source', 'server', 'cli', 'job', 'runtime', 'bin'];
+  const SHELL = ['engine', 'observe', 'source', 'server', 'cli', 'job', 'bin'];
   const rule = (files, patterns) => ({
     files,
     ignores: ['**/*.test.ts'],
@@ -53,7 +64,7 @@ function layers() {
       [{ regex: '^(?!\\./)', message: 'The model layer imports nothing outside src/model.' }],
     ),
     rule(
-      ['src/spec/**/*.ts', 'src/fife/**/*.ts'],
+      ['src/desired/**/*.ts', 'src/fife/**/*.ts'],
       [noNode, upward('The desired-state layer', ['plan', 'adapters', ...SHELL], 'is below it.')],
     ),
     rule(

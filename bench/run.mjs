@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { parseAllDocuments } from 'yaml';
 import { plan } from '../dist/plan/plan.js';
 import { fsRepo } from '../dist/source/fs-repo.js';
-import { loadSpec } from '../dist/spec/index.js';
+import { loadSpec } from '../dist/desired/index.js';
 import { commitToLaunch } from './commit-to-launch.mjs';
 import { experimentScale } from './scale.mjs';
 import { slurmThroughput } from './slurm-throughput.mjs';

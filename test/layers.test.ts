@@ -21,8 +21,8 @@ describe('layer arrows', () => {
     ['src/plan/steps.ts', 'node:fs', 'pure core does no I/O'],
     ['src/plan/steps.ts', '../adapters/batch/types.js', 'planner'],
     ['src/plan/steps.ts', '../engine/deps.js', 'planner'],
-    ['src/spec/rules.ts', 'node:path', 'pure core does no I/O'],
-    ['src/spec/rules.ts', '../plan/types.js', 'desired-state layer'],
+    ['src/desired/rules/fife.ts', 'node:path', 'pure core does no I/O'],
+    ['src/desired/rules/fife.ts', '../plan/types.js', 'desired-state layer'],
     ['src/fife/launch.ts', '../engine/deps.js', 'desired-state layer'],
     ['src/adapters/batch/slurm/parse.ts', '../../../plan/types.js', 'adapter'],
     ['src/adapters/store/types.ts', '../../engine/deps.js', 'adapter'],
@@ -44,5 +44,16 @@ describe('layer arrows', () => {
     ['src/cli/main.ts', '../engine/deps.js'],
   ])('%s may import %s', async (file, spec) => {
     expect(await importErrors(file, spec)).toEqual([]);
+  });
+
+  it.each([
+    ['src/engine/loop.ts', 1],
+    ['src/adapters/batch/local/index.ts', 1],
+    ['src/bin/wrap.ts', 0],
+    ['src/cli/main.ts', 0],
+  ])('process.exit in %s: %i error(s)', async (file, n) => {
+    const [result] = await eslint.lintText('process.exit(1);\n', { filePath: file });
+    const exits = result!.messages.filter((m) => m.ruleId === 'no-restricted-properties');
+    expect(exits).toHaveLength(n);
   });
 });

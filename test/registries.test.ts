@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BATCH_BACKEND_NAMES, BATCH_BACKENDS } from '../src/adapters/batch/index.js';
 import { CATALOG_BACKEND_NAMES } from '../src/adapters/catalog/index.js';
 import { STORE_BACKEND_NAMES } from '../src/adapters/store/index.js';
-import { readSchema } from '../src/spec/schemas.js';
+import { readSchema } from '../src/desired/schemas.js';
 import { cli } from './helpers/capture.js';
 
 type Json = { properties: Record<string, Json>; enum?: string[] };

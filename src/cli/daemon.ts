@@ -5,11 +5,11 @@ import { closeDeps, dataDirOf, openDeps } from '../engine/open-deps.js';
 import type { Deps } from '../engine/deps.js';
 import { Notifier } from '../engine/notify.js';
 import { ServiceProbes } from '../engine/probes.js';
-import { Reconciler, type ReconcilerOptions } from '../engine/reconciler.js';
-import { resolveSecret } from '../engine/secrets.js';
+import { Reconciler, type ReconcilerOptions } from '../engine/loop.js';
+import { resolveSecret } from '../secrets.js';
 import { GitpomsError, InvalidInputError } from '../errors.js';
 import { GitSpecSource, WorkingTreeSource, type SpecSource } from '../source/spec-source.js';
-import { loadSpec, type SpecResult } from '../spec/index.js';
+import { loadSpec, type SpecResult } from '../desired/index.js';
 import type { Config } from '../model/index.js';
 import { dataDirFlag, positiveNumber, printDiagnostics, repoContext, type Io } from './io.js';
 

@@ -2,9 +2,9 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { fsRepo } from '../source/fs-repo.js';
 import { resolveRevision } from '../source/git-repo.js';
-import { byPosition, formatDiagnostic, type Diagnostic } from '../spec/diagnostic.js';
-import { loadSpec, type SpecResult } from '../spec/index.js';
-import type { RepoFiles } from '../spec/repo.js';
+import { byPosition, formatDiagnostic, type Diagnostic } from '../desired/diagnostic.js';
+import { loadSpec, type SpecResult } from '../desired/index.js';
+import type { RepoFiles } from '../desired/repo.js';
 
 /** What commands may touch of the outside world; tests pass their own. */
 export interface Io {

@@ -1,4 +1,4 @@
-import type { RunProgress } from '../engine/run.js';
+import type { RunProgress } from '../engine/converge.js';
 import type { StageStats } from '../engine/stats.js';
 
 const WIDTH = 20;

@@ -1,7 +1,7 @@
 import { AdapterError } from '../errors.js';
 import type { DesiredState } from '../model/index.js';
 import type { Action, JobAction, LaunchAction, MarkAction } from '../plan/types.js';
-import { findJobType, findStage } from '../spec/desired.js';
+import { findJobType, findStage } from '../desired/desired.js';
 import { batchForLaunch } from './batches.js';
 import type { Deps } from './deps.js';
 import { LaunchError, launchTemplateOf, renderSubmission, splitAdvance } from './launch.js';

@@ -1,7 +1,7 @@
 import type { Batch, BatchJob, JobLogs, SubmitRequest } from '../adapters/batch/types.js';
 import { AdapterError } from '../errors.js';
 import type { NamedLaunchTemplate } from '../model/index.js';
-import { batchOfTemplate, type BatchName } from '../spec/desired.js';
+import { batchOfTemplate, type BatchName } from '../desired/desired.js';
 
 /**
  * Every batch backend a deployment reaches, seen as one: observe() asks each backend once

@@ -1,6 +1,7 @@
 import type PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { Batch } from '../adapters/batch/types.js';
+import type { CatalogSpec } from '../adapters/catalog/index.js';
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { Store } from '../adapters/store/types.js';
 
@@ -17,8 +18,8 @@ export interface Deps {
   repoRoot: string;
   revision: string | undefined;
   dataDir: string;
-  /** Path of the embedded catalog database, given to jobs. */
-  catalogPath: string;
+  /** How jobs reach the catalog (references to credentials, never their values). */
+  catalogSpec: CatalogSpec;
   local: {
     path: string[];
     passEnv: string[];

@@ -8,10 +8,10 @@ import { fifeLaunch } from '../fife/launch.js';
 import type { DesiredState, NamedLaunchTemplate } from '../model/index.js';
 import type { LaunchAction } from '../plan/types.js';
 import { distEntry } from '../paths.js';
-import { outputsOf, projectName, recoveryDimensions } from '../runtime/dimensions.js';
-import { jobPlan } from '../runtime/job-plan.js';
-import type { WrapConfig } from '../runtime/wrap-config.js';
-import { findJobType, findStage } from '../spec/desired.js';
+import { outputsOf, projectName, recoveryDimensions } from '../job/dimensions.js';
+import { jobPlan } from '../job/job-plan.js';
+import type { WrapConfig } from '../job/wrap-config.js';
+import { findJobType, findStage } from '../desired/desired.js';
 import { batchForLaunch } from './batches.js';
 import type { Deps } from './deps.js';
 import { runLaunch } from './launch-host.js';
@@ -168,9 +168,9 @@ async function runLaunchScript(
       ...data,
       GITPOMS_CAMPAIGN: a.campaign,
       GITPOMS_STAGE: a.stage,
-      GITPOMS_CATALOG: deps.catalogPath,
+      GITPOMS_CATALOG: JSON.stringify(deps.catalogSpec),
       GITPOMS_STORAGE: path.join(deps.dataDir, 'storage'),
-      GITPOMS_WRAP: distEntry('runtime/wrap.js'),
+      GITPOMS_WRAP: distEntry('bin/wrap.js'),
       GITPOMS_NODE: process.execPath,
     },
     0,
@@ -241,7 +241,7 @@ export async function renderSubmission(
     stages: args.stages,
     argPush: args.argPush,
     argDel: args.argDel,
-    env: { FIFE_UTILS_DIR: distEntry('runtime') },
+    env: { FIFE_UTILS_DIR: distEntry('bin') },
     files: {
       exists: (p) => existsSync(path.resolve(deps.repoRoot, p)),
       read: (p) => readFileSync(path.resolve(deps.repoRoot, p), 'utf8'),
@@ -253,7 +253,7 @@ export async function renderSubmission(
     submission: a.key,
     campaign: a.campaign,
     stage: a.stage,
-    catalog: deps.catalogPath,
+    catalog: deps.catalogSpec,
     ...(project ? { project } : {}),
     filesPerJob: plan.filesPerJob ?? 1,
     executable: plan.executable,
@@ -267,7 +267,7 @@ export async function renderSubmission(
   writeFileSync(wrapFile, JSON.stringify(wrap, null, 1));
   writeFileSync(path.join(dir, 'jobsub_submit.sh'), `${rendered.script}\n`);
   const jobs: JobSpec[] = Array.from({ length: plan.jobs }, (_, proc) => ({
-    argv: [process.execPath, distEntry('runtime/wrap.js'), wrapFile],
+    argv: [process.execPath, distEntry('bin/wrap.js'), wrapFile],
     env: jobEnv(deps, a, plan.env, proc),
   }));
   return { request: { label: a.key, jobs }, project };

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { DesiredState, Notification, SubmissionRecord } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
 import type { ActionResult } from './apply.js';
-import { resolveSecret } from './secrets.js';
+import { resolveSecret } from '../secrets.js';
 
 export type EventKind = NonNullable<Notification['events']>[number];
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
 import { FRESH_SPLIT, type SplitSpec, type SplitState } from '../model/index.js';
 import type { LaunchAction } from '../plan/types.js';
-import { parseSplit } from '../spec/split.js';
+import { parseSplit } from '../desired/split.js';
 import { splitAdvance } from './launch.js';
 import { nextSlice } from './observe.js';
 

@@ -12,9 +12,9 @@ import {
   type SplitState,
 } from '../model/index.js';
 import { splitSlice, unprocessedFileQuery } from '../plan/splits.js';
-import { datasetText } from '../spec/rules.js';
-import { findJobType, stageId } from '../spec/desired.js';
-import { inputsWithLocatedOutputs, outputsOf, recoveryDimensions } from '../runtime/dimensions.js';
+import { datasetText } from '../desired/rules/index.js';
+import { findJobType, stageId } from '../desired/desired.js';
+import { inputsWithLocatedOutputs, outputsOf, recoveryDimensions } from '../job/dimensions.js';
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { Deps } from './deps.js';
 

@@ -5,13 +5,13 @@ import { pino } from 'pino';
 import { openBatch, type BatchBackendName } from '../adapters/batch/index.js';
 import { createPidLock, isAlive, lockOwner } from '../adapters/batch/local/files.js';
 import {
-  embeddedCatalogFile,
-  openCatalog,
+  catalogSpecOf,
+  openCatalogSpec,
   type CatalogBackendName,
 } from '../adapters/catalog/index.js';
 import { openStore, type StoreBackendName } from '../adapters/store/index.js';
 import type { Backends, Config } from '../model/index.js';
-import { DEFAULTS, reachableBatches } from '../spec/desired.js';
+import { DEFAULTS, reachableBatches } from '../desired/desired.js';
 import { BatchSet } from './batches.js';
 import { GitpomsError } from '../errors.js';
 import type { Deps } from './deps.js';
@@ -55,11 +55,14 @@ export function openDeps(
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
   const local = config?.spec.local ?? {};
+  // The one clock the passes, the store's and the catalog's records read.
+  const clock = () => new Date();
   const opened: Array<{ close(): Promise<void> }> = [];
   const track = <T extends { close(): Promise<void> }>(x: T): T => (opened.push(x), x);
   try {
     const common = { dataDir, backends: backends.settings, env: opts.env };
     const slots = local.slots ? { slots: local.slots } : {};
+    const catalogSpec = catalogSpecOf(backends.catalog, common);
     const batches = new Map(
       (opts.batch ? [opts.batch] : backends.batch).map((name) => [
         name,
@@ -68,18 +71,18 @@ export function openDeps(
     );
     return {
       batch: new BatchSet(batches, opts.batch),
-      catalog: track(openCatalog(backends.catalog, common)),
-      store: track(openStore(backends.store, { dataDir })),
+      catalog: track(openCatalogSpec(catalogSpec, { env: opts.env, clock })),
+      store: track(openStore(backends.store, { dataDir, clock })),
       log: pino(
         { level: 'info', redact: ['env', '*.env'] },
         pino.destination({ dest: path.join(dataDir, 'reconciler.log'), sync: true }),
       ),
-      clock: () => new Date(),
+      clock,
       env: opts.env,
       repoRoot,
       revision: opts.revision,
       dataDir,
-      catalogPath: embeddedCatalogFile(dataDir),
+      catalogSpec,
       local: {
         path: local.path ?? [],
         passEnv: local.passEnv ?? [],

@@ -2,7 +2,7 @@ import type { Catalog } from '../adapters/catalog/types.js';
 import { sliceName } from '../plan/plan.js';
 import type { ResolvedStage, SplitState } from '../model/index.js';
 import { splitSlice } from '../plan/splits.js';
-import { datasetText } from '../spec/rules.js';
+import { datasetText } from '../desired/rules/index.js';
 import { nextSlice } from './observe.js';
 
 export interface PreviewRow {

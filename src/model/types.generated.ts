@@ -61,7 +61,7 @@ export type Probe =
       command: Argv;
     };
 /**
- * Shared secret of push webhooks (GitHub and Gitea HMAC, GitLab token). Without it the webhook endpoints refuse every request.
+ * A bearer token, by reference; a job resolves it in its own environment.
  */
 export type SecretRef =
   | {
@@ -71,9 +71,19 @@ export type SecretRef =
       fromFile: string;
     };
 /**
- * A secret by reference: an environment variable of the reconciler or a file on its host. Never the secret itself.
+ * Shared secret of push webhooks (GitHub and Gitea HMAC, GitLab token). Without it the webhook endpoints refuse every request.
  */
 export type SecretRef1 =
+  | {
+      fromEnv: string;
+    }
+  | {
+      fromFile: string;
+    };
+/**
+ * A secret by reference: an environment variable of the reconciler or a file on its host. Never the secret itself.
+ */
+export type SecretRef2 =
   | {
       fromEnv: string;
     }
@@ -379,6 +389,7 @@ export interface Backends {
   catalog?: 'embedded' | 'samweb';
   store?: 'sqlite' | 'postgres';
   slurm?: SlurmSettings;
+  samweb?: SamwebSettings;
   jobsub?: JobsubSettings;
 }
 /**
@@ -393,6 +404,37 @@ export interface SlurmSettings {
    * The JobCompLoc of jobcomp/filetxt. Default: /var/log/slurm/jobcomp.log
    */
   jobcompLog?: string;
+}
+/**
+ * For catalog: samweb. The experiment's SAM web server; the reconciler, its operator commands and the jobs' wrapper all use it. Credentials by reference only.
+ */
+export interface SamwebSettings {
+  /**
+   * The experiment's API root, e.g. https://samweb.fnal.gov:8483/sam/sbnd/api
+   */
+  baseUrl: string;
+  /**
+   * The SAM station projects run at, e.g. sbnd.
+   */
+  station: string;
+  /**
+   * The SAM group files are declared in, e.g. sbnd.
+   */
+  group: string;
+  token?: SecretRef;
+  cert?: SamwebCert;
+  /**
+   * Per request. Default: 30.
+   */
+  timeoutSeconds?: number;
+}
+/**
+ * An X.509 client certificate (a grid proxy holds key and certificate in one file).
+ */
+export interface SamwebCert {
+  certFile: string;
+  keyFile?: string;
+  caFile?: string;
 }
 /**
  * For batch: jobsub. The jobsub_lite identity the reconciler submits, observes and acts as.
@@ -424,7 +466,7 @@ export interface Source {
    * Seconds between fetches when no webhook arrives. Default: 60.
    */
   pollSeconds?: number;
-  webhookSecret?: SecretRef;
+  webhookSecret?: SecretRef1;
 }
 export interface Defaults {
   /**
@@ -476,7 +518,7 @@ export interface Notification {
   /**
    * The endpoint; by reference (fromEnv/fromFile) when the URL itself is a credential, as Slack's are.
    */
-  url: string | SecretRef1;
+  url: string | SecretRef2;
   /**
    * Default: json.
    */

@@ -7,7 +7,7 @@ import type {
   ResolvedStage,
   SubmissionRecord,
 } from '../model/index.js';
-import { stageId } from '../spec/desired.js';
+import { stageId } from '../desired/desired.js';
 
 const LIVE_STATES = new Set(['idle', 'running', 'held']);
 

@@ -4,7 +4,7 @@ import type {
   ResolvedStage,
   SubmissionRecord,
 } from '../model/index.js';
-import { stageId } from '../spec/desired.js';
+import { stageId } from '../desired/desired.js';
 import type { Indexes } from './indexes.js';
 import { emptyStep, type StepResult } from './step.js';
 

@@ -5,7 +5,7 @@ import type {
   ResolvedCampaign,
   ResolvedStage,
 } from '../model/index.js';
-import { stageId } from '../spec/desired.js';
+import { stageId } from '../desired/desired.js';
 import { launchGate, scheduleGate } from './gates.js';
 import { jobTypeOf, sliceId, type Indexes } from './indexes.js';
 import { emptyStep, type StepResult } from './step.js';

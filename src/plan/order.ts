@@ -1,5 +1,5 @@
 import type { ActionKind } from '../model/index.js';
-import { stageId } from '../spec/desired.js';
+import { stageId } from '../desired/desired.js';
 import type { Indexes } from './indexes.js';
 import type { Action } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { DesiredState, OperatorOverride, State } from '../model/index.js';
-import { stageId } from '../spec/desired.js';
+import { stageId } from '../desired/desired.js';
 import type { StepResult } from './step.js';
 
 const STATE_RANK: Record<State, number> = { active: 0, inactive: 1, held: 2, killed: 3 };

@@ -1,5 +1,5 @@
 import type { OperatorOverride, SubmissionRecord } from '../model/index.js';
-import { stageId } from '../spec/desired.js';
+import { stageId } from '../desired/desired.js';
 import type { Indexes } from './indexes.js';
 import { LIVE } from './job-actions.js';
 import { emptyStep, type StepResult } from './step.js';

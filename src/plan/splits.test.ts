@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FRESH_SPLIT, type SliceDef, type SplitSpec, type SplitState } from '../model/index.js';
-import { parseSplit } from '../spec/split.js';
+import { parseSplit } from '../desired/split.js';
 import { splitSlice, unprocessedFileQuery } from './splits.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');

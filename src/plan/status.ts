@@ -1,5 +1,5 @@
 import type { DerivedStatus, ObservedJob, SubmissionRecord } from '../model/index.js';
-import { stageId } from '../spec/desired.js';
+import { stageId } from '../desired/desired.js';
 import type { Indexes } from './indexes.js';
 import { emptyStep, type StepResult } from './step.js';
 

@@ -1,5 +1,5 @@
 import type { DerivedStatus } from '../model/index.js';
-import { stageId } from '../spec/desired.js';
+import { stageId } from '../desired/desired.js';
 import { scheduleGate } from './gates.js';
 import type { Indexes } from './indexes.js';
 import type { StageSummary } from './types.js';

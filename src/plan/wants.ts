@@ -7,7 +7,7 @@ import type {
   ResolvedStage,
   SubmissionRecord,
 } from '../model/index.js';
-import { stageId } from '../spec/desired.js';
+import { stageId } from '../desired/desired.js';
 import { jobTypeOf, type Indexes } from './indexes.js';
 import { SETTLED } from './status.js';
 import type { Note } from './types.js';

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ReconcilerStatus } from '../engine/reconciler.js';
+import type { ReconcilerStatus } from '../engine/loop.js';
 import { buildServer } from './index.js';
 
 const SECRET = 'hook-secret';

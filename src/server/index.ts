@@ -1,5 +1,5 @@
 import { fastify, type FastifyInstance } from 'fastify';
-import type { Reconciler } from '../engine/reconciler.js';
+import type { Reconciler } from '../engine/loop.js';
 import type { ServiceProbes } from '../engine/probes.js';
 import { isPushTo, verifyWebhook } from './webhooks.js';
 

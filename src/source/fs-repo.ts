@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { RepoFiles } from '../spec/repo.js';
+import type { RepoFiles } from '../desired/repo.js';
 
 const SKIP = new Set(['.git', 'node_modules']);
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { GitpomsError } from '../errors.js';
-import type { RepoFiles } from '../spec/repo.js';
+import type { RepoFiles } from '../desired/repo.js';
 
 function git(cwd: string, args: string[]): string {
   try {

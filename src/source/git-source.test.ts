@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { git, GitFixture } from '../../test/helpers/git-fixture.js';
-import { loadSpec } from '../spec/index.js';
+import { loadSpec } from '../desired/index.js';
 import { GitSource } from './git-source.js';
 
 let fx: GitFixture;

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitpomsError } from '../errors.js';
-import type { RepoFiles } from '../spec/repo.js';
+import type { RepoFiles } from '../desired/repo.js';
 import { gitRepo, resolveRevision } from './git-repo.js';
 
 export interface GitSourceOptions {

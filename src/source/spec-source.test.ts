@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GitFixture } from '../../test/helpers/git-fixture.js';
-import { loadSpec } from '../spec/index.js';
+import { loadSpec } from '../desired/index.js';
 import { GitSpecSource, WorkingTreeSource } from './spec-source.js';
 
 const cleanup: Array<() => void> = [];

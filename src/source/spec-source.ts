@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { watch, type FSWatcher } from 'chokidar';
 import { GitpomsError } from '../errors.js';
-import { insideRepo, subRepo, type RepoFiles } from '../spec/repo.js';
+import { insideRepo, subRepo, type RepoFiles } from '../desired/repo.js';
 import { fsRepo } from './fs-repo.js';
 import { resolveRevision } from './git-repo.js';
 import { GitSource } from './git-source.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDaemon, type Daemon } from '../../src/cli/daemon.js';
 import type { Io } from '../../src/cli/io.js';
-import type { PassReport } from '../../src/engine/reconciler.js';
+import type { PassReport } from '../../src/engine/loop.js';
 import { cli } from '../helpers/capture.js';
 import { git, type GitFixture } from '../helpers/git-fixture.js';
 import { gitopsFixture, writeGitopsRepo, type GitopsOptions } from '../helpers/gitops-repo.js';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openDaemon } from '../../src/cli/daemon.js';
-import type { PassReport } from '../../src/engine/reconciler.js';
-import { formatDiagnostic } from '../../src/spec/index.js';
+import type { PassReport } from '../../src/engine/loop.js';
+import { formatDiagnostic } from '../../src/desired/index.js';
 import { cli } from '../helpers/capture.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-apply-'));

@@ -1,6 +1,6 @@
 // Builders of resolved desired state and observed state for planner tests: each test says
 // only what its scenario is about.
-import { DEFAULTS } from '../../src/spec/desired.js';
+import { DEFAULTS } from '../../src/desired/desired.js';
 import type {
   DesiredState,
   NamedJobType,

@@ -1,5 +1,5 @@
 import { fsRepo } from '../../src/source/fs-repo.js';
-import { loadSpec } from '../../src/spec/index.js';
+import { loadSpec } from '../../src/desired/index.js';
 import type { DesiredState, Observed } from '../../src/model/index.js';
 
 /** The example campaigns of this repository, resolved. */

@@ -18,7 +18,7 @@ if [ -n "${SAM_PROJECT_NAME:-}" ]; then project='"project": "'"$SAM_PROJECT_NAME
 cat > wrap.json <<JSON
 {
   "submission": "$GITPOMS_SUBMISSION", "campaign": "$GITPOMS_CAMPAIGN", "stage": "$GITPOMS_STAGE",
-  "catalog": "$GITPOMS_CATALOG", $project "filesPerJob": 1,
+  "catalog": $GITPOMS_CATALOG, $project "filesPerJob": 1,
   "executable": [$exe],
   "outputs": [{ "pattern": "$stage*.root", "dest": "/pnfs/dune/scratch/dunepro/mcc9/$stage/", "declareMetadata": true,
                 "extractor": ["sam_metadata_dumper"], "addLocation": true, "rename": "unique" }],

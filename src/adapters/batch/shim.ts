@@ -22,7 +22,7 @@ export function jobsubShim(
   spec: BatchSpec,
 ): { path: string[]; env: Record<string, string> } {
   mkdirSync(binDir, { recursive: true });
-  const entry = distEntry('adapters/batch/jobsub-submit.js');
+  const entry = distEntry('bin/jobsub-submit.js');
   writeFileSync(
     path.join(binDir, 'jobsub_submit'),
     `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(entry)} "$@"\n`,

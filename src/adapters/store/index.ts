@@ -9,6 +9,8 @@ export interface StoreOpenOptions {
   dataDir: string;
   /** Operator commands read the store and never write it. */
   readonly?: boolean;
+  /** The time its records carry (the reconciler's clock). */
+  clock?: () => Date;
 }
 
 export interface StoreBackend {
@@ -25,7 +27,11 @@ export function sqliteStoreFile(dataDir: string): string {
 export const STORE_BACKENDS = {
   sqlite: {
     title: 'the embedded SQLite store',
-    open: (o) => new SqliteStore(sqliteStoreFile(o.dataDir), { readonly: o.readonly ?? false }),
+    open: (o) =>
+      new SqliteStore(sqliteStoreFile(o.dataDir), {
+        readonly: o.readonly ?? false,
+        ...(o.clock ? { clock: o.clock } : {}),
+      }),
     hasState: (dataDir) => existsSync(sqliteStoreFile(dataDir)),
   },
   postgres: {

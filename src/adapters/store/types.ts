@@ -93,9 +93,11 @@ export interface RevisionRecord {
 
 export type NewOverride = Omit<OperatorOverride, 'id' | 'createdAt'>;
 
-/** The state store: submissions, the intent journal, last observed jobs, overrides, audit. */
-export interface Store {
-  readonly name: string;
+/**
+ * The launch journal: submissions and the intents recorded before acting, so a crash never
+ * launches twice and never loses a launch.
+ */
+export interface LaunchJournal {
   submissions(): Promise<StoredSubmission[]>;
   submission(key: string): Promise<StoredSubmission | undefined>;
   /** Records the launch intent and the submission as 'launching', in one transaction. */
@@ -105,15 +107,11 @@ export interface Store {
     batch: string,
     definition?: StageDefinition,
   ): Promise<number>;
-  /** Ends a launch intent: the jobs are in the batch system, or the launch failed. */
+  /** Ends a launch intent: the jobs are in the batch system, or the launch failed. A launched slice moves its split on in the same transaction. */
   finishLaunch(
     intentId: number,
     outcome: { ok: true; project?: string; split?: SplitAdvance } | { ok: false; error: string },
   ): Promise<void>;
-  /** Where each split stage (campaign/stage) stands; stages never split are absent. */
-  splitStates(): Promise<Record<string, SplitState>>;
-  /** Starts a stage's split over (a new generation, position 0), audited. */
-  resetSplit(campaign: string, stage: string, actor: string, reason: string): Promise<SplitState>;
   /** A launch that never reached the batch system: forget the submission so it launches again under the same key. */
   abandonLaunch(intentId: number, reason: string): Promise<void>;
   /** Keeps a word on a pending intent (why a submit's outcome is unknown) for whoever resolves it. */
@@ -125,8 +123,24 @@ export interface Store {
   finishAction(intentId: number, error?: string): Promise<void>;
   setStatus(key: string, status: SubmissionStatus, reason: string): Promise<void>;
   setHeld(key: string, held: boolean): Promise<void>;
+}
+
+/** Where each split stage stands (POMS's cs_last_split), advanced by the launch journal. */
+export interface SplitPositions {
+  /** Where each split stage (campaign/stage) stands; stages never split are absent. */
+  splitStates(): Promise<Record<string, SplitState>>;
+  /** Starts a stage's split over (a new generation, position 0), audited. */
+  resetSplit(campaign: string, stage: string, actor: string, reason: string): Promise<SplitState>;
+}
+
+/** The last observed state of every job, for triage after the batch system forgot them. */
+export interface JobCache {
   recordJobs(jobs: StoredJob[]): Promise<void>;
   jobs(): Promise<StoredJob[]>;
+}
+
+/** Operators' holds, kills, launch-nows and prune confirmations. */
+export interface OverrideStore {
   addOverride(o: NewOverride): Promise<number>;
   /** Overrides in force: expired ones and those made at another revision are cleared first. */
   activeOverrides(now: Date, revision: string | undefined): Promise<OperatorOverride[]>;
@@ -134,6 +148,10 @@ export interface Store {
     target: { campaign: string; stage?: string; actions?: OperatorOverride['action'][] },
     reason: string,
   ): Promise<number>;
+}
+
+/** Every revision the source showed, whether it validated, and the one applied. */
+export interface RevisionLog {
   /** Records a revision seen by the source and whether it validated. */
   recordRevision(r: { revision: string; valid: boolean; errors: string[] }): Promise<void>;
   /** Marks a recorded revision as the one a pass acted on. */
@@ -142,7 +160,25 @@ export interface Store {
   revisions(limit?: number): Promise<RevisionRecord[]>;
   /** The revision the last pass acted on. */
   appliedRevision(): Promise<RevisionRecord | undefined>;
+}
+
+/** Who did what, newest first. */
+export interface AuditLog {
   audit(entry: Omit<AuditEntry, 'at'>): Promise<void>;
   auditLog(limit?: number): Promise<AuditEntry[]>;
+}
+
+/**
+ * The state store, as the roles above: each has its own section of the store contract
+ * (test/contracts/store.ts), which every store backend passes.
+ */
+export interface Store
+  extends LaunchJournal,
+    SplitPositions,
+    JobCache,
+    OverrideStore,
+    RevisionLog,
+    AuditLog {
+  readonly name: string;
   close(): Promise<void>;
 }

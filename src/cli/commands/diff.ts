@@ -3,7 +3,7 @@ import { plan } from '../../plan/plan.js';
 import type { DesiredState } from '../../model/index.js';
 import type { Action, Plan } from '../../plan/types.js';
 import { gitRepo } from '../../source/git-repo.js';
-import { hasErrors, loadSpec } from '../../spec/index.js';
+import { hasErrors, loadSpec } from '../../desired/index.js';
 import { EXIT, loadOrReport, repoContext, type Io } from '../io.js';
 import { commandLine } from '../render-plan.js';
 import { checkFormat, loadSnapshot, parseNow, type PlanOptions } from './reconcile.js';

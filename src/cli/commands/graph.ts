@@ -3,7 +3,7 @@ import { emptySnapshot } from '../../observe/snapshot.js';
 import { openState } from '../state.js';
 import type { Snapshot } from '../../observe/snapshot.js';
 import type { DesiredState } from '../../model/index.js';
-import { stageId } from '../../spec/desired.js';
+import { stageId } from '../../desired/desired.js';
 import { InvalidInputError } from '../../errors.js';
 import { EXIT, dataDirFlag, loadOrReport, repoContext, type Io } from '../io.js';
 import { loadSnapshot } from './reconcile.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
-import { catalogStageCounts } from '../../engine/run.js';
+import { catalogStageCounts } from '../../engine/converge.js';
 import { STATS_HEADER, stageStats, statsRow, table } from '../../engine/stats.js';
 import { EXIT, dataDirFlag, loadOrReport, repoContext, type Io } from '../io.js';
 import { livePlan, openState, type StateView } from '../state.js';

@@ -5,7 +5,7 @@ import type { Store } from '../../adapters/store/types.js';
 import { backendsOf, dataDirOf } from '../../engine/open-deps.js';
 import { InvalidInputError } from '../../errors.js';
 import type { OperatorOverride } from '../../model/index.js';
-import { parseDuration } from '../../spec/split.js';
+import { parseDuration } from '../../desired/split.js';
 import { EXIT, dataDirFlag, loadOrReport, repoContext, type Io } from '../io.js';
 
 interface Opts {

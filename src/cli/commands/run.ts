@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
-import { runUntilConverged } from '../../engine/run.js';
+import { runUntilConverged } from '../../engine/converge.js';
 import { BATCH_BACKENDS, BATCH_BACKEND_NAMES, isBatchBackend } from '../../adapters/batch/index.js';
 import { closeDeps, openDeps } from '../../engine/open-deps.js';
 import { STATS_HEADER, statsRow, table } from '../../engine/stats.js';
-import { missingDatasets } from '../../spec/datasets.js';
+import { missingDatasets } from '../../desired/datasets.js';
 import {
   EXIT,
   dataDirFlag,

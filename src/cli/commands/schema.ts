@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
-import { didYouMean } from '../../spec/diagnostic.js';
-import { KINDS, readSchema, schemaFileOf, type Kind } from '../../spec/schemas.js';
+import { didYouMean } from '../../desired/diagnostic.js';
+import { KINDS, readSchema, schemaFileOf, type Kind } from '../../desired/schemas.js';
 import { EXIT, type Io } from '../io.js';
 
 export function registerSchema(program: Command, io: Io, setCode: (n: number) => void): void {

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Diagnostic } from '../../spec/diagnostic.js';
-import { loadSpec } from '../../spec/index.js';
-import { CONFIG_FILE } from '../../spec/load.js';
-import { insideRepo } from '../../spec/repo.js';
-import { missingDatasets } from '../../spec/datasets.js';
+import type { Diagnostic } from '../../desired/diagnostic.js';
+import { loadSpec } from '../../desired/index.js';
+import { CONFIG_FILE } from '../../desired/load.js';
+import { insideRepo } from '../../desired/repo.js';
+import { missingDatasets } from '../../desired/datasets.js';
 import { EXIT, dataDirFlag, printDiagnostics, repoContext, type Io } from '../io.js';
 import { catalogHas, openState } from '../state.js';
 

@@ -130,7 +130,7 @@ export class CondorBatch implements Batch {
     const submit = [
       'universe = vanilla',
       `executable = ${process.execPath}`,
-      `arguments = "${distEntry('adapters/batch/task.js')} ${dir} $(Process)"`,
+      `arguments = "${distEntry('bin/task.js')} ${dir} $(Process)"`,
       `initialdir = ${dir}`,
       `output = ${dir}/$(Process).out`,
       `error = ${dir}/$(Process).err`,
@@ -175,7 +175,7 @@ export class CondorBatch implements Batch {
     const q = shellQuote;
     writeFileSync(
       script,
-      `#!/bin/sh\nexec ${q(process.execPath)} ${q(distEntry('adapters/batch/task.js'))} ${q(dir)} "$PROCESS" >${q(dir)}/"$PROCESS".out 2>${q(dir)}/"$PROCESS".err\n`,
+      `#!/bin/sh\nexec ${q(process.execPath)} ${q(distEntry('bin/task.js'))} ${q(dir)} "$PROCESS" >${q(dir)}/"$PROCESS".out 2>${q(dir)}/"$PROCESS".err\n`,
       { mode: 0o755 },
     );
     const lines = this.labels(req.label).flatMap((l) => ['--lines', l]);

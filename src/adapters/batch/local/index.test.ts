@@ -82,7 +82,7 @@ describe('local executor', () => {
     const { root, count, dir } = await startThenKillSupervisor();
     // As a supervisor spawned during a busy start-up would, arriving only now.
     const late = spawnSync(process.execPath, [
-      distEntry('adapters/batch/local/supervisor.js'),
+      distEntry('bin/local-supervisor.js'),
       dir,
       path.join(root, 'slots'),
       '2',

@@ -15,7 +15,7 @@ import {
   type LocalJobState,
 } from './files.js';
 
-const SUPERVISOR = distEntry('adapters/batch/local/supervisor.js');
+const SUPERVISOR = distEntry('bin/local-supervisor.js');
 
 export interface LocalExecutorOptions {
   /** Where the executor keeps its jobs; it survives restarts of the reconciler. */
@@ -30,7 +30,7 @@ function fail(message: string, retryable: boolean, cause?: unknown): never {
 
 /**
  * The embedded batch system: each job is a child process run by a detached supervisor
- * (supervisor.js), so jobs outlive the reconciler; all state is files under `root`.
+ * (src/bin/local-supervisor.ts), so jobs outlive the reconciler; all state is files under `root`.
  * Job ids look like HTCondor's: CLUSTER.PROC@local.
  */
 export class LocalExecutor implements Batch {

@@ -84,7 +84,7 @@ export class SlurmBatch implements Batch {
     // The same two lines for every submission: nothing from the job specs reaches a shell.
     writeFileSync(
       script,
-      `#!/bin/sh\nexec "${process.execPath}" "${distEntry('adapters/batch/task.js')}" "$1"\n`,
+      `#!/bin/sh\nexec "${process.execPath}" "${distEntry('bin/task.js')}" "$1"\n`,
       {
         mode: 0o755,
       },

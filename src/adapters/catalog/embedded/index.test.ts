@@ -32,3 +32,14 @@ describe('embedded catalog across connections', () => {
     await b.close();
   });
 });
+
+describe('embedded catalog clock', () => {
+  it("stamps declared files with the reconciler's clock", async () => {
+    const at = new Date('2031-02-03T04:05:06Z');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'catalog-')), 'catalog.sqlite');
+    const c = new EmbeddedCatalog(file, { clock: () => at });
+    await c.declareFile({ name: 'a.root', size: 1, metadata: {} });
+    expect((await c.getFile('a.root'))?.createDate).toBe(at.toISOString());
+    await c.close();
+  });
+});

@@ -103,7 +103,10 @@ export class EmbeddedCatalog implements Catalog {
   private cached: { version: number; writes: number; view: View } | undefined;
   private writes = 0;
 
-  constructor(file: string) {
+  private readonly clock: () => Date;
+
+  constructor(file: string, opts: { clock?: () => Date } = {}) {
+    this.clock = opts.clock ?? (() => new Date());
     try {
       this.db = new Database(file, { timeout: 30_000 });
       this.db.pragma('journal_mode = WAL');
@@ -115,7 +118,7 @@ export class EmbeddedCatalog implements Catalog {
   }
 
   private now(): string {
-    return new Date().toISOString();
+    return this.clock().toISOString();
   }
 
   private fileId(name: string): number {

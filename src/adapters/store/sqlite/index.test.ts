@@ -11,6 +11,17 @@ const tmpFile = () => path.join(mkdtempSync(path.join(tmpdir(), 'store-')), 'sta
 storeContract('sqlite', async () => new SqliteStore(tmpFile()));
 
 describe('sqlite store', () => {
+  it("stamps what it records with the reconciler's clock", async () => {
+    const at = new Date('2031-02-03T04:05:06Z');
+    const s = new SqliteStore(tmpFile(), { clock: () => at });
+    const id = await s.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');
+    await s.finishLaunch(id, { ok: true });
+    const sub = await s.submission('c/gen/mc-1#1');
+    expect(sub?.launchedAt).toBe(at.toISOString());
+    expect(sub?.history.map((h) => h.at)).toEqual([at.toISOString(), at.toISOString()]);
+    await s.close();
+  });
+
   it('lets a read-only reader see what the writer committed, while it writes', async () => {
     const file = tmpFile();
     const w = new SqliteStore(file);

@@ -82,9 +82,14 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly file: string;
   private readonly readonly: boolean;
+  private readonly clock: () => Date;
 
-  constructor(file: string, opts: { readonly?: boolean; busyTimeoutMs?: number } = {}) {
+  constructor(
+    file: string,
+    opts: { readonly?: boolean; busyTimeoutMs?: number; clock?: () => Date } = {},
+  ) {
     this.file = file;
+    this.clock = opts.clock ?? (() => new Date());
     this.readonly = opts.readonly ?? false;
     try {
       this.db = new Database(file, {
@@ -139,7 +144,7 @@ export class SqliteStore implements Store {
   }
 
   private now(): string {
-    return new Date().toISOString();
+    return this.clock().toISOString();
   }
 
   private history(key: string): StoredSubmission['history'] {

@@ -1,3 +1,4 @@
+import type { CatalogSpec } from '../adapters/catalog/index.js';
 import type { OutputSpec } from './job-plan.js';
 
 /** Everything a job's wrapper needs, written once per submission. */
@@ -5,8 +6,8 @@ export interface WrapConfig {
   submission: string;
   campaign: string;
   stage: string;
-  /** Path of the embedded catalog's database. */
-  catalog: string;
+  /** The catalog the job takes input from and declares outputs in. */
+  catalog: CatalogSpec;
   /** Project the jobs consume input files from. */
   project?: string;
   filesPerJob: number;

@@ -18,7 +18,7 @@ import {
   type LocalJobControl,
   type LocalJobSpecFile,
   type LocalJobState,
-} from './files.js';
+} from '../adapters/batch/local/files.js';
 
 const POLL_MS = 100;
 const KILL_GRACE_MS = 5000;

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { GitpomsError } from '../errors.js';
-import type { RepoFiles } from '../spec/repo.js';
+import type { RepoFiles } from '../desired/repo.js';
 import type { DesiredState, SubmissionRecord } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
-import { formatDiagnostic, loadSpec, type Diagnostic, type SpecResult } from '../spec/index.js';
+import { formatDiagnostic, loadSpec, type Diagnostic, type SpecResult } from '../desired/index.js';
 import type { Revision, SpecSource } from '../source/spec-source.js';
 import type { ActionResult } from './apply.js';
 import type { Deps } from './deps.js';
 import { freshMemory, passEvents, type Notifier, type NotifyEvent } from './notify.js';
 import type { ServiceProbes } from './probes.js';
-import { reconcileOnce } from './reconcile.js';
+import { reconcileOnce } from './pass.js';
 
 export interface ReconcilerOptions {
   /** Milliseconds between passes when nothing triggers one sooner. */
@@ -128,7 +128,7 @@ export class Reconciler {
    * last artifact it has.
    */
   private async refresh(): Promise<Good> {
-    const now = Date.now();
+    const now = this.deps.clock().getTime();
     if (this.triggered || now >= this.fetchDue || !this.good) {
       this.triggered = false;
       try {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { GitpomsError } from '../errors.js';
-import type { SecretRef } from '../model/index.js';
+import { GitpomsError } from './errors.js';
+import type { SecretRef } from './model/index.js';
 
 /**
  * The value a secret reference points at. Errors name the reference, never the value; the

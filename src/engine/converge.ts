@@ -1,9 +1,9 @@
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
 import type { DesiredState } from '../model/index.js';
-import { quote } from '../runtime/dimensions.js';
+import { quote } from '../job/dimensions.js';
 import type { Deps } from './deps.js';
-import { reconcileOnce, type PassResult } from './reconcile.js';
+import { reconcileOnce, type PassResult } from './pass.js';
 import { stageStats, type StageStats } from './stats.js';
 
 /** Per stage: input files not yet consumed, and located output files, from the catalog. */
@@ -59,7 +59,7 @@ export async function runUntilConverged(
   desired: DesiredState,
   opts: { intervalMs: number; timeoutMs: number; onPass: (p: RunProgress) => void },
 ): Promise<RunProgress> {
-  const deadline = Date.now() + opts.timeoutMs;
+  const deadline = deps.clock().getTime() + opts.timeoutMs;
   for (let pass = 1; ; pass++) {
     const result = await reconcileOnce(deps, desired);
     const stats = stageStats(
@@ -70,7 +70,7 @@ export async function runUntilConverged(
     );
     const progress: RunProgress = { pass, result, stats, converged: isConverged(result, desired) };
     opts.onPass(progress);
-    if (progress.converged || Date.now() > deadline) return progress;
+    if (progress.converged || deps.clock().getTime() > deadline) return progress;
     await new Promise((r) => setTimeout(r, opts.intervalMs));
   }
 }

@@ -6,8 +6,8 @@
  * GITPOMS_SUBMISSION. Variables named with -e, and every GITPOMS_* and SAM_* variable, reach
  * the jobs.
  */
-import { reopenBatch } from './index.js';
-import type { BatchSpec } from './shim.js';
+import { reopenBatch } from '../adapters/batch/index.js';
+import type { BatchSpec } from '../adapters/batch/shim.js';
 
 /** jobsub_submit options that take a value as the next argument. */
 const VALUED = new Set([

@@ -2,7 +2,7 @@ import { formatDiagnostic, type Diagnostic } from './diagnostic.js';
 import type { DesiredState } from '../model/index.js';
 import { loadDocuments, type LoadedDocs } from './load.js';
 import type { RepoFiles } from './repo.js';
-import { checkAndResolve } from './rules.js';
+import { checkAndResolve } from './rules/index.js';
 
 export interface SpecResult {
   docs: LoadedDocs;

@@ -4,7 +4,7 @@ import type { Plan } from '../plan/types.js';
 import { apply, type ActionResult } from './apply.js';
 import type { Deps } from './deps.js';
 import { observe, type Observation } from './observe.js';
-import { projectName } from '../runtime/dimensions.js';
+import { projectName } from '../job/dimensions.js';
 import { splitAdvance } from './launch.js';
 
 /**

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { JobSpec } from './types.js';
+import type { JobSpec } from '../adapters/batch/types.js';
 
 /**
  * One task of a Slurm job array or an HTCondor cluster: runs the argument vector of its task file (no shell), with

@@ -6,12 +6,14 @@
  * Exit code: the executable's when it fails, 0 otherwise.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
-import { adler32, samCompliant } from './sam-metadata.js';
-import type { WrapConfig } from './wrap-config.js';
+import { openCatalogSpec } from '../adapters/catalog/index.js';
+import type { Catalog } from '../adapters/catalog/types.js';
+import { adler32, samCompliant } from '../job/sam-metadata.js';
+import { localTransfer, type Transfer } from '../job/transfer.js';
+import type { WrapConfig } from '../job/wrap-config.js';
 
 const log = (msg: string) =>
   process.stdout.write(`[gitpoms wrap ${new Date().toISOString()}] ${msg}\n`);
@@ -25,15 +27,12 @@ function globToRegExp(glob: string): RegExp {
   );
 }
 
-function physical(cfg: WrapConfig, logical: string): string {
-  return path.join(cfg.storageRoot, logical);
-}
-
 async function main(): Promise<number> {
   const cfg = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as WrapConfig;
   const proc = process.env.PROCESS ?? '0';
   const consumer = `${cfg.submission}:${proc}`;
-  const catalog = new EmbeddedCatalog(cfg.catalog);
+  const catalog = openCatalogSpec(cfg.catalog, { env: process.env, app: cfg.application });
+  const transfer = localTransfer(cfg.storageRoot);
   const endProcess = (status: 'completed' | 'bad') =>
     cfg.project ? catalog.endProcess(cfg.project, consumer, status) : Promise.resolve();
   for (const s of cfg.setup) log(`skipping grid setup "${s}" (no UPS/CVMFS on this machine)`);
@@ -49,7 +48,7 @@ async function main(): Promise<number> {
         await catalog.setFileStatus(cfg.project, f, 'skipped');
         continue;
       }
-      copyFileSync(path.join(physical(cfg, loc), f), f);
+      transfer.fetch(loc, f, f);
       log(`fetched ${f} from ${loc}`);
       inputs.push(f);
     }
@@ -77,7 +76,7 @@ async function main(): Promise<number> {
   // out) leaves them consumed by a bad process, which process_status recovers.
   for (const f of inputs) await catalog.setFileStatus(cfg.project!, f, 'consumed');
   try {
-    await declareOutputs(cfg, catalog, inputs, before);
+    await declareOutputs(cfg, catalog, transfer, inputs, before);
   } catch (e) {
     await endProcess('bad');
     throw e;
@@ -89,7 +88,8 @@ async function main(): Promise<number> {
 
 async function declareOutputs(
   cfg: WrapConfig,
-  catalog: EmbeddedCatalog,
+  catalog: Catalog,
+  transfer: Transfer,
   inputs: readonly string[],
   before: ReadonlySet<string>,
 ): Promise<void> {
@@ -127,8 +127,7 @@ async function declareOutputs(
           'gitpoms.stage': cfg.stage,
         },
       });
-      mkdirSync(physical(cfg, out.dest), { recursive: true });
-      copyFileSync(name, path.join(physical(cfg, out.dest), name));
+      transfer.store(name, out.dest);
       if (out.addLocation) await catalog.addLocation(name, out.dest);
       log(
         `declared ${name} (${data.length} bytes) with parents [${inputs.join(', ')}] at ${out.dest}`,

@@ -1,7 +1,7 @@
 import type { Diagnostic } from './diagnostic.js';
 import type { DesiredState } from '../model/index.js';
 import type { LoadedDocs } from './load.js';
-import { datasetText } from './rules.js';
+import { datasetText } from './rules/index.js';
 import { diagnosticAt } from './yaml-source.js';
 
 /** What a stage's dataset field names in the catalog: definitions, or (stagedfiles) a project. */

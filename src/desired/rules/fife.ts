@@ -1,0 +1,277 @@
+import { parseFifeLaunchArgs } from '../../fife/argv.js';
+import type { ConfigParser } from '../../fife/configparser.js';
+import { composeConfig, fifeLaunch, FifeLaunchError, type ConfigFiles } from '../../fife/launch.js';
+import { didYouMean } from '../diagnostic.js';
+import type { JobType, Overrides } from '../../model/index.js';
+import type { Located } from '../load.js';
+import { insideRepo, type RepoFiles } from '../repo.js';
+import { diagnosticAt, type FieldPath, type SourceDoc } from '../yaml-source.js';
+import { err, type Ctx, hintFor } from './context.js';
+
+/** The placeholder wrapper location used when rendering configs for validation only. */
+export const VALIDATION_ENV = { FIFE_UTILS_DIR: '/fife_utils' };
+
+/** The -c/--config file of a fife_launch command line, if that is what the launch runs. */
+export function fifeConfigOf(
+  launch: readonly string[],
+): { path: string; index: number } | undefined {
+  if (!/(^|\/)fife_launch$/.test(launch[0] ?? '')) return undefined;
+  for (let i = 1; i < launch.length; i++) {
+    const a = launch[i]!;
+    if ((a === '-c' || a === '--config') && i + 1 < launch.length)
+      return { path: launch[i + 1]!, index: i + 1 };
+    if (a.startsWith('--config=')) return { path: a.slice(9), index: i };
+    if (a.startsWith('-c') && a.length > 2) return { path: a.slice(2), index: i };
+  }
+  return undefined;
+}
+
+export function overrideString(v: string | number | boolean | undefined): string {
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  return v === undefined ? '' : String(v);
+}
+
+export function overridePairs(o: Overrides | undefined): Array<[string, string]> {
+  return Object.entries(o ?? {}).map(([k, v]) => [k, overrideString(v)]);
+}
+
+/** Later pairs replace earlier ones with the same key, keeping first position (as -O does). */
+export function mergeOverrides(...lists: Array<Array<[string, string]>>): Array<[string, string]> {
+  const m = new Map<string, string>();
+  for (const list of lists) for (const [k, v] of list) m.set(k, v);
+  return [...m];
+}
+
+/** Reads config files through the repository, refusing anything outside it. */
+export function repoConfigFiles(repo: RepoFiles, escapes: string[]): ConfigFiles {
+  const rel = (p: string) =>
+    p.startsWith('./') ? insideRepo(p.slice(2)) : p.startsWith('/') ? undefined : insideRepo(p);
+  // Every stage of a job type renders the same files: read each once.
+  const texts = new Map<string, string | undefined>();
+  const read = (r: string) => {
+    if (!texts.has(r)) texts.set(r, repo.read(r));
+    return texts.get(r);
+  };
+  return {
+    exists(p) {
+      const r = rel(p);
+      if (r === undefined) {
+        // fife_launch tries "/" + name: a double slash means the name itself was absolute.
+        if (p.startsWith('//')) escapes.push(p.slice(1));
+        return false;
+      }
+      return read(r) !== undefined;
+    },
+    read: (p) => read(rel(p)!) ?? '',
+  };
+}
+
+export interface ComposedJobType {
+  located: Located<JobType>;
+  cfg: ConfigParser | undefined;
+  files: ConfigFiles | undefined;
+  configPath: string | undefined;
+  baseArgs: ReturnType<typeof parseFifeLaunchArgs> | undefined;
+}
+
+export function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
+  const out: ComposedJobType = {
+    located: jt,
+    cfg: undefined,
+    files: undefined,
+    configPath: undefined,
+    baseArgs: undefined,
+  };
+  const launch = jt.value.spec.launch;
+  const cfgRef = fifeConfigOf(launch);
+  if (!cfgRef) {
+    if (/(^|\/)fife_launch$/.test(launch[0])) {
+      err(
+        ctx,
+        jt.doc,
+        ['spec', 'launch'],
+        'fife-config-missing',
+        'fife_launch needs its config file: add -c PATH to the launch command',
+      );
+    } else if (jt.value.spec.definitionParameters?.overrides) {
+      err(
+        ctx,
+        jt.doc,
+        ['spec', 'definitionParameters', 'overrides'],
+        'overrides-need-fife-launch',
+        `-O overrides only apply to fife_launch, but this job type runs ${launch[0]}`,
+        'pass parameters to a script with arguments',
+      );
+    }
+    const script = launch[0];
+    if (script.includes('/') && !script.startsWith('/')) {
+      const p = insideRepo(script);
+      if (p === undefined)
+        err(
+          ctx,
+          jt.doc,
+          ['spec', 'launch', 0],
+          'path-outside-repo',
+          `launch script "${script}" is outside the repository`,
+        );
+      else if (ctx.repo.read(p) === undefined)
+        err(
+          ctx,
+          jt.doc,
+          ['spec', 'launch', 0],
+          'launch-script-missing',
+          `launch script "${script}" does not exist in the repository`,
+        );
+    }
+    return out;
+  }
+  const rel = insideRepo(cfgRef.path);
+  if (rel === undefined) {
+    err(
+      ctx,
+      jt.doc,
+      ['spec', 'launch', cfgRef.index],
+      'path-outside-repo',
+      `fife_launch config "${cfgRef.path}" is outside the repository`,
+      'configs are versioned with the campaigns; give a path relative to the repository root',
+    );
+    return out;
+  }
+  let args: ReturnType<typeof parseFifeLaunchArgs>;
+  try {
+    args = parseFifeLaunchArgs(launch.slice(1));
+  } catch (e) {
+    err(
+      ctx,
+      jt.doc,
+      ['spec', 'launch'],
+      'fife-launch-args',
+      `fife_launch arguments: ${(e as Error).message}`,
+    );
+    return out;
+  }
+  const escapes: string[] = [];
+  const files = repoConfigFiles(ctx.repo, escapes);
+  try {
+    out.cfg = composeConfig({
+      config: rel,
+      overrides: args.overrides,
+      stages: args.stages,
+      argPush: args.argPush,
+      argDel: args.argDel,
+      env: VALIDATION_ENV,
+      files,
+    });
+    out.files = files;
+    out.configPath = rel;
+    out.baseArgs = args;
+  } catch (e) {
+    if (!(e instanceof FifeLaunchError)) throw e;
+    reportConfigError(ctx, jt.doc, ['spec', 'launch', cfgRef.index], e, escapes);
+  }
+  return out;
+}
+
+export function reportConfigError(
+  ctx: Ctx,
+  doc: SourceDoc,
+  path: FieldPath,
+  e: FifeLaunchError,
+  escapes: string[],
+): void {
+  if (escapes.length > 0 && e.code === 'config-not-found') {
+    err(
+      ctx,
+      doc,
+      path,
+      'path-outside-repo',
+      `fife_launch config includes ${escapes[0]}, which is outside the repository`,
+    );
+    return;
+  }
+  if (e.file && e.line) {
+    ctx.diags.push({
+      file: e.file,
+      line: e.line,
+      column: 1,
+      path: '',
+      code: `fife-${e.code}`,
+      severity: 'error',
+      message: e.message,
+    });
+    return;
+  }
+  err(ctx, doc, path, `fife-${e.code}`, `fife_launch config: ${e.message}`);
+}
+
+/** Every override names a section of the composed config; a near-miss key is a warning. */
+export function checkOverrides(
+  ctx: Ctx,
+  cfg: ConfigParser,
+  doc: SourceDoc,
+  path: FieldPath,
+  overrides: Overrides | undefined,
+  configPath: string,
+): void {
+  const sections = cfg.sections();
+  for (const key of Object.keys(overrides ?? {})) {
+    const [section, option] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
+    if (!cfg.hasSection(section)) {
+      ctx.diags.push(
+        diagnosticAt(
+          doc,
+          [...path, key],
+          'override-unknown-section',
+          `override "${key}" names section [${section}], which ${configPath} does not have`,
+          { key: true, hint: hintFor(section, sections) ?? `its sections: ${sections.join(', ')}` },
+        ),
+      );
+      continue;
+    }
+    if (!cfg.hasOption(section, option) && !/^arg_\d+$/.test(option)) {
+      const keys = cfg.items(section, { raw: true }).map(([k]) => k);
+      const guess = didYouMean(option, keys);
+      if (guess) {
+        ctx.diags.push(
+          diagnosticAt(
+            doc,
+            [...path, key],
+            'override-unknown-key',
+            `override "${key}" sets "${option}", which [${section}] of ${configPath} does not use`,
+            { key: true, severity: 'warning', hint: `did you mean "${section}.${guess}"?` },
+          ),
+        );
+      }
+    }
+  }
+}
+
+/** Renders the stage's launch as fife_launch would, so expansion errors surface before any launch. */
+export function renderCheck(
+  ctx: Ctx,
+  doc: SourceDoc,
+  base: FieldPath,
+  jt: ComposedJobType,
+  overrides: Array<[string, string]>,
+): void {
+  const a = jt.baseArgs!;
+  try {
+    fifeLaunch({
+      config: jt.configPath!,
+      overrides: [
+        ...a.overrides,
+        ...overrides.map(([k, v]) => `${k}=${v}`),
+        'submit.dataset=validation',
+      ],
+      stages: a.stages,
+      argPush: a.argPush,
+      argDel: a.argDel,
+      env: VALIDATION_ENV,
+      files: jt.files!,
+    });
+  } catch (e) {
+    if (!(e instanceof FifeLaunchError)) throw e;
+    reportConfigError(ctx, doc, [...base, 'overrides'], e, []);
+  }
+}

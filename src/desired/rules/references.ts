@@ -1,0 +1,81 @@
+import type { Campaign, Stage } from '../../model/index.js';
+import { batchOfTemplate, reachableBatches } from '../desired.js';
+import type { Located, LoadedDocs } from '../load.js';
+import { err, type Ctx, hintFor } from './context.js';
+
+/** A stage's job type or launch template, set on the stage or inherited, must name a defined one. */
+export function checkReference(
+  ctx: Ctx,
+  c: Located<Campaign>,
+  s: Stage,
+  si: number,
+  field: 'jobType' | 'launchTemplate',
+  label: string,
+  name: string | undefined,
+  known: boolean,
+  defined: string[],
+): boolean {
+  const exp = c.value.metadata.experiment;
+  if (name === undefined) {
+    err(
+      ctx,
+      c.doc,
+      ['spec', 'stages', si],
+      `no-${label.replace(' ', '-')}`,
+      `stage "${s.name}" has no ${label}; set spec.${field} for the campaign or ${field} on the stage`,
+    );
+    return false;
+  }
+  if (known) return true;
+  const names = defined.filter((k) => k.startsWith(`${exp}/`)).map((k) => k.slice(exp.length + 1));
+  err(
+    ctx,
+    c.doc,
+    s[field] ? ['spec', 'stages', si, field] : ['spec', field],
+    `unknown-${label.replace(' ', '-')}`,
+    `${label} "${name}" is not defined for experiment ${exp}`,
+    hintFor(name, names),
+  );
+  return false;
+}
+
+export function checkTemplates(ctx: Ctx, docs: LoadedDocs): void {
+  for (const lt of docs.launchTemplates) {
+    const batch = lt.value.spec.batch;
+    const reachable = reachableBatches(docs.config?.value.spec.backends);
+    // The embedded runtime runs every template here: only a real deployment must reach it.
+    if (batch && batchOfTemplate(reachable, lt.value.spec) === batch && !reachable.includes(batch))
+      err(
+        ctx,
+        lt.doc,
+        ['spec', 'batch'],
+        'batch-unreachable',
+        `batch ${batch} is not a backend this deployment reaches: gitpoms.yaml backends.batch names ${reachable.join(', ')}`,
+        `add ${batch} to backends.batch in gitpoms.yaml, or pick one of ${reachable.join(', ')}`,
+      );
+    if (lt.value.spec.host && !lt.value.spec.account) {
+      err(
+        ctx,
+        lt.doc,
+        ['spec', 'host'],
+        'host-without-account',
+        `launch host ${lt.value.spec.host} needs an account to log in as`,
+      );
+    }
+  }
+}
+
+/** A backend named in gitpoms.yaml has the settings it needs. */
+export function checkBackends(ctx: Ctx, docs: LoadedDocs): void {
+  const config = docs.config;
+  const b = config?.value.spec.backends;
+  if (b?.catalog === 'samweb' && !b.samweb)
+    err(
+      ctx,
+      config!.doc,
+      ['spec', 'backends', 'catalog'],
+      'backend-settings-missing',
+      "catalog samweb needs backends.samweb: the server's baseUrl, the station and the group",
+      'e.g. samweb: { baseUrl: https://samweb.fnal.gov:8483/sam/sbnd/api, station: sbnd, group: sbnd }',
+    );
+}
