@@ -1,4 +1,5 @@
 import type { Action, Plan, StageSummary } from '../plan/types.js';
+import { pushTo } from '../group.js';
 
 export type PlanFormat = 'text' | 'json' | 'markdown';
 
@@ -66,7 +67,7 @@ function groupByCampaign<T extends { campaign?: string }>(items: readonly T[]): 
   const m = new Map<string, T[]>();
   for (const it of items) {
     const k = it.campaign ?? '(no campaign)';
-    m.set(k, [...(m.get(k) ?? []), it]);
+    pushTo(m, k, it);
   }
   return m;
 }

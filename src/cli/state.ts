@@ -5,7 +5,7 @@ import type { Catalog } from '../adapters/catalog/types.js';
 import { STORE_BACKENDS } from '../adapters/store/index.js';
 import type { Store } from '../adapters/store/types.js';
 import { InvalidInputError } from '../errors.js';
-import { backendsOf, dataDirOf } from '../engine/open-deps.js';
+import { backendsOf, batchOpenOptions, dataDirOf } from '../engine/open-deps.js';
 import type { Config, DesiredState } from '../model/index.js';
 import { observeCatalog, observeSplits } from '../engine/observe.js';
 import { plan } from '../plan/plan.js';
@@ -40,7 +40,6 @@ export function openState(
   const store = storeBackend.open({ dataDir, readonly: true });
   const catalog = openCatalog(backends.catalog, { dataDir, backends: backends.settings, env });
   const batches = new Map<string, Batch>();
-  const slots = config?.spec.local?.slots;
   return {
     dataDir,
     store,
@@ -51,8 +50,7 @@ export function openState(
       const name = recorded && isBatchBackend(recorded) ? recorded : backends.batch[0]!;
       let batch = batches.get(name);
       if (!batch) {
-        const o = { dataDir, backends: backends.settings, env, ...(slots ? { slots } : {}) };
-        batch = openBatch(name, o);
+        batch = openBatch(name, batchOpenOptions(config, dataDir, env));
         batches.set(name, batch);
       }
       return batch;

@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { didYouMean, type Diagnostic } from './diagnostic.js';
 import { diagnosticAt, type FieldPath, type SourceDoc } from './yaml-source.js';
+import { pushTo } from '../group.js';
 
 type Schema = Record<string, unknown>;
 
@@ -211,7 +212,7 @@ export function schemaDiagnostics(errors: readonly ErrorObject[], doc: SourceDoc
     const byBranch = new Map<number, ErrorObject[]>();
     for (const e of inside) {
       const n = Number(e.schemaPath.slice(o.schemaPath.length + 1).split('/')[0]);
-      byBranch.set(n, [...(byBranch.get(n) ?? []), e]);
+      pushTo(byBranch, n, e);
     }
     const plausible = [...byBranch.entries()].filter(
       ([, errs]) =>

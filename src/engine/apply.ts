@@ -5,6 +5,7 @@ import { findJobType, findStage } from '../desired/desired.js';
 import { batchForLaunch } from './batches.js';
 import type { Deps } from './deps.js';
 import { LaunchError, launchTemplateOf, renderSubmission, splitAdvance } from './launch.js';
+import { pushTo } from '../group.js';
 
 export interface ActionResult {
   action: Action;
@@ -113,7 +114,7 @@ export function fairOrder<A extends Action>(actions: readonly A[], desired: Desi
   const lanes = new Map<string, A[]>();
   for (const a of actions) {
     const e = experimentOf.get(a.campaign) ?? '';
-    lanes.set(e, [...(lanes.get(e) ?? []), a]);
+    pushTo(lanes, e, a);
   }
   const out: A[] = [];
   const queues = [...lanes.values()];

@@ -2,6 +2,7 @@ import type { Batch, BatchJob, JobLogs, SubmitRequest } from '../adapters/batch/
 import { AdapterError } from '../errors.js';
 import type { NamedLaunchTemplate } from '../model/index.js';
 import { batchOfTemplate, type BatchName } from '../desired/desired.js';
+import { pushTo } from '../group.js';
 
 /**
  * Every batch backend a deployment reaches, seen as one: observe() asks each backend once
@@ -71,7 +72,7 @@ export class BatchSet implements Batch {
           retryable: false,
           code: 'unknown-job',
         });
-      out.set(b, [...(out.get(b) ?? []), id]);
+      pushTo(out, b, id);
     }
     return out;
   }

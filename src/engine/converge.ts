@@ -1,10 +1,12 @@
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
 import type { DesiredState } from '../model/index.js';
+import { stageId } from '../desired/desired.js';
 import { quote } from '../job/dimensions.js';
 import type { Deps } from './deps.js';
 import { reconcileOnce, type PassResult } from './pass.js';
 import { stageStats, type StageStats } from './stats.js';
+import { pushTo } from '../group.js';
 
 /** Per stage: input files not yet consumed, and located output files, from the catalog. */
 export async function catalogStageCounts(
@@ -13,12 +15,16 @@ export async function catalogStageCounts(
   records: readonly StoredSubmission[],
 ): Promise<Map<string, { pending: number; files: number }>> {
   const out = new Map<string, { pending: number; files: number }>();
+  const projects = new Map<string, string[]>();
+  for (const r of records) {
+    if (!r.project) continue;
+    pushTo(projects, stageId(r), r.project);
+  }
   for (const c of desired.campaigns) {
     for (const s of c.stages) {
       let pending = 0;
-      for (const r of records) {
-        if (r.campaign !== c.name || r.stage !== s.name || !r.project) continue;
-        const info = await catalog.projectInfo(r.project);
+      for (const project of projects.get(stageId({ campaign: c.name, stage: s.name })) ?? []) {
+        const info = await catalog.projectInfo(project);
         if (info) pending += info.counts.unknown + info.counts.delivered;
       }
       const files = await catalog.countFiles(
@@ -40,9 +46,8 @@ export interface RunProgress {
 /** True when nothing is left to do: no actions, no job waiting or running, no launch in flight. */
 export function isConverged(p: PassResult, desired: DesiredState): boolean {
   if (p.plan.actions.length > 0) return false;
-  const ours = new Set(
-    p.records.filter((r) => desired.campaigns.some((c) => c.name === r.campaign)).map((r) => r.key),
-  );
+  const campaigns = new Set(desired.campaigns.map((c) => c.name));
+  const ours = new Set(p.records.filter((r) => campaigns.has(r.campaign)).map((r) => r.key));
   if (p.records.some((r) => ours.has(r.key) && r.status === 'launching')) return false;
   // A launched submission whose jobs the batch system does not show yet is still in flight.
   const seen = new Set(p.observed.jobs.map((j) => j.submission));

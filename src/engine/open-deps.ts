@@ -2,7 +2,11 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import { pino } from 'pino';
-import { openBatch, type BatchBackendName } from '../adapters/batch/index.js';
+import {
+  openBatch,
+  type BatchBackendName,
+  type BatchOpenOptions,
+} from '../adapters/batch/index.js';
 import { createPidLock, isAlive, lockOwner } from '../adapters/batch/local/files.js';
 import {
   catalogSpecOf,
@@ -38,6 +42,16 @@ export function backendsOf(config: Config | undefined): {
   };
 }
 
+/** What every batch backend of this deployment is opened with (its settings, the local slots). */
+export function batchOpenOptions(
+  config: Config | undefined,
+  dataDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+): BatchOpenOptions {
+  const slots = config?.spec.local?.slots;
+  return { dataDir, backends: backendsOf(config).settings, env, ...(slots ? { slots } : {}) };
+}
+
 /** Opens the backends gitpoms.yaml names (the embedded ones by default), each through its registry. */
 export function openDeps(
   repoRoot: string,
@@ -61,12 +75,11 @@ export function openDeps(
   const track = <T extends { close(): Promise<void> }>(x: T): T => (opened.push(x), x);
   try {
     const common = { dataDir, backends: backends.settings, env: opts.env };
-    const slots = local.slots ? { slots: local.slots } : {};
     const catalogSpec = catalogSpecOf(backends.catalog, common);
     const batches = new Map(
       (opts.batch ? [opts.batch] : backends.batch).map((name) => [
         name,
-        track(openBatch(name, { ...common, ...slots })),
+        track(openBatch(name, batchOpenOptions(config, dataDir, opts.env))),
       ]),
     );
     return {

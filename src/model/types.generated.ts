@@ -381,7 +381,7 @@ export interface ConfigSpec {
 }
 export interface Backends {
   /**
-   * The batch backends this deployment reaches: one, or a list (the first is the default for templates that name none). Each LaunchTemplate's batch picks one of them. local is the embedded runtime: it runs every template's launches on this machine.
+   * The batch backends this deployment reaches: one, or a list (the first is the default for templates that name none). Each LaunchTemplate's batch picks one of them. local alone is the embedded runtime: every template's launches run on this machine.
    */
   batch?:
     | ('local' | 'slurm' | 'condor' | 'jobsub')

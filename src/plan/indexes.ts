@@ -8,6 +8,7 @@ import type {
   SubmissionRecord,
 } from '../model/index.js';
 import { stageId } from '../desired/desired.js';
+import { pushTo } from '../group.js';
 
 const LIVE_STATES = new Set(['idle', 'running', 'held']);
 
@@ -36,16 +37,10 @@ export interface Indexes {
 export const jobTypeId = (experiment: string, name: string): string => `${experiment}\0${name}`;
 export const sliceId = (stage: string, slice: string): string => `${stage}\0${slice}`;
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
-
 /** Jobs grouped by the submission key they carry. */
 export function jobsBySubmission<J extends ObservedJob>(jobs: readonly J[]): Map<string, J[]> {
   const by = new Map<string, J[]>();
-  for (const j of jobs) push(by, j.submission, j);
+  for (const j of jobs) pushTo(by, j.submission, j);
   return by;
 }
 
@@ -70,9 +65,9 @@ export function buildIndexes(
   records.forEach((r, i) => {
     position.set(r.key, i);
     const id = stageId(r);
-    push(byStage, id, r);
-    push(attempts, sliceId(id, r.slice), r);
-    if (r.recovery) push(recoveriesOf, r.recovery.of, r);
+    pushTo(byStage, id, r);
+    pushTo(attempts, sliceId(id, r.slice), r);
+    if (r.recovery) pushTo(recoveriesOf, r.recovery.of, r);
   });
   for (const chain of recoveriesOf.values())
     chain.sort((a, b) => a.recovery!.index - b.recovery!.index);

@@ -1,10 +1,16 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/adapters/store/sqlite/index.js';
 import { cli } from '../helpers/capture.js';
 import { condorFakes } from '../helpers/condor-fake.js';
-import { DEMO_ENV, demoRunArgs, expectDemoComplete } from '../helpers/demo.js';
+import {
+  copyDemoRepo,
+  DEMO_ENV,
+  demoRunArgs,
+  editFile,
+  expectDemoComplete,
+} from '../helpers/demo.js';
 
 /**
  * A deployment that reaches two batch systems, each launch template picking one: SBND's gen
@@ -14,21 +20,12 @@ import { DEMO_ENV, demoRunArgs, expectDemoComplete } from '../helpers/demo.js';
 const fakes = condorFakes();
 const temp = fakes.temp;
 
-function edit(file: string, from: string | RegExp, to: string): void {
-  const text = readFileSync(file, 'utf8');
-  const next = text.replace(from, to);
-  expect(next, `${file}: ${String(from)}`).not.toBe(text);
-  writeFileSync(file, next);
-}
-
 /** This repository with backends.batch [local, condor], gen on condor, the rest local. */
 function twoBatchRepo(): string {
-  const repo = temp('gitpoms-two-batch-');
-  for (const p of ['gitpoms.yaml', 'schemas', 'demo', 'campaigns/sbnd'])
-    cpSync(p, path.join(repo, p), { recursive: true });
-  edit(path.join(repo, 'gitpoms.yaml'), /batch: local/, 'batch: [local, condor]');
+  const repo = copyDemoRepo(temp('gitpoms-two-batch-'));
+  editFile(path.join(repo, 'gitpoms.yaml'), /batch: local/, 'batch: [local, condor]');
   const launch = path.join(repo, 'campaigns/sbnd/launch.yaml');
-  edit(launch, /batch: jobsub/, 'batch: condor');
+  editFile(launch, /batch: jobsub/, 'batch: condor');
   writeFileSync(
     launch,
     `${readFileSync(launch, 'utf8')}---
@@ -41,7 +38,7 @@ spec:
   );
   const campaign = path.join(repo, 'campaigns/sbnd/mcc-test-1.yaml');
   for (const stage of ['g4', 'detsim', 'reco', 'anatree'])
-    edit(
+    editFile(
       campaign,
       `    - name: ${stage}\n`,
       `    - name: ${stage}\n      launchTemplate: sbnd-here\n`,

@@ -1,9 +1,15 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/capture.js';
-import { DEMO_ENV, demoRunArgs, expectDemoComplete } from '../helpers/demo.js';
+import {
+  copyDemoRepo,
+  DEMO_ENV,
+  demoRunArgs,
+  editFile,
+  expectDemoComplete,
+} from '../helpers/demo.js';
 import { startFakeSamweb, type FakeSamweb } from '../fakes/samweb-server.js';
 
 /**
@@ -19,18 +25,13 @@ afterAll(async () => {
 });
 
 function repoOnSamweb(url: string): string {
-  const repo = mkdtempSync(path.join(tmpdir(), 'gitpoms-samweb-repo-'));
+  const repo = copyDemoRepo(mkdtempSync(path.join(tmpdir(), 'gitpoms-samweb-repo-')));
   temps.push(repo);
-  for (const p of ['gitpoms.yaml', 'schemas', 'demo', 'campaigns/sbnd'])
-    cpSync(p, path.join(repo, p), { recursive: true });
-  const config = path.join(repo, 'gitpoms.yaml');
-  const text = readFileSync(config, 'utf8');
-  const next = text.replace(
+  editFile(
+    path.join(repo, 'gitpoms.yaml'),
     'catalog: embedded',
     `catalog: samweb\n    samweb: { baseUrl: "${url}", station: sbnd, group: sbnd }`,
   );
-  expect(next).not.toBe(text);
-  writeFileSync(config, next);
   return repo;
 }
 

@@ -1,3 +1,4 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -58,4 +59,19 @@ export async function expectDemoComplete(dataDir: string, context = ''): Promise
   } finally {
     await catalog.close();
   }
+}
+
+/** Copies what the SBND demo runs from (gitpoms.yaml, schemas, demo/, campaigns/sbnd) into `repo`. */
+export function copyDemoRepo(repo: string): string {
+  for (const p of ['gitpoms.yaml', 'schemas', 'demo', 'campaigns/sbnd'])
+    cpSync(p, path.join(repo, p), { recursive: true });
+  return repo;
+}
+
+/** Replaces text in a file of such a copy; the edit must change something. */
+export function editFile(file: string, from: string | RegExp, to: string): void {
+  const text = readFileSync(file, 'utf8');
+  const next = text.replace(from, to);
+  expect(next, `${file}: ${String(from)}`).not.toBe(text);
+  writeFileSync(file, next);
 }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { AdapterError } from '../../../errors.js';
 import type { Catalog, ConsumedStatus, DeclaredFile, FileRecord, ProjectInfo } from '../types.js';
 import { DimensionError, likeToRegExp, parseDimensions, type Dim } from './dimensions.js';
+import { pushTo } from '../../../group.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS files (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, size INTEGER NOT NULL,
@@ -213,8 +214,8 @@ export class EmbeddedCatalog implements Catalog {
     for (const { child, parent } of this.db
       .prepare('SELECT child, parent FROM parentage')
       .all() as Array<{ child: number; parent: number }>) {
-      parents.set(child, [...(parents.get(child) ?? []), parent]);
-      children.set(parent, [...(children.get(parent) ?? []), child]);
+      pushTo(parents, child, parent);
+      pushTo(children, parent, child);
     }
     return { located, files, byName, parents, children };
   }
