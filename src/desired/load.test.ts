@@ -128,3 +128,22 @@ describe('resolution and warnings', () => {
     ]);
   });
 });
+
+describe('the time zone of a new split in local time', () => {
+  it('comes from gitpoms.yaml, so the plan does not depend on the machine', () => {
+    const raw = `    - name: raw\n      dataset: sbnd_raw\n      split: new(window=1d,localtime=true)\n      overrides: { global.fclfile: gen.fcl }\n`;
+    const r = loadSpec(
+      memoryRepo({
+        ...baseFiles,
+        'gitpoms.yaml': `${baseFiles['gitpoms.yaml']!}  timeZone: America/Chicago\n`,
+        'campaigns/demo.yaml': demo.replace('  stages:\n', `  stages:\n${raw}`),
+      }),
+    );
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
+    expect(r.desired!.campaigns[0]!.stages.find((s) => s.name === 'raw')!.split).toMatchObject({
+      type: 'new',
+      localtime: true,
+      timeZone: 'America/Chicago',
+    });
+  });
+});

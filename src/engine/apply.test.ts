@@ -1,23 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { DEMO_ENV } from '../../test/helpers/demo.js';
-import { exampleDesired } from '../../test/helpers/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { memoryDeps } from '../../test/helpers/memory-deps.js';
+import { campaign, desired, sbndDesired } from '../../test/helpers/build.js';
 import type { Batch } from '../adapters/batch/types.js';
 import { AdapterError } from '../errors.js';
-import { fsRepo } from '../source/fs-repo.js';
-import { loadSpec } from '../desired/index.js';
 import { reconcileOnce } from './pass.js';
-import { closeDeps, openDeps } from './open-deps.js';
 import type { MarkAction } from '../plan/types.js';
 import { fairOrder, retryDelayMs } from './apply.js';
 
 describe('fair order between experiments', () => {
   it('interleaves experiments round-robin and keeps each one’s own order', () => {
-    const d = exampleDesired();
-    const sbnd = d.campaigns.find((c) => c.experiment === 'sbnd')!.name;
-    const dune = d.campaigns.filter((c) => c.experiment === 'dune').map((c) => c.name);
+    const d = desired([
+      campaign('sbnd-a', [{ name: 's' }]),
+      campaign('dune-1', [{ name: 's' }], { experiment: 'dune' }),
+      campaign('dune-2', [{ name: 's' }], { experiment: 'dune' }),
+    ]);
+    const sbnd = 'sbnd-a';
+    const dune = ['dune-1', 'dune-2'];
     const a = (campaign: string, key: string): MarkAction => ({
       kind: 'mark-located',
       campaign,
@@ -49,16 +47,9 @@ describe('retry backoff', () => {
 describe('a launch whose submit fails', () => {
   type Mode = 'after' | 'before' | 'reject' | 'ok';
   async function setup() {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-submit-'));
-    const d = structuredClone(exampleDesired());
-    d.campaigns = d.campaigns.filter((c) => c.name === 'sbnd-mcc-test-1');
+    const d = sbndDesired();
     d.campaigns[0]!.stages = d.campaigns[0]!.stages.filter((s) => s.name === 'gen');
-    const spec = loadSpec(fsRepo(process.cwd()));
-    const deps = openDeps(process.cwd(), spec.docs.config?.value, {
-      dataDir,
-      revision: undefined,
-      env: DEMO_ENV,
-    });
+    const deps = memoryDeps();
     const real = deps.batch;
     const state = { mode: 'ok' as Mode, offsetMs: 0 };
     const batch: Batch = {
@@ -79,21 +70,13 @@ describe('a launch whose submit fails', () => {
       release: (ids) => real.release(ids),
       kill: (ids) => real.kill(ids),
       logs: (id) => real.logs(id),
-      launchEnvironment: (label: string) => real.launchEnvironment(label),
+      launchEnvironment: () => real.launchEnvironment(),
       close: () => real.close(),
     };
     const clock = () => new Date(Date.now() + state.offsetMs);
     const pass = () => reconcileOnce({ ...deps, batch, clock }, d);
     const labels = async () => [...new Set((await real.observe()).map((j) => j.submission))].sort();
-    const done = async () => {
-      await vi.waitFor(
-        async () =>
-          expect((await real.observe()).filter((j) => j.state !== 'completed')).toEqual([]),
-        { timeout: 30_000, interval: 100 },
-      );
-      await closeDeps(deps);
-      rmSync(dataDir, { recursive: true, force: true });
-    };
+    const done = () => deps.dispose();
     return { deps, state, pass, labels, done };
   }
   const keys = ['sbnd-mcc-test-1/gen/mc-1#1', 'sbnd-mcc-test-1/gen/mc-2#1'];

@@ -13,6 +13,8 @@ export type SplitSpec =
       roundSeconds?: number;
       ftsSeconds: number;
       localtime: boolean;
+      /** The zone localtime means (gitpoms.yaml spec.timeZone), set by resolution when localtime is. */
+      timeZone?: string;
       firsttime?: string;
       lasttime?: string;
     };

@@ -370,6 +370,10 @@ export interface ConfigSpec {
    * Where state lives. Default: .gitpoms-data
    */
   dataDir?: string;
+  /**
+   * IANA time zone (e.g. America/Chicago) that a new split's localtime=true means: the zone the catalog's end_time values are written in. Declared here, not taken from the machine, so a plan is the same wherever it is made; required when a split uses localtime.
+   */
+  timeZone?: string;
   backends?: Backends;
   source?: Source;
   defaults?: Defaults;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyObserved, exampleDesired } from '../../test/helpers/fixtures.js';
+import { sbndDesired } from '../../test/helpers/build.js';
+import { emptyObserved } from '../../test/helpers/fixtures.js';
 import type {
   DesiredState,
   JobState,
@@ -16,10 +17,9 @@ import type { Action } from './types.js';
 const NOW = new Date('2026-11-25T12:00:00Z');
 const SBND = 'sbnd-mcc-test-1';
 
-/** The example campaigns, narrowed to SBND so plans stay readable. */
+/** The SBND chain of the example repository, built (test/examples.test.ts pins it to the YAML). */
 function sbnd(edit?: (d: DesiredState) => void): DesiredState {
-  const d = structuredClone(exampleDesired());
-  d.campaigns = d.campaigns.filter((c) => c.name === SBND);
+  const d = sbndDesired();
   edit?.(d);
   return d;
 }
@@ -582,25 +582,5 @@ describe('plan: states, gates, schedules, recoveries', () => {
       '-Oglobal.basename=g4',
       `-Osubmit.dataset=gitpoms_depends_${SBND.replace(/-/g, '_')}_gen_mc_1_1_1`,
     ]);
-  });
-
-  it('runs a submission script with its arguments (DUNE)', () => {
-    const p = plan(exampleDesired(), emptyObserved(), [], NOW);
-    const dune = p.actions.find(
-      (a) => a.kind === 'launch' && a.campaign === 'mcc9-protodune-beam-cosmics-p3gev',
-    );
-    expect(dune?.kind === 'launch' && dune.command).toEqual([
-      'campaigns/dune/scripts/mcc9_submit.sh',
-      'ProtoDUNE_beam_3GeV_cosmics_3ms.xml',
-      'detsim',
-    ]);
-  });
-
-  it('orders actions totally: bookkeeping, kill, hold, release, launch; then campaign, stage, key', () => {
-    const p = plan(exampleDesired(), emptyObserved(), [], NOW);
-    const keys = p.actions.map((a) => a.key);
-    expect(keys).toEqual([...keys].sort((a, b) => a.localeCompare(b)));
-    const again = plan(exampleDesired(), emptyObserved(), [], NOW);
-    expect(again).toEqual(p);
   });
 });

@@ -156,4 +156,26 @@ describe('split types: names and dimension strings, as POMS makes them', () => {
     );
     expect(r.next.last).toBe(Date.parse('2026-11-25T11:30:00Z') / 1000);
   });
+
+  it('new with localtime writes end_time as wall time in the zone resolution gave it', () => {
+    const local = (zone: string, now: Date) =>
+      (
+        splitSlice(
+          { ...spec('new(window=6h,fts=30m,localtime=true)'), timeZone: zone } as SplitSpec,
+          'raw',
+          FRESH_SPLIT,
+          now,
+        ) as SliceDef
+      ).dimensions;
+    // NOW is in November: Chicago is UTC-6; in July it is UTC-5 (daylight saving).
+    expect(local('America/Chicago', NOW)).toBe(
+      "defname: raw and end_time > '2026-11-24T23:30:00' and end_time <= '2026-11-25T05:30:00'",
+    );
+    expect(local('America/Chicago', new Date('2026-07-01T12:00:00Z'))).toBe(
+      "defname: raw and end_time > '2026-07-01T00:30:00' and end_time <= '2026-07-01T06:30:00'",
+    );
+    expect(local('UTC', NOW)).toBe(
+      "defname: raw and end_time > '2026-11-25T05:30:00' and end_time <= '2026-11-25T11:30:00'",
+    );
+  });
 });

@@ -10,12 +10,23 @@ export function unprocessedFileQuery(dataset: string, state: SplitState): string
 const minusLast = (s: SplitState) => (s.last ? ` minus snapshot_id ${s.last}` : '');
 const gen = (s: SplitState) => (s.generation ? `_r${s.generation}` : '');
 
-/** Formats epoch seconds as SAM's end_time strings (UTC, or local time when asked). */
-function samTime(epoch: number, local: boolean): string {
+/** Formats epoch seconds as SAM's end_time strings: UTC, or the wall time of the zone given. */
+export function samTime(epoch: number, timeZone: string | undefined): string {
   const d = new Date(epoch * 1000);
-  if (!local) return d.toISOString().slice(0, 19);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  if (timeZone === undefined) return d.toISOString().slice(0, 19);
+  const two = '2-digit' as const;
+  const f = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: two,
+    day: two,
+    hour: two,
+    minute: two,
+    second: two,
+    hourCycle: 'h23',
+  });
+  const part = Object.fromEntries(f.formatToParts(d).map((x) => [x.type, x.value]));
+  return `${part.year}-${part.month}-${part.day}T${part.hour}:${part.minute}:${part.second}`;
 }
 
 /** Epoch seconds of a firsttime/lasttime value: a number of seconds, or an ISO date. */
@@ -160,15 +171,16 @@ export function splitSlice(
       } else {
         if (state.last > bound)
           return {
-            done: `the next window starts at ${samTime(state.last, false)}Z and is not complete yet (window ${window} s, fts ${split.ftsSeconds} s)`,
+            done: `the next window starts at ${samTime(state.last, undefined)}Z and is not complete yet (window ${window} s, fts ${split.ftsSeconds} s)`,
           };
         start = state.last;
       }
       const end = start + window;
+      const zone = split.localtime ? split.timeZone : undefined;
       return {
         ...base,
         definition: `${dataset}_time_${start}__${end}${gen(state)}`,
-        dimensions: `defname: ${dataset} and end_time > '${samTime(start, split.localtime)}' and end_time <= '${samTime(end, split.localtime)}'`,
+        dimensions: `defname: ${dataset} and end_time > '${samTime(start, zone)}' and end_time <= '${samTime(end, zone)}'`,
         countToEnd: false,
         accumulates: false,
         next: { position: k + 1, last: end },

@@ -116,3 +116,116 @@ export function jobsOf(
     };
   });
 }
+
+const SBND_STAGES: Array<[string, string]> = [
+  ['g4', 'standard_g4_sbnd.fcl'],
+  ['detsim', 'standard_detsim_sbnd.fcl'],
+  ['reco', 'standard_reco_sbnd_basic.fcl'],
+  ['anatree', 'standard_anatree_sbnd.fcl'],
+];
+
+/**
+ * The example repository's SBND campaign (campaigns/sbnd), resolved, as builders:
+ * gen → g4 → detsim → reco → anatree over fife_launch, two gen submissions of 10 jobs,
+ * two recoveries. test/examples.test.ts pins it to what the YAML resolves to.
+ */
+export function sbndDesired(): DesiredState {
+  const c = 'sbnd-mcc-test-1';
+  const common = {
+    softwareVersion: 'v06_48_00_MCC',
+    launchTemplate: 'sbnd-launch',
+    tags: ['mcc_test_1'],
+  };
+  const gen: StageBuild = {
+    ...common,
+    name: 'gen',
+    submissions: 2,
+    jobType: 'sbnd-gen-fife-launch',
+    overrides: [
+      ['job_output.add_to_dataset', '_poms_task'],
+      ['global.fclfile', 'prodgenie_nu_singleinteraction_cryostat_gsimple-config-v1.fcl'],
+      ['global.basename', 'gen'],
+      ['submit.N', '10'],
+      ['executable.arg_5', '-n15'],
+    ],
+  };
+  const later = SBND_STAGES.map(
+    ([name, fcl], i): StageBuild => ({
+      ...common,
+      name,
+      after: [i === 0 ? 'gen' : SBND_STAGES[i - 1]![0]],
+      jobType: 'sbnd-fife-launch',
+      completion: { type: 'located', percent: 95 },
+      overrides: [
+        ['submit.n_files_per_job', '1'],
+        ['global.fclfile', fcl],
+        ['global.basename', name],
+      ],
+    }),
+  );
+  const fife: Pick<
+    NamedJobType,
+    'experiment' | 'launch' | 'fifeConfig' | 'outputFilesPerJob' | 'outputFilePatterns'
+  > = {
+    experiment: 'sbnd',
+    launch: ['fife_launch', '-c', 'campaigns/sbnd/cfg/sbnd_launch.cfg'],
+    fifeConfig: 'campaigns/sbnd/cfg/sbnd_launch.cfg',
+    outputFilesPerJob: 1,
+    outputFilePatterns: ['%.root'],
+  };
+  const proxy = '/opt/sbndpro/sbndpro.Production.proxy';
+  return desired([campaign(c, [gen, ...later], { tags: ['mcc_test_1'] })], {
+    jobTypes: [
+      {
+        ...fife,
+        name: 'sbnd-gen-fife-launch',
+        definitionParameters: { overrides: { 'job_output.add_to_dataset': '_poms_task' } },
+        inputFilesPerJob: 0,
+        recoveries: [],
+      },
+      {
+        ...fife,
+        name: 'sbnd-fife-launch',
+        definitionParameters: { overrides: { 'submit.n_files_per_job': 1 } },
+        inputFilesPerJob: 1,
+        recoveries: [
+          { type: 'consumed_status', overrides: [] },
+          { type: 'process_status', overrides: [['submit.memory', '4000MB']] },
+        ],
+      },
+    ],
+    launchTemplates: [
+      {
+        name: 'sbnd-launch',
+        experiment: 'sbnd',
+        host: 'sbndgpvm01.fnal.gov',
+        account: 'sbndpro',
+        setup: [
+          ['setup', 'fife_utils', 'v3_2_0'],
+          ['setup', 'poms_client'],
+          ['setup', 'poms_jobsub_wrapper'],
+        ],
+        environment: { X509_USER_PROXY: { value: proxy } },
+        credentials: { x509Proxy: proxy },
+        batch: 'jobsub',
+      },
+    ],
+    services: [
+      {
+        name: 'sam-sbnd',
+        experiment: 'sbnd',
+        probe: { http: 'https://samweb.fnal.gov:8483/sam/sbnd/api', expectStatus: 200 },
+        intervalSeconds: 60,
+        timeoutSeconds: 10,
+        gatesLaunches: true,
+      },
+      {
+        name: 'dcache-sbnd',
+        experiment: 'sbnd',
+        probe: { command: ['test', '-d', '/pnfs/sbnd/scratch'] },
+        intervalSeconds: 300,
+        gatesLaunches: false,
+      },
+    ],
+  });
+}

@@ -83,6 +83,8 @@ export function resolveStage(
   jobTypes: Map<string, ComposedJobType>,
   templates: Set<string>,
   defaults: DesiredState['defaults'],
+  /** undefined when gitpoms.yaml names none; null when the one it names was refused. */
+  timeZone: string | null | undefined,
 ): ResolvedStage | undefined {
   const spec = c.value.spec;
   const exp = c.value.metadata.experiment;
@@ -129,6 +131,18 @@ export function resolveStage(
     if (typeof r === 'string') {
       err(ctx, c.doc, [...base, 'split'], 'bad-split', r);
       ok = false;
+    } else if (r.type === 'new' && r.localtime) {
+      if (timeZone === undefined) {
+        err(
+          ctx,
+          c.doc,
+          [...base, 'split'],
+          'localtime-without-time-zone',
+          'split new with localtime needs the zone the catalog writes end_time in: set spec.timeZone in gitpoms.yaml (e.g. America/Chicago)',
+        );
+        ok = false;
+      } else if (timeZone === null) ok = false;
+      else split = { ...r, timeZone };
     } else split = r;
     if (typeof r !== 'string' && r.type !== 'none' && dataset.kind === 'none') {
       err(
@@ -243,6 +257,27 @@ export function resolveStage(
 }
 
 /** Semantic checks schemas cannot express, and the resolved desired state when there are no errors. */
+/** gitpoms.yaml's time zone; null (reported) when it names one this runtime does not know. */
+function checkTimeZone(ctx: Ctx, docs: LoadedDocs): string | null | undefined {
+  const config = docs.config;
+  const zone = config?.value.spec.timeZone;
+  if (config === undefined || zone === undefined) return undefined;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone;
+  } catch {
+    err(
+      ctx,
+      config.doc,
+      ['spec', 'timeZone'],
+      'unknown-time-zone',
+      `time zone "${zone}" is not an IANA zone name this runtime knows`,
+      'use a name such as America/Chicago, Europe/Zurich or UTC',
+    );
+    return null;
+  }
+}
+
 export function checkAndResolve(
   docs: LoadedDocs,
   repo: RepoFiles,
@@ -273,6 +308,7 @@ export function checkAndResolve(
   checkNotifications(ctx, docs);
 
   const defaults = { ...DEFAULTS, ...(docs.config?.value.spec.defaults ?? {}) };
+  const timeZone = checkTimeZone(ctx, docs);
   const jobTypes = new Map<string, ComposedJobType>();
   for (const jt of docs.jobTypes) {
     const composed = checkJobType(ctx, jt);
@@ -332,7 +368,7 @@ export function checkAndResolve(
         cjt.configPath!,
       );
     const stages = c.value.spec.stages
-      .map((s, si) => resolveStage(ctx, c, s, si, jobTypes, templates, defaults))
+      .map((s, si) => resolveStage(ctx, c, s, si, jobTypes, templates, defaults, timeZone))
       .filter((s): s is ResolvedStage => s !== undefined);
     campaigns.push({
       name: c.value.metadata.name,

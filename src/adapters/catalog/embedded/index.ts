@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { AdapterError } from '../../../errors.js';
 import type { Catalog, ConsumedStatus, DeclaredFile, FileRecord, ProjectInfo } from '../types.js';
-import { DimensionError, likeToRegExp, parseDimensions, type Dim } from './dimensions.js';
+import { DimensionError, parseDimensions } from './dimensions.js';
+import { selectFiles, type DimensionSource, type FileFacts, type ProjectFile } from './evaluate.js';
 import { pushTo } from '../../../group.js';
 
 const SCHEMA = `
@@ -29,71 +30,23 @@ interface FileRow {
   metadata: string;
 }
 
-interface View {
-  /** Files that have at least one location. */
-  located: Set<number>;
-  files: Map<
-    number,
-    { name: string; size: number; createDate: string; metadata: Record<string, unknown> }
-  >;
-  byName: Map<string, number>;
-  parents: Map<number, number[]>;
-  children: Map<number, number[]>;
-}
+/** The files, locations and parentage as last loaded; definitions, snapshots and projects are read when asked. */
+type View = Pick<DimensionSource, 'files' | 'located' | 'parents' | 'children'> & {
+  files: Map<number, FileFacts>;
+};
 
 function fail(message: string, cause?: unknown): never {
   throw new AdapterError('embedded-catalog', message, { retryable: false, cause });
 }
 
-function compare(a: unknown, op: string, b: string): boolean {
-  if (op === 'like') return likeToRegExp(b).test(String(a));
-  const an = typeof a === 'number' ? a : Number(a);
-  const bn = Number(b);
-  const numeric =
-    !Number.isNaN(an) && !Number.isNaN(bn) && String(a).trim() !== '' && b.trim() !== '';
-  const c = numeric ? an - bn : String(a).localeCompare(b);
-  switch (op) {
-    case '=':
-      return numeric ? an === bn : String(a) === b;
-    case '!=':
-      return numeric ? an !== bn : String(a) !== b;
-    case '<':
-      return c < 0;
-    case '<=':
-      return c <= 0;
-    case '>':
-      return c > 0;
-    default:
-      return c >= 0;
+/** A query the catalog cannot answer is the catalog's error, not the caller's. */
+function asAdapterError<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof DimensionError) fail(e.message, e);
+    throw e;
   }
-}
-
-/**
- * The values a dimension key has for a file: file fields, run numbers, or a metadata entry.
- * A run number compares as RUN, or as RUN.SUBRUN (subrun in 4 digits, as SAM writes it)
- * when the query names a subrun.
- */
-function fieldValues(
-  f: View['files'] extends Map<number, infer F> ? F : never,
-  key: string,
-  query: readonly string[] = [],
-): unknown[] {
-  const k = key.toLowerCase();
-  if (k === 'file_name') return [f.name];
-  if (k === 'file_size') return [f.size];
-  if (k === 'create_date') return [f.createDate];
-  if (k === 'run_number' || k === 'run') {
-    const runs = f.metadata.runs;
-    const subruns = query.some((q) => q.includes('.'));
-    return Array.isArray(runs)
-      ? runs.map((r) =>
-          !Array.isArray(r) ? r : subruns ? `${r[0]}.${String(r[1] ?? 0).padStart(4, '0')}` : r[0],
-        )
-      : [];
-  }
-  const entry = Object.entries(f.metadata).find(([mk]) => mk.toLowerCase() === k);
-  if (!entry) return [];
-  return Array.isArray(entry[1]) ? entry[1] : [entry[1]];
 }
 
 /** A SAM-like catalog in one SQLite file; safe for many processes declaring at once (WAL, immediate transactions). */
@@ -194,7 +147,6 @@ export class EmbeddedCatalog implements Catalog {
 
   private loadView(): View {
     const files: View['files'] = new Map();
-    const byName = new Map<string, number>();
     for (const r of this.db.prepare('SELECT * FROM files ORDER BY id').all() as FileRow[]) {
       files.set(r.id, {
         name: r.name,
@@ -202,7 +154,6 @@ export class EmbeddedCatalog implements Catalog {
         createDate: r.create_date,
         metadata: JSON.parse(r.metadata) as Record<string, unknown>,
       });
-      byName.set(r.name, r.id);
     }
     const located = new Set(
       (this.db.prepare('SELECT DISTINCT file FROM locations').all() as Array<{ file: number }>).map(
@@ -217,99 +168,36 @@ export class EmbeddedCatalog implements Catalog {
       pushTo(parents, child, parent);
       pushTo(children, parent, child);
     }
-    return { located, files, byName, parents, children };
+    return { located, files, parents, children };
   }
 
-  private evaluate(q: Dim, v: View, seen: string[]): number[] {
-    const all = () => [...v.files.keys()];
-    const set = (ids: Iterable<number>) => new Set(ids);
-    switch (q.kind) {
-      case 'defname': {
-        if (seen.includes(q.name))
-          fail(`definition ${q.name} refers to itself (${[...seen, q.name].join(' -> ')})`);
-        const dims = this.definitionDims(q.name);
-        if (dims === undefined) fail(`no definition named ${q.name}`);
-        return this.evaluate(this.parse(dims), v, [...seen, q.name]);
-      }
-      case 'field':
-        return all().filter((id) => {
-          const vals =
-            q.key.toLowerCase() === 'availability'
-              ? [v.located.has(id) ? 'physical' : 'virtual']
-              : fieldValues(v.files.get(id)!, q.key, q.values);
-          const hit = vals.some((a) =>
-            q.values.some((b) => compare(a, q.op === '!=' ? '=' : q.op, b)),
-          );
-          return q.op === '!=' ? !hit : hit;
-        });
-      case 'isparentof':
-      case 'ischildof': {
-        const inner = this.evaluate(q.query, v, seen);
-        const rel = q.kind === 'isparentof' ? v.parents : v.children;
-        const out = new Set<number>();
-        for (const id of inner) for (const r of rel.get(id) ?? []) out.add(r);
-        return [...out].sort((a, b) => a - b);
-      }
-      case 'snapshot':
-        return (
-          this.db
-            .prepare('SELECT file FROM snapshot_files WHERE snapshot = ? ORDER BY file')
-            .all(q.id) as Array<{ file: number }>
-        ).map((r) => r.file);
-      case 'snapshotForProject': {
-        const p = this.db.prepare('SELECT snapshot FROM projects WHERE name = ?').get(q.project) as
-          | { snapshot: number }
-          | undefined;
-        if (!p) fail(`no project named ${q.project}`);
-        return this.evaluate({ kind: 'snapshot', id: p.snapshot }, v, seen);
-      }
-      case 'project': {
-        const rows = this.db
+  private select(dims: string): { ids: number[]; view: View } {
+    const view = this.view();
+    const src: DimensionSource = {
+      ...view,
+      definition: (name) => this.definitionDims(name),
+      snapshotFiles: (id) =>
+        (
+          this.db.prepare('SELECT file FROM snapshot_files WHERE snapshot = ?').all(id) as Array<{
+            file: number;
+          }>
+        ).map((r) => r.file),
+      projectSnapshot: (project) =>
+        (
+          this.db.prepare('SELECT snapshot FROM projects WHERE name = ?').get(project) as
+            | { snapshot: number }
+            | undefined
+        )?.snapshot,
+      projectFiles: (project) =>
+        this.db
           .prepare(
             `SELECT pf.file, pf.status, coalesce(p.status, 'active') AS process FROM project_files pf
              LEFT JOIN processes p ON p.project = pf.project AND p.consumer = pf.consumer
-             WHERE pf.project = ? ORDER BY pf.file`,
+             WHERE pf.project = ?`,
           )
-          .all(q.project) as Array<{ file: number; status: string; process: string }>;
-        const res = q.statuses?.map(likeToRegExp);
-        const pres = q.processStatuses?.map(likeToRegExp);
-        return rows
-          .filter((r) => !res || res.some((re) => re.test(r.status)))
-          .filter((r) => !pres || pres.some((re) => re.test(r.process)))
-          .map((r) => r.file);
-      }
-      case 'and': {
-        const r = set(this.evaluate(q.right, v, seen));
-        return this.evaluate(q.left, v, seen).filter((id) => r.has(id));
-      }
-      case 'or':
-        return [
-          ...set([...this.evaluate(q.left, v, seen), ...this.evaluate(q.right, v, seen)]),
-        ].sort((a, b) => a - b);
-      case 'minus': {
-        const r = set(this.evaluate(q.right, v, seen));
-        return this.evaluate(q.left, v, seen).filter((id) => !r.has(id));
-      }
-      case 'with': {
-        let ids = this.evaluate(q.query, v, seen);
-        const stride = q.stride ?? 1;
-        const offset = q.offset ?? 0;
-        ids =
-          stride > 1
-            ? ids.filter((_, i) => i >= offset && (i - offset) % stride === 0)
-            : ids.slice(offset);
-        return q.limit !== undefined ? ids.slice(0, q.limit) : ids;
-      }
-    }
-  }
-
-  private parse(dims: string): Dim {
-    try {
-      return parseDimensions(dims);
-    } catch (e) {
-      if (e instanceof DimensionError) fail(e.message, e);
-      throw e;
-    }
+          .all(project) as ProjectFile[],
+    };
+    return { ids: asAdapterError(() => selectFiles(dims, src)), view };
   }
 
   private definitionDims(name: string): string | undefined {
@@ -320,23 +208,18 @@ export class EmbeddedCatalog implements Catalog {
     )?.dimensions;
   }
 
-  private query(dims: string): number[] {
-    const q = this.parse(dims);
-    return this.evaluate(q, this.view(), []);
-  }
-
   async listFiles(dimensions: string): Promise<string[]> {
-    const v = this.view();
-    return this.evaluate(this.parse(dimensions), v, []).map((id) => v.files.get(id)!.name);
+    const { ids, view } = this.select(dimensions);
+    return ids.map((id) => view.files.get(id)!.name);
   }
 
   async countFiles(dimensions: string): Promise<number> {
-    return this.query(dimensions).length;
+    return this.select(dimensions).ids.length;
   }
 
   async createDefinition(name: string, dimensions: string): Promise<void> {
     this.writes++;
-    this.parse(dimensions);
+    asAdapterError(() => parseDimensions(dimensions));
     const existing = this.definitionDims(name);
     if (existing !== undefined) {
       if (existing !== dimensions)
@@ -354,7 +237,7 @@ export class EmbeddedCatalog implements Catalog {
 
   private snapshotSync(definition: string): number {
     this.writes++;
-    const ids = this.query(`defname: ${definition}`);
+    const { ids } = this.select(`defname: ${definition}`);
     const tx = this.db.transaction(() => {
       const { lastInsertRowid } = this.db
         .prepare('INSERT INTO snapshots (definition, create_date) VALUES (?, ?)')
