@@ -10,7 +10,10 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import {
   createPidLock,
+  endJobProcesses,
   isAlive,
+  jobMarker,
+  LOST,
   jobFiles,
   lockOwner,
   readJson,
@@ -122,11 +125,9 @@ async function main(): Promise<void> {
   state = readJson<LocalJobState>(files.state) ?? { state: 'idle' };
   if (state.state === 'completed' || state.state === 'removed') finish();
   if (state.state === 'running' || state.startedAt) {
-    save({
-      state: 'removed',
-      reason: 'the local executor lost the job (its supervisor died)',
-      endedAt: new Date().toISOString(),
-    });
+    // Lost only once nothing of it runs; otherwise leave it to the next look.
+    if (!(await endJobProcesses(jobDir, state.pid))) finish();
+    save({ state: 'removed', reason: LOST, endedAt: new Date().toISOString() });
     finish();
   }
   save({});
@@ -161,10 +162,14 @@ async function main(): Promise<void> {
   const out = openSync(files.stdout, 'a');
   const err = openSync(files.stderr, 'a');
   const started = Date.now();
-  // Its own process group, so hold and kill reach everything the job starts.
+  // Started before it is spawned: a supervisor killed in between leaves a job that counts
+  // as lost, never one that a new supervisor would start a second time.
+  save({ state: 'running', startedAt: new Date(started).toISOString(), reason: undefined });
+  // Its own process group, so hold and kill reach everything the job starts; the marker
+  // finds whatever escapes the group when this supervisor dies.
   const child = spawn(spec.argv[0]!, spec.argv.slice(1), {
     cwd: spec.cwd ?? files.work,
-    env: spec.env,
+    env: { ...spec.env, ...jobMarker(jobDir) },
     stdio: ['ignore', out, err],
     detached: true,
   });
@@ -175,13 +180,7 @@ async function main(): Promise<void> {
     });
     child.on('exit', (code, signal) => resolve({ code, signal }));
   });
-  save({
-    state: 'running',
-    pid: child.pid,
-    node: hostname(),
-    startedAt: new Date(started).toISOString(),
-    reason: undefined,
-  });
+  save({ pid: child.pid, node: hostname() });
 
   const group = (sig: NodeJS.Signals) => {
     try {

@@ -71,7 +71,8 @@ export async function livePlan(
   revision: string | undefined,
 ): Promise<Plan> {
   const records = await state.store.submissions();
-  const observed = await observeCatalog(state.catalog, desired, records, await state.store.jobs());
+  const jobs = await state.store.jobs();
+  const observed = await observeCatalog(state.catalog, desired, records, jobs, now);
   observed.splits = await observeSplits(
     state.catalog,
     desired,

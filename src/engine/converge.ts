@@ -7,6 +7,7 @@ import type { Deps } from './deps.js';
 import { reconcileOnce, type PassResult } from './pass.js';
 import { stageStats, type StageStats } from './stats.js';
 import { pushTo } from '../group.js';
+import { newestOfChain } from '../plan/indexes.js';
 
 /** Per stage: input files not yet consumed, and located output files, from the catalog. */
 export async function catalogStageCounts(
@@ -41,6 +42,25 @@ export interface RunProgress {
   result: PassResult;
   stats: StageStats[];
   converged: boolean;
+  /** Failed submissions no recovery follows: work the campaign dropped (with the last reason). */
+  dropped: Array<{ key: string; reason: string }>;
+}
+
+/** The desired campaigns' failed submissions that are the newest of their recovery chain. */
+export function droppedWork(
+  records: readonly StoredSubmission[],
+  desired: DesiredState,
+): RunProgress['dropped'] {
+  const campaigns = new Set(desired.campaigns.map((c) => c.name));
+  const newest = newestOfChain(records);
+  return records
+    .filter(
+      (r) =>
+        campaigns.has(r.campaign) &&
+        (r.status === 'failed' || r.status === 'launch-failed') &&
+        newest(r),
+    )
+    .map((r) => ({ key: r.key, reason: r.history.at(-1)?.reason ?? r.status }));
 }
 
 /** True when nothing is left to do: no actions, no job waiting or running, no launch in flight. */
@@ -73,7 +93,13 @@ export async function runUntilConverged(
       result.observed.jobs,
       await catalogStageCounts(deps.catalog, desired, result.records),
     );
-    const progress: RunProgress = { pass, result, stats, converged: isConverged(result, desired) };
+    const progress: RunProgress = {
+      pass,
+      result,
+      stats,
+      converged: isConverged(result, desired),
+      dropped: droppedWork(result.records, desired),
+    };
     opts.onPass(progress);
     if (progress.converged || deps.clock().getTime() > deadline) return progress;
     await new Promise((r) => setTimeout(r, opts.intervalMs));

@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import { jobsBySubmission } from '../plan/plan.js';
+import { newestOfChain } from '../plan/indexes.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
 import {
   type DesiredState,
@@ -18,10 +19,17 @@ import { inputsWithLocatedOutputs, outputsOf, recoveryDimensions } from '../job/
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { Deps } from './deps.js';
 
-function isNewestOfChain(r: StoredSubmission, records: readonly StoredSubmission[]): boolean {
-  const head = r.recovery?.of ?? r.key;
-  const index = r.recovery?.index ?? 0;
-  return !records.some((o) => o.recovery?.of === head && o.recovery.index > index);
+/**
+ * How long a failed submission of a stage completed by located outputs is looked at again:
+ * outputs the catalog reports late (a slow declaration, a transfer retried) turn it located.
+ */
+export const FAILED_RECHECK_MS = 24 * 3600_000;
+
+/** A failed submission no recovery has followed, failed less than FAILED_RECHECK_MS ago. */
+function recheckFailed(r: StoredSubmission, newest: boolean, now: Date): boolean {
+  if (r.status !== 'failed' || !newest) return false;
+  const at = r.history.filter((h) => h.status === 'failed').at(-1)?.at;
+  return at !== undefined && now.getTime() - Date.parse(at) < FAILED_RECHECK_MS;
 }
 
 /** Catalog queries in flight at once while observing. */
@@ -40,7 +48,7 @@ export async function observe(deps: Deps, desired: DesiredState): Promise<Observ
   const jobs = await deps.batch.observe();
   await deps.store.recordJobs(jobs.map((j) => ({ ...j, updatedAt: deps.clock().toISOString() })));
   const records = await deps.store.submissions();
-  const observed = await observeCatalog(deps.catalog, desired, records, jobs);
+  const observed = await observeCatalog(deps.catalog, desired, records, jobs, deps.clock());
   observed.splits = await observeSplits(
     deps.catalog,
     desired,
@@ -113,8 +121,15 @@ export async function observeCatalog(
   desired: DesiredState,
   records: readonly StoredSubmission[],
   jobs: ObservedJob[],
+  now: Date,
 ): Promise<Observed> {
   const jobsOf = jobsBySubmission(jobs);
+  const isNewest = newestOfChain(records);
+  const stages = new Map(
+    desired.campaigns.flatMap((c) =>
+      c.stages.map((s) => [stageId({ campaign: c.name, stage: s.name }), s] as const),
+    ),
+  );
   const observed: Observed = {
     jobs,
     outputs: {},
@@ -123,16 +138,16 @@ export async function observeCatalog(
     services: {},
   };
   const observeSubmission = async (r: StoredSubmission): Promise<void> => {
-    const stage = desired.campaigns
-      .find((c) => c.name === r.campaign)
-      ?.stages.find((s) => s.name === r.stage);
+    const stage = stages.get(stageId(r));
     if (!stage) return;
+    const newest = isNewest(r);
     const jt = findJobType(desired, stage.experiment, stage.jobType);
     const patterns = jt?.outputFilePatterns ?? ['%'];
     const mine = jobsOf.get(r.key) ?? [];
     const finished =
       mine.length > 0 && mine.every((j) => j.state === 'completed' || j.state === 'removed');
-    if (r.status === 'launched' && finished && stage.completion.type === 'located') {
+    const looked = r.status === 'launched' || recheckFailed(r, newest, now);
+    if (looked && finished && stage.completion.type === 'located') {
       if (r.project) {
         const info = await catalog.projectInfo(r.project);
         const expected = info
@@ -153,11 +168,7 @@ export async function observeCatalog(
     // Recovery counts matter only for the newest submission of a recovery chain, and only for
     // the recovery types the chain has not tried yet (the planner walks the list in order).
     const untried = (jt?.recoveries ?? []).slice(r.recovery?.index ?? 0).map((x) => x.type);
-    if (
-      (r.status === 'located' || r.status === 'failed') &&
-      untried.length > 0 &&
-      isNewestOfChain(r, records)
-    ) {
+    if ((r.status === 'located' || r.status === 'failed') && untried.length > 0 && newest) {
       const counts: Partial<Record<RecoveryType, number>> = {};
       const info = r.project ? await catalog.projectInfo(r.project) : undefined;
       for (const t of new Set(untried)) {

@@ -27,11 +27,36 @@ export function completionStep(
 ): CompletionResult {
   const out: CompletionResult = { ...emptyStep(), settled: new Map() };
   for (const rec of ix.records) {
-    if (status.get(rec.key) !== 'completed') continue;
+    const st = status.get(rec.key);
+    if (st !== 'completed' && st !== 'failed') continue;
     const at = ix.stages.get(stageId(rec));
-    if (at) evaluate(ix, out, at.stage, rec, observed, now);
+    if (!at) continue;
+    if (st === 'completed') evaluate(ix, out, at.stage, rec, observed, now);
+    else lateOutputs(out, at.stage, rec, observed);
   }
   return out;
+}
+
+/** A failed submission whose outputs the catalog reports after all (observe looks for a while): located. */
+function lateOutputs(
+  out: CompletionResult,
+  stage: ResolvedStage,
+  rec: SubmissionRecord,
+  observed: Observed,
+): void {
+  const o = observed.outputs[rec.key];
+  const { type, percent } = stage.completion;
+  if (type !== 'located' || !o || o.expected === 0) return;
+  const got = pct(o.located, o.expected);
+  if (got < percent) return;
+  out.actions.push({
+    kind: 'mark-located',
+    campaign: rec.campaign,
+    stage: rec.stage,
+    key: rec.key,
+    reason: `outputs located for ${o.located}/${o.expected} files (${got}% ≥ ${percent}%) after it was marked failed`,
+  });
+  out.settled.set(rec.key, 'located');
 }
 
 function evaluate(

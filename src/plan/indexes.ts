@@ -92,3 +92,14 @@ export function jobTypeOf(ix: Indexes, stage: ResolvedStage): NamedJobType {
   // Validation guarantees every stage's job type resolves.
   return ix.jobTypes.get(jobTypeId(stage.experiment, stage.jobType))!;
 }
+
+/** Whether a submission is the newest of its recovery chain (no later recovery of the same original), for all in one sweep. */
+export function newestOfChain(
+  records: readonly SubmissionRecord[],
+): (r: SubmissionRecord) => boolean {
+  const last = new Map<string, number>();
+  for (const o of records)
+    if (o.recovery)
+      last.set(o.recovery.of, Math.max(last.get(o.recovery.of) ?? 0, o.recovery.index));
+  return (r) => (last.get(r.recovery?.of ?? r.key) ?? 0) <= (r.recovery?.index ?? 0);
+}

@@ -135,6 +135,40 @@ describe('step: completion', () => {
     const settled = actions.map((a) => [key, a.startsWith('mark-located') ? 'located' : 'failed']);
     expect([...out.settled]).toEqual(settled);
   });
+
+  it.each<[string, StageBuild['completion'], Observed['outputs'], string[]]>([
+    [
+      'located: its outputs arrived after all',
+      { type: 'located', percent: 95 },
+      { [key]: { expected: 10, located: 10, final: true } },
+      [`mark-located ${key}`],
+    ],
+    [
+      'located: still short',
+      { type: 'located', percent: 95 },
+      { [key]: { expected: 10, located: 9, final: true } },
+      [],
+    ],
+    [
+      'located: not looked at again (no outputs observed)',
+      { type: 'located', percent: 95 },
+      {},
+      [],
+    ],
+    [
+      'complete: its jobs decided; outputs do not change that',
+      { type: 'complete', percent: 100 },
+      { [key]: { expected: 10, located: 10, final: true } },
+      [],
+    ],
+  ])('a failed submission, %s', (_name, completion, outputs, actions) => {
+    const d = one([{ name: 'gen', completion }]);
+    const obs = observed(jobsOf(key, ['completed', ['completed', 1]]), { outputs });
+    const ix = buildIndexes(d, obs, [record(key, { status: 'failed' })]);
+    const out = completionStep(ix, deriveStatuses(ix), obs, NOW);
+    expect(brief(out.actions)).toEqual(actions);
+    expect([...out.settled.values()]).toEqual(actions.length ? ['located'] : []);
+  });
 });
 
 describe('step: job actions', () => {

@@ -103,7 +103,12 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
           await deps.store.markApplied(revision);
           const secs = ((Date.now() - started) / 1000).toFixed(1);
           io.stdout(`\n${table(STATS_HEADER, final.stats.map(statsRow))}\n\n`);
-          if (final.converged) {
+          if (final.converged && final.dropped.length > 0) {
+            io.stderr(
+              `converged after ${final.pass} pass(es) in ${secs} s, but ${final.dropped.length} submission(s) failed and no recovery is left to repair them; what depends on them never ran:\n${final.dropped.map((d) => `  ${d.key}: ${d.reason}\n`).join('')}`,
+            );
+            setCode(EXIT.error);
+          } else if (final.converged) {
             io.stdout(`converged after ${final.pass} pass(es) in ${secs} s\n`);
             setCode(EXIT.ok);
           } else {

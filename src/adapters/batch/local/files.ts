@@ -3,6 +3,7 @@ import {
   existsSync,
   linkSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   unlinkSync,
@@ -114,5 +115,75 @@ export function isAlive(pid: number | undefined): boolean {
   } catch {
     // Gone between the two looks; without /proc at all, kill(0) is all we know.
     return !existsSync('/proc/self/stat');
+  }
+}
+
+/** Why a started job whose supervisor died is removed (after its processes were ended). */
+export const LOST = 'the local executor lost the job (its supervisor died)';
+
+/** The variable every process of a local job inherits, naming its job directory. */
+const MARKER = 'GITPOMS_LOCAL_JOB';
+
+/** What the supervisor adds to a job's environment so the job's processes can be found. */
+export function jobMarker(dir: string): Record<string, string> {
+  return { [MARKER]: path.resolve(dir) };
+}
+
+/**
+ * The live processes of a local job: every process whose environment carries its marker,
+ * the job and whatever it started, even one that left the job's process group. Undefined
+ * when this system has no /proc to look in.
+ */
+export function jobProcesses(dir: string): number[] | undefined {
+  if (!existsSync('/proc/self/environ')) return undefined;
+  const want = `${MARKER}=${path.resolve(dir)}`;
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    let env: string;
+    try {
+      env = readFileSync(`/proc/${name}/environ`, 'latin1');
+    } catch {
+      continue; // gone, or another user's
+    }
+    if (env.split('\0').includes(want) && isAlive(Number(name))) out.push(Number(name));
+  }
+  return out;
+}
+
+/**
+ * Ends every process of a job whose supervisor died, so a job is never reported lost while
+ * it may still run (and declare outputs a recovery will make again). True once none is
+ * left; false when some outlived the wait, and the job must still be counted as running.
+ * Without /proc, the job's process group is all that can be reached.
+ */
+export async function endJobProcesses(
+  dir: string,
+  groupLeader: number | undefined,
+  waitMs = 3000,
+): Promise<boolean> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const pids = jobProcesses(dir);
+    const left = pids ?? (groupLeader && groupAlive(groupLeader) ? [-groupLeader] : []);
+    if (left.length === 0) return true;
+    for (const p of left) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+      }
+    }
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function groupAlive(leader: number): boolean {
+  try {
+    process.kill(-leader, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

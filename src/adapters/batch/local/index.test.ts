@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batchContract, waitFor } from '../../../../test/contracts/batch.js';
 import { distEntry } from '../../../paths.js';
+import { jobProcesses } from './files.js';
 import { LocalExecutor } from './index.js';
 
 const fresh = (slots = 4) =>
@@ -75,6 +76,29 @@ describe('local executor', () => {
     const [job] = await waitFor(b, 'k', (js) => js[0]?.state === 'removed');
     expect(job!.state).toBe('removed');
     await new Promise((r) => setTimeout(r, 300));
+    expect(readFileSync(count, 'utf8')).toBe('started\n');
+  });
+
+  it('a job whose supervisor died is ended before it is reported lost: it declares nothing after', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'local-batch-'));
+    const b = new LocalExecutor({ root, slots: 2 });
+    const count = path.join(root, 'count');
+    // A child that leaves the job's process group, as a daemonizing tool would.
+    const escape = `setsid sh -c 'sleep 1.5; echo escaped >> ${count}' &`;
+    const [id] = await b.submit({
+      label: 'k',
+      jobs: [sh(`echo started >> ${count}; ${escape} sleep 1.5; echo late >> ${count}`)],
+    });
+    await waitFor(b, 'k', (js) => js[0]?.state === 'running');
+    const dir = path.join(root, 'jobs', id!.split('.')[0]!, '0');
+    const st = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as {
+      supervisorPid: number;
+    };
+    process.kill(st.supervisorPid, 'SIGKILL');
+    const [job] = await waitFor(b, 'k', (js) => js[0]?.state === 'removed');
+    expect(job!.state).toBe('removed');
+    expect(jobProcesses(dir)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 2000));
     expect(readFileSync(count, 'utf8')).toBe('started\n');
   });
 

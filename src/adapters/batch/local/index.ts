@@ -6,11 +6,13 @@ import { distEntry } from '../../../paths.js';
 import { jobsubShim } from '../shim.js';
 import type { Batch, BatchJob, JobLogs, SubmitRequest } from '../types.js';
 import {
+  endJobProcesses,
   isAlive,
   lockOwner,
   jobFiles,
   readJson,
   writeJsonAtomic,
+  LOST,
   type LocalJobSpecFile,
   type LocalJobState,
 } from './files.js';
@@ -137,13 +139,16 @@ export class LocalExecutor implements Batch {
         const live = st.state === 'idle' || st.state === 'held' || st.state === 'running';
         if (live && !isAlive(st.supervisorPid)) {
           if (st.state === 'running' || (st.state === 'held' && st.startedAt)) {
-            st = {
-              ...st,
-              state: 'removed',
-              reason: 'the local executor lost the job (its supervisor died)',
-              endedAt: new Date().toISOString(),
-            };
-            writeJsonAtomic(f.state, st);
+            // Lost only once nothing of it runs; until then it counts as running.
+            if (!isAlive(lockOwner(f.lock)) && (await endJobProcesses(dir, st.pid))) {
+              st = {
+                ...st,
+                state: 'removed',
+                reason: LOST,
+                endedAt: new Date().toISOString(),
+              };
+              writeJsonAtomic(f.state, st);
+            }
           } else if (!isAlive(lockOwner(f.lock))) {
             this.startSupervisor(dir);
           }
