@@ -73,6 +73,7 @@ async function prepareInput(
   const input = a.input;
   switch (input.kind) {
     case 'none':
+    case 'rerun':
       return { definition: undefined };
     case 'dataset':
       if (input.dimensions) await deps.catalog.createDefinition(input.definition, input.dimensions);
@@ -266,9 +267,11 @@ export async function renderSubmission(
   const wrapFile = path.join(dir, 'wrap.json');
   writeFileSync(wrapFile, JSON.stringify(wrap, null, 1));
   writeFileSync(path.join(dir, 'jobsub_submit.sh'), `${rendered.script}\n`);
-  const jobs: JobSpec[] = Array.from({ length: plan.jobs }, (_, proc) => ({
+  // A rerun's jobs run under the process numbers of the jobs they replace.
+  const processOf = (i: number) => (a.input.kind === 'rerun' ? (a.input.processes[i] ?? i) : i);
+  const jobs: JobSpec[] = Array.from({ length: plan.jobs }, (_, i) => ({
     argv: [process.execPath, distEntry('bin/wrap.js'), wrapFile],
-    env: jobEnv(deps, a, plan.env, proc),
+    env: jobEnv(deps, a, plan.env, processOf(i)),
   }));
   return { request: { label: a.key, jobs }, project };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StoredSubmission } from '../adapters/store/types.js';
 import { jobsOf, NOW, record, sbndDesired } from '../../test/helpers/build.js';
 import { MemoryCatalog } from '../../test/fakes/memory-catalog.js';
-import { FAILED_RECHECK_MS, observeCatalog } from './observe.js';
+import { FAILED_RECHECK_MS, failedProcesses, observeCatalog } from './observe.js';
 
 const KEY = 'sbnd-mcc-test-1/gen/mc-1#1';
 const G4 = 'sbnd-mcc-test-1/g4/mc-1+r1#1';
@@ -57,5 +57,32 @@ describe('observing a failed submission again', () => {
     });
     const followed = await observeCatalog(c, d, [failed(KEY, 60_000), recovery], jobs, NOW);
     expect(followed.outputs[KEY]).toBeUndefined();
+  });
+});
+
+describe('the jobs failed_jobs runs again', () => {
+  const job = (id: string, state: 'completed' | 'removed', exitCode?: number) => ({
+    id,
+    submission: KEY,
+    state,
+    ...(exitCode !== undefined ? { exitCode } : {}),
+  });
+  it('are the processes of the jobs that did not succeed, in job id order', () => {
+    const jobs = [
+      job('12.10@local', 'completed', 0),
+      job('12.2@local', 'completed', 65),
+      job('12.0@local', 'completed', 0),
+      job('12.1@local', 'removed'),
+    ];
+    const sub = failed(KEY, 0);
+    // ids sort numerically: 12.0, 12.1, 12.2, 12.10 are processes 0, 1, 2, 3.
+    expect(failedProcesses(sub, jobs)).toEqual([1, 2]);
+  });
+
+  it('of a rerun, are the processes it ran again', () => {
+    const rerun = failed(KEY, 0, { input: { kind: 'rerun', of: KEY, processes: [4, 9] } });
+    const jobs = [job('20.0@local', 'completed', 0), job('20.1@local', 'completed', 1)];
+    expect(failedProcesses(rerun, jobs)).toEqual([9]);
+    expect(failedProcesses(rerun, [])).toBeUndefined();
   });
 });

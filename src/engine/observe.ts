@@ -20,6 +20,23 @@ import type { Catalog } from '../adapters/catalog/types.js';
 import type { Deps } from './deps.js';
 
 /**
+ * The process numbers of a submission's jobs that did not succeed: its jobs in id order are
+ * processes 0…N-1, or for a rerun the processes it ran again. Undefined when the batch system
+ * no longer shows the jobs.
+ */
+export function failedProcesses(
+  r: Pick<StoredSubmission, 'input'>,
+  jobs: readonly ObservedJob[],
+): number[] | undefined {
+  if (jobs.length === 0) return undefined;
+  const ordered = [...jobs].sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+  const processes = r.input.kind === 'rerun' ? r.input.processes : ordered.map((_, i) => i);
+  return ordered.flatMap((j, i) =>
+    j.state === 'completed' && j.exitCode === 0 ? [] : [processes[i] ?? i],
+  );
+}
+
+/**
  * How long a failed submission of a stage completed by located outputs is looked at again:
  * outputs the catalog reports late (a slow declaration, a transfer retried) turn it located.
  */
@@ -172,6 +189,14 @@ export async function observeCatalog(
       const counts: Partial<Record<RecoveryType, number>> = {};
       const info = r.project ? await catalog.projectInfo(r.project) : undefined;
       for (const t of new Set(untried)) {
+        if (t === 'failed_jobs') {
+          const rerun = failedProcesses(r, mine);
+          if (rerun) {
+            counts[t] = rerun.length;
+            (observed.rerun ??= {})[r.key] = rerun;
+          }
+          continue;
+        }
         counts[t] = info
           ? await catalog.countFiles(
               recoveryDimensions(t, {

@@ -1,4 +1,4 @@
-import type { RecoveryType } from '../model/index.js';
+import type { FileRecoveryType } from '../model/index.js';
 
 /** Values in a dimension query are quoted: submission keys contain '/', '#' and '+'. */
 export function quote(v: string): string {
@@ -33,7 +33,7 @@ export function inputsWithLocatedOutputs(
 
 /** POMS's recovery queries, over the project a submission consumed. */
 export function recoveryDimensions(
-  type: RecoveryType,
+  type: FileRecoveryType,
   p: { project: string; definition: string; campaign: string; stage: string },
 ): string {
   const proj = quote(p.project);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
-import type { RecoveryType } from '../model/index.js';
+import type { FileRecoveryType } from '../model/index.js';
 import { recoveryDimensions } from './dimensions.js';
 
 /**
@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 describe('recovery types: which files each selects', () => {
-  it.each<[RecoveryType, string[]]>([
+  it.each<[FileRecoveryType, string[]]>([
     ['consumed_status', ['f4', 'f5', 'f6']],
     ['process_status', ['f3', 'f4', 'f5', 'f6']],
     ['delivered_not_consumed', ['f4', 'f5']],

@@ -20,8 +20,10 @@ export type ServiceStatus = 'good' | 'warn' | 'failed' | 'unknown';
 export interface Observed {
   jobs: ObservedJob[];
   outputs: Record<string, ObservedOutputs>;
-  /** Per submission, how many files each recovery type would select. */
+  /** Per submission, how many files each recovery type would select (failed_jobs: how many jobs). */
   recoveryFiles: Record<string, Partial<Record<RecoveryType, number>>>;
+  /** Per submission of a stage without input: the process numbers of its jobs that did not succeed. */
+  rerun?: Record<string, number[]>;
   /** Per split stage (campaign/stage): its next slice, or why there is none now. */
   splits: Record<string, SplitObservation>;
   services: Record<string, ServiceStatus>;

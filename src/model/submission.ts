@@ -3,6 +3,9 @@ import type { Recovery } from './types.generated.js';
 
 export type RecoveryType = Recovery['type'];
 
+/** The recovery types that launch over files of a submission's project. */
+export type FileRecoveryType = Exclude<RecoveryType, 'failed_jobs'>;
+
 /** 'launching': the intent is recorded, the batch system may or may not have the jobs yet. */
 export type SubmissionStatus = 'launching' | 'launched' | 'launch-failed' | 'located' | 'failed';
 
@@ -51,7 +54,9 @@ export type InputSpec =
       definition: string;
       filePatterns: string[];
     }
-  | { kind: 'recovery'; of: string; type: RecoveryType; definition: string };
+  | { kind: 'recovery'; of: string; type: FileRecoveryType; definition: string }
+  /** A Monte Carlo recovery: the jobs of `of` that did not succeed, run again under their process numbers. */
+  | { kind: 'rerun'; of: string; processes: number[] };
 
 /** A submission about to be launched: what the store records with the launch intent. */
 export interface NewSubmission {

@@ -248,7 +248,7 @@ export interface JobTypeSpec {
    */
   outputFilePatterns: [string, ...string[]];
   /**
-   * Ordered recovery list, tried in turn once a submission is located.
+   * Ordered recovery list, tried in turn once a submission is located or failed. File recoveries (added_files, consumed_status, process_status, delivered_not_consumed, pending_files) launch over the files a submission's project left; failed_jobs, for a stage without input (Monte Carlo generation) launched through fife_launch, runs again the jobs that did not succeed, under their process numbers.
    */
   recoveries?: Recovery[];
 }
@@ -265,7 +265,8 @@ export interface Recovery {
     | 'consumed_status'
     | 'process_status'
     | 'delivered_not_consumed'
-    | 'pending_files';
+    | 'pending_files'
+    | 'failed_jobs';
   overrides?: Overrides;
 }
 /**

@@ -34,6 +34,7 @@ function launchCommand(
   const overrides = new Map(stage.overrides);
   for (const [k, v] of extra) overrides.set(k, v);
   if ('definition' in input) overrides.set('submit.dataset', input.definition);
+  else if (input.kind === 'rerun') overrides.set('submit.N', String(input.processes.length));
   else if (input.kind === 'split' && input.slice.definition)
     overrides.set('submit.dataset', input.slice.definition);
   else if (input.kind === 'split' && input.slice.value !== undefined)

@@ -388,6 +388,56 @@ describe('step: wants and launches', () => {
     });
   });
 
+  it('runs again the failed jobs of a generation submission, under their process numbers', () => {
+    const fife = jobType({
+      launch: ['fife_launch', '-c', 'cfg/gen.cfg'],
+      fifeConfig: 'cfg/gen.cfg',
+      recoveries: [{ type: 'failed_jobs', overrides: [['submit.memory', '4000MB']] }],
+    });
+    const d = desired(
+      [
+        campaign('c', [
+          { name: 'gen', overrides: [['submit.N', '10']] },
+          { name: 'sim', after: ['gen'] },
+        ]),
+      ],
+      { jobTypes: [fife] },
+    );
+    const orig = record('c/gen/mc-1#1', { status: 'failed' });
+    const obs = observed([], {
+      recoveryFiles: { [orig.key]: { failed_jobs: 2 } },
+      rerun: { [orig.key]: [3, 7] },
+    });
+    const p = plan(d, obs, [orig], NOW);
+    expect(brief(p.actions)).toEqual(['launch c/gen/mc-1+r1#1']);
+    expect(p.actions[0]).toMatchObject({
+      recovery: { of: orig.key, type: 'failed_jobs', index: 1 },
+      input: { kind: 'rerun', of: orig.key, processes: [3, 7] },
+      command: ['fife_launch', '-c', 'cfg/gen.cfg', '-Osubmit.N=2', '-Osubmit.memory=4000MB'],
+    });
+    // Once the rerun is located, the dependent consumes the outputs of both.
+    const r1 = record('c/gen/mc-1+r1#1', {
+      status: 'located',
+      recovery: { of: orig.key, type: 'failed_jobs', index: 1 },
+    });
+    const next = plan(d, observed([]), [orig, r1], NOW);
+    expect(next.actions).toMatchObject([
+      { key: 'c/sim/mc-1+r1#1', input: { kind: 'parent', sources: [orig.key, r1.key] } },
+    ]);
+  });
+
+  it.each<[string, SubmissionRecord['status'], string[], string[]]>([
+    ['a failed one waits to see its jobs', 'failed', [], ['waiting']],
+    ['a located one has none known to rerun', 'located', [], []],
+  ])('failed_jobs without the jobs observed: %s', (_name, status, actions, notes) => {
+    const d = desired([campaign('c', [{ name: 'gen' }])], {
+      jobTypes: [jobType({ recoveries: [{ type: 'failed_jobs', overrides: [] }] })],
+    });
+    const p = plan(d, observed([]), [record('c/gen/mc-1#1', { status })], NOW);
+    expect(brief(p.actions)).toEqual(actions);
+    expect(p.notes.filter((n) => n.key === 'c/gen/mc-1#1').map((n) => n.kind)).toEqual(notes);
+  });
+
   it.each<[string, SubmissionRecord['status'][], string[]]>([
     ['first attempt', [], ['launch c/gen/mc-1#1']],
     ['a failed launch is retried', ['launch-failed'], ['launch c/gen/mc-1#2']],

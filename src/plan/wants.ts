@@ -195,28 +195,42 @@ function recoveryWants(
     for (let i = (last?.recovery?.index ?? 0) + 1; i <= recoveries.length; i++) {
       const r = recoveries[i - 1]!;
       const n = files?.[r.type];
+      // A located submission whose jobs the batch system forgot has none known to rerun.
+      if (n === undefined && r.type === 'failed_jobs' && ctx.status.get(latest.key) === 'located')
+        continue;
       if (n === undefined) {
         ctx.notes.push({
           kind: 'waiting',
           campaign: campaign.name,
           stage: stage.name,
           key: latest.key,
-          message: `${latest.key}: waiting for the catalog to count files for recovery ${r.type}`,
+          message:
+            r.type === 'failed_jobs'
+              ? `${latest.key}: recovery failed_jobs needs its jobs, which the batch system does not show`
+              : `${latest.key}: waiting for the catalog to count files for recovery ${r.type}`,
         });
         break;
       }
       if (n === 0) continue;
+      const processes = ctx.observed.rerun?.[latest.key];
+      if (r.type === 'failed_jobs' && !processes) continue;
       wants.push({
         slice: `${orig.slice}+r${i}`,
         recovery: { of: orig.key, type: r.type, index: i },
-        input: {
-          kind: 'recovery',
-          of: latest.key,
-          type: r.type,
-          definition: definitionName('gitpoms_recovery', `${orig.key}_r${i}`),
-        },
+        input:
+          r.type === 'failed_jobs'
+            ? { kind: 'rerun', of: latest.key, processes: processes! }
+            : {
+                kind: 'recovery',
+                of: latest.key,
+                type: r.type,
+                definition: definitionName('gitpoms_recovery', `${orig.key}_r${i}`),
+              },
         overrides: r.overrides,
-        reason: `recovery ${i} (${r.type}) of ${orig.key}: ${n} file(s) to recover`,
+        reason:
+          r.type === 'failed_jobs'
+            ? `recovery ${i} (failed_jobs) of ${orig.key}: ${n} job(s) of ${latest.key} did not succeed; running them again (process ${processes!.join(', ')})`
+            : `recovery ${i} (${r.type}) of ${orig.key}: ${n} file(s) to recover`,
       });
       break;
     }

@@ -222,3 +222,42 @@ describe('the SBND demo, end to end on the embedded backends', () => {
     await after.close();
   }, 120_000);
 });
+
+describe('a generation job that fails', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gitpoms-genfail-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs again under its process number (failed_jobs), and the chain completes with every event once', async () => {
+    const r = await cli(demoRunArgs(dir, 100), { env: { ...DEMO_ENV, DEMO_FAIL: 'gen:3' } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    await expectDemoComplete(dir, 'after a gen rerun');
+    const store = new SqliteStore(path.join(dir, 'state.sqlite'), { readonly: true });
+    const catalog = new EmbeddedCatalog(path.join(dir, 'catalog.sqlite'));
+    try {
+      const gen = (await store.submissions()).filter((s) => s.stage === 'gen');
+      expect(gen.map((s) => `${s.key.split('/')[2]} ${s.status}`).sort()).toEqual([
+        'mc-1#1 failed',
+        'mc-1+r1#1 located',
+        'mc-2#1 failed',
+        'mc-2+r1#1 located',
+      ]);
+      expect(gen.find((s) => s.key.endsWith('mc-1+r1#1'))?.input).toEqual({
+        kind: 'rerun',
+        of: 'sbnd-mcc-test-1/gen/mc-1#1',
+        processes: [3],
+      });
+      // The rerun made subrun 4, the one job 3 would have: ten distinct subruns per submission.
+      const subruns = new Set<string>();
+      for (const f of await catalog.listFiles('gitpoms.stage gen')) {
+        const md = (await catalog.getFile(f))!.metadata;
+        const runs = md.runs as number[][];
+        subruns.add(`${String(md['gitpoms.submission']).replace(/\+r1#1$/, '#1')} ${runs[0]![1]}`);
+      }
+      expect(subruns.size).toBe(20);
+    } finally {
+      await store.close();
+      await catalog.close();
+    }
+  }, 300_000);
+});

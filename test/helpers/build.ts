@@ -181,7 +181,7 @@ export function sbndDesired(): DesiredState {
         name: 'sbnd-gen-fife-launch',
         definitionParameters: { overrides: { 'job_output.add_to_dataset': '_poms_task' } },
         inputFilesPerJob: 0,
-        recoveries: [],
+        recoveries: [{ type: 'failed_jobs', overrides: [] }],
       },
       {
         ...fife,

@@ -104,6 +104,17 @@ export function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
         'pass parameters to a script with arguments',
       );
     }
+    (jt.value.spec.recoveries ?? []).forEach((r, i) => {
+      if (r.type === 'failed_jobs')
+        err(
+          ctx,
+          jt.doc,
+          ['spec', 'recoveries', i, 'type'],
+          'failed-jobs-needs-fife-launch',
+          `recovery failed_jobs sets how many jobs run again through fife_launch's submit.N, but this job type runs ${launch[0]}`,
+          'let the script resubmit, or launch through fife_launch',
+        );
+    });
     const script = launch[0];
     if (script.includes('/') && !script.startsWith('/')) {
       const p = insideRepo(script);

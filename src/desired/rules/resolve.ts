@@ -115,6 +115,21 @@ export function resolveStage(
     );
     ok = false;
   }
+  const reruns = jt?.located.value.spec.recoveries?.some((r) => r.type === 'failed_jobs');
+  if (reruns && dataset.kind !== 'none') {
+    err(
+      ctx,
+      c.doc,
+      [
+        ...base,
+        s.jobType !== undefined ? 'jobType' : s.dataset !== undefined ? 'dataset' : 'dependsOn',
+      ],
+      'failed-jobs-with-input',
+      `job type "${jtName}" recovers with failed_jobs, which runs jobs again whole; stage "${s.name}" reads ${dataset.kind === 'fromParent' ? 'its parents’ outputs' : `dataset ${s.dataset}`}, where that would process files twice`,
+      'give this stage a job type that recovers by file: consumed_status, process_status or another file recovery',
+    );
+    ok = false;
+  }
   if (deps.length > 0 && dataset.kind !== 'fromParent') {
     warn(
       ctx,
