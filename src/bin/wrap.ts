@@ -7,13 +7,12 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
-import path from 'node:path';
 import { openCatalogSpec } from '../adapters/catalog/index.js';
 import type { Catalog } from '../adapters/catalog/types.js';
 import { adler32, samCompliant } from '../job/sam-metadata.js';
 import { localTransfer, type Transfer } from '../job/transfer.js';
 import type { WrapConfig } from '../job/wrap-config.js';
+import { uniqueOutputName } from '../job/names.js';
 
 const log = (msg: string) =>
   process.stdout.write(`[gitpoms wrap ${new Date().toISOString()}] ${msg}\n`);
@@ -76,7 +75,7 @@ async function main(): Promise<number> {
   // out) leaves them consumed by a bad process, which process_status recovers.
   for (const f of inputs) await catalog.setFileStatus(cfg.project!, f, 'consumed');
   try {
-    await declareOutputs(cfg, catalog, transfer, inputs, before);
+    await declareOutputs(cfg, catalog, transfer, inputs, before, proc);
   } catch (e) {
     await endProcess('bad');
     throw e;
@@ -92,6 +91,7 @@ async function declareOutputs(
   transfer: Transfer,
   inputs: readonly string[],
   before: ReadonlySet<string>,
+  proc: string,
 ): Promise<void> {
   let n = 0;
   for (const out of cfg.outputs) {
@@ -100,8 +100,7 @@ async function declareOutputs(
       if (before.has(f) || !re.test(f) || !statSync(f).isFile()) continue;
       let name = f;
       if (out.rename === 'unique') {
-        const ext = path.extname(f);
-        name = `${path.basename(f, ext)}_${hostname()}_${Math.floor(Date.now() / 1000)}_${process.pid}_${n++}${ext}`;
+        name = uniqueOutputName(f, { submission: cfg.submission, process: proc, inputs }, n++);
         renameSync(f, name);
       }
       const data = readFileSync(name);
