@@ -25,6 +25,8 @@ describe('bad-input corpus', () => {
     expect(v.code).toBe(1);
     const errors = v.stderr.split('\n').filter((l) => /^\S+:\d+:\d+: error /.test(l));
     expect(errors).toEqual(c.expect);
+    // Nothing read through a link shows: no line of /etc/passwd or /etc/hosts.
+    expect(v.stdout + v.stderr).not.toMatch(/root:.*:0:0:|^127\.0\.0\.1\s/m);
     const r = await cli(['reconcile', '--dry-run', '--detailed-exitcode'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');

@@ -105,6 +105,15 @@ export function loadDocuments(
   };
 
   const configText = repo.read(CONFIG_FILE);
+  const configProblem = repo.problem(CONFIG_FILE);
+  if (configProblem)
+    diags.push(
+      fileDiagnostic(
+        CONFIG_FILE,
+        'file-refused',
+        `${CONFIG_FILE} is ${configProblem}; it is not read`,
+      ),
+    );
   if (configText !== undefined) {
     const parsed = parseYamlFile(CONFIG_FILE, configText);
     diags.push(...parsed.diagnostics);
@@ -143,12 +152,16 @@ export function loadDocuments(
       );
       return;
     }
-    if (!repo.exists(p === '' ? '.' : p)) {
-      const msg = `path "${raw}" does not exist in the repository`;
+    const problem = repo.problem(p === '' ? '.' : p);
+    if (problem || !repo.exists(p === '' ? '.' : p)) {
+      const code = problem ? 'path-refused' : 'path-missing';
+      const msg = problem
+        ? `path "${raw}" is ${problem}; declarations must live inside it`
+        : `path "${raw}" does not exist in the repository`;
       diags.push(
         fromConfig
-          ? diagnosticAt(docs.config!.doc, ['spec', 'paths', i], 'path-missing', msg)
-          : fileDiagnostic(raw, 'path-missing', msg),
+          ? diagnosticAt(docs.config!.doc, ['spec', 'paths', i], code, msg)
+          : fileDiagnostic(raw, code, msg),
       );
       return;
     }
@@ -156,7 +169,13 @@ export function loadDocuments(
       if (!isYaml(f) || f === CONFIG_FILE || seen.has(f)) continue;
       seen.add(f);
       docs.files.push(f);
-      const parsed = parseYamlFile(f, repo.read(f) ?? '');
+      const text = repo.read(f);
+      if (text === undefined) {
+        const why = repo.problem(f) ?? 'not readable';
+        diags.push(fileDiagnostic(f, 'file-refused', `${f} is ${why}; it is not read`));
+        continue;
+      }
+      const parsed = parseYamlFile(f, text);
       diags.push(...parsed.diagnostics);
       for (const doc of parsed.docs) {
         const kind = checkDocument(doc, diags);

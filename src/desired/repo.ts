@@ -7,11 +7,19 @@ export interface RepoFiles {
   /** The text of a file, or undefined when it does not exist. */
   read(path: string): string | undefined;
   exists(path: string): boolean;
+  /**
+   * Why a path that is there cannot be read as a declaration (a link out of the repository,
+   * not a regular file, too large); undefined when it reads, or is simply not there.
+   */
+  problem(path: string): string | undefined;
 }
+
+/** The largest file a declaration, fife_launch config or launch script may be. */
+export const MAX_REPO_FILE_BYTES = 8 * 1024 * 1024;
 
 /** An in-memory repository, for tests and for git revisions read up front. */
 export function memoryRepo(files: Record<string, string>, label = 'memory'): RepoFiles {
-  const norm = (p: string) => p.replace(/^\.\//, '').replace(/\/+$/, '');
+  const norm = (p: string) => p.replace(/^\.(\/|$)/, '').replace(/\/+$/, '');
   return {
     label,
     list(dir) {
@@ -21,9 +29,10 @@ export function memoryRepo(files: Record<string, string>, label = 'memory'): Rep
         .sort();
     },
     read: (p) => files[norm(p)],
+    problem: () => undefined,
     exists(p) {
       const n = norm(p);
-      return n in files || Object.keys(files).some((f) => f.startsWith(`${n}/`));
+      return n === '' || n in files || Object.keys(files).some((f) => f.startsWith(`${n}/`));
     },
   };
 }
@@ -51,5 +60,6 @@ export function subRepo(repo: RepoFiles, prefix: string): RepoFiles {
     list: (dir) => repo.list(at(dir)).map((f) => f.slice(prefix.length + 1)),
     read: (p) => repo.read(at(p)),
     exists: (p) => repo.exists(at(p)),
+    problem: (p) => repo.problem(at(p)),
   };
 }

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JobSpec, SubmitRequest } from '../adapters/batch/types.js';
 import type { SplitAdvance } from '../adapters/store/types.js';
 import { GitpomsError } from '../errors.js';
 import { parseFifeLaunchArgs } from '../fife/argv.js';
-import { fifeLaunch } from '../fife/launch.js';
+import { FifeLaunchError, fifeLaunch } from '../fife/launch.js';
 import type { DesiredState, NamedLaunchTemplate } from '../model/index.js';
 import type { LaunchAction } from '../plan/types.js';
 import { distEntry } from '../paths.js';
@@ -12,6 +12,9 @@ import { outputsOf, projectName, recoveryDimensions } from '../job/dimensions.js
 import { jobPlan } from '../job/job-plan.js';
 import type { WrapConfig } from '../job/wrap-config.js';
 import { findJobType, findStage } from '../desired/desired.js';
+import { insideRepo } from '../desired/repo.js';
+import { repoConfigFiles, type RefusedFile } from '../desired/rules/fife.js';
+import { fsRepo } from '../source/fs-repo.js';
 import { batchForLaunch } from './batches.js';
 import type { Deps } from './deps.js';
 import { runLaunch } from './launch-host.js';
@@ -148,6 +151,23 @@ function jobEnv(
   };
 }
 
+/**
+ * The argument vector of a submission script: a script of the repository by its path there
+ * (read as validation reads it: inside the repository, a regular file), else a program on PATH.
+ */
+function launchArgv(repoRoot: string, command: readonly string[]): string[] {
+  const [first, ...rest] = command as [string, ...string[]];
+  const rel = insideRepo(first);
+  const repo = fsRepo(repoRoot);
+  const why = rel === undefined ? 'outside the repository' : repo.problem(rel);
+  if (why && first.includes('/')) throw new LaunchError(`launch script ${first} is ${why}`);
+  if (rel !== undefined && !why && repo.read(rel) !== undefined)
+    return [path.resolve(repoRoot, rel), ...rest];
+  if (first.includes('/'))
+    throw new LaunchError(`launch script ${first} does not exist in the repository`);
+  return [first, ...rest];
+}
+
 /** Runs a submission script with the submission key, the catalog and the batch system's jobsub_submit in its environment. */
 async function runLaunchScript(
   deps: Deps,
@@ -156,8 +176,7 @@ async function runLaunchScript(
   dir: string,
   data: Record<string, string>,
 ): Promise<void> {
-  const script = path.resolve(deps.repoRoot, a.command[0]!);
-  const argv = existsSync(script) ? [script, ...a.command.slice(1)] : a.command;
+  const argv = launchArgv(deps.repoRoot, a.command);
   const template = launchTemplateOf(desired, a);
   const batch = batchForLaunch(deps.batch, template);
   const launchEnv = batch.launchEnvironment(a.key);
@@ -236,19 +255,25 @@ export async function renderSubmission(
     return { request: undefined, project };
   }
   const args = parseFifeLaunchArgs(a.command.slice(1));
-  const rendered = fifeLaunch({
-    config: args.config!,
-    overrides: args.overrides,
-    stages: args.stages,
-    argPush: args.argPush,
-    argDel: args.argDel,
-    env: { FIFE_UTILS_DIR: distEntry('bin') },
-    files: {
-      exists: (p) => existsSync(path.resolve(deps.repoRoot, p)),
-      read: (p) => readFileSync(path.resolve(deps.repoRoot, p), 'utf8'),
-    },
-    ...(files !== undefined ? { datasetFiles: files } : {}),
-  });
+  const refused: RefusedFile[] = [];
+  let rendered: ReturnType<typeof fifeLaunch>;
+  try {
+    rendered = fifeLaunch({
+      config: args.config!,
+      overrides: args.overrides,
+      stages: args.stages,
+      argPush: args.argPush,
+      argDel: args.argDel,
+      env: { FIFE_UTILS_DIR: distEntry('bin') },
+      files: repoConfigFiles(fsRepo(deps.repoRoot), refused),
+      ...(files !== undefined ? { datasetFiles: files } : {}),
+    });
+  } catch (e) {
+    const first = refused[0];
+    if (e instanceof FifeLaunchError && e.code === 'config-not-found' && first)
+      throw new LaunchError(`fife_launch reads ${first.path}, which is ${first.why}`);
+    throw e;
+  }
   const plan = jobPlan(rendered);
   const wrap: WrapConfig = {
     submission: a.key,

@@ -1,4 +1,13 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -6,6 +15,10 @@ import path from 'node:path';
 export interface CaseFile {
   what: string;
   files: Record<string, string>;
+  /** `-- link PATH --` sections: symbolic links to the target the section holds. */
+  links: Record<string, string>;
+  /** `-- fifo PATH --` sections: named pipes (a reader of one blocks until a writer comes). */
+  fifos: string[];
   expect: string[];
 }
 
@@ -30,7 +43,16 @@ export function parseCase(text: string): CaseFile {
   flush();
   const expect = (files.expect ?? '').split('\n').filter((l) => l.trim() !== '');
   delete files.expect;
-  return { what, files, expect };
+  const links: Record<string, string> = {};
+  const fifos: string[] = [];
+  for (const [name, text] of Object.entries(files)) {
+    const m = /^(link|fifo) (.+)$/.exec(name);
+    if (!m) continue;
+    delete files[name];
+    if (m[1] === 'link') links[m[2]!] = text.trim();
+    else fifos.push(m[2]!);
+  }
+  return { what, files, links, fifos, expect };
 }
 
 /** Copies the base repository and the case's files into a fresh temporary directory. */
@@ -40,6 +62,15 @@ export function materialize(base: string, c: CaseFile): string {
   for (const [p, text] of Object.entries(c.files)) {
     mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
     writeFileSync(path.join(dir, p), text);
+  }
+  for (const [p, target] of Object.entries(c.links)) {
+    rmSync(path.join(dir, p), { force: true });
+    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+    symlinkSync(target, path.join(dir, p));
+  }
+  for (const p of c.fifos) {
+    rmSync(path.join(dir, p), { force: true });
+    execFileSync('mkfifo', [path.join(dir, p)]);
   }
   return dir;
 }

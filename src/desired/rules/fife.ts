@@ -43,8 +43,14 @@ export function mergeOverrides(...lists: Array<Array<[string, string]>>): Array<
   return [...m];
 }
 
-/** Reads config files through the repository, refusing anything outside it. */
-export function repoConfigFiles(repo: RepoFiles, escapes: string[]): ConfigFiles {
+/** A config file fife_launch looked for and was refused, and why. */
+export interface RefusedFile {
+  path: string;
+  why: string;
+}
+
+/** Reads config files through the repository, refusing anything outside it or not a regular file. */
+export function repoConfigFiles(repo: RepoFiles, refused: RefusedFile[]): ConfigFiles {
   const rel = (p: string) =>
     p.startsWith('./') ? insideRepo(p.slice(2)) : p.startsWith('/') ? undefined : insideRepo(p);
   // Every stage of a job type renders the same files: read each once.
@@ -58,10 +64,13 @@ export function repoConfigFiles(repo: RepoFiles, escapes: string[]): ConfigFiles
       const r = rel(p);
       if (r === undefined) {
         // fife_launch tries "/" + name: a double slash means the name itself was absolute.
-        if (p.startsWith('//')) escapes.push(p.slice(1));
+        if (p.startsWith('//')) refused.push({ path: p.slice(1), why: 'outside the repository' });
         return false;
       }
-      return read(r) !== undefined;
+      if (read(r) !== undefined) return true;
+      const why = repo.problem(r);
+      if (why) refused.push({ path: r, why });
+      return false;
     },
     read: (p) => read(rel(p)!) ?? '',
   };
@@ -116,8 +125,9 @@ export function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
         );
     });
     const script = launch[0];
-    if (script.includes('/') && !script.startsWith('/')) {
+    if (script.includes('/')) {
       const p = insideRepo(script);
+      const why = p === undefined ? undefined : ctx.repo.problem(p);
       if (p === undefined)
         err(
           ctx,
@@ -125,6 +135,15 @@ export function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
           ['spec', 'launch', 0],
           'path-outside-repo',
           `launch script "${script}" is outside the repository`,
+          'name a program on the launch host’s PATH, or a script inside the repository',
+        );
+      else if (why)
+        err(
+          ctx,
+          jt.doc,
+          ['spec', 'launch', 0],
+          'path-refused',
+          `launch script "${script}" is ${why}`,
         );
       else if (ctx.repo.read(p) === undefined)
         err(
@@ -162,8 +181,8 @@ export function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
     );
     return out;
   }
-  const escapes: string[] = [];
-  const files = repoConfigFiles(ctx.repo, escapes);
+  const refused: RefusedFile[] = [];
+  const files = repoConfigFiles(ctx.repo, refused);
   try {
     out.cfg = composeConfig({
       config: rel,
@@ -179,7 +198,7 @@ export function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
     out.baseArgs = args;
   } catch (e) {
     if (!(e instanceof FifeLaunchError)) throw e;
-    reportConfigError(ctx, jt.doc, ['spec', 'launch', cfgRef.index], e, escapes);
+    reportConfigError(ctx, jt.doc, ['spec', 'launch', cfgRef.index], e, refused);
   }
   return out;
 }
@@ -189,15 +208,18 @@ export function reportConfigError(
   doc: SourceDoc,
   path: FieldPath,
   e: FifeLaunchError,
-  escapes: string[],
+  refused: readonly RefusedFile[],
 ): void {
-  if (escapes.length > 0 && e.code === 'config-not-found') {
+  const first = refused[0];
+  if (first && e.code === 'config-not-found') {
     err(
       ctx,
       doc,
       path,
-      'path-outside-repo',
-      `fife_launch config includes ${escapes[0]}, which is outside the repository`,
+      first.why === 'outside the repository' ? 'path-outside-repo' : 'path-refused',
+      first.why === 'outside the repository'
+        ? `fife_launch config includes ${first.path}, which is outside the repository`
+        : `fife_launch reads ${first.path}, which is ${first.why}`,
     );
     return;
   }

@@ -2,6 +2,8 @@ import type { Campaign, Stage } from '../../model/index.js';
 import { batchOfTemplate, reachableBatches } from '../desired.js';
 import type { Located, LoadedDocs } from '../load.js';
 import { err, type Ctx, hintFor } from './context.js';
+import { insideRepo, type RepoFiles } from '../repo.js';
+import type { FieldPath } from '../yaml-source.js';
 
 /** A stage's job type or launch template, set on the stage or inherited, must name a defined one. */
 export function checkReference(
@@ -78,4 +80,30 @@ export function checkBackends(ctx: Ctx, docs: LoadedDocs): void {
       "catalog samweb needs backends.samweb: the server's baseUrl, the station and the group",
       'e.g. samweb: { baseUrl: https://samweb.fnal.gov:8483/sam/sbnd/api, station: sbnd, group: sbnd }',
     );
+}
+
+/** gitpoms.yaml's paths into the repository stay inside it (local.path, source.path), not through a link either. */
+export function checkConfigPaths(ctx: Ctx, docs: LoadedDocs): void {
+  const config = docs.config;
+  if (!config) return;
+  const spec = config.value.spec;
+  const check = (field: FieldPath, p: string, what: string, repo: RepoFiles | undefined) => {
+    const rel = insideRepo(p);
+    const why = rel === undefined ? 'outside the repository' : repo?.problem(rel);
+    if (why)
+      err(
+        ctx,
+        config.doc,
+        field,
+        rel === undefined ? 'path-outside-repo' : 'path-refused',
+        `${what} "${p}" is ${why}`,
+        'name a directory inside the repository, relative to its root',
+      );
+  };
+  (spec.local?.path ?? []).forEach((p, i) =>
+    check(['spec', 'local', 'path', i], p, 'local.path entry', ctx.repo),
+  );
+  // source.path names a directory of another repository: only its shape can be checked here.
+  if (spec.source?.path !== undefined)
+    check(['spec', 'source', 'path'], spec.source.path, 'source.path', undefined);
 }

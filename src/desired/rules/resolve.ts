@@ -27,7 +27,7 @@ import {
   renderCheck,
 } from './fife.js';
 import { checkNotifications, checkTemplateSecrets } from './secrets.js';
-import { checkReference, checkTemplates, checkBackends } from './references.js';
+import { checkBackends, checkConfigPaths, checkReference, checkTemplates } from './references.js';
 
 export function classifyDataset(dataset: string | undefined, hasParents: boolean): DatasetSpec {
   if (dataset === undefined) return hasParents ? { kind: 'fromParent' } : { kind: 'none' };
@@ -320,6 +320,7 @@ export function checkAndResolve(
   checkTemplateSecrets(ctx, docs);
   checkTemplates(ctx, docs);
   checkBackends(ctx, docs);
+  checkConfigPaths(ctx, docs);
   checkNotifications(ctx, docs);
 
   const defaults = { ...DEFAULTS, ...(docs.config?.value.spec.defaults ?? {}) };
