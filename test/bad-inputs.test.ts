@@ -27,6 +27,8 @@ describe('bad-input corpus', () => {
     expect(errors).toEqual(c.expect);
     // Nothing read through a link shows: no line of /etc/passwd or /etc/hosts.
     expect(v.stdout + v.stderr).not.toMatch(/root:.*:0:0:|^127\.0\.0\.1\s/m);
+    // Nor any literal credential a case plants.
+    expect(v.stdout + v.stderr).not.toMatch(/hunter2|ghp_[A-Za-z0-9]{20}|eyJhbGciOi/);
     const r = await cli(['reconcile', '--dry-run', '--detailed-exitcode'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');

@@ -9,7 +9,7 @@ import { Reconciler, type ReconcilerOptions } from '../engine/loop.js';
 import { resolveSecret } from '../secrets.js';
 import { GitpomsError, InvalidInputError } from '../errors.js';
 import { GitSpecSource, WorkingTreeSource, type SpecSource } from '../source/spec-source.js';
-import { loadSpec, type SpecResult } from '../desired/index.js';
+import { checkSpec, type SpecResult } from '../desired/index.js';
 import type { Config } from '../model/index.js';
 import { dataDirFlag, positiveNumber, printDiagnostics, repoContext, type Io } from './io.js';
 
@@ -76,7 +76,9 @@ export async function openDaemon(
 ): Promise<Daemon | undefined> {
   const intervalMs = positiveNumber('--interval', flags.interval) * 1000;
   const ctx = repoContext(io, flags.repo);
-  const local = existsSync(path.join(ctx.root, 'gitpoms.yaml')) ? loadSpec(ctx.repo) : undefined;
+  const local = existsSync(path.join(ctx.root, 'gitpoms.yaml'))
+    ? await checkSpec(ctx.repo)
+    : undefined;
   const boot = local?.docs.config?.value.spec.source;
   const repository = flags.source ?? boot?.repository;
   const dataDir = dataDirOf(ctx.root, local?.docs.config?.value, dataDirFlag(io, flags.dataDir));
@@ -89,7 +91,7 @@ export async function openDaemon(
   let root = ctx.root;
   if (repository === undefined) {
     source = new WorkingTreeSource(ctx.root, { ignore: [dataDir] });
-    first = local ?? loadSpec(ctx.repo);
+    first = local ?? (await checkSpec(ctx.repo));
     if (!first.desired) {
       printDiagnostics(io, first.diagnostics);
       return undefined;
@@ -104,7 +106,7 @@ export async function openDaemon(
         dir: path.join(dataDir, 'source'),
       });
       const rev = await source.latest();
-      first = loadSpec(rev.repo);
+      first = await checkSpec(rev.repo);
       if (first.desired) root = await source.checkout(rev);
     } catch (e) {
       return fail(io, e);

@@ -3,7 +3,7 @@ import { InvalidInputError } from '../errors.js';
 import { fsRepo } from '../source/fs-repo.js';
 import { resolveRevision } from '../source/git-repo.js';
 import { byPosition, formatDiagnostic, type Diagnostic } from '../desired/diagnostic.js';
-import { loadSpec, type SpecResult } from '../desired/index.js';
+import { checkSpec, type SpecResult } from '../desired/index.js';
 import type { RepoFiles } from '../desired/repo.js';
 
 /** What commands may touch of the outside world; tests pass their own. */
@@ -65,9 +65,9 @@ export function repoContext(io: Io, repoOpt: string | undefined): RepoContext {
   return { root, repo: fsRepo(root), revision: resolveRevision(root) };
 }
 
-/** Loads and validates; prints diagnostics; undefined when there are errors. */
-export function loadOrReport(io: Io, repo: RepoFiles): SpecResult | undefined {
-  const result = loadSpec(repo);
+/** Loads and validates (secret scan included); prints diagnostics; undefined when there are errors. */
+export async function loadOrReport(io: Io, repo: RepoFiles): Promise<SpecResult | undefined> {
+  const result = await checkSpec(repo);
   printDiagnostics(io, result.diagnostics);
   return result.desired ? result : undefined;
 }

@@ -3,6 +3,7 @@ import type { DesiredState } from '../model/index.js';
 import { loadDocuments, type LoadedDocs } from './load.js';
 import type { RepoFiles } from './repo.js';
 import { checkAndResolve } from './rules/index.js';
+import { scanSecrets } from './scan-secrets.js';
 
 export interface SpecResult {
   docs: LoadedDocs;
@@ -37,6 +38,34 @@ export function loadSpec(
     desired: checked.desired,
     diagnostics: unique([...loaded.diagnostics, ...checked.diagnostics]),
   };
+}
+
+/**
+ * loadSpec, then every file it read scanned for literal credentials (secretlint): what
+ * every command that acts on, plans from or reports on a revision runs.
+ */
+export async function checkSpec(
+  repo: RepoFiles,
+  opts: { paths?: readonly string[]; extraPaths?: readonly string[] } = {},
+): Promise<SpecResult> {
+  const read = new Map<string, string>();
+  const result = loadSpec(
+    {
+      ...repo,
+      read: (p) => {
+        const text = repo.read(p);
+        if (text !== undefined) read.set(p, text);
+        return text;
+      },
+    },
+    opts,
+  );
+  const secrets = await scanSecrets(
+    [...read].map(([file, text]) => ({ file, text })),
+    result.diagnostics,
+  );
+  if (secrets.length === 0) return result;
+  return { ...result, desired: undefined, diagnostics: [...result.diagnostics, ...secrets] };
 }
 
 export type { Diagnostic } from './diagnostic.js';

@@ -3,7 +3,7 @@ import { GitpomsError } from '../errors.js';
 import type { RepoFiles } from '../desired/repo.js';
 import type { DesiredState, SubmissionRecord } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
-import { formatDiagnostic, loadSpec, type Diagnostic, type SpecResult } from '../desired/index.js';
+import { checkSpec, formatDiagnostic, type Diagnostic, type SpecResult } from '../desired/index.js';
 import type { Revision, SpecSource } from '../source/spec-source.js';
 import type { ActionResult } from './apply.js';
 import type { Deps } from './deps.js';
@@ -56,9 +56,9 @@ interface Good {
 }
 
 /** Loads a revision and digests every file the load read, so an edit is noticed. */
-function loadTracked(repo: RepoFiles): { spec: SpecResult; digest: string } {
+async function loadTracked(repo: RepoFiles): Promise<{ spec: SpecResult; digest: string }> {
   const hash = createHash('sha256');
-  const spec = loadSpec({
+  const spec = await checkSpec({
     ...repo,
     label: repo.label,
     list: (dir) => {
@@ -164,7 +164,7 @@ export class Reconciler {
 
   /** Validates a revision seen for the first time (or a working directory whose content changed). */
   private async consider(rev: Revision): Promise<void> {
-    const { spec, digest } = loadTracked(rev.repo);
+    const { spec, digest } = await loadTracked(rev.repo);
     const fingerprint = `${rev.id}:${digest}`;
     if (fingerprint === this.latestFingerprint) return;
     this.latestId = rev.id;
@@ -195,7 +195,7 @@ export class Reconciler {
     const applied = await this.deps.store.appliedRevision();
     if (!applied || applied.revision === this.latestId) return;
     const rev = await this.source.byId(applied.revision);
-    const spec = rev && loadSpec(rev.repo);
+    const spec = rev && (await checkSpec(rev.repo));
     if (!rev || !spec?.desired) return;
     this.deps.log.warn({ revision: rev.id }, 'acting on the last applied revision');
     this.good = { rev, root: await this.source.checkout(rev), desired: spec.desired };

@@ -3,7 +3,7 @@ import { plan } from '../../plan/plan.js';
 import type { DesiredState } from '../../model/index.js';
 import type { Action, Plan } from '../../plan/types.js';
 import { gitRepo } from '../../source/git-repo.js';
-import { hasErrors, loadSpec } from '../../desired/index.js';
+import { checkSpec, hasErrors } from '../../desired/index.js';
 import { EXIT, loadOrReport, repoContext, type Io } from '../io.js';
 import { commandLine } from '../render-plan.js';
 import { checkFormat, loadSnapshot, parseNow, type PlanOptions } from './reconcile.js';
@@ -164,17 +164,17 @@ export function registerDiff(program: Command, io: Io, setCode: (n: number) => v
     .option('--observed <file>', 'observed state and submission records as JSON')
     .option('--now <time>', 'plan as of this ISO time (default: now)')
     .option('--repo <dir>', 'repository root', '.')
-    .action((opts: PlanOptions & { base: string; head?: string }) => {
+    .action(async (opts: PlanOptions & { base: string; head?: string }) => {
       const format = checkFormat(opts.format);
       const ctx = repoContext(io, opts.repo);
       const headRepo = opts.head ? gitRepo(ctx.root, opts.head) : ctx.repo;
-      const head = loadOrReport(io, headRepo);
+      const head = await loadOrReport(io, headRepo);
       if (!head?.desired) {
         setCode(EXIT.error);
         return;
       }
       const baseRepo = gitRepo(ctx.root, opts.base);
-      const base = loadSpec(baseRepo);
+      const base = await checkSpec(baseRepo);
       const baseInvalid = hasErrors(base.diagnostics);
       const snap = loadSnapshot(io, opts.observed);
       const now = parseNow(io, opts.now);

@@ -101,7 +101,7 @@ export function registerGraph(program: Command, io: Io, setCode: (n: number) => 
         if (opts.live && opts.observed)
           throw new InvalidInputError('--live and --observed are two sources of counts: give one');
         const ctx = repoContext(io, opts.repo);
-        const spec = loadOrReport(io, ctx.repo);
+        const spec = await loadOrReport(io, ctx.repo);
         if (!spec?.desired) {
           setCode(EXIT.error);
           return;

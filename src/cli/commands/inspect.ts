@@ -13,10 +13,13 @@ interface Common {
 async function withState(
   io: Io,
   opts: Common,
-  fn: (s: StateView, spec: NonNullable<ReturnType<typeof loadOrReport>>) => Promise<number>,
+  fn: (
+    s: StateView,
+    spec: NonNullable<Awaited<ReturnType<typeof loadOrReport>>>,
+  ) => Promise<number>,
 ): Promise<number> {
   const ctx = repoContext(io, opts.repo);
-  const spec = loadOrReport(io, ctx.repo);
+  const spec = await loadOrReport(io, ctx.repo);
   if (!spec?.desired) return EXIT.error;
   const state = openState(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir), io.env);
   try {

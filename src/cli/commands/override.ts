@@ -31,7 +31,7 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
     gone = false,
   ): Promise<void> {
     const ctx = repoContext(io, opts.repo);
-    const spec = loadOrReport(io, ctx.repo);
+    const spec = await loadOrReport(io, ctx.repo);
     if (!spec?.desired) {
       setCode(EXIT.error);
       return;

@@ -143,7 +143,7 @@ export function registerReconcile(program: Command, io: Io, setCode: (n: number)
       return;
     }
     const ctx = repoContext(io, opts.repo);
-    const spec = loadOrReport(io, ctx.repo);
+    const spec = await loadOrReport(io, ctx.repo);
     if (!spec?.desired) {
       setCode(EXIT.error);
       return;

@@ -56,7 +56,7 @@ export function registerRun(program: Command, io: Io, setCode: (n: number) => vo
         const intervalMs = positiveNumber('--interval', opts.interval);
         const timeoutMs = positiveNumber('--timeout', opts.timeout) * 1000;
         const ctx = repoContext(io, opts.repo);
-        const spec = loadOrReport(io, ctx.repo);
+        const spec = await loadOrReport(io, ctx.repo);
         if (!spec?.desired) {
           setCode(EXIT.error);
           return;

@@ -51,7 +51,7 @@ export function registerSplit(program: Command, io: Io, setCode: (n: number) => 
       if (!['text', 'json'].includes(opts.format))
         throw new InvalidInputError(`--format ${opts.format}: use text or json`);
       const ctx = repoContext(io, opts.repo);
-      const spec = loadOrReport(io, ctx.repo);
+      const spec = await loadOrReport(io, ctx.repo);
       if (!spec?.desired) return setCode(EXIT.error);
       const stage = splitStage(spec.desired, name);
       const state = openState(
@@ -103,7 +103,7 @@ export function registerSplit(program: Command, io: Io, setCode: (n: number) => 
       if (!opts.reason?.trim())
         throw new InvalidInputError('split-reset needs --reason: the audit log shows it');
       const ctx = repoContext(io, opts.repo);
-      const spec = loadOrReport(io, ctx.repo);
+      const spec = await loadOrReport(io, ctx.repo);
       if (!spec?.desired) return setCode(EXIT.error);
       const stage = splitStage(spec.desired, name);
       const config = spec.docs.config?.value;

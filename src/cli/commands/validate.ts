@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Diagnostic } from '../../desired/diagnostic.js';
-import { loadSpec } from '../../desired/index.js';
+import { checkSpec } from '../../desired/index.js';
 import { CONFIG_FILE } from '../../desired/load.js';
 import { insideRepo } from '../../desired/repo.js';
 import { missingDatasets } from '../../desired/datasets.js';
@@ -37,7 +37,7 @@ export function registerValidate(program: Command, io: Io, setCode: (n: number) 
             ? undefined
             : path.relative(ctx.root, path.resolve(io.cwd, p)).split(path.sep).join('/');
         const scope = rel === undefined ? '' : (insideRepo(rel) ?? rel);
-        const result = loadSpec(
+        const result = await checkSpec(
           ctx.repo,
           rel === undefined ? {} : { extraPaths: [rel === '' ? '.' : rel] },
         );

@@ -26,7 +26,7 @@ import {
   checkOverrides,
   renderCheck,
 } from './fife.js';
-import { checkNotifications, checkTemplateSecrets } from './secrets.js';
+import { checkNotifications, checkTemplateSecrets, checkUrlCredentials } from './secrets.js';
 import { checkBackends, checkConfigPaths, checkReference, checkTemplates } from './references.js';
 
 export function classifyDataset(dataset: string | undefined, hasParents: boolean): DatasetSpec {
@@ -322,6 +322,7 @@ export function checkAndResolve(
   checkBackends(ctx, docs);
   checkConfigPaths(ctx, docs);
   checkNotifications(ctx, docs);
+  checkUrlCredentials(ctx, docs);
 
   const defaults = { ...DEFAULTS, ...(docs.config?.value.spec.defaults ?? {}) };
   const timeZone = checkTimeZone(ctx, docs);

@@ -1,17 +1,72 @@
-import type { LoadedDocs } from '../load.js';
+import type { LoadedDocs, Located } from '../load.js';
+import type { FieldPath } from '../yaml-source.js';
 import { err, type Ctx } from './context.js';
 
-export const SECRET_NAME = /(TOKEN|PASSWORD|PASSWD|SECRET|PRIVATE|CREDENTIAL|API_?KEY)/i;
+/** Words that, as a part of a variable name, say its value is a credential. */
+const SECRET_WORDS = new Set([
+  'TOKEN',
+  'TOKENS',
+  'PASS',
+  'PASSWD',
+  'PASSWORD',
+  'PASSWORDS',
+  'PASSPHRASE',
+  'PWD',
+  'SECRET',
+  'SECRETS',
+  'PRIVATE',
+  'CREDENTIAL',
+  'CREDENTIALS',
+  'APIKEY',
+  'BEARER',
+]);
+/** KEY is a credential after one of these (AWS_ACCESS_KEY_ID, SSH_KEY, API_KEY), not alone (SORT_KEY). */
+const KEY_AFTER = new Set(['ACCESS', 'API', 'SSH', 'PRIVATE', 'SECRET', 'SIGNING', 'ENCRYPTION']);
 
-/** Incoming-webhook URLs of chat services carry their credential in the path. */
-export const CREDENTIAL_URL =
-  /^https:\/\/(hooks\.slack\.com|discord(app)?\.com\/api\/webhooks|[^/]*\.webhook\.office\.com)\//;
+/**
+ * Whether a variable name says its value is a credential: one of its words (split at _, -
+ * and lowerUpper changes) is such a word. PWD alone is the working directory, not a password.
+ */
+export function looksLikeSecretName(name: string): boolean {
+  if (name.toUpperCase() === 'PWD') return false;
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase()
+    .split(/[_\-.]+/)
+    .filter(Boolean);
+  return words.some(
+    (w, i) => SECRET_WORDS.has(w) || (w === 'KEY' && i > 0 && KEY_AFTER.has(words[i - 1]!)),
+  );
+}
+
+/** Chat services whose incoming-webhook URL carries its credential in the path. */
+const WEBHOOK_HOSTS: Array<{ host: RegExp; path: RegExp }> = [
+  { host: /^hooks\.slack\.com$/, path: /^\/(services|workflows|triggers)\// },
+  { host: /^(canary\.|ptb\.)?discord(app)?\.com$/, path: /^\/api\/(v\d+\/)?webhooks\// },
+  { host: /\.webhook\.office\.com$/, path: /\// },
+  { host: /^chat\.googleapis\.com$/, path: /\/messages/ },
+];
+
+/** Whether a URL is itself a credential: a chat webhook (any case, port, scheme or trailing dot). */
+export function isCredentialUrl(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    return false;
+  }
+  const host = u.hostname.toLowerCase().replace(/\.$/, '');
+  return WEBHOOK_HOSTS.some((w) => w.host.test(host) && w.path.test(u.pathname));
+}
+
+/** scheme://user:password@host: a password in a URL (a user alone, as in git@, is not). */
+const USERINFO = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]+@/i;
 
 /** A launch template's environment holds secrets by reference only. */
 export function checkTemplateSecrets(ctx: Ctx, docs: LoadedDocs): void {
   for (const lt of docs.launchTemplates) {
     for (const [name, v] of Object.entries(lt.value.spec.environment ?? {})) {
-      if (v && 'value' in v && SECRET_NAME.test(name)) {
+      if (v && 'value' in v && looksLikeSecretName(name)) {
         err(
           ctx,
           lt.doc,
@@ -28,7 +83,7 @@ export function checkTemplateSecrets(ctx: Ctx, docs: LoadedDocs): void {
 export function checkNotifications(ctx: Ctx, docs: LoadedDocs): void {
   const config = docs.config;
   (config?.value.spec.notifications ?? []).forEach((n, i) => {
-    if (typeof n.url === 'string' && CREDENTIAL_URL.test(n.url))
+    if (typeof n.url === 'string' && isCredentialUrl(n.url))
       err(
         ctx,
         config!.doc,
@@ -38,4 +93,35 @@ export function checkNotifications(ctx: Ctx, docs: LoadedDocs): void {
         'reference it instead: url: { fromEnv: VAR } or url: { fromFile: /path/on/the/reconciler/host }',
       );
   });
+}
+
+/** No string anywhere in a declaration carries a password in a URL. */
+export function checkUrlCredentials(ctx: Ctx, docs: LoadedDocs): void {
+  const all: Array<Located<unknown>> = [
+    ...(docs.config ? [docs.config] : []),
+    ...docs.campaigns,
+    ...docs.jobTypes,
+    ...docs.launchTemplates,
+    ...docs.services,
+  ];
+  for (const d of all) {
+    // Iterative: a deep document does not exhaust the stack.
+    const stack: Array<{ v: unknown; path: FieldPath }> = [{ v: d.value, path: [] }];
+    while (stack.length > 0) {
+      const { v, path } = stack.pop()!;
+      if (typeof v === 'string') {
+        if (USERINFO.test(v))
+          err(
+            ctx,
+            d.doc,
+            path,
+            'secret-in-git',
+            'this URL carries a password (user:password@); secrets are never written in the repository',
+            'drop the credentials from the URL and give them by reference: fromEnv, fromFile or a netrc on the host',
+          );
+      } else if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: [...path, i] }));
+      else if (v && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) stack.push({ v: x, path: [...path, k] });
+    }
+  }
 }
