@@ -68,3 +68,30 @@ describe('parseSplit: POMS syntax and objects', () => {
     ]).toEqual([604800, 172800, 90, 5400, undefined]);
   });
 });
+
+describe('split values that are garbage', () => {
+  it.each([
+    ['nfiles(99999999999999999999)', /count must be at most 2147483647/],
+    ['nfiles(2147483648)', /count must be at most 2147483647/],
+    ['byrun(low=1,high=99999999999999999999)', /byrun high=.*: must be a run number/],
+    [
+      'new(firsttime=yesterday)',
+      /new\(firsttime=yesterday\): a time is epoch seconds or an ISO date/,
+    ],
+    ['new(lasttime=2026-13-45)', /new\(lasttime=2026-13-45\): a time is/],
+    [
+      'new(firsttime=2026-11-02T00:00:00Z,lasttime=2026-11-01T00:00:00Z)',
+      /the last time must be after the first/,
+    ],
+  ])('%s', (text, why) => {
+    expect(parseSplit(text)).toMatch(why);
+  });
+
+  it('takes the largest count, and times in both forms', () => {
+    expect(parseSplit('nfiles(2147483647)')).toEqual({ type: 'nfiles', n: 2147483647 });
+    expect(parseSplit('new(firsttime=1767225600,lasttime=2026-02-01T00:00:00Z)')).toMatchObject({
+      type: 'new',
+      firsttime: '1767225600',
+    });
+  });
+});

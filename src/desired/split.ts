@@ -25,6 +25,13 @@ export function parseDuration(s: string): number | undefined {
   return Number(m[1]) * unit;
 }
 
+/** Epoch seconds of a firsttime/lasttime value: a number of seconds, or an ISO date. */
+export function epochOf(v: string): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(v.trim())) return Math.floor(Number(v));
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.floor(t / 1000);
+}
+
 type Params = Record<string, string | number | boolean | undefined>;
 
 function parseString(text: string): { type: string; params: Params; positional?: string } | string {
@@ -46,10 +53,13 @@ function parseString(text: string): { type: string; params: Params; positional?:
   return { type, params };
 }
 
+/** The largest count or run number a split takes: what SAM and SQL integers hold. */
+export const MAX_SPLIT_NUMBER = 2_147_483_647;
+
 function positiveInt(v: unknown): number | undefined {
   const n =
     typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  return Number.isInteger(n) && n >= 1 ? n : undefined;
+  return Number.isInteger(n) && n >= 1 && n <= MAX_SPLIT_NUMBER ? n : undefined;
 }
 
 /** Checks a split written as POMS text or as an object; returns the spec or a sentence saying what is wrong. */
@@ -90,7 +100,9 @@ export function parseSplit(split: Split): SplitSpec | string {
     if (n === undefined) {
       return positional === undefined
         ? `split type ${type} needs a count, e.g. ${type}(10)`
-        : `${type}(${positional}): the count must be a whole number of at least 1`;
+        : /^\s*\d+\s*$/.test(positional) && Number(positional) > MAX_SPLIT_NUMBER
+          ? `${type}(${positional}): the count must be at most ${MAX_SPLIT_NUMBER}`
+          : `${type}(${positional}): the count must be a whole number of at least 1`;
     }
     return { type: type as (typeof COUNTED)[number], n };
   }
@@ -104,8 +116,10 @@ export function parseSplit(split: Split): SplitSpec | string {
         ? 1
         : (positiveInt(params.low) ?? (String(params.low).trim() === '0' ? 0 : undefined));
     const high = params.high === undefined ? 999999 : positiveInt(params.high);
-    if (low === undefined) return `byrun low=${String(params.low)}: must be a run number`;
-    if (high === undefined) return `byrun high=${String(params.high)}: must be a run number`;
+    if (low === undefined)
+      return `byrun low=${String(params.low)}: must be a run number from 0 to ${MAX_SPLIT_NUMBER}`;
+    if (high === undefined)
+      return `byrun high=${String(params.high)}: must be a run number from 1 to ${MAX_SPLIT_NUMBER}`;
     if (high <= low)
       return `byrun(low=${low},high=${high}): high is exclusive and must be above low`;
     return { type: 'byrun', low, high };
@@ -128,6 +142,21 @@ export function parseSplit(split: Split): SplitSpec | string {
     params.localtime === undefined
       ? false
       : ['true', '1', 'True'].includes(String(params.localtime));
+  const times: Record<string, number> = {};
+  for (const name of ['firsttime', 'lasttime'] as const) {
+    const v = params[name];
+    if (v === undefined) continue;
+    const t = epochOf(String(v));
+    if (t === undefined)
+      return `new(${name}=${String(v)}): a time is epoch seconds or an ISO date such as 2026-11-01T00:00:00Z`;
+    times[name] = t;
+  }
+  if (
+    times.firsttime !== undefined &&
+    times.lasttime !== undefined &&
+    times.lasttime <= times.firsttime
+  )
+    return `new(firsttime=${String(params.firsttime)},lasttime=${String(params.lasttime)}): the last time must be after the first`;
   return {
     type: 'new',
     windowSeconds: windowSeconds as number,

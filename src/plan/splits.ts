@@ -1,4 +1,5 @@
 import type { SliceDef, SplitSpec, SplitState } from '../model/index.js';
+import { epochOf } from '../desired/split.js';
 
 export type SliceResult = SliceDef | { done: string };
 
@@ -27,13 +28,6 @@ export function samTime(epoch: number, timeZone: string | undefined): string {
   });
   const part = Object.fromEntries(f.formatToParts(d).map((x) => [x.type, x.value]));
   return `${part.year}-${part.month}-${part.day}T${part.hour}:${part.minute}:${part.second}`;
-}
-
-/** Epoch seconds of a firsttime/lasttime value: a number of seconds, or an ISO date. */
-export function epochOf(v: string): number | undefined {
-  if (/^\d+(\.\d+)?$/.test(v.trim())) return Math.floor(Number(v));
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : Math.floor(t / 1000);
 }
 
 /**

@@ -107,3 +107,76 @@ export function checkConfigPaths(ctx: Ctx, docs: LoadedDocs): void {
   if (spec.source?.path !== undefined)
     check(['spec', 'source', 'path'], spec.source.path, 'source.path', undefined);
 }
+
+/** A line break or NUL in a word splits the command a launch host runs, or ends it early. */
+const BREAKS = /[\n\r\0]/;
+
+/** Every word that becomes a command argument (launch commands, arguments, setup, overrides) is one line. */
+export function checkCommandWords(ctx: Ctx, docs: LoadedDocs): void {
+  const check = (doc: Located<unknown>['doc'], path: FieldPath, v: unknown) => {
+    if (typeof v === 'string' && BREAKS.test(v))
+      err(
+        ctx,
+        doc,
+        path,
+        'line-break-in-argument',
+        'this becomes a command argument, and holds a line break or NUL that would split the command',
+        'put multi-line text in a file of the repository and pass its path',
+      );
+  };
+  const words = (doc: Located<unknown>['doc'], path: FieldPath, list: unknown) => {
+    if (Array.isArray(list)) list.forEach((w, i) => check(doc, [...path, i], w));
+  };
+  const values = (doc: Located<unknown>['doc'], path: FieldPath, o: unknown) => {
+    if (o && typeof o === 'object')
+      for (const [k, v] of Object.entries(o)) check(doc, [...path, k], v);
+  };
+  for (const jt of docs.jobTypes) {
+    const spec = jt.value.spec;
+    words(jt.doc, ['spec', 'launch'], spec.launch);
+    words(
+      jt.doc,
+      ['spec', 'definitionParameters', 'arguments'],
+      spec.definitionParameters?.arguments,
+    );
+    values(
+      jt.doc,
+      ['spec', 'definitionParameters', 'overrides'],
+      spec.definitionParameters?.overrides,
+    );
+    (spec.recoveries ?? []).forEach((r, i) =>
+      values(jt.doc, ['spec', 'recoveries', i, 'overrides'], r.overrides),
+    );
+  }
+  for (const c of docs.campaigns) {
+    values(c.doc, ['spec', 'overrides'], c.value.spec.overrides);
+    c.value.spec.stages.forEach((s, i) => {
+      words(c.doc, ['spec', 'stages', i, 'arguments'], s.arguments);
+      values(c.doc, ['spec', 'stages', i, 'overrides'], s.overrides);
+    });
+  }
+  for (const lt of docs.launchTemplates)
+    (lt.value.spec.setup ?? []).forEach((cmd, i) => words(lt.doc, ['spec', 'setup', i], cmd));
+}
+
+/** A service gates launches of its own experiment's campaigns only. */
+export function checkServiceExperiments(ctx: Ctx, docs: LoadedDocs): void {
+  const experimentOf = new Map(
+    docs.campaigns.map((c) => [c.value.metadata.name, c.value.metadata.experiment]),
+  );
+  for (const svc of docs.services) {
+    const own = svc.value.metadata.experiment;
+    (svc.value.spec.campaigns ?? []).forEach((name, i) => {
+      const theirs = experimentOf.get(name);
+      if (theirs !== undefined && theirs !== own)
+        err(
+          ctx,
+          svc.doc,
+          ['spec', 'campaigns', i],
+          'service-other-experiment',
+          `service of experiment ${own} gates campaign "${name}" of experiment ${theirs}`,
+          `declare the service under ${theirs}, or gate only ${own}'s campaigns`,
+        );
+    });
+  }
+}

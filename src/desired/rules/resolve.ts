@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { cronProblem } from '../schedule.js';
 import { byPosition, type Diagnostic } from '../diagnostic.js';
 import type {
   Campaign,
@@ -27,7 +27,14 @@ import {
   renderCheck,
 } from './fife.js';
 import { checkNotifications, checkTemplateSecrets, checkUrlCredentials } from './secrets.js';
-import { checkBackends, checkConfigPaths, checkReference, checkTemplates } from './references.js';
+import {
+  checkBackends,
+  checkCommandWords,
+  checkConfigPaths,
+  checkReference,
+  checkServiceExperiments,
+  checkTemplates,
+} from './references.js';
 
 export function classifyDataset(dataset: string | undefined, hasParents: boolean): DatasetSpec {
   if (dataset === undefined) return hasParents ? { kind: 'fromParent' } : { kind: 'none' };
@@ -187,21 +194,17 @@ export function resolveStage(
     );
     ok = false;
   }
-  if (s.schedule !== undefined) {
-    try {
-      if (s.schedule.trim().split(/\s+/).length !== 5) throw new Error('needs 5 fields');
-      CronExpressionParser.parse(s.schedule, { tz: 'UTC' });
-    } catch (e) {
-      err(
-        ctx,
-        c.doc,
-        [...base, 'schedule'],
-        'bad-schedule',
-        `schedule "${s.schedule}" is not a cron expression: ${(e as Error).message}`,
-        'five fields: minute hour day-of-month month day-of-week, e.g. "10 */2 * * *"',
-      );
-      ok = false;
-    }
+  const cron = s.schedule === undefined ? undefined : cronProblem(s.schedule);
+  if (cron !== undefined) {
+    err(
+      ctx,
+      c.doc,
+      [...base, 'schedule'],
+      'bad-schedule',
+      `schedule "${s.schedule}" is not a cron expression: ${cron}`,
+      'five fields: minute hour day-of-month month day-of-week, e.g. "10 */2 * * *"',
+    );
+    ok = false;
   }
   if (jt) {
     const isFife = /(^|\/)fife_launch$/.test(jt.located.value.spec.launch[0]);
@@ -321,6 +324,8 @@ export function checkAndResolve(
   checkTemplates(ctx, docs);
   checkBackends(ctx, docs);
   checkConfigPaths(ctx, docs);
+  checkCommandWords(ctx, docs);
+  checkServiceExperiments(ctx, docs);
   checkNotifications(ctx, docs);
   checkUrlCredentials(ctx, docs);
 
