@@ -12,18 +12,36 @@ import { err, type Ctx, hintFor } from './context.js';
 export const VALIDATION_ENV = { FIFE_UTILS_DIR: '/fife_utils' };
 
 /** The -c/--config file of a fife_launch command line, if that is what the launch runs. */
-export function fifeConfigOf(
+/** The values of one fife_launch option in a launch command, with the index of the word each is in. */
+function optionValues(
   launch: readonly string[],
-): { path: string; index: number } | undefined {
-  if (!/(^|\/)fife_launch$/.test(launch[0] ?? '')) return undefined;
+  short: string,
+  long: string,
+): Array<{ value: string; index: number }> {
+  const out: Array<{ value: string; index: number }> = [];
   for (let i = 1; i < launch.length; i++) {
     const a = launch[i]!;
-    if ((a === '-c' || a === '--config') && i + 1 < launch.length)
-      return { path: launch[i + 1]!, index: i + 1 };
-    if (a.startsWith('--config=')) return { path: a.slice(9), index: i };
-    if (a.startsWith('-c') && a.length > 2) return { path: a.slice(2), index: i };
+    if ((a === short || a === long) && i + 1 < launch.length) {
+      out.push({ value: launch[i + 1]!, index: i + 1 });
+      i++;
+    } else if (a.startsWith(`${long}=`)) out.push({ value: a.slice(long.length + 1), index: i });
+    else if (a.startsWith(short) && a.length > 2 && !a.startsWith('--'))
+      out.push({ value: a.slice(2), index: i });
   }
-  return undefined;
+  return out;
+}
+
+/**
+ * The config a fife_launch command reads: the last -c, as optparse keeps the last value
+ * (validation reads the same one the launch does); `count` says how many were given.
+ */
+export function fifeConfigOf(
+  launch: readonly string[],
+): { path: string; index: number; count: number } | undefined {
+  if (!/(^|\/)fife_launch$/.test(launch[0] ?? '')) return undefined;
+  const all = optionValues(launch, '-c', '--config');
+  const last = all.at(-1);
+  return last ? { path: last.value, index: last.index, count: all.length } : undefined;
 }
 
 export function overrideString(v: string | number | boolean | undefined): string {
@@ -156,6 +174,17 @@ export function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
     }
     return out;
   }
+  if (cfgRef.count > 1) {
+    err(
+      ctx,
+      jt.doc,
+      ['spec', 'launch', cfgRef.index],
+      'fife-config-twice',
+      `fife_launch is given -c ${cfgRef.count} times; it reads only the last (${cfgRef.path})`,
+      'give one -c; put shared settings in an includes of that config',
+    );
+    return out;
+  }
   const rel = insideRepo(cfgRef.path);
   if (rel === undefined) {
     err(
@@ -184,18 +213,23 @@ export function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
   const refused: RefusedFile[] = [];
   const files = repoConfigFiles(ctx.repo, refused);
   try {
-    out.cfg = composeConfig({
-      config: rel,
-      overrides: args.overrides,
-      stages: args.stages,
-      argPush: args.argPush,
-      argDel: args.argDel,
-      env: VALIDATION_ENV,
-      files,
-    });
+    const compose = (overrides: string[]) =>
+      composeConfig({
+        config: rel,
+        overrides,
+        stages: args.stages,
+        argPush: args.argPush,
+        argDel: args.argDel,
+        env: VALIDATION_ENV,
+        files,
+      });
+    out.cfg = compose(args.overrides);
     out.files = files;
     out.configPath = rel;
     out.baseArgs = args;
+    // -O words of the launch command name sections of the config files, as overrides: do
+    // (fife_launch would create a missing one: a typo then changes nothing, silently).
+    if (args.overrides.length > 0) checkLaunchOverrides(ctx, compose([]), jt, rel);
   } catch (e) {
     if (!(e instanceof FifeLaunchError)) throw e;
     reportConfigError(ctx, jt.doc, ['spec', 'launch', cfgRef.index], e, refused);
@@ -247,17 +281,55 @@ export function checkOverrides(
   overrides: Overrides | undefined,
   configPath: string,
 ): void {
+  checkOverrideKeys(
+    ctx,
+    cfg,
+    doc,
+    Object.keys(overrides ?? {}).map((key) => ({ key, at: [...path, key], onKey: true })),
+    configPath,
+  );
+}
+
+/** The -O words of a job type's launch command, checked as its overrides are. */
+export function checkLaunchOverrides(
+  ctx: Ctx,
+  cfg: ConfigParser,
+  jt: Located<JobType>,
+  configPath: string,
+): void {
+  const entries = optionValues(jt.value.spec.launch, '-O', '--override').flatMap(
+    ({ value, index }) => {
+      const eq = value.indexOf('=');
+      const key = eq < 0 ? value : value.slice(0, eq);
+      return key.includes('.')
+        ? [{ key, at: ['spec', 'launch', index] as FieldPath, onKey: false }]
+        : [];
+    },
+  );
+  checkOverrideKeys(ctx, cfg, jt.doc, entries, configPath);
+}
+
+function checkOverrideKeys(
+  ctx: Ctx,
+  cfg: ConfigParser,
+  doc: SourceDoc,
+  entries: ReadonlyArray<{ key: string; at: FieldPath; onKey: boolean }>,
+  configPath: string,
+): void {
   const sections = cfg.sections();
-  for (const key of Object.keys(overrides ?? {})) {
+  for (const { key, at, onKey } of entries) {
     const [section, option] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
     if (!cfg.hasSection(section)) {
       ctx.diags.push(
         diagnosticAt(
           doc,
-          [...path, key],
+          at,
           'override-unknown-section',
           `override "${key}" names section [${section}], which ${configPath} does not have`,
-          { key: true, hint: hintFor(section, sections) ?? `its sections: ${sections.join(', ')}` },
+          {
+            key: onKey,
+            hint: hintFor(section, sections) ?? `its sections: ${sections.join(', ')}`,
+          },
         ),
       );
       continue;
@@ -269,10 +341,10 @@ export function checkOverrides(
         ctx.diags.push(
           diagnosticAt(
             doc,
-            [...path, key],
+            at,
             'override-unknown-key',
             `override "${key}" sets "${option}", which [${section}] of ${configPath} does not use`,
-            { key: true, severity: 'warning', hint: `did you mean "${section}.${guess}"?` },
+            { key: onKey, severity: 'warning', hint: `did you mean "${section}.${guess}"?` },
           ),
         );
       }
