@@ -7,6 +7,9 @@ import { err, type Ctx, hintFor } from './context.js';
 /** Problems with the stage graph: every dependency resolves, and no cycle. */
 export function checkGraph(ctx: Ctx, campaigns: Located<Campaign>[]): void {
   const byName = new Map(campaigns.map((c) => [c.value.metadata.name, c]));
+  const stagesOf = new Map(
+    campaigns.map((c) => [c.value.metadata.name, new Set(c.value.spec.stages.map((s) => s.name))]),
+  );
   const edges = new Map<string, string[]>();
   const where = new Map<string, { doc: SourceDoc; path: FieldPath }>();
   for (const c of campaigns) {
@@ -45,8 +48,8 @@ export function checkGraph(ctx: Ctx, campaigns: Located<Campaign>[]): void {
           );
           return;
         }
-        const names = tc.value.spec.stages.map((x) => x.name);
-        if (!names.includes(d.stage)) {
+        if (!stagesOf.get(target)!.has(d.stage)) {
+          const names = tc.value.spec.stages.map((x) => x.name);
           err(
             ctx,
             c.doc,
@@ -73,16 +76,30 @@ export function checkGraph(ctx: Ctx, campaigns: Located<Campaign>[]): void {
       });
     });
   }
-  // Depth-first search; each cycle is reported once, at its first stage in file order.
+  // Depth-first search with an explicit stack (a chain of 20,000 stages is no deeper for it);
+  // each cycle is reported once, at its first stage in file order.
   const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
+  const path: string[] = [];
+  const onPath = new Map<string, number>();
   const reported = new Set<string>();
-  const visit = (id: string): void => {
-    state.set(id, 'visiting');
-    stack.push(id);
-    for (const next of edges.get(id) ?? []) {
+  for (const root of edges.keys()) {
+    if (state.has(root)) continue;
+    const frames: Array<{ id: string; next: number }> = [{ id: root, next: 0 }];
+    state.set(root, 'visiting');
+    onPath.set(root, path.push(root) - 1);
+    while (frames.length > 0) {
+      const top = frames[frames.length - 1]!;
+      const out = edges.get(top.id) ?? [];
+      if (top.next >= out.length) {
+        frames.pop();
+        path.pop();
+        onPath.delete(top.id);
+        state.set(top.id, 'done');
+        continue;
+      }
+      const next = out[top.next++]!;
       if (state.get(next) === 'visiting') {
-        const cycle = [...stack.slice(stack.indexOf(next)), next];
+        const cycle = [...path.slice(onPath.get(next)!), next];
         const key = [...cycle.slice(0, -1)].sort().join(' ');
         if (!reported.has(key)) {
           reported.add(key);
@@ -92,31 +109,48 @@ export function checkGraph(ctx: Ctx, campaigns: Located<Campaign>[]): void {
             w.doc,
             w.path,
             'dependency-cycle',
-            `stages depend on each other in a cycle: ${cycle.join(' -> ')}`,
+            `stages depend on each other in a cycle: ${shortCycle(cycle)}`,
             'a stage can only consume the outputs of stages that come before it',
           );
         }
-      } else if (!state.has(next)) visit(next);
+      } else if (!state.has(next)) {
+        state.set(next, 'visiting');
+        onPath.set(next, path.push(next) - 1);
+        frames.push({ id: next, next: 0 });
+      }
     }
-    stack.pop();
-    state.set(id, 'done');
-  };
-  for (const id of edges.keys()) if (!state.has(id)) visit(id);
+  }
+}
+
+/** A cycle as a -> b -> a; a long one with its middle elided, so the message stays readable. */
+function shortCycle(cycle: readonly string[]): string {
+  if (cycle.length <= 12) return cycle.join(' -> ');
+  return [...cycle.slice(0, 5), `… ${cycle.length - 10} more …`, ...cycle.slice(-5)].join(' -> ');
 }
 
 export function topoOrder(stages: ResolvedStage[]): ResolvedStage[] {
   const byName = new Map(stages.map((s) => [s.name, s]));
   const out: ResolvedStage[] = [];
   const seen = new Set<string>();
-  const visit = (s: ResolvedStage) => {
-    if (seen.has(s.name)) return;
-    seen.add(s.name);
-    for (const d of s.dependsOn) {
-      const p = d.campaign === s.campaign ? byName.get(d.stage) : undefined;
-      if (p) visit(p);
+  // Parents first, in file order; an explicit stack, so a long chain is no deeper for it.
+  for (const first of stages) {
+    if (seen.has(first.name)) continue;
+    seen.add(first.name);
+    const frames: Array<{ s: ResolvedStage; next: number }> = [{ s: first, next: 0 }];
+    while (frames.length > 0) {
+      const top = frames[frames.length - 1]!;
+      if (top.next >= top.s.dependsOn.length) {
+        out.push(top.s);
+        frames.pop();
+        continue;
+      }
+      const d = top.s.dependsOn[top.next++]!;
+      const p = d.campaign === top.s.campaign ? byName.get(d.stage) : undefined;
+      if (p && !seen.has(p.name)) {
+        seen.add(p.name);
+        frames.push({ s: p, next: 0 });
+      }
     }
-    out.push(s);
-  };
-  stages.forEach(visit);
+  }
   return out.map((s, i) => ({ ...s, order: i }));
 }
