@@ -392,7 +392,7 @@ export interface Backends {
     | ('local' | 'slurm' | 'condor' | 'jobsub')
     | ['local' | 'slurm' | 'condor' | 'jobsub', ...('local' | 'slurm' | 'condor' | 'jobsub')[]];
   catalog?: 'embedded' | 'samweb';
-  store?: 'sqlite' | 'postgres';
+  store?: 'sqlite';
   slurm?: SlurmSettings;
   samweb?: SamwebSettings;
   jobsub?: JobsubSettings;

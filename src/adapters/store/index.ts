@@ -1,7 +1,6 @@
 // The state stores gitpoms can keep its records in, by the name backends.store gives.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { GitpomsError } from '../../errors.js';
 import { SqliteStore } from './sqlite/index.js';
 import type { Store } from './types.js';
 
@@ -33,16 +32,6 @@ export const STORE_BACKENDS = {
         ...(o.clock ? { clock: o.clock } : {}),
       }),
     hasState: (dataDir) => existsSync(sqliteStoreFile(dataDir)),
-  },
-  postgres: {
-    title: 'PostgreSQL',
-    open: () => {
-      throw new GitpomsError(
-        'backend-unavailable',
-        'gitpoms.yaml asks for store backend postgres; this version runs store: sqlite',
-      );
-    },
-    hasState: () => true,
   },
 } as const satisfies Record<string, StoreBackend>;
 
