@@ -54,9 +54,68 @@ function locator(doc: Document, lc: LineCounter) {
 }
 
 /** Parses every document of a YAML file; syntax errors become diagnostics, never exceptions. */
+/**
+ * Why a file's text is not YAML gitpoms can read, before a parser would misread it: UTF-16,
+ * binary, bytes that are not UTF-8, or old-Mac line endings (CR alone). The text is as UTF-8
+ * decoding gave it (a byte it could not decode is U+FFFD).
+ */
+export function encodingProblem(
+  text: string,
+): { line: number; message: string; hint: string } | undefined {
+  const saveAs = 'save it as UTF-8 text; editors call it "Save with Encoding"';
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    const utf16 = text.startsWith('\uFFFD\uFFFD') || /^(?:[^\0]\0){4}|^(?:\0[^\0]){4}/.test(text);
+    return utf16
+      ? { line: 1, message: 'the file is UTF-16; YAML here is read as UTF-8', hint: saveAs }
+      : {
+          line: lineAt(text, nul),
+          message: 'the file holds NUL bytes: it is binary, not YAML text',
+          hint: 'declarations are YAML text files',
+        };
+  }
+  const bad = text.indexOf('\uFFFD');
+  if (bad >= 0)
+    return {
+      line: lineAt(text, bad),
+      message: 'the file is not valid UTF-8: this line holds bytes of another encoding',
+      hint: saveAs,
+    };
+  if (text.includes('\r') && !text.includes('\n'))
+    return {
+      line: 1,
+      message: 'the file ends its lines with CR alone (old Mac OS), which YAML reads as one line',
+      hint: 'save it with LF or CRLF line endings',
+    };
+  return undefined;
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
 export function parseYamlFile(file: string, text: string): ParsedFile {
   const lc = new LineCounter();
   const diagnostics: Diagnostic[] = [];
+  const enc = encodingProblem(text);
+  if (enc)
+    return {
+      docs: [],
+      diagnostics: [
+        {
+          file,
+          line: enc.line,
+          column: 1,
+          path: '',
+          code: 'file-encoding',
+          severity: 'error',
+          message: enc.message,
+          hint: enc.hint,
+        },
+      ],
+    };
   const docs: SourceDoc[] = [];
   const list = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   list.forEach((doc, index) => {

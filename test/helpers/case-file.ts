@@ -19,6 +19,8 @@ export interface CaseFile {
   links: Record<string, string>;
   /** `-- fifo PATH --` sections: named pipes (a reader of one blocks until a writer comes). */
   fifos: string[];
+  /** `-- base64 PATH --` sections: files of exactly these bytes (encodings, binary, CR-only). */
+  bytes: Record<string, Buffer>;
   expect: string[];
 }
 
@@ -45,14 +47,16 @@ export function parseCase(text: string): CaseFile {
   delete files.expect;
   const links: Record<string, string> = {};
   const fifos: string[] = [];
+  const bytes: Record<string, Buffer> = {};
   for (const [name, text] of Object.entries(files)) {
-    const m = /^(link|fifo) (.+)$/.exec(name);
+    const m = /^(link|fifo|base64) (.+)$/.exec(name);
     if (!m) continue;
     delete files[name];
     if (m[1] === 'link') links[m[2]!] = text.trim();
+    else if (m[1] === 'base64') bytes[m[2]!] = Buffer.from(text.replace(/\s+/g, ''), 'base64');
     else fifos.push(m[2]!);
   }
-  return { what, files, links, fifos, expect };
+  return { what, files, links, fifos, bytes, expect };
 }
 
 /** Copies the base repository and the case's files into a fresh temporary directory. */
@@ -62,6 +66,10 @@ export function materialize(base: string, c: CaseFile): string {
   for (const [p, text] of Object.entries(c.files)) {
     mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
     writeFileSync(path.join(dir, p), text);
+  }
+  for (const [p, data] of Object.entries(c.bytes)) {
+    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+    writeFileSync(path.join(dir, p), data);
   }
   for (const [p, target] of Object.entries(c.links)) {
     rmSync(path.join(dir, p), { force: true });
