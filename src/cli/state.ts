@@ -29,6 +29,8 @@ export function openState(
   config: Config | undefined,
   dataDirOpt: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
+  /** The catalog is opened to read only, unless a command exists to write it (define). */
+  catalogAccess: 'read' | 'write' = 'read',
 ): StateView {
   const dataDir = dataDirOf(repoRoot, config, dataDirOpt);
   const backends = backendsOf(config);
@@ -38,7 +40,12 @@ export function openState(
       `no gitpoms state in ${dataDir}; run gitpoms run (or npm start) first`,
     );
   const store = storeBackend.open({ dataDir, readonly: true });
-  const catalog = openCatalog(backends.catalog, { dataDir, backends: backends.settings, env });
+  const catalog = openCatalog(backends.catalog, {
+    dataDir,
+    backends: backends.settings,
+    env,
+    readonly: catalogAccess === 'read',
+  });
   const batches = new Map<string, Batch>();
   return {
     dataDir,

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,19 @@ import { cli } from '../helpers/capture.js';
 import { DEMO_ENV, demoRunArgs, expectDemoComplete } from '../helpers/demo.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-demo-'));
+
+/** Every file under a directory with its size, modification time and content hash. */
+function fingerprint(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const p = path.join(dir, f);
+    const st = statSync(p);
+    if (st.isFile())
+      out[f] =
+        `${st.size} ${st.mtimeMs} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+  }
+  return out;
+}
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const env = DEMO_ENV;
@@ -87,10 +101,15 @@ describe('the SBND demo, end to end on the embedded backends', () => {
   });
 
   it('plans a dry run against the live state: nothing left to do for SBND', async () => {
+    const before = fingerprint(dataDir);
     const r = await cli(['reconcile', '--dry-run', '--format', 'json', '--data-dir', dataDir], {
       env,
     });
     expect(r.code).toBe(0);
+    // A dry run and the operator commands read: not a file made, changed or touched.
+    for (const cmd of [['status'], ['jobs'], ['files', '--dims', 'gitpoms.stage gen']])
+      expect((await cli([...cmd, '--data-dir', dataDir], { env })).code).toBe(0);
+    expect(fingerprint(dataDir)).toEqual(before);
     const p = JSON.parse(r.stdout) as {
       actions: Array<{ campaign: string }>;
       stages: Array<{ campaign: string; stage: string; submissions: Record<string, number> }>;

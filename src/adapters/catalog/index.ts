@@ -14,6 +14,8 @@ export interface CatalogOpenOptions {
   backends: Backends;
   env: Readonly<Record<string, string | undefined>>;
   clock?: () => Date;
+  /** Operator commands and dry runs read the catalog and never write it. */
+  readonly?: boolean;
 }
 
 /** How to reach a catalog, from any process: written into each job's wrapper config. */
@@ -68,11 +70,15 @@ export function openCatalogSpec(
     app?: { name: string; version: string; family: string };
     /** The time the embedded catalog's records carry. */
     clock?: () => Date;
+    readonly?: boolean;
   },
 ): Catalog {
   const { env, app } = o;
   if (spec.kind === 'embedded')
-    return new EmbeddedCatalog(spec.file, o.clock ? { clock: o.clock } : {});
+    return new EmbeddedCatalog(spec.file, {
+      ...(o.clock ? { clock: o.clock } : {}),
+      ...(o.readonly ? { readonly: true } : {}),
+    });
   const s = spec.settings;
   return new SamwebCatalog({
     baseUrl: s.baseUrl,

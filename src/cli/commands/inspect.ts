@@ -17,11 +17,18 @@ async function withState(
     s: StateView,
     spec: NonNullable<Awaited<ReturnType<typeof loadOrReport>>>,
   ) => Promise<number>,
+  catalogAccess: 'read' | 'write' = 'read',
 ): Promise<number> {
   const ctx = repoContext(io, opts.repo);
   const spec = await loadOrReport(io, ctx.repo);
   if (!spec?.desired) return EXIT.error;
-  const state = openState(ctx.root, spec.docs.config?.value, dataDirFlag(io, opts.dataDir), io.env);
+  const state = openState(
+    ctx.root,
+    spec.docs.config?.value,
+    dataDirFlag(io, opts.dataDir),
+    io.env,
+    catalogAccess,
+  );
   try {
     return await fn(state, spec);
   } finally {
@@ -218,12 +225,17 @@ export function registerInspect(program: Command, io: Io, setCode: (n: number) =
       .argument('<dimensions>'),
   ).action(async (name: string, dimensions: string, opts: Common) => {
     setCode(
-      await withState(io, opts, async (state) => {
-        await state.catalog.createDefinition(name, dimensions);
-        const n = await state.catalog.countFiles(`defname: ${name}`);
-        io.stdout(`definition ${name}: ${n} file(s) now\n`);
-        return EXIT.ok;
-      }),
+      await withState(
+        io,
+        opts,
+        async (state) => {
+          await state.catalog.createDefinition(name, dimensions);
+          const n = await state.catalog.countFiles(`defname: ${name}`);
+          io.stdout(`definition ${name}: ${n} file(s) now\n`);
+          return EXIT.ok;
+        },
+        'write',
+      ),
     );
   });
 }

@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { openReadOnly } from '../../sqlite/read-only.js';
 import { AdapterError } from '../../../errors.js';
 import type { Catalog, ConsumedStatus, DeclaredFile, FileRecord, ProjectInfo } from '../types.js';
 import { DimensionError, parseDimensions } from './dimensions.js';
@@ -59,13 +61,20 @@ export class EmbeddedCatalog implements Catalog {
 
   private readonly clock: () => Date;
 
-  constructor(file: string, opts: { clock?: () => Date } = {}) {
+  /** `readonly`: read without creating or changing a file; no file yet reads as an empty catalog. */
+  constructor(file: string, opts: { clock?: () => Date; readonly?: boolean } = {}) {
     this.clock = opts.clock ?? (() => new Date());
     try {
-      this.db = new Database(file, { timeout: 30_000 });
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SCHEMA);
+      if (opts.readonly && existsSync(file)) this.db = openReadOnly(file, 30_000);
+      else if (opts.readonly) {
+        this.db = new Database(':memory:');
+        this.db.exec(SCHEMA);
+      } else {
+        this.db = new Database(file, { timeout: 30_000 });
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('synchronous = NORMAL');
+        this.db.exec(SCHEMA);
+      }
     } catch (e) {
       fail(`cannot open the catalog at ${file}: ${(e as Error).message}`, e);
     }

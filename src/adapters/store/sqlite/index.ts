@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { openReadOnly } from '../../sqlite/read-only.js';
 import { AdapterError } from '../../../errors.js';
 import {
   type ActionKind,
@@ -92,11 +93,9 @@ export class SqliteStore implements Store {
     this.clock = opts.clock ?? (() => new Date());
     this.readonly = opts.readonly ?? false;
     try {
-      this.db = new Database(file, {
-        timeout: opts.busyTimeoutMs ?? 10_000,
-        readonly: opts.readonly ?? false,
-        fileMustExist: opts.readonly ?? false,
-      });
+      this.db = opts.readonly
+        ? openReadOnly(file, opts.busyTimeoutMs ?? 10_000)
+        : new Database(file, { timeout: opts.busyTimeoutMs ?? 10_000 });
       if (!opts.readonly) {
         this.db.pragma('journal_mode = WAL');
         this.db.pragma('synchronous = FULL');
