@@ -20,6 +20,11 @@ export interface ReconcilerOptions {
   maxPasses?: number;
   /** Longest wait after repeated failures. */
   maxBackoffMs?: number;
+  /**
+   * Shortest time between the starts of two passes a trigger asks for (default 1 s): a storm
+   * of pushes or file events makes one pass a second at most, however many there are.
+   */
+  minTriggerGapMs?: number;
   probes?: ServiceProbes;
   notifier?: Notifier;
   onPass?(report: PassReport): void;
@@ -94,6 +99,7 @@ export class Reconciler {
   private wake: (() => void) | undefined;
   private triggered = false;
   private stopped = false;
+  private passStartedAt = 0;
   private readonly memory = freshMemory();
   private readonly state: ReconcilerStatus;
 
@@ -211,6 +217,7 @@ export class Reconciler {
   }
 
   async pass(n: number): Promise<PassReport> {
+    this.passStartedAt = Date.now();
     const good = await this.refresh();
     const deps = { ...this.deps, repoRoot: good.root, revision: good.rev.revision };
     const services = this.opts.probes ? await this.opts.probes.statuses(good.desired.services) : {};
@@ -253,9 +260,18 @@ export class Reconciler {
     return this.state.failures;
   }
 
+  /**
+   * Waits for the next pass: the interval (or the backoff after failures), cut short by a
+   * trigger, but never to less than minTriggerGapMs after the last pass started. Triggers that
+   * come meanwhile are one: at most one pass waits behind the one running.
+   */
   private sleep(): Promise<void> {
-    if (this.triggered) return Promise.resolve();
-    const { intervalMs, maxBackoffMs = 300_000 } = this.opts;
+    const { intervalMs, maxBackoffMs = 300_000, minTriggerGapMs = 1000 } = this.opts;
+    const earliest = this.passStartedAt + minTriggerGapMs;
+    if (this.triggered) {
+      const wait = earliest - Date.now();
+      return wait > 0 ? new Promise((r) => setTimeout(r, wait)) : Promise.resolve();
+    }
     const ms = this.state.failures
       ? Math.min(intervalMs * 2 ** this.state.failures, maxBackoffMs)
       : intervalMs;
@@ -267,7 +283,9 @@ export class Reconciler {
       }
       this.wake = () => {
         this.wake = undefined;
-        done();
+        const wait = earliest - Date.now();
+        if (wait > 0 && !this.stopped) setTimeout(done, wait);
+        else done();
       };
     });
   }

@@ -5,7 +5,7 @@ import { buildServer } from './index.js';
 
 const SECRET = 'hook-secret';
 
-function server(opts: { secret?: string; bodyLimit?: number } = {}) {
+function server(opts: { secret?: string; bodyLimit?: number; perMinute?: number } = {}) {
   const triggers: string[] = [];
   const status: ReconcilerStatus = { source: 'test', passes: 0, failures: 0 };
   const app = buildServer({
@@ -13,6 +13,7 @@ function server(opts: { secret?: string; bodyLimit?: number } = {}) {
     branch: 'main',
     webhookSecret: 'secret' in opts ? opts.secret : SECRET,
     ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
+    ...(opts.perMinute ? { webhooksPerMinute: opts.perMinute } : {}),
   });
   return { app, triggers, status };
 }
@@ -37,6 +38,19 @@ describe('gitpoms serve: HTTP endpoints', () => {
     expect(r.statusCode).toBe(202);
     expect(r.json()).toEqual({ ok: true, triggered: true });
     expect(triggers).toEqual(['github push to refs/heads/main']);
+  });
+
+  it('a storm of webhooks is refused with 429 past the limit, signed or not', async () => {
+    const { app, triggers } = server({ perMinute: 5 });
+    const payload = push('refs/heads/main');
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) codes.push((await post(app, github(payload), payload)).statusCode);
+    codes.push((await post(app, { 'content-type': 'application/json' }, payload)).statusCode);
+    for (let i = 0; i < 3; i++) codes.push((await post(app, github(payload), payload)).statusCode);
+    expect(codes).toEqual([202, 202, 202, 202, 401, 429, 429, 429]);
+    expect(triggers).toHaveLength(4);
+    // Health and status are not limited.
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 
   it('a signed push to another branch is accepted and ignored', async () => {

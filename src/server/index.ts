@@ -1,3 +1,4 @@
+import rateLimit from '@fastify/rate-limit';
 import { fastify, type FastifyInstance } from 'fastify';
 import type { Reconciler } from '../engine/loop.js';
 import type { ServiceProbes } from '../engine/probes.js';
@@ -12,6 +13,8 @@ export interface ServerOptions {
   webhookSecret: string | undefined;
   /** Largest webhook body accepted, bytes. */
   bodyLimit?: number;
+  /** Webhook requests a client may make a minute (signed or not); more get 429. Default 60. */
+  webhooksPerMinute?: number;
   log?: (msg: string, detail: Record<string, unknown>) => void;
 }
 
@@ -27,21 +30,32 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const log = opts.log ?? (() => {});
 
-  app.post('/hooks/git', async (req, reply) => {
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const v = verifyWebhook(req.headers, body, opts.webhookSecret);
-    if (!v.ok) {
-      log('webhook refused', { status: v.status, reason: v.reason, ip: req.ip });
-      return reply.code(v.status).send({ error: v.reason });
-    }
-    if (v.event === 'ping') return reply.code(200).send({ ok: true, pong: true });
-    if (!isPushTo(v, opts.branch)) {
-      log('webhook ignored', { provider: v.provider, event: v.event, ref: v.ref });
-      return reply.code(202).send({ ok: true, triggered: false });
-    }
-    opts.reconciler.trigger(`${v.provider} push to ${v.ref}`);
-    return reply.code(202).send({ ok: true, triggered: true });
-  });
+  // A storm of pushes (or of forged requests) is refused before its signature is checked; a
+  // push refused here is picked up by the next poll of the source.
+  void app.register(rateLimit, { global: false });
+  void app.register(async (hooks) =>
+    hooks.post(
+      '/hooks/git',
+      {
+        config: { rateLimit: { max: opts.webhooksPerMinute ?? 60, timeWindow: 60_000 } },
+      },
+      async (req, reply) => {
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const v = verifyWebhook(req.headers, body, opts.webhookSecret);
+        if (!v.ok) {
+          log('webhook refused', { status: v.status, reason: v.reason, ip: req.ip });
+          return reply.code(v.status).send({ error: v.reason });
+        }
+        if (v.event === 'ping') return reply.code(200).send({ ok: true, pong: true });
+        if (!isPushTo(v, opts.branch)) {
+          log('webhook ignored', { provider: v.provider, event: v.event, ref: v.ref });
+          return reply.code(202).send({ ok: true, triggered: false });
+        }
+        opts.reconciler.trigger(`${v.provider} push to ${v.ref}`);
+        return reply.code(202).send({ ok: true, triggered: true });
+      },
+    ),
+  );
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {

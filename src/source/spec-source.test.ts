@@ -20,6 +20,8 @@ describe('WorkingTreeSource', () => {
       ignore: [path.join(root, '.gitpoms-data')],
       debounceMs: 100,
     });
+    // As the reconciler does: load the newest revision, then watch.
+    loadSpec((await src.latest()).repo);
     const calls: string[] = [];
     const stop = await src.watch((why) => calls.push(why));
     try {
@@ -32,6 +34,40 @@ describe('WorkingTreeSource', () => {
       await vi.waitFor(() => expect(calls).toHaveLength(1), { timeout: 5000 });
       await new Promise((r) => setTimeout(r, 300));
       expect(calls).toHaveLength(1);
+    } finally {
+      await stop();
+    }
+  });
+});
+
+describe('WorkingTreeSource: what starts a pass', () => {
+  it('a file the load read, or a new declaration; not a log written beside them', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'gitpoms-wt-'));
+    cleanup.push(() => rmSync(root, { recursive: true, force: true }));
+    mkdirSync(path.join(root, 'campaigns', 'cfg'), { recursive: true });
+    writeFileSync(
+      path.join(root, 'gitpoms.yaml'),
+      'apiVersion: gitpoms/v1\nkind: Config\nspec: {}\n',
+    );
+    writeFileSync(path.join(root, 'campaigns', 'a.yaml'), 'a: 1\n');
+    const src = new WorkingTreeSource(root, { ignore: [], debounceMs: 50 });
+    loadSpec((await src.latest()).repo);
+    const calls: string[] = [];
+    const stop = await src.watch((why) => calls.push(why));
+    try {
+      for (let i = 0; i < 5; i++) {
+        writeFileSync(path.join(root, 'serve.log'), `line ${i}\n`, { flag: 'a' });
+        writeFileSync(path.join(root, 'campaigns', 'cfg', 'notes.txt'), `${i}`);
+      }
+      // Nothing to wait for but time: well past the debounce, no call came.
+      await new Promise((r) => setTimeout(r, 400));
+      expect(calls).toEqual([]);
+      writeFileSync(path.join(root, 'campaigns', 'new.yaml'), 'b: 1\n');
+      await vi.waitFor(() => expect(calls).toHaveLength(1), { timeout: 5000 });
+      expect(calls[0]).toMatch(/campaigns[/\\]new\.yaml$/);
+      writeFileSync(path.join(root, 'campaigns', 'a.yaml'), 'a: 2\n');
+      await vi.waitFor(() => expect(calls).toHaveLength(2), { timeout: 5000 });
+      expect(calls[1]).toMatch(/campaigns[/\\]a\.yaml$/);
     } finally {
       await stop();
     }

@@ -52,10 +52,13 @@ async function watchPaths(
   ignored: (p: string) => boolean,
   onChange: (why: string) => void,
   debounceMs: number,
+  relevant: (p: string) => boolean = () => true,
 ): Promise<() => Promise<void>> {
   const fire = debounce(onChange, debounceMs);
   const w: FSWatcher = watch(paths, { ignoreInitial: true, ignored });
-  w.on('all', (event, p) => fire(`${event} ${p}`));
+  w.on('all', (event, p) => {
+    if (relevant(p)) fire(`${event} ${p}`);
+  });
   await new Promise<void>((resolve) => w.once('ready', () => resolve()));
   return () => w.close();
 }
@@ -66,6 +69,9 @@ async function watchPaths(
  */
 export class WorkingTreeSource implements SpecSource {
   readonly description: string;
+  /** What the newest revision's load read and listed (absolute paths): what a change must touch. */
+  private read = new Set<string>();
+  private listed = new Set<string>();
 
   constructor(
     private readonly root: string,
@@ -76,7 +82,35 @@ export class WorkingTreeSource implements SpecSource {
 
   async latest(): Promise<Revision> {
     const revision = resolveRevision(this.root);
-    return { revision, id: revision ?? 'working-tree', repo: fsRepo(this.root), mutable: true };
+    const repo = fsRepo(this.root);
+    const read = new Set<string>();
+    const listed = new Set<string>();
+    this.read = read;
+    this.listed = listed;
+    const abs = (p: string) => path.resolve(this.root, p);
+    return {
+      revision,
+      id: revision ?? 'working-tree',
+      repo: {
+        ...repo,
+        read: (p) => (read.add(abs(p)), repo.read(p)),
+        list: (dir) => (listed.add(abs(dir)), repo.list(dir)),
+      },
+      mutable: true,
+    };
+  }
+
+  /**
+   * Whether a changed path can change the desired state: a file the last load read, a YAML
+   * file under a directory it listed (a new declaration), or gitpoms.yaml. A log or an editor's
+   * file elsewhere in the working directory starts no pass.
+   */
+  private relevant(p: string): boolean {
+    const f = path.resolve(p);
+    if (f === path.join(path.resolve(this.root), 'gitpoms.yaml') || this.read.has(f)) return true;
+    if (!/\.ya?ml$/i.test(f)) return false;
+    for (const d of this.listed) if (f.startsWith(`${d}${path.sep}`)) return true;
+    return false;
   }
 
   async checkout(): Promise<string> {
@@ -93,7 +127,9 @@ export class WorkingTreeSource implements SpecSource {
     const ignored = (p: string) =>
       /(^|[/\\])(\.git|node_modules)([/\\]|$)/.test(p) ||
       skip.some((d) => p === d || p.startsWith(`${d}${path.sep}`));
-    return watchPaths([this.root], ignored, onChange, this.opts.debounceMs ?? 200);
+    return watchPaths([this.root], ignored, onChange, this.opts.debounceMs ?? 200, (p) =>
+      this.relevant(p),
+    );
   }
 
   async prune(): Promise<void> {}

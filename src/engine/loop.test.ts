@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { memoryDeps, type MemoryDeps } from '../../test/helpers/memory-deps.js';
+import { fsRepo } from '../source/fs-repo.js';
+import type { SpecSource } from '../source/spec-source.js';
+import { Reconciler } from './loop.js';
+
+const root = path.resolve('test/bad-inputs/base');
+/** When each pass started: a triggered pass fetches the source first. */
+const fetched: number[] = [];
+const source: SpecSource = {
+  description: 'the corpus base',
+  latest: async () => {
+    fetched.push(Date.now());
+    return { revision: 'abc', id: 'abc', repo: fsRepo(root) };
+  },
+  checkout: async () => root,
+  byId: async () => undefined,
+  watch: async () => async () => {},
+  prune: async () => {},
+};
+
+let deps: MemoryDeps | undefined;
+afterEach(async () => deps?.dispose());
+
+describe('the reconciler loop under a storm of triggers', () => {
+  it('makes one more pass for a burst, and none sooner than the gap after the last', async () => {
+    deps = memoryDeps();
+    const passes: number[] = [];
+    const r = new Reconciler(deps, source, {
+      intervalMs: 60_000,
+      pollMs: 60_000,
+      minTriggerGapMs: 800,
+      onPass: () => passes.push(Date.now()),
+    });
+    const running = r.run();
+    await expect.poll(() => passes.length).toBe(1);
+    for (let i = 0; i < 100; i++) r.trigger(`push ${i}`);
+    await expect.poll(() => passes.length, { timeout: 5000 }).toBe(2);
+    expect(fetched).toHaveLength(2);
+    expect(fetched[1]! - fetched[0]!).toBeGreaterThanOrEqual(795);
+    // The hundred were one: nothing more comes of them.
+    await new Promise((res) => setTimeout(res, 1000));
+    expect(passes).toHaveLength(2);
+    r.stop();
+    await running;
+  });
+});
