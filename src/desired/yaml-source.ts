@@ -125,6 +125,22 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
       diagnostics.push(yamlDiagnostic(file, lc, err.pos[0], err.code, err.message));
     }
     if (doc.errors.length > 0 || doc.contents === null) return;
+    // A tag the core schema does not know (!include, !!js/function, !Ref) would be read as
+    // its plain value, doing silently something other than what its author meant.
+    const tags = doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED');
+    for (const w of tags) {
+      const tag = /Unresolved tag: (\S+)/.exec(w.message)?.[1] ?? 'this tag';
+      diagnostics.push({
+        file,
+        ...positionOf(lc, w.pos[0]),
+        path: '',
+        code: 'yaml-unknown-tag',
+        severity: 'error',
+        message: `YAML tag ${tag.replace(/^tag:yaml\.org,2002:/, '!!')} is not supported: declarations are plain YAML`,
+        hint: 'remove the tag; to share settings, use a YAML anchor and alias in the same file',
+      });
+    }
+    if (tags.length > 0) return;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });

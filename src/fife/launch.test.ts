@@ -115,3 +115,38 @@ describe('python helpers', () => {
     expect(bundledWrapFlags().get('dest')).toBe(false);
   });
 });
+
+describe('fife_launch includes', () => {
+  const cfg = (own: string) =>
+    `[global]\n${own}group = demo\nexperiment = demo\n\n[submit]\nN = 1\n\n[executable]\nname = lar\n`;
+  const render = (texts: Record<string, string>) =>
+    fifeLaunch({
+      config: 'a.cfg',
+      env: { FIFE_UTILS_DIR: '/tmp/fu' },
+      files: {
+        exists: (p) => p.replace(/^\.?\//, '') in texts,
+        read: (p) => texts[p.replace(/^\.?\//, '')]!,
+      },
+    });
+
+  it('reads a file two includes share once (a diamond is no loop)', () => {
+    expect(() =>
+      render({
+        'a.cfg': cfg('includes = b.cfg c.cfg\n'),
+        'b.cfg': '[global]\nincludes = d.cfg\nfrom_b = 1\n',
+        'c.cfg': '[global]\nincludes = d.cfg\nfrom_c = 1\n',
+        'd.cfg': '[global]\nfrom_d = 1\n',
+      }),
+    ).not.toThrow();
+  });
+
+  it('reports a loop with its chain', () => {
+    expect(() =>
+      render({
+        'a.cfg': cfg('includes = b.cfg\n'),
+        'b.cfg': '[global]\nincludes = c.cfg\n',
+        'c.cfg': '[global]\nincludes = a.cfg\n',
+      }),
+    ).toThrow(/config includes loop: a\.cfg -> b\.cfg -> c\.cfg -> a\.cfg/);
+  });
+});

@@ -109,6 +109,8 @@ function wrap<T>(fn: () => T): T {
 class Launcher {
   readonly cfg = new ConfigParser();
   private readonly included = new Set<string>();
+  /** The chain of configs whose includes are being read, outermost first (found path, name). */
+  private readonly including: Array<{ found: string; name: string }> = [];
   private readonly searchpath: string[];
   readonly messages: string[] = [];
   readonly warnings: string[] = [];
@@ -278,6 +280,12 @@ class Launcher {
     if (found === undefined) {
       throw new FifeLaunchError('config-not-found', `config file '${cffile}' not found`);
     }
+    if (this.including.some((c) => c.found === found)) {
+      throw new FifeLaunchError(
+        'include-loop',
+        `config includes loop: ${[...this.including.map((c) => c.name), cffile].join(' -> ')}`,
+      );
+    }
     if (this.included.has(found)) return;
     this.included.add(found);
     wrap(() => this.cfg.read(this.o.files.read(found), cffile));
@@ -297,12 +305,18 @@ class Launcher {
     }
     const soFar = new Map(wrap(() => this.cfg.items('global')));
     soFar.set('raw', '1');
-    if (this.cfg.hasOption('global', 'includes')) {
+    // The includes this file names itself (a file without its own leaves an earlier one's).
+    if (
+      this.cfg.hasOption('global', 'includes') &&
+      this.cfg.origin('global', 'includes')?.file === cffile
+    ) {
       const list = this.cfg.tryGet('global', 'includes', { vars: soFar });
       if (list === undefined) {
         throw new FifeLaunchError('includes', `${cffile}: [global] includes could not be expanded`);
       }
+      this.including.push({ found, name: cffile });
       for (const cf of list.split(' ')) if (cf) this.readWithIncludes(cf, overrides);
+      this.including.pop();
     }
   }
 
