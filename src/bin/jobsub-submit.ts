@@ -6,6 +6,7 @@
  * GITPOMS_SUBMISSION. Variables named with -e, and every GITPOMS_* and SAM_* variable, reach
  * the jobs.
  */
+import { looksLikeSecretName } from '../desired/rules/secrets.js';
 import { reopenBatch } from '../adapters/batch/index.js';
 import type { BatchSpec } from '../adapters/batch/shim.js';
 
@@ -72,8 +73,12 @@ async function main(): Promise<void> {
   const exe = args[i];
   if (!exe) fail('no job executable (file:///path) given');
   const path = exe.replace(/^file:\/\//, '');
+  // gitpoms's and SAM's variables go to every job, as the grid's job wrappers set them; a
+  // credential among them only when the script names it with -e (jobsub writes a job's
+  // environment where others can read it).
   for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && /^(GITPOMS_|SAM_|DEMO_)/.test(k)) pass[k] ??= v;
+    if (v !== undefined && /^(GITPOMS_|SAM_|DEMO_)/.test(k) && !looksLikeSecretName(k))
+      pass[k] ??= v;
   const batch = reopenBatch(JSON.parse(spec!) as BatchSpec);
   const ids = await batch.submit({
     label: label!,
