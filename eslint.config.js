@@ -8,6 +8,7 @@ export default tseslint.config(
       'node_modules/',
       'src/model/types.generated.ts',
       'src/model/schemas.generated.ts',
+      'src/desired/validators.generated.ts',
       'coverage/',
     ],
   },

@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { plan } from '../dist/plan/plan.js';
 import { fsRepo } from '../dist/source/fs-repo.js';
 import { loadSpec } from '../dist/desired/index.js';
+import { cliStart } from './cli-start.mjs';
 import { commitToLaunch } from './commit-to-launch.mjs';
 import { experimentScale } from './scale.mjs';
 import { slurmThroughput } from './slurm-throughput.mjs';
@@ -67,6 +68,7 @@ const results = cases.map((c) => {
   const baselineMs = time(c.baseline);
   return { name: c.name, subjectMs, baselineMs, ratio: subjectMs / baselineMs };
 });
+results.push(...(await cliStart()));
 results.push(...(await experimentScale({ plan, loadSpec, fsRepo, parseAllDocuments })));
 results.push(...(await commitToLaunch()));
 results.push(...(await slurmThroughput()));

@@ -1,8 +1,15 @@
 // Regenerates src/model/types.generated.ts and src/model/schemas.generated.ts from schemas/
 // (run after `npm run build`).
 import { writeFile } from 'node:fs/promises';
-import { generateSchemasModule, generateTypes } from '../dist/codegen/generate-types.js';
+import {
+  generateSchemasModule,
+  generateTypes,
+  generateValidatorsModule,
+} from '../dist/codegen/generate-types.js';
 
 await writeFile('src/model/types.generated.ts', await generateTypes('schemas'));
 await writeFile('src/model/schemas.generated.ts', await generateSchemasModule('schemas'));
-console.log('wrote src/model/types.generated.ts and src/model/schemas.generated.ts');
+await writeFile('src/desired/validators.generated.ts', await generateValidatorsModule('schemas'));
+console.log(
+  'wrote src/model/types.generated.ts, src/model/schemas.generated.ts and src/desired/validators.generated.ts',
+);

@@ -6,29 +6,9 @@ import { byPosition, formatDiagnostic, type Diagnostic } from '../desired/diagno
 import { checkSpec, type SpecResult } from '../desired/index.js';
 import type { RepoFiles } from '../desired/repo.js';
 
-/** What commands may touch of the outside world; tests pass their own. */
-export interface Io {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  cwd: string;
-  env: Readonly<Record<string, string | undefined>>;
-  now(): Date;
-  /** Whether stdout is a terminal (live progress bars), default false. */
-  tty?: boolean;
-}
+import type { Io } from './process-io.js';
 
-export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
-
-export function processIo(): Io {
-  return {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-    cwd: process.cwd(),
-    env: process.env,
-    now: () => new Date(),
-    tty: process.stdout.isTTY === true,
-  };
-}
+export { EXIT, processIo, type Io } from './process-io.js';
 
 /** --data-dir, resolved against the directory the command runs in. */
 export function dataDirFlag(io: Io, dataDir: string | undefined): string | undefined {

@@ -1,24 +1,61 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { GitpomsError } from '../errors.js';
-import { registerDiff } from './commands/diff.js';
-import { registerFifeLaunch } from './commands/fife-launch.js';
-import { registerGraph } from './commands/graph.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerOverrides } from './commands/override.js';
-import { registerReconcile } from './commands/reconcile.js';
-import { registerRun } from './commands/run.js';
-import { registerSchema } from './commands/schema.js';
-import { registerServe } from './commands/serve.js';
-import { registerSplit } from './commands/split.js';
-import { registerValidate } from './commands/validate.js';
-import { EXIT, processIo, type Io } from './io.js';
+import { EXIT, processIo, type Io } from './process-io.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;
   };
   return pkg.version;
+}
+
+type Register = (program: Command, io: Io, setCode: (n: number) => void) => void;
+
+/**
+ * Each command module, by the commands it registers: a command line loads only the module
+ * of its command (a module pulls in the store, the catalog, the schemas, the server…), all
+ * of them only for help or an unknown command. test/cli-start.test.ts keeps the names true.
+ */
+export const COMMAND_MODULES: ReadonlyArray<{ names: string[]; load: () => Promise<Register> }> = [
+  {
+    names: ['validate'],
+    load: async () => (await import('./commands/validate.js')).registerValidate,
+  },
+  {
+    names: ['reconcile'],
+    load: async () => (await import('./commands/reconcile.js')).registerReconcile,
+  },
+  { names: ['diff'], load: async () => (await import('./commands/diff.js')).registerDiff },
+  { names: ['graph'], load: async () => (await import('./commands/graph.js')).registerGraph },
+  { names: ['schema'], load: async () => (await import('./commands/schema.js')).registerSchema },
+  {
+    names: ['fife-launch'],
+    load: async () => (await import('./commands/fife-launch.js')).registerFifeLaunch,
+  },
+  { names: ['run'], load: async () => (await import('./commands/run.js')).registerRun },
+  {
+    names: ['status', 'show', 'jobs', 'logs', 'files', 'define'],
+    load: async () => (await import('./commands/inspect.js')).registerInspect,
+  },
+  {
+    names: ['hold', 'kill', 'launch-now', 'release', 'prune', 'overrides'],
+    load: async () => (await import('./commands/override.js')).registerOverrides,
+  },
+  { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },
+  {
+    names: ['split-preview', 'split-reset'],
+    load: async () => (await import('./commands/split.js')).registerSplit,
+  },
+];
+
+/** The modules a command line needs: its command's, none for --version alone, else all. */
+function modulesFor(argv: readonly string[]): Array<() => Promise<Register>> {
+  const word = argv.find((a) => !a.startsWith('-'));
+  const named = word && COMMAND_MODULES.find((m) => m.names.includes(word));
+  if (named) return [named.load];
+  if (!word && argv.some((a) => a === '--version' || a === '-V')) return [];
+  return COMMAND_MODULES.map((m) => m.load);
 }
 
 /** Runs one command line; the only place errors become exit codes. */
@@ -32,20 +69,11 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
     .version(version())
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-  for (const register of [
-    registerValidate,
-    registerReconcile,
-    registerDiff,
-    registerGraph,
-    registerSchema,
-    registerFifeLaunch,
-    registerRun,
-    registerInspect,
-    registerOverrides,
-    registerServe,
-    registerSplit,
-  ]) {
-    register(program, io, setCode);
+  try {
+    for (const load of modulesFor(argv)) (await load())(program, io, setCode);
+  } catch (e) {
+    io.stderr(`gitpoms: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return EXIT.error;
   }
   for (const c of program.commands)
     c.exitOverride().configureOutput({

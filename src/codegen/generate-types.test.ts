@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { generateSchemasModule, generateTypes } from './generate-types.js';
+import {
+  generateSchemasModule,
+  generateTypes,
+  generateValidatorsModule,
+} from './generate-types.js';
 
 describe('types.generated.ts', () => {
   it('matches the schemas (run `npm run gen:types` after editing schemas/)', async () => {
@@ -13,5 +17,12 @@ describe('schemas.generated.ts', () => {
   it('holds the schemas as they are in schemas/ (run `npm run gen:types`)', async () => {
     const generated = await generateSchemasModule('schemas');
     expect(readFileSync('src/model/schemas.generated.ts', 'utf8')).toBe(generated);
+  });
+});
+
+describe('validators.generated.ts', () => {
+  it('is the schemas compiled as they are in schemas/ (run `npm run gen:types`)', async () => {
+    const generated = await generateValidatorsModule('schemas');
+    expect(readFileSync('src/desired/validators.generated.ts', 'utf8')).toBe(generated);
   });
 });

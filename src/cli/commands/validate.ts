@@ -6,7 +6,6 @@ import { CONFIG_FILE } from '../../desired/load.js';
 import { insideRepo } from '../../desired/repo.js';
 import { missingDatasets } from '../../desired/datasets.js';
 import { EXIT, dataDirFlag, printDiagnostics, repoContext, type Io } from '../io.js';
-import { catalogHas, openState } from '../state.js';
 
 function under(file: string, dir: string): boolean {
   return dir === '' || file === dir || file.startsWith(`${dir}/`);
@@ -42,6 +41,8 @@ export function registerValidate(program: Command, io: Io, setCode: (n: number) 
           rel === undefined ? {} : { extraPaths: [rel === '' ? '.' : rel] },
         );
         if (opts.catalog && result.desired) {
+          // The state and catalog code loads only when the catalog is asked.
+          const { catalogHas, openState } = await import('../state.js');
           const state = openState(
             ctx.root,
             result.docs.config?.value,

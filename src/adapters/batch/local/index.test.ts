@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { batchContract, waitFor } from '../../../../test/contracts/batch.js';
 import { distEntry } from '../../../paths.js';
 import { jobProcesses } from './files.js';
@@ -23,10 +23,15 @@ async function startThenKillSupervisor() {
   const [id] = await b.submit({ label: 'k', jobs: [sh(`echo started >> ${count}; sleep 30`)] });
   await waitFor(b, 'k', (js) => js[0]?.state === 'running');
   const dir = path.join(root, 'jobs', id!.split('.')[0]!, '0');
-  const st = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as {
-    supervisorPid: number;
-    pid: number;
-  };
+  // The job counts as running from just before it is spawned; its pid is written just after.
+  const st = await vi.waitFor(() => {
+    const s = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as {
+      supervisorPid: number;
+      pid?: number;
+    };
+    if (s.pid === undefined) throw new Error('no pid yet');
+    return s as { supervisorPid: number; pid: number };
+  });
   process.kill(st.supervisorPid, 'SIGKILL');
   process.kill(-st.pid, 'SIGKILL');
   return { root, b, count, dir };
