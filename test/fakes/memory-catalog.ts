@@ -5,8 +5,9 @@ import type {
   FileRecord,
   ProjectInfo,
 } from '../../src/adapters/catalog/types.js';
-import { DimensionError, parseDimensions } from '../../src/adapters/catalog/embedded/dimensions.js';
+import { parseDimensions } from '../../src/adapters/catalog/embedded/dimensions.js';
 import {
+  asCatalogError,
   selectFiles,
   type DimensionSource,
   type FileFacts,
@@ -24,14 +25,7 @@ function fail(message: string, cause?: unknown): never {
   throw new AdapterError('memory-catalog', message, { retryable: false, cause });
 }
 
-function dimensionsOrFail<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof DimensionError) fail(e.message, e);
-    throw e;
-  }
-}
+const dimensionsOrFail = <T>(f: () => T): T => asCatalogError('memory-catalog', f);
 
 /**
  * A catalog in this process's memory, for engine tests: the embedded catalog's dimension

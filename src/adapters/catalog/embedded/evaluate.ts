@@ -1,3 +1,4 @@
+import { AdapterError } from '../../../errors.js';
 import { DimensionError, likeToRegExp, parseDimensions, type Dim } from './dimensions.js';
 
 /** What a dimension query may test of one file. */
@@ -161,4 +162,15 @@ function evaluate(q: Dim, src: DimensionSource, seen: readonly string[]): number
 export function selectFiles(dimensions: string | Dim, src: DimensionSource): number[] {
   const q = typeof dimensions === 'string' ? parseDimensions(dimensions) : dimensions;
   return evaluate(q, src, []);
+}
+
+/** A query the catalog cannot answer is that catalog's error (not retryable), not the caller's. */
+export function asCatalogError<T>(backend: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof DimensionError)
+      throw new AdapterError(backend, e.message, { retryable: false, cause: e });
+    throw e;
+  }
 }

@@ -3,8 +3,14 @@ import { existsSync } from 'node:fs';
 import { openReadOnly } from '../../sqlite/read-only.js';
 import { AdapterError } from '../../../errors.js';
 import type { Catalog, ConsumedStatus, DeclaredFile, FileRecord, ProjectInfo } from '../types.js';
-import { DimensionError, parseDimensions } from './dimensions.js';
-import { selectFiles, type DimensionSource, type FileFacts, type ProjectFile } from './evaluate.js';
+import { parseDimensions } from './dimensions.js';
+import {
+  asCatalogError,
+  selectFiles,
+  type DimensionSource,
+  type FileFacts,
+  type ProjectFile,
+} from './evaluate.js';
 import { pushTo } from '../../../group.js';
 
 const SCHEMA = `
@@ -41,15 +47,7 @@ function fail(message: string, cause?: unknown): never {
   throw new AdapterError('embedded-catalog', message, { retryable: false, cause });
 }
 
-/** A query the catalog cannot answer is the catalog's error, not the caller's. */
-function asAdapterError<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof DimensionError) fail(e.message, e);
-    throw e;
-  }
-}
+const asAdapterError = <T>(f: () => T): T => asCatalogError('embedded-catalog', f);
 
 /** A SAM-like catalog in one SQLite file; safe for many processes declaring at once (WAL, immediate transactions). */
 export class EmbeddedCatalog implements Catalog {
