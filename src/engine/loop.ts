@@ -21,8 +21,9 @@ export interface ReconcilerOptions {
   /** Longest wait after repeated failures. */
   maxBackoffMs?: number;
   /**
-   * Shortest time between the starts of two passes a trigger asks for (default 1 s): a storm
-   * of pushes or file events makes one pass a second at most, however many there are.
+   * Shortest time between the starts of two passes triggers ask for (default 250 ms): a storm of
+   * pushes or file events makes four passes a second at most, however many there are, while a
+   * push after a quiet spell starts its pass at once.
    */
   minTriggerGapMs?: number;
   probes?: ServiceProbes;
@@ -99,7 +100,8 @@ export class Reconciler {
   private wake: (() => void) | undefined;
   private triggered = false;
   private stopped = false;
-  private passStartedAt = 0;
+  /** When the last pass a trigger began started. */
+  private triggeredAt = 0;
   private readonly memory = freshMemory();
   private readonly state: ReconcilerStatus;
 
@@ -217,7 +219,6 @@ export class Reconciler {
   }
 
   async pass(n: number): Promise<PassReport> {
-    this.passStartedAt = Date.now();
     const good = await this.refresh();
     const deps = { ...this.deps, repoRoot: good.root, revision: good.rev.revision };
     const services = this.opts.probes ? await this.opts.probes.statuses(good.desired.services) : {};
@@ -262,15 +263,20 @@ export class Reconciler {
 
   /**
    * Waits for the next pass: the interval (or the backoff after failures), cut short by a
-   * trigger, but never to less than minTriggerGapMs after the last pass started. Triggers that
-   * come meanwhile are one: at most one pass waits behind the one running.
+   * trigger, but a triggered pass starts no sooner than minTriggerGapMs after the last one a
+   * trigger began. Triggers that come meanwhile are one: at most one pass waits behind the
+   * one running.
    */
   private sleep(): Promise<void> {
-    const { intervalMs, maxBackoffMs = 300_000, minTriggerGapMs = 1000 } = this.opts;
-    const earliest = this.passStartedAt + minTriggerGapMs;
+    const { intervalMs, maxBackoffMs = 300_000, minTriggerGapMs = 250 } = this.opts;
+    const earliest = this.triggeredAt + minTriggerGapMs;
+    const begin = (resolve: () => void) => {
+      this.triggeredAt = Date.now();
+      resolve();
+    };
     if (this.triggered) {
       const wait = earliest - Date.now();
-      return wait > 0 ? new Promise((r) => setTimeout(r, wait)) : Promise.resolve();
+      return new Promise((r) => (wait > 0 ? setTimeout(() => begin(r), wait) : begin(r)));
     }
     const ms = this.state.failures
       ? Math.min(intervalMs * 2 ** this.state.failures, maxBackoffMs)
@@ -283,9 +289,11 @@ export class Reconciler {
       }
       this.wake = () => {
         this.wake = undefined;
+        if (this.stopped) return done();
         const wait = earliest - Date.now();
-        if (wait > 0 && !this.stopped) setTimeout(done, wait);
-        else done();
+        clearTimeout(t);
+        if (wait > 0) setTimeout(() => begin(resolve), wait);
+        else begin(resolve);
       };
     });
   }
