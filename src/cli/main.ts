@@ -71,16 +71,11 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   try {
     for (const load of modulesFor(argv)) (await load())(program, io, setCode);
-  } catch (e) {
-    io.stderr(`gitpoms: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    return EXIT.error;
-  }
-  for (const c of program.commands)
-    c.exitOverride().configureOutput({
-      writeOut: (s) => io.stdout(s),
-      writeErr: (s) => io.stderr(s),
-    });
-  try {
+    for (const c of program.commands)
+      c.exitOverride().configureOutput({
+        writeOut: (s) => io.stdout(s),
+        writeErr: (s) => io.stderr(s),
+      });
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (e) {

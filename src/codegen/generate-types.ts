@@ -56,7 +56,7 @@ ${entries.join('\n')}
 }
 
 /** The options every validator is compiled with: all errors, strict schemas, the data in each error. */
-export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true };
+const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true };
 
 const RUNTIME = ['equal', 'ucs2length'] as const;
 

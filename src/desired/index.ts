@@ -60,6 +60,14 @@ export async function checkSpec(
     },
     opts,
   );
+  return withSecretScan(result, read);
+}
+
+/** A load's result with the files it read scanned for literal credentials (an error each). */
+export async function withSecretScan(
+  result: SpecResult,
+  read: ReadonlyMap<string, string>,
+): Promise<SpecResult> {
   const secrets = await scanSecrets(
     [...read].map(([file, text]) => ({ file, text })),
     result.diagnostics,

@@ -3,7 +3,14 @@ import { GitpomsError } from '../errors.js';
 import type { RepoFiles } from '../desired/repo.js';
 import type { DesiredState, SubmissionRecord } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
-import { checkSpec, formatDiagnostic, type Diagnostic, type SpecResult } from '../desired/index.js';
+import {
+  checkSpec,
+  formatDiagnostic,
+  loadSpec,
+  withSecretScan,
+  type Diagnostic,
+  type SpecResult,
+} from '../desired/index.js';
 import type { Revision, SpecSource } from '../source/spec-source.js';
 import type { ActionResult } from './apply.js';
 import type { Deps } from './deps.js';
@@ -61,10 +68,18 @@ interface Good {
   desired: DesiredState;
 }
 
-/** Loads a revision and digests every file the load read, so an edit is noticed. */
-async function loadTracked(repo: RepoFiles): Promise<{ spec: SpecResult; digest: string }> {
+/**
+ * Loads a revision and digests every file the load read, so an edit is noticed; `scan` adds
+ * the secret scan of those files, which only a revision not seen before needs.
+ */
+function loadTracked(repo: RepoFiles): {
+  spec: SpecResult;
+  digest: string;
+  scan: () => Promise<SpecResult>;
+} {
   const hash = createHash('sha256');
-  const spec = await checkSpec({
+  const texts = new Map<string, string>();
+  const spec = loadSpec({
     ...repo,
     label: repo.label,
     list: (dir) => {
@@ -75,10 +90,11 @@ async function loadTracked(repo: RepoFiles): Promise<{ spec: SpecResult; digest:
     read: (p) => {
       const text = repo.read(p);
       hash.update(`read ${p}\0${text ?? '\u0001missing'}\0`);
+      if (text !== undefined) texts.set(p, text);
       return text;
     },
   });
-  return { spec, digest: hash.digest('hex') };
+  return { spec, digest: hash.digest('hex'), scan: () => withSecretScan(spec, texts) };
 }
 
 const errorsOf = (spec: SpecResult) =>
@@ -172,9 +188,10 @@ export class Reconciler {
 
   /** Validates a revision seen for the first time (or a working directory whose content changed). */
   private async consider(rev: Revision): Promise<void> {
-    const { spec, digest } = await loadTracked(rev.repo);
-    const fingerprint = `${rev.id}:${digest}`;
+    const tracked = loadTracked(rev.repo);
+    const fingerprint = `${rev.id}:${tracked.digest}`;
     if (fingerprint === this.latestFingerprint) return;
+    const spec = await tracked.scan();
     this.latestId = rev.id;
     this.latestFingerprint = fingerprint;
     const errors = errorsOf(spec);
