@@ -171,11 +171,21 @@ export async function commitToLaunch(rounds = 7) {
   return [
     ['watch on the repository refs', watch],
     ['signed webhook', webhook],
-  ].map(([how, m]) => ({
-    name: `commit-to-launch via ${how} (median of ${rounds}) vs the same pass started by hand`,
-    subjectMs: m.median,
-    baselineMs: direct.median,
-    ratio: m.median / direct.median,
-    maxMs: m.max,
-  }));
+  ].flatMap(([how, m]) => [
+    {
+      name: `commit-to-launch via ${how} (median of ${rounds}) vs the same pass started by hand`,
+      subjectMs: m.median,
+      baselineMs: direct.median,
+      ratio: m.median / direct.median,
+      maxMs: m.max,
+      goal: { max: 1.5 },
+    },
+    {
+      name: `commit-to-launch via ${how}: the median against a budget of 1 s`,
+      subjectMs: m.median,
+      baselineMs: 1000,
+      ratio: m.median / 1000,
+      goal: { max: 1 },
+    },
+  ]);
 }

@@ -73,28 +73,32 @@ export async function slurmThroughput() {
       .jobs.length;
     return [
       {
-        name: `slurm: ${N} jobs, one gitpoms submission each, vs a bare sbatch loop (throughput ratio, goal >= 0.8)`,
+        name: `slurm: ${N} jobs, one gitpoms submission each, vs a bare sbatch loop (throughput ratio)`,
         subjectMs: perJob,
         baselineMs: bare,
         ratio: bare / perJob,
+        goal: { min: 0.8 },
       },
       {
-        name: `slurm: ${N} jobs as one gitpoms submission (an array) vs a bare sbatch loop (throughput ratio, goal >= 5)`,
+        name: `slurm: ${N} jobs as one gitpoms submission (an array) vs a bare sbatch loop (throughput ratio)`,
         subjectMs: array,
         baselineMs: bare,
         ratio: bare / array,
+        goal: { min: 5 },
       },
       {
         name: `slurm: one gitpoms observation of ${3 * N} queued jobs vs bare squeue --json (time ratio)`,
         subjectMs: observe,
         baselineMs: squeue,
         ratio: observe / squeue,
+        goal: { max: 1.5 },
       },
       {
         name: `slurm: one gitpoms observation of ${10 * N} queued jobs (${records} squeue records: one array of ${N}, the rest one job each) vs bare squeue --json (time ratio)`,
         subjectMs: observe10k,
         baselineMs: squeue10k,
         ratio: observe10k / squeue10k,
+        goal: { max: 1.5 },
       },
     ];
   } finally {

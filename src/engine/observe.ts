@@ -19,6 +19,8 @@ import { inputsWithLocatedOutputs, outputsOf, recoveryDimensions } from '../job/
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { Deps } from './deps.js';
 
+const byJobId = new Intl.Collator(undefined, { numeric: true }).compare;
+
 /**
  * The process numbers of a submission's jobs that did not succeed: its jobs in id order are
  * processes 0…N-1, or for a rerun the processes it ran again. Undefined when the batch system
@@ -29,7 +31,7 @@ export function failedProcesses(
   jobs: readonly ObservedJob[],
 ): number[] | undefined {
   if (jobs.length === 0) return undefined;
-  const ordered = [...jobs].sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+  const ordered = [...jobs].sort((a, b) => byJobId(a.id, b.id));
   const processes = r.input.kind === 'rerun' ? r.input.processes : ordered.map((_, i) => i);
   return ordered.flatMap((j, i) =>
     j.state === 'completed' && j.exitCode === 0 ? [] : [processes[i] ?? i],
@@ -63,7 +65,8 @@ export interface Observation {
  */
 export async function observe(deps: Deps, desired: DesiredState): Promise<Observation> {
   const jobs = await deps.batch.observe();
-  await deps.store.recordJobs(jobs.map((j) => ({ ...j, updatedAt: deps.clock().toISOString() })));
+  const at = deps.clock().toISOString();
+  await deps.store.recordJobs(jobs.map((j) => ({ ...j, updatedAt: at })));
   const records = await deps.store.submissions();
   const observed = await observeCatalog(deps.catalog, desired, records, jobs, deps.clock());
   observed.splits = await observeSplits(

@@ -202,6 +202,17 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
         };
         await s.recordJobs([done]);
         expect(await s.jobs()).toEqual([done]);
+        // Seen again unchanged: its record says when it last changed.
+        await s.recordJobs([{ ...done, updatedAt: '2026-11-25T13:00:00.000Z' }]);
+        expect(await s.jobs()).toEqual([done]);
+        const held = {
+          ...done,
+          state: 'held' as const,
+          heldReason: 'x',
+          updatedAt: '2026-11-25T14:00:00.000Z',
+        };
+        await s.recordJobs([held]);
+        expect(await s.jobs()).toEqual([held]);
         await s.close();
       });
     });

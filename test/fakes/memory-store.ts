@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type {
   AuditEntry,
   Intent,
@@ -231,7 +232,11 @@ export class MemoryStore implements Store {
   }
 
   async recordJobs(jobs: StoredJob[]): Promise<void> {
-    for (const j of jobs) this.jobCache.set(j.id, structuredClone(j));
+    for (const j of jobs) {
+      const { updatedAt: was, ...before } = this.jobCache.get(j.id) ?? { updatedAt: '' };
+      const { updatedAt, ...after } = j;
+      if (!isDeepStrictEqual(before, after)) this.jobCache.set(j.id, structuredClone(j));
+    }
   }
 
   async jobs(): Promise<StoredJob[]> {

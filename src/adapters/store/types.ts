@@ -135,6 +135,11 @@ export interface SplitPositions {
 
 /** The last observed state of every job, for triage after the batch system forgot them. */
 export interface JobCache {
+  /**
+   * Records each job's observed state. A job observed as it was last recorded is left as it
+   * is, `updatedAt` included (so it says when the job last changed): a pass writes only what
+   * changed, not every job it sees.
+   */
   recordJobs(jobs: StoredJob[]): Promise<void>;
   jobs(): Promise<StoredJob[]>;
 }

@@ -34,6 +34,41 @@ describe('sqlite store', () => {
     await w.close();
   });
 
+  it('commits journal writes made together once, and settles each only after that commit', async () => {
+    const file = tmpFile();
+    const w = new SqliteStore(file);
+    const r = new SqliteStore(file, { readonly: true });
+    const commits = () => w.commits;
+    const before = commits();
+    const keys = Array.from({ length: 50 }, (_, i) => `c/gen/mc-${i}#1`);
+    const begun = keys.map((k) => w.beginLaunch(launchAction(k), undefined, 'local'));
+    // Nothing is committed before the callers are answered.
+    expect(await r.submission(keys[0]!)).toBeUndefined();
+    const ids = await Promise.all(begun);
+    expect(commits()).toBe(before + 1);
+    expect((await r.submissions()).map((s) => s.key).sort()).toEqual([...keys].sort());
+    await Promise.all(ids.map((id) => w.finishLaunch(id, { ok: true })));
+    expect(commits()).toBe(before + 2);
+    await r.close();
+    await w.close();
+  });
+
+  it('refuses one bad write of a group and keeps the others, in the order they were made', async () => {
+    const s = new SqliteStore(tmpFile());
+    const first = s.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');
+    const twice = s.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');
+    const other = s.beginLaunch(launchAction('c/gen/mc-2#1'), undefined, 'local');
+    await expect(twice).rejects.toThrow(/already exists; refusing to launch it twice/);
+    expect(await first).toBeLessThan(await other);
+    // A read made before the group is committed still sees it: the store acts in call order.
+    const status = s.setStatus('c/gen/mc-2#1', 'failed', 'test');
+    expect((await s.submission('c/gen/mc-2#1'))?.status).toBe('failed');
+    await status;
+    expect((await s.submissions()).map((x) => x.key)).toEqual(['c/gen/mc-1#1', 'c/gen/mc-2#1']);
+    expect((await s.pendingIntents()).length).toBe(2);
+    await s.close();
+  });
+
   it('migrates once and keeps data across reopening', async () => {
     const file = tmpFile();
     const a = new SqliteStore(file);

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { setImmediate } from 'node:timers';
 import { openReadOnly } from '../../sqlite/read-only.js';
 import { AdapterError } from '../../../errors.js';
 import {
@@ -52,6 +53,15 @@ const MIGRATIONS: string[] = [
      generation INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (campaign, stage));`,
 ];
 
+type Outcome = { value: unknown } | { error: unknown };
+
+interface QueuedWrite {
+  write: () => unknown;
+  durable: boolean;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 interface SubmissionRow {
   key: string;
   campaign: string;
@@ -80,7 +90,15 @@ function fail(message: string, cause?: unknown): never {
 /** The embedded store: one SQLite file, WAL so readers (status, server) never block the reconciler. */
 export class SqliteStore implements Store {
   readonly name = 'sqlite';
-  private readonly db: Database.Database;
+  private readonly conn: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Each job's state as this store last recorded it (without updatedAt), to write only changes. */
+  private readonly recorded = new Map<string, string>();
+  /** Journal writes waiting for their shared commit. */
+  private readonly queued: QueuedWrite[] = [];
+  private flushing = false;
+  /** Write transactions this store committed (a group of journal writes is one). */
+  commits = 0;
   private readonly file: string;
   private readonly readonly: boolean;
   private readonly clock: () => Date;
@@ -93,7 +111,7 @@ export class SqliteStore implements Store {
     this.clock = opts.clock ?? (() => new Date());
     this.readonly = opts.readonly ?? false;
     try {
-      this.db = opts.readonly
+      this.conn = opts.readonly
         ? openReadOnly(file, opts.busyTimeoutMs ?? 10_000)
         : new Database(file, { timeout: opts.busyTimeoutMs ?? 10_000 });
       if (!opts.readonly) {
@@ -101,11 +119,98 @@ export class SqliteStore implements Store {
         this.db.pragma('synchronous = FULL');
         this.migrate();
       }
-      this.db.prepare('SELECT count(*) FROM submissions').get();
+      this.prepare('SELECT count(*) FROM submissions').get();
     } catch (e) {
       if (e instanceof AdapterError) throw e;
       fail(`cannot open the state store ${file}: ${(e as Error).message}`, e);
     }
+  }
+
+  /**
+   * The connection, after the queued journal writes are committed: whatever the store does
+   * next sees them, so it acts in the order it was called.
+   */
+  private get db(): Database.Database {
+    if (!this.flushing) this.flush();
+    return this.conn;
+  }
+
+  private prepare(sql: string): Database.Statement {
+    const db = this.db;
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = db.prepare(sql)));
+    return st;
+  }
+
+  /**
+   * Group commit: journal writes made in the same turn of the event loop share one
+   * transaction, so one fsync, and each caller's promise settles only after it: an intent is
+   * on disk before its caller acts. Each write has its own savepoint, so one refused write
+   * undoes nothing of the others.
+   *
+   * A group of writes none of which is `durable` is committed without waiting for the disk: a
+   * power cut (never a crash of the process) may lose it, until the next durable commit makes
+   * it durable too (the WAL is written in order). Only for the end of an intent: lost, the
+   * intent is pending again and recoverIntents ends it from what the batch system shows.
+   */
+  private journal<T>(write: () => T, durable = true): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const n = this.queued.push({
+        write,
+        durable,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
+      if (n === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    if (!this.queued.length) return;
+    const batch = this.queued.splice(0);
+    let outcomes: Outcome[];
+    const durable = batch.some((w) => w.durable);
+    this.flushing = true;
+    try {
+      if (!durable) this.conn.pragma('synchronous = NORMAL');
+      try {
+        outcomes = this.commitBatch(batch, false);
+      } catch {
+        // A write refused: the group is rolled back and made again, each write on its own.
+        outcomes = this.commitBatch(batch, true);
+      }
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+      return;
+    } finally {
+      if (!durable) this.conn.pragma('synchronous = FULL');
+      this.flushing = false;
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i]!;
+      if ('error' in o) w.reject(o.error);
+      else w.resolve(o.value);
+    });
+  }
+
+  /** One transaction for the group; `isolated`, each write in a savepoint of its own. */
+  private commitBatch(batch: readonly QueuedWrite[], isolated: boolean): Outcome[] {
+    const outcomes = this.tx(() =>
+      batch.map((w): Outcome => {
+        if (!isolated) return { value: w.write() };
+        this.prepare('SAVEPOINT journal_write').run();
+        try {
+          return { value: w.write() };
+        } catch (error) {
+          this.prepare('ROLLBACK TO journal_write').run();
+          return { error };
+        } finally {
+          this.prepare('RELEASE journal_write').run();
+        }
+      }),
+    );
+    this.commits++;
+    return outcomes;
   }
 
   private migrate(): void {
@@ -126,7 +231,9 @@ export class SqliteStore implements Store {
   /** One immediate (write-locking) transaction; a lock held too long by another writer is a clear, retryable error. */
   private tx<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn).immediate();
+      const out = this.conn.transaction(fn).immediate();
+      if (!this.flushing) this.commits++;
+      return out;
     } catch (e) {
       if ((e as { code?: string }).code === 'SQLITE_BUSY') {
         throw new AdapterError(
@@ -147,12 +254,12 @@ export class SqliteStore implements Store {
   }
 
   private history(key: string): StoredSubmission['history'] {
-    return this.db
-      .prepare('SELECT status, at, reason FROM status_history WHERE key = ? ORDER BY rowid')
-      .all(key) as StoredSubmission['history'];
+    return this.prepare(
+      'SELECT status, at, reason FROM status_history WHERE key = ? ORDER BY rowid',
+    ).all(key) as StoredSubmission['history'];
   }
 
-  private toSubmission(r: SubmissionRow): StoredSubmission {
+  private toSubmission(r: SubmissionRow, history = this.history(r.key)): StoredSubmission {
     return {
       key: r.key,
       campaign: r.campaign,
@@ -172,37 +279,40 @@ export class SqliteStore implements Store {
       jobType: r.job_type,
       launchTemplate: r.launch_template,
       ...(r.definition ? { definition: JSON.parse(r.definition) as StageDefinition } : {}),
-      history: this.history(r.key),
+      history,
     };
   }
 
   async submissions(): Promise<StoredSubmission[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM submissions ORDER BY launched_at, key')
-      .all() as SubmissionRow[];
+    const rows = this.prepare(
+      'SELECT * FROM submissions ORDER BY launched_at, key',
+    ).all() as SubmissionRow[];
     const hist = new Map<string, StoredSubmission['history']>();
-    for (const h of this.db
-      .prepare('SELECT key, status, at, reason FROM status_history ORDER BY rowid')
-      .all() as Array<{ key: string } & StoredSubmission['history'][number]>) {
+    for (const h of this.prepare(
+      'SELECT key, status, at, reason FROM status_history ORDER BY rowid',
+    ).all() as Array<{ key: string } & StoredSubmission['history'][number]>) {
       const { key, ...rest } = h;
       const list = hist.get(key);
       if (list) list.push(rest);
       else hist.set(key, [rest]);
     }
-    return rows.map((r) => ({ ...this.toSubmission({ ...r }), history: hist.get(r.key) ?? [] }));
+    return rows.map((r) => this.toSubmission(r, hist.get(r.key) ?? []));
   }
 
   async submission(key: string): Promise<StoredSubmission | undefined> {
-    const r = this.db.prepare('SELECT * FROM submissions WHERE key = ?').get(key) as
+    const r = this.prepare('SELECT * FROM submissions WHERE key = ?').get(key) as
       | SubmissionRow
       | undefined;
     return r ? this.toSubmission(r) : undefined;
   }
 
   private addHistory(key: string, status: SubmissionStatus, reason: string, at = this.now()): void {
-    this.db
-      .prepare('INSERT INTO status_history (key, status, at, reason) VALUES (?, ?, ?, ?)')
-      .run(key, status, at, reason);
+    this.prepare('INSERT INTO status_history (key, status, at, reason) VALUES (?, ?, ?, ?)').run(
+      key,
+      status,
+      at,
+      reason,
+    );
   }
 
   async beginLaunch(
@@ -211,49 +321,43 @@ export class SqliteStore implements Store {
     batch: string,
     definition?: StageDefinition,
   ): Promise<number> {
-    return this.tx(() => {
-      if (this.db.prepare('SELECT 1 FROM submissions WHERE key = ?').get(a.key))
+    return this.journal(() => {
+      if (this.prepare('SELECT 1 FROM submissions WHERE key = ?').get(a.key))
         fail(`submission ${a.key} already exists; refusing to launch it twice`);
       const at = this.now();
-      this.db
-        .prepare(
-          `INSERT INTO submissions (key, campaign, stage, slice, attempt, parent, recovery, revision, command, input,
+      this.prepare(
+        `INSERT INTO submissions (key, campaign, stage, slice, attempt, parent, recovery, revision, command, input,
              job_type, launch_template, batch, status, launched_at, definition)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'launching', ?, ?)`,
-        )
-        .run(
-          a.key,
-          a.campaign,
-          a.stage,
-          a.slice,
-          a.attempt,
-          a.parent ?? null,
-          a.recovery ? JSON.stringify(a.recovery) : null,
-          revision ?? null,
-          JSON.stringify(a.command),
-          JSON.stringify(a.input),
-          a.jobType,
-          a.launchTemplate,
-          batch,
-          at,
-          definition ? JSON.stringify(definition) : null,
-        );
+      ).run(
+        a.key,
+        a.campaign,
+        a.stage,
+        a.slice,
+        a.attempt,
+        a.parent ?? null,
+        a.recovery ? JSON.stringify(a.recovery) : null,
+        revision ?? null,
+        JSON.stringify(a.command),
+        JSON.stringify(a.input),
+        a.jobType,
+        a.launchTemplate,
+        batch,
+        at,
+        definition ? JSON.stringify(definition) : null,
+      );
       this.addHistory(a.key, 'launching', a.reason, at);
-      const { lastInsertRowid } = this.db
-        .prepare(
-          "INSERT INTO intents (kind, key, state, created_at) VALUES ('launch', ?, 'pending', ?)",
-        )
-        .run(a.key, at);
+      const { lastInsertRowid } = this.prepare(
+        "INSERT INTO intents (kind, key, state, created_at) VALUES ('launch', ?, 'pending', ?)",
+      ).run(a.key, at);
       return Number(lastInsertRowid);
     });
   }
 
   private intent(id: number): Intent {
-    const r = this.db
-      .prepare(
-        'SELECT id, kind, key, state, created_at AS createdAt, detail FROM intents WHERE id = ?',
-      )
-      .get(id) as Intent | undefined;
+    const r = this.prepare(
+      'SELECT id, kind, key, state, created_at AS createdAt, detail FROM intents WHERE id = ?',
+    ).get(id) as Intent | undefined;
     if (!r) fail(`no intent ${id}`);
     return r;
   }
@@ -262,46 +366,43 @@ export class SqliteStore implements Store {
     intentId: number,
     outcome: { ok: true; project?: string; split?: SplitAdvance } | { ok: false; error: string },
   ): Promise<void> {
-    this.tx(() => {
+    return this.journal(() => {
       const it = this.intent(intentId);
       const at = this.now();
       if (outcome.ok && outcome.split) this.advanceSplit(outcome.split, at);
       if (outcome.ok) {
-        this.db
-          .prepare(
-            "UPDATE submissions SET status = 'launched', project = coalesce(?, project) WHERE key = ?",
-          )
-          .run(outcome.project ?? null, it.key);
+        this.prepare(
+          "UPDATE submissions SET status = 'launched', project = coalesce(?, project) WHERE key = ?",
+        ).run(outcome.project ?? null, it.key);
         this.addHistory(it.key, 'launched', 'jobs are in the batch system', at);
       } else {
-        this.db
-          .prepare("UPDATE submissions SET status = 'launch-failed' WHERE key = ?")
-          .run(it.key);
+        this.prepare("UPDATE submissions SET status = 'launch-failed' WHERE key = ?").run(it.key);
         this.addHistory(it.key, 'launch-failed', outcome.error, at);
       }
-      this.db
-        .prepare('UPDATE intents SET state = ?, finished_at = ?, detail = ? WHERE id = ?')
-        .run(outcome.ok ? 'done' : 'failed', at, outcome.ok ? null : outcome.error, intentId);
-    });
+      this.prepare('UPDATE intents SET state = ?, finished_at = ?, detail = ? WHERE id = ?').run(
+        outcome.ok ? 'done' : 'failed',
+        at,
+        outcome.ok ? null : outcome.error,
+        intentId,
+      );
+    }, false);
   }
 
   /** Moves a split on past a launched slice, once: only from the position the slice was cut at. */
   private advanceSplit(a: SplitAdvance, at: string): void {
     const cur = this.splitRow(a.campaign, a.stage);
     if (cur.position !== a.from.position || cur.generation !== a.from.generation) return;
-    this.db
-      .prepare(
-        `INSERT INTO splits (campaign, stage, position, last, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+    this.prepare(
+      `INSERT INTO splits (campaign, stage, position, last, generation, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (campaign, stage) DO UPDATE SET position = excluded.position, last = excluded.last,
            updated_at = excluded.updated_at`,
-      )
-      .run(a.campaign, a.stage, a.to.position, a.to.last ?? null, a.from.generation, at);
+    ).run(a.campaign, a.stage, a.to.position, a.to.last ?? null, a.from.generation, at);
   }
 
   private splitRow(campaign: string, stage: string): SplitState {
-    const r = this.db
-      .prepare('SELECT position, last, generation FROM splits WHERE campaign = ? AND stage = ?')
-      .get(campaign, stage) as
+    const r = this.prepare(
+      'SELECT position, last, generation FROM splits WHERE campaign = ? AND stage = ?',
+    ).get(campaign, stage) as
       | { position: number; last: number | null; generation: number }
       | undefined;
     if (!r) return { ...FRESH_SPLIT };
@@ -313,7 +414,7 @@ export class SqliteStore implements Store {
   }
 
   async splitStates(): Promise<Record<string, SplitState>> {
-    const rows = this.db.prepare('SELECT campaign, stage FROM splits').all() as Array<{
+    const rows = this.prepare('SELECT campaign, stage FROM splits').all() as Array<{
       campaign: string;
       stage: string;
     }>;
@@ -331,82 +432,97 @@ export class SqliteStore implements Store {
     return this.tx(() => {
       const generation = this.splitRow(campaign, stage).generation + 1;
       const at = this.now();
-      this.db
-        .prepare(
-          `INSERT INTO splits (campaign, stage, position, last, generation, updated_at) VALUES (?, ?, 0, NULL, ?, ?)
+      this.prepare(
+        `INSERT INTO splits (campaign, stage, position, last, generation, updated_at) VALUES (?, ?, 0, NULL, ?, ?)
            ON CONFLICT (campaign, stage) DO UPDATE SET position = 0, last = NULL, generation = excluded.generation,
              updated_at = excluded.updated_at`,
-        )
-        .run(campaign, stage, generation, at);
-      this.db
-        .prepare('INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)')
-        .run(at, actor, 'split reset', `${campaign}/${stage}`, reason);
+      ).run(campaign, stage, generation, at);
+      this.prepare(
+        'INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)',
+      ).run(at, actor, 'split reset', `${campaign}/${stage}`, reason);
       return { position: 0, generation };
     });
   }
 
   async abandonLaunch(intentId: number, reason: string): Promise<void> {
-    this.tx(() => {
+    return this.journal(() => {
       const it = this.intent(intentId);
-      this.db.prepare('DELETE FROM submissions WHERE key = ?').run(it.key);
+      this.prepare('DELETE FROM submissions WHERE key = ?').run(it.key);
       this.addHistory(it.key, 'launching', `abandoned: ${reason}`);
-      this.db
-        .prepare("UPDATE intents SET state = 'abandoned', finished_at = ?, detail = ? WHERE id = ?")
-        .run(this.now(), reason, intentId);
+      this.prepare(
+        "UPDATE intents SET state = 'abandoned', finished_at = ?, detail = ? WHERE id = ?",
+      ).run(this.now(), reason, intentId);
     });
   }
 
   async noteIntent(intentId: number, detail: string): Promise<void> {
-    this.db.prepare('UPDATE intents SET detail = ? WHERE id = ?').run(detail, intentId);
+    return this.journal(() => {
+      this.prepare('UPDATE intents SET detail = ? WHERE id = ?').run(detail, intentId);
+    });
   }
 
   async transientFailures(key: string): Promise<{ count: number; last: Date | undefined }> {
-    const r = this.db
-      .prepare(
-        `SELECT count(*) AS n, max(finished_at) AS last FROM intents
+    const r = this.prepare(
+      `SELECT count(*) AS n, max(finished_at) AS last FROM intents
          WHERE kind = 'launch' AND key = ? AND state = 'abandoned' AND detail LIKE 'transient:%'`,
-      )
-      .get(key) as { n: number; last: string | null };
+    ).get(key) as { n: number; last: string | null };
     return { count: r.n, last: r.last ? new Date(r.last) : undefined };
   }
 
   async pendingIntents(): Promise<Intent[]> {
-    return this.db
-      .prepare(
-        "SELECT id, kind, key, state, created_at AS createdAt, detail FROM intents WHERE state = 'pending' ORDER BY id",
-      )
-      .all() as Intent[];
+    return this.prepare(
+      "SELECT id, kind, key, state, created_at AS createdAt, detail FROM intents WHERE state = 'pending' ORDER BY id",
+    ).all() as Intent[];
   }
 
   async beginAction(kind: ActionKind, key: string): Promise<number> {
-    const { lastInsertRowid } = this.db
-      .prepare("INSERT INTO intents (kind, key, state, created_at) VALUES (?, ?, 'pending', ?)")
-      .run(kind, key, this.now());
-    return Number(lastInsertRowid);
+    return this.journal(() => {
+      const { lastInsertRowid } = this.prepare(
+        "INSERT INTO intents (kind, key, state, created_at) VALUES (?, ?, 'pending', ?)",
+      ).run(kind, key, this.now());
+      return Number(lastInsertRowid);
+    });
   }
 
   async finishAction(intentId: number, error?: string): Promise<void> {
-    this.db
-      .prepare('UPDATE intents SET state = ?, finished_at = ?, detail = ? WHERE id = ?')
-      .run(error ? 'failed' : 'done', this.now(), error ?? null, intentId);
+    return this.journal(() => {
+      this.prepare('UPDATE intents SET state = ?, finished_at = ?, detail = ? WHERE id = ?').run(
+        error ? 'failed' : 'done',
+        this.now(),
+        error ?? null,
+        intentId,
+      );
+    }, false);
   }
 
   async setStatus(key: string, status: SubmissionStatus, reason: string): Promise<void> {
-    this.tx(() => {
-      const r = this.db.prepare('UPDATE submissions SET status = ? WHERE key = ?').run(status, key);
+    return this.journal(() => {
+      const r = this.prepare('UPDATE submissions SET status = ? WHERE key = ?').run(status, key);
       if (r.changes === 0) fail(`no submission ${key}`);
       this.addHistory(key, status, reason);
     });
   }
 
   async setHeld(key: string, held: boolean): Promise<void> {
-    this.db
-      .prepare('UPDATE submissions SET held_by_gitpoms = ? WHERE key = ?')
-      .run(held ? 1 : 0, key);
+    return this.journal(() => {
+      this.prepare('UPDATE submissions SET held_by_gitpoms = ? WHERE key = ?').run(
+        held ? 1 : 0,
+        key,
+      );
+    });
   }
 
   async recordJobs(jobs: StoredJob[]): Promise<void> {
-    const up = this.db.prepare(
+    const seen = new Map<string, string>();
+    const changed = jobs.filter((j) => {
+      const { updatedAt, id, submission, ...state } = j;
+      const sig = `${submission} ${JSON.stringify(state)}`;
+      if (this.recorded.get(id) === sig) return false;
+      seen.set(id, sig);
+      return true;
+    });
+    if (!changed.length) return;
+    const up = this.prepare(
       `INSERT INTO jobs (id, submission, state, exit_code, held_reason, ended_at, node, started_at, cpu_seconds, wall_seconds, log_path, updated_at)
        VALUES (@id, @submission, @state, @exitCode, @heldReason, @endedAt, @node, @startedAt, @cpuSeconds, @wallSeconds, @logPath, @updatedAt)
        ON CONFLICT (id) DO UPDATE SET state = excluded.state, exit_code = excluded.exit_code, held_reason = excluded.held_reason,
@@ -414,7 +530,7 @@ export class SqliteStore implements Store {
          wall_seconds = excluded.wall_seconds, log_path = excluded.log_path, updated_at = excluded.updated_at`,
     );
     this.tx(() => {
-      for (const j of jobs) {
+      for (const j of changed) {
         up.run({
           exitCode: null,
           heldReason: null,
@@ -428,10 +544,11 @@ export class SqliteStore implements Store {
         });
       }
     });
+    for (const [id, sig] of seen) this.recorded.set(id, sig);
   }
 
   async jobs(): Promise<StoredJob[]> {
-    const rows = this.db.prepare('SELECT * FROM jobs ORDER BY submission, id').all() as Array<
+    const rows = this.prepare('SELECT * FROM jobs ORDER BY submission, id').all() as Array<
       Record<string, unknown>
     >;
     return rows.map((r) => {
@@ -455,29 +572,27 @@ export class SqliteStore implements Store {
 
   async addOverride(o: NewOverride): Promise<number> {
     return this.tx(() => {
-      const { lastInsertRowid } = this.db
-        .prepare(
-          'INSERT INTO overrides (action, campaign, stage, actor, reason, created_at, revision, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(
-          o.action,
-          o.campaign,
-          o.stage ?? null,
-          o.actor,
-          o.reason,
-          this.now(),
-          o.revision ?? null,
-          o.expiresAt ?? null,
-        );
-      this.db
-        .prepare('INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)')
-        .run(
-          this.now(),
-          o.actor,
-          `override ${o.action}`,
-          o.stage ? `${o.campaign}/${o.stage}` : o.campaign,
-          o.reason,
-        );
+      const { lastInsertRowid } = this.prepare(
+        'INSERT INTO overrides (action, campaign, stage, actor, reason, created_at, revision, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(
+        o.action,
+        o.campaign,
+        o.stage ?? null,
+        o.actor,
+        o.reason,
+        this.now(),
+        o.revision ?? null,
+        o.expiresAt ?? null,
+      );
+      this.prepare(
+        'INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)',
+      ).run(
+        this.now(),
+        o.actor,
+        `override ${o.action}`,
+        o.stage ? `${o.campaign}/${o.stage}` : o.campaign,
+        o.reason,
+      );
       return Number(lastInsertRowid);
     });
   }
@@ -487,23 +602,19 @@ export class SqliteStore implements Store {
     // Expired overrides and those of another revision are recorded as cleared (when this store may write).
     if (!this.readonly) {
       this.tx(() => {
-        this.db
-          .prepare(
-            "UPDATE overrides SET cleared_at = ?, cleared_reason = 'expired' WHERE cleared_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?",
-          )
-          .run(at, at);
+        this.prepare(
+          "UPDATE overrides SET cleared_at = ?, cleared_reason = 'expired' WHERE cleared_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?",
+        ).run(at, at);
         if (revision) {
-          this.db
-            .prepare(
-              "UPDATE overrides SET cleared_at = ?, cleared_reason = 'cleared by revision ' || ? WHERE cleared_at IS NULL AND revision IS NOT NULL AND revision != ?",
-            )
-            .run(at, revision, revision);
+          this.prepare(
+            "UPDATE overrides SET cleared_at = ?, cleared_reason = 'cleared by revision ' || ? WHERE cleared_at IS NULL AND revision IS NOT NULL AND revision != ?",
+          ).run(at, revision, revision);
         }
       });
     }
-    const rows = this.db
-      .prepare('SELECT * FROM overrides WHERE cleared_at IS NULL ORDER BY id')
-      .all() as Array<Record<string, string | number | null>>;
+    const rows = this.prepare(
+      'SELECT * FROM overrides WHERE cleared_at IS NULL ORDER BY id',
+    ).all() as Array<Record<string, string | number | null>>;
     return rows
       .filter(
         (r) =>
@@ -529,35 +640,29 @@ export class SqliteStore implements Store {
   ): Promise<number> {
     const actions = target.actions ?? ['hold', 'kill', 'launch-now', 'prune'];
     const stage = target.stage ?? null;
-    const r = this.db
-      .prepare(
-        `UPDATE overrides SET cleared_at = ?, cleared_reason = ? WHERE cleared_at IS NULL AND campaign = ?
+    const r = this.prepare(
+      `UPDATE overrides SET cleared_at = ?, cleared_reason = ? WHERE cleared_at IS NULL AND campaign = ?
          AND (? IS NULL OR stage = ?) AND action IN (${actions.map(() => '?').join(',')})`,
-      )
-      .run(this.now(), reason, target.campaign, stage, stage, ...actions);
+    ).run(this.now(), reason, target.campaign, stage, stage, ...actions);
     return r.changes;
   }
 
   async recordRevision(r: { revision: string; valid: boolean; errors: string[] }): Promise<void> {
     const at = this.now();
     this.tx(() => {
-      this.db
-        .prepare(
-          `INSERT INTO revisions (revision, first_seen_at, last_seen_at, seen_seq, valid, errors)
+      this.prepare(
+        `INSERT INTO revisions (revision, first_seen_at, last_seen_at, seen_seq, valid, errors)
              VALUES (?, ?, ?, (SELECT coalesce(max(seen_seq), 0) + 1 FROM revisions), ?, ?)
            ON CONFLICT (revision) DO UPDATE SET last_seen_at = excluded.last_seen_at,
              seen_seq = excluded.seen_seq, valid = excluded.valid, errors = excluded.errors`,
-        )
-        .run(r.revision, at, at, r.valid ? 1 : 0, JSON.stringify(r.errors));
+      ).run(r.revision, at, at, r.valid ? 1 : 0, JSON.stringify(r.errors));
     });
   }
 
   async markApplied(revision: string): Promise<void> {
-    this.db
-      .prepare(
-        'UPDATE revisions SET applied_at = ?, applied_seq = (SELECT coalesce(max(applied_seq), 0) + 1 FROM revisions) WHERE revision = ?',
-      )
-      .run(this.now(), revision);
+    this.prepare(
+      'UPDATE revisions SET applied_at = ?, applied_seq = (SELECT coalesce(max(applied_seq), 0) + 1 FROM revisions) WHERE revision = ?',
+    ).run(this.now(), revision);
   }
 
   async revisions(limit = 10): Promise<RevisionRecord[]> {
@@ -569,7 +674,7 @@ export class SqliteStore implements Store {
   }
 
   private revisionRows(where: string, limit: number): RevisionRecord[] {
-    const rows = this.db.prepare(`SELECT * FROM revisions ${where} LIMIT ?`).all(limit) as Array<
+    const rows = this.prepare(`SELECT * FROM revisions ${where} LIMIT ?`).all(limit) as Array<
       Record<string, string | number | null>
     >;
     return rows.map((r) => ({
@@ -583,19 +688,20 @@ export class SqliteStore implements Store {
   }
 
   async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {
-    this.db
-      .prepare('INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)')
-      .run(this.now(), entry.actor, entry.action, entry.target, entry.detail ?? null);
+    this.prepare(
+      'INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)',
+    ).run(this.now(), entry.actor, entry.action, entry.target, entry.detail ?? null);
   }
 
   async auditLog(limit = 100): Promise<AuditEntry[]> {
-    const rows = this.db
-      .prepare('SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?')
-      .all(limit) as Array<AuditEntry & { detail: string | null }>;
+    const rows = this.prepare(
+      'SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?',
+    ).all(limit) as Array<AuditEntry & { detail: string | null }>;
     return rows.map(({ detail, ...r }) => (detail === null ? r : { ...r, detail }));
   }
 
   async close(): Promise<void> {
-    this.db.close();
+    this.flush();
+    this.conn.close();
   }
 }

@@ -1,0 +1,283 @@
+// The embedded runtime at scale: the launch journal against a bare insert loop, one
+// observation of the local executor against a bare listing of its job files, and one full
+// reconcile pass (100 campaigns, 100,000 jobs) against the observation alone.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { loadSpec } from '../dist/desired/index.js';
+import { openDeps } from '../dist/engine/open-deps.js';
+import { reconcileOnce } from '../dist/engine/pass.js';
+import { LocalExecutor } from '../dist/adapters/batch/local/index.js';
+import { SqliteStore } from '../dist/adapters/store/sqlite/index.js';
+import { fsRepo } from '../dist/source/fs-repo.js';
+import { writeScaleRepo } from './scale.mjs';
+
+const STAGES = ['gen', 'g4', 'detsim', 'reco', 'anatree'];
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timed(fn, runs = 3) {
+  await fn();
+  const ms = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    ms.push(performance.now() - t);
+  }
+  return median(ms);
+}
+
+function submission(campaign, stage, i) {
+  const slice = `mc-${i}`;
+  return {
+    campaign,
+    stage,
+    key: `${campaign}/${stage}/${slice}#1`,
+    slice,
+    attempt: 1,
+    ...(stage === 'gen'
+      ? {}
+      : { parent: `${campaign}/${STAGES[STAGES.indexOf(stage) - 1]}/${slice}#1` }),
+    input: { kind: 'none' },
+    command: [
+      'fife_launch',
+      '-c',
+      'campaigns/sbnd/cfg/sbnd_launch.cfg',
+      `-Oglobal.basename=${stage}`,
+    ],
+    jobType: 'sbnd-fife-launch',
+    launchTemplate: 'sbnd-launch',
+    reason: 'bench',
+  };
+}
+
+/** The launch journal, driven by `concurrency` launchers at once as apply drives it, vs one bare insert transaction. */
+export async function journal(n, concurrency) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gitpoms-journal-'));
+  try {
+    const store = new SqliteStore(path.join(dir, 'state.sqlite'));
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < n) {
+          const i = next++;
+          const id = await store.beginLaunch(submission('c', 'reco', i), 'rev', 'local');
+          await store.finishLaunch(id, { ok: true });
+        }
+      }),
+    );
+    const subjectMs = performance.now() - t0;
+    await store.close();
+    const db = new Database(path.join(dir, 'bare.sqlite'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec(
+      `CREATE TABLE submissions (key TEXT PRIMARY KEY, campaign TEXT, stage TEXT, slice TEXT, attempt INTEGER,
+         parent TEXT, command TEXT, input TEXT, job_type TEXT, launch_template TEXT, status TEXT, launched_at TEXT)`,
+    );
+    const ins = db.prepare('INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const t1 = performance.now();
+    db.transaction(() => {
+      for (let i = 0; i < n; i++) {
+        const a = submission('c', 'reco', i);
+        ins.run(
+          a.key,
+          a.campaign,
+          a.stage,
+          a.slice,
+          a.attempt,
+          a.parent,
+          JSON.stringify(a.command),
+          JSON.stringify(a.input),
+          a.jobType,
+          a.launchTemplate,
+          'launched',
+          new Date().toISOString(),
+        );
+      }
+    })();
+    const baselineMs = performance.now() - t1;
+    db.close();
+    return { subjectMs, baselineMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes local-executor job files for `campaigns` × 5 stages × `perStage` submissions of
+ * `jobsPer` jobs, as the executor leaves them: most finished, a tenth running (their
+ * supervisor is this process, so they count as alive). Returns the store's records to match.
+ */
+function writeLocalJobs(root, campaigns, perStage, jobsPer) {
+  const jobsDir = path.join(root, 'jobs');
+  mkdirSync(jobsDir, { recursive: true });
+  for (const d of ['slots', 'staging']) mkdirSync(path.join(root, d), { recursive: true });
+  const subs = [];
+  let cluster = 0;
+  for (const campaign of campaigns)
+    for (const stage of STAGES)
+      for (let i = 1; i <= perStage; i++) {
+        cluster++;
+        const sub = submission(campaign, stage, i);
+        // 85 % located, 10 % running, 5 % finished and waiting for the catalog.
+        const roll = cluster % 20;
+        const status = roll < 17 ? 'located' : 'launched';
+        const running = roll === 17 || roll === 18;
+        subs.push({ sub, status });
+        for (let proc = 0; proc < jobsPer; proc++) {
+          const dir = path.join(jobsDir, String(cluster), String(proc));
+          mkdirSync(dir, { recursive: true });
+          const id = `${cluster}.${proc}@local`;
+          writeFileSync(
+            path.join(dir, 'spec.json'),
+            JSON.stringify({
+              id,
+              label: sub.key,
+              argv: sub.command,
+              env: {},
+              submittedAt: '2026-11-20T00:00:00Z',
+            }),
+          );
+          const state = running
+            ? {
+                state: 'running',
+                supervisorPid: process.pid,
+                pid: process.pid,
+                startedAt: '2026-11-25T10:00:00Z',
+              }
+            : {
+                state: 'completed',
+                exitCode: 0,
+                startedAt: '2026-11-25T10:00:00Z',
+                endedAt: '2026-11-25T11:00:00Z',
+                cpuSeconds: 3000,
+                wallSeconds: 3600,
+              };
+          writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state));
+        }
+      }
+  return subs;
+}
+
+/** What any reader of the executor's files must do at least: list the job directories, read and parse both files. */
+function bareListing(root) {
+  const jobsDir = path.join(root, 'jobs');
+  let n = 0;
+  for (const c of readdirSync(jobsDir))
+    for (const p of readdirSync(path.join(jobsDir, c))) {
+      const dir = path.join(jobsDir, c, p);
+      JSON.parse(readFileSync(path.join(dir, 'spec.json'), 'utf8'));
+      JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8'));
+      n++;
+    }
+  return n;
+}
+
+async function observeLocal(jobs) {
+  const root = mkdtempSync(path.join(tmpdir(), 'gitpoms-local-'));
+  try {
+    writeLocalJobs(root, ['c'], jobs / 50, 10);
+    const ex = new LocalExecutor({ root, slots: 2 });
+    let seen = 0;
+    const subjectMs = await timed(async () => (seen = (await ex.observe()).length));
+    if (seen !== jobs) throw new Error(`observe saw ${seen} jobs, not ${jobs}`);
+    const baselineMs = await timed(() => bareListing(root));
+    return { subjectMs, baselineMs };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** One reconcile pass over 100 SBND campaigns with 100,000 jobs on the local executor. */
+export async function fullPass(campaigns, perStage, jobsPer) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gitpoms-pass-'));
+  try {
+    const names = writeScaleRepo(dir, campaigns);
+    for (const n of names) {
+      const f = path.join(dir, 'campaigns/sbnd', `${n}.yaml`);
+      writeFileSync(
+        f,
+        readFileSync(f, 'utf8').replace('submissions: 2', `submissions: ${perStage}`),
+      );
+    }
+    const loaded = loadSpec(fsRepo(dir));
+    if (!loaded.desired) throw new Error('the generated repository does not validate');
+    const dataDir = path.join(dir, 'data');
+    const subs = writeLocalJobs(path.join(dataDir, 'local-batch'), names, perStage, jobsPer);
+    const seed = new SqliteStore(path.join(dataDir, 'state.sqlite'));
+    await Promise.all(
+      subs.map(async ({ sub, status }) => {
+        const id = await seed.beginLaunch(sub, 'bench', 'local');
+        await seed.finishLaunch(id, { ok: true });
+        if (status === 'located') await seed.setStatus(sub.key, 'located', 'bench');
+      }),
+    );
+    await seed.close();
+    const deps = openDeps(dir, loaded.config, {
+      dataDir,
+      revision: 'bench',
+      env: { PATH: process.env.PATH },
+    });
+    try {
+      let actions = 0;
+      const subjectMs = await timed(async () => {
+        const r = await reconcileOnce(deps, loaded.desired);
+        actions = r.plan.actions.length;
+      });
+      if (actions !== 0) throw new Error(`the steady-state pass planned ${actions} actions`);
+      let seen = 0;
+      const baselineMs = await timed(async () => (seen = (await deps.batch.observe()).length));
+      return { subjectMs, baselineMs, jobs: seen, submissions: subs.length };
+    } finally {
+      await deps.store.close();
+      await deps.catalog.close();
+      deps.unlock();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function localScale({ short = false } = {}) {
+  const results = [];
+  const n = short ? 10_000 : 100_000;
+  const j = await journal(n, 64);
+  results.push({
+    name: `store: ${n} submissions through the launch journal (64 launchers at once, the most apply runs) vs a bare better-sqlite3 insert loop in one transaction (throughput ratio)`,
+    ...j,
+    ratio: j.baselineMs / j.subjectMs,
+    goal: { min: 0.3 },
+  });
+  const j4 = await journal(n / 10, 4);
+  results.push({
+    name: `store: ${n / 10} submissions through the launch journal (4 launchers, apply's default) vs a bare insert loop (throughput ratio)`,
+    ...j4,
+    ratio: j4.baselineMs / j4.subjectMs,
+  });
+  const o = await observeLocal(10_000);
+  results.push({
+    name: 'local executor: one observation of 10000 jobs vs a bare listing and parse of their files (time ratio)',
+    ...o,
+    ratio: o.subjectMs / o.baselineMs,
+    goal: { max: 1.5 },
+  });
+  const p = await fullPass(short ? 10 : 100, 20, 10);
+  results.push({
+    name: `one full reconcile pass: ${short ? 10 : 100} campaigns, ${p.submissions} submissions, ${p.jobs} jobs on the local executor vs the observation alone (time ratio)`,
+    subjectMs: p.subjectMs,
+    baselineMs: p.baselineMs,
+    ratio: p.subjectMs / p.baselineMs,
+    goal: { max: 1.5 },
+  });
+  return results;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`)
+  console.log(await localScale({ short: process.argv.includes('--short') }));
