@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { random } from './random.mjs';
 
 const SBND = 'campaigns/sbnd';
 const STAGES = ['gen', 'g4', 'detsim', 'reco', 'anatree'];
@@ -26,18 +27,6 @@ export function writeScaleRepo(dir, copies) {
     writeFileSync(path.join(dir, SBND, `${name}.yaml`), text.replaceAll('sbnd-mcc-test-1', name));
   }
   return names;
-}
-
-/** A small deterministic generator (mulberry32). */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -122,6 +122,7 @@ async function declareOutputs(
           ...kept,
           application: kept.application ?? cfg.application,
           'gitpoms.submission': cfg.submission,
+          'gitpoms.process': proc,
           'gitpoms.campaign': cfg.campaign,
           'gitpoms.stage': cfg.stage,
         },

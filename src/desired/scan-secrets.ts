@@ -1,6 +1,7 @@
 import { lintSource } from '@secretlint/core';
 import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
-import type { Diagnostic } from './diagnostic.js';
+import { isMap, isScalar, isSeq, parseAllDocuments, type Node } from 'yaml';
+import { formatPath, type Diagnostic } from './diagnostic.js';
 
 const CONFIG = {
   rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommended }],
@@ -9,6 +10,33 @@ const CONFIG = {
 /** secretlint's rule id as a name: "@secretlint/secretlint-rule-github" → "github". */
 function ruleName(id: string): string {
   return id.replace(/^@secretlint\/secretlint-rule-/, '');
+}
+
+/** The field of a YAML file whose value holds `offset` ('' outside any, or in a file that is not YAML). */
+function fieldAt(file: string, text: string, offset: number): string {
+  if (!/\.ya?ml$/.test(file)) return '';
+  const path: Array<string | number> = [];
+  const within = (n: Node | null | undefined) =>
+    !!n?.range && n.range[0] <= offset && offset < n.range[1];
+  const walk = (n: Node | null | undefined): void => {
+    if (isMap(n)) {
+      const pair = n.items.find((p) => within(p.value as Node | null));
+      if (!pair) return;
+      path.push(isScalar(pair.key) ? String(pair.key.value) : '?');
+      walk(pair.value as Node);
+    } else if (isSeq(n)) {
+      const i = n.items.findIndex((item) => within(item as Node));
+      if (i < 0) return;
+      path.push(i);
+      walk(n.items[i] as Node);
+    }
+  };
+  for (const doc of parseAllDocuments(text)) {
+    if (!('contents' in doc) || !within(doc.contents as Node)) continue;
+    walk(doc.contents as Node);
+    break;
+  }
+  return formatPath(path);
 }
 
 /**
@@ -38,7 +66,7 @@ export async function scanSecrets(
         file,
         line,
         column: m.loc.start.column + 1,
-        path: '',
+        path: fieldAt(file, text, m.range[0]),
         code: 'secret-in-git',
         severity: 'error',
         message: `a literal credential (${ruleName(m.ruleId)}) is written here; secrets are never written in the repository`,

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { remoteCommand, shellQuote, templateEnvironment } from './launch-host.js';
+import { exportScript, remoteCommand, shellQuote, templateEnvironment } from './launch-host.js';
 
 describe('launch host command lines', () => {
   it.each(['plain', 'a b', "it's", 'c;echo INJECTED', '$HOME', '`id`', '', 'x\ny', '*'])(
@@ -26,6 +26,20 @@ describe('launch host command lines', () => {
     ).toBe(
       "cd /data/checkout && source /cvmfs/setup.sh && setup dunetpc v06 -q e14:prof && env TOKEN=\"$(cat '/run/secret token')\" 'GITPOMS_SUBMISSION=c/s/mc-1#1' /opt/submit.sh 'a b'",
     );
+  });
+
+  it('hands the environment over as shell code that a shell reads back exactly', () => {
+    const env = { TOKEN: "s3cr3t 'quoted' $HOME `id`\nline", EMPTY: '' };
+    const out = execFileSync(
+      '/bin/sh',
+      ['-c', 'eval "$(cat)" && printf "%s|%s" "$TOKEN" "$EMPTY"'],
+      {
+        input: exportScript(env),
+        encoding: 'utf8',
+      },
+    );
+    expect(out).toBe(`${env.TOKEN}|`);
+    expect(() => exportScript({ 'A;rm -rf /': 'x' })).toThrow('cannot be an environment variable');
   });
 
   it('a template variable from the reconciler that is not set is a clear error', () => {

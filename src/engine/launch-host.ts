@@ -34,6 +34,21 @@ export function remoteCommand(
   return parts.join(' && ');
 }
 
+/**
+ * The launch's environment as shell code a launch host reads from stdin (`eval "$(cat)"`):
+ * values given by reference are secrets, and a command line is visible to every user of
+ * both machines (ps), while stdin is not.
+ */
+export function exportScript(env: Readonly<Record<string, string>>): string {
+  return Object.entries(env)
+    .map(([k, v]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+        throw new GitpomsError('launch-environment', `"${k}" cannot be an environment variable`);
+      return `export ${k}=${shellQuote(v)}\n`;
+    })
+    .join('');
+}
+
 /** What a launch template adds to a launch's environment: its values and its credentials' paths. */
 export function templateEnvironment(
   t: NamedLaunchTemplate | undefined,
@@ -94,12 +109,13 @@ export async function runLaunch(
   const exec = { timeout: opts.timeoutMs, maxBuffer: 16 << 20 };
   if (t?.host && !opts.embedded) {
     // The launch host sees the checkout at the same path (a shared filesystem, as at Fermilab).
-    const cmd = remoteCommand(argv, {
+    // The environment goes over stdin, never on a command line.
+    const cmd = `eval "$(cat)" && ${remoteCommand(argv, {
       cwd: opts.cwd,
-      env: { ...opts.exported, ...tenv.env },
+      env: {},
       fromFile: tenv.fromFile,
       ...(t.setup ? { setup: t.setup } : {}),
-    });
+    })}`;
     const ssh = t.ssh ?? {};
     const args = [
       '-o',
@@ -115,7 +131,9 @@ export async function runLaunch(
       '--',
       cmd,
     ];
-    const r = await run('ssh', args, exec);
+    const launched = run('ssh', args, exec);
+    launched.child.stdin?.end(exportScript({ ...opts.exported, ...tenv.env }));
+    const r = await launched;
     return { ...r, shown: `ssh ${t.account}@${t.host} -- ${argv.map(shellQuote).join(' ')}` };
   }
   const env = { ...opts.env, ...tenv.env };

@@ -79,6 +79,30 @@ describe('the jobs failed_jobs runs again', () => {
     expect(failedProcesses(sub, jobs)).toEqual([1, 2]);
   });
 
+  it('leave out a process whose output is located, though its job was lost', async () => {
+    const d = sbndDesired();
+    const jobs = jobsOf(KEY, [
+      'completed',
+      'removed',
+      ['completed', 1],
+      ...Array.from({ length: 7 }, () => 'completed' as const),
+    ]);
+    const c = new MemoryCatalog();
+    // Process 1 declared its file before its supervisor died; process 2 made none.
+    for (const p of [0, 1, 3, 4, 5, 6, 7, 8, 9]) {
+      const name = `gen_${p}.root`;
+      await c.declareFile({
+        name,
+        size: 1,
+        metadata: { 'gitpoms.submission': KEY, 'gitpoms.process': String(p) },
+      });
+      await c.addLocation(name, '/pnfs/x');
+    }
+    const o = await observeCatalog(c, d, [failed(KEY, 60_000)], jobs, NOW);
+    expect(o.rerun?.[KEY]).toEqual([2]);
+    expect(o.recoveryFiles[KEY]).toMatchObject({ failed_jobs: 1 });
+  });
+
   it('of a rerun, are the processes it ran again', () => {
     const rerun = failed(KEY, 0, { input: { kind: 'rerun', of: KEY, processes: [4, 9] } });
     const jobs = [job('20.0@local', 'completed', 0), job('20.1@local', 'completed', 1)];

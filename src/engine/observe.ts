@@ -15,7 +15,12 @@ import {
 import { splitSlice, unprocessedFileQuery } from '../plan/splits.js';
 import { datasetText } from '../desired/rules/index.js';
 import { findJobType, stageId } from '../desired/desired.js';
-import { inputsWithLocatedOutputs, outputsOf, recoveryDimensions } from '../job/dimensions.js';
+import {
+  inputsWithLocatedOutputs,
+  outputsOf,
+  processOutputs,
+  recoveryDimensions,
+} from '../job/dimensions.js';
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { Deps } from './deps.js';
 
@@ -36,6 +41,23 @@ export function failedProcesses(
   return ordered.flatMap((j, i) =>
     j.state === 'completed' && j.exitCode === 0 ? [] : [processes[i] ?? i],
   );
+}
+
+/**
+ * Failed processes less those whose outputs are all located: a job killed after it declared
+ * its outputs (its supervisor lost, a signal before it exited) is not run again, or its
+ * files would be made twice.
+ */
+async function withoutOutputs(
+  catalog: Catalog,
+  key: string,
+  processes: readonly number[],
+  perJob: number,
+): Promise<number[]> {
+  const out: number[] = [];
+  for (const p of processes)
+    if ((await catalog.countFiles(processOutputs(key, p))) < perJob) out.push(p);
+  return out;
 }
 
 /**
@@ -162,6 +184,7 @@ export async function observeCatalog(
     if (!stage) return;
     const newest = isNewest(r);
     const jt = findJobType(desired, stage.experiment, stage.jobType);
+    const perJob = Math.max(1, jt?.outputFilesPerJob ?? 1);
     const patterns = jt?.outputFilePatterns ?? ['%'];
     const mine = jobsOf.get(r.key) ?? [];
     const finished =
@@ -178,7 +201,7 @@ export async function observeCatalog(
         );
         observed.outputs[r.key] = { expected, located, final: true };
       } else {
-        const expected = mine.length * Math.max(1, jt?.outputFilesPerJob ?? 1);
+        const expected = mine.length * perJob;
         const located = await catalog.countFiles(
           `${outputsOf([r.key], patterns)} and availability physical`,
         );
@@ -193,7 +216,8 @@ export async function observeCatalog(
       const info = r.project ? await catalog.projectInfo(r.project) : undefined;
       for (const t of new Set(untried)) {
         if (t === 'failed_jobs') {
-          const rerun = failedProcesses(r, mine);
+          const failed = failedProcesses(r, mine);
+          const rerun = failed && (await withoutOutputs(catalog, r.key, failed, perJob));
           if (rerun) {
             counts[t] = rerun.length;
             (observed.rerun ??= {})[r.key] = rerun;

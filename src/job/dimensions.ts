@@ -22,6 +22,11 @@ export function outputsOf(submissions: readonly string[], filePatterns: readonly
   return `gitpoms.submission ${submissions.map(quote).join(',')} and ${patterns(filePatterns)}`;
 }
 
+/** Located outputs of one process of a submission (its PROCESS number, as the wrapper declares it). */
+export function processOutputs(submission: string, process: number): string {
+  return `gitpoms.submission ${quote(submission)} and gitpoms.process ${quote(String(process))} and availability physical`;
+}
+
 /** Files of a project's snapshot that have located outputs of the submission (the located-completion numerator). */
 export function inputsWithLocatedOutputs(
   project: string,

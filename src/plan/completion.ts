@@ -37,7 +37,11 @@ export function completionStep(
   return out;
 }
 
-/** A failed submission whose outputs the catalog reports after all (observe looks for a while): located. */
+/**
+ * A failed submission whose outputs the catalog reports after all (observe looks for a while):
+ * located. For a stage completed by its jobs, when every job that did not succeed declared its
+ * outputs all the same (lost after its work was done), so none is left to run again.
+ */
 function lateOutputs(
   out: CompletionResult,
   stage: ResolvedStage,
@@ -46,6 +50,17 @@ function lateOutputs(
 ): void {
   const o = observed.outputs[rec.key];
   const { type, percent } = stage.completion;
+  if (type === 'complete' && observed.rerun?.[rec.key]?.length === 0) {
+    out.actions.push({
+      kind: 'mark-located',
+      campaign: rec.campaign,
+      stage: rec.stage,
+      key: rec.key,
+      reason: 'the jobs that did not succeed had declared their outputs; none is left to run again',
+    });
+    out.settled.set(rec.key, 'located');
+    return;
+  }
   if (type !== 'located' || !o || o.expected === 0) return;
   const got = pct(o.located, o.expected);
   if (got < percent) return;

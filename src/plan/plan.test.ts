@@ -584,3 +584,30 @@ describe('plan: states, gates, schedules, recoveries', () => {
     ]);
   });
 });
+
+describe('plan: a generation submission whose failed job had done its work', () => {
+  const failed = rec('gen', 'mc-1', { status: 'failed' });
+  const js = [...jobs(failed.key, 9, 'completed'), ...jobs(`${failed.key}`, 1, 'removed')].map(
+    (j, i) => ({ ...j, id: `77.${i}@local` }),
+  );
+  const observed = (rerun: number[]): Observed => ({
+    ...emptyObserved(),
+    jobs: js,
+    rerun: { [failed.key]: rerun },
+    recoveryFiles: { [failed.key]: { failed_jobs: rerun.length } },
+  });
+
+  it('is located when no job is left to run again, and its dependents go on', () => {
+    const p = plan(sbnd(), observed([]), [failed], NOW);
+    expect(brief(p.actions)).toContain(`mark-located ${failed.key}`);
+    expect(p.actions.filter((a) => a.kind === 'launch' && a.input.kind === 'rerun')).toEqual([]);
+    expect(brief(p.actions)).toContain(`launch ${SBND}/g4/mc-1#1`);
+  });
+
+  it('runs the others again', () => {
+    const p = plan(sbnd(), observed([9]), [failed], NOW);
+    expect(brief(p.actions)).not.toContain(`mark-located ${failed.key}`);
+    const rerun = p.actions.find((a) => a.kind === 'launch' && a.stage === 'gen');
+    expect(rerun).toMatchObject({ input: { kind: 'rerun', of: failed.key, processes: [9] } });
+  });
+});

@@ -81,6 +81,8 @@ beforeAll(async () => {
       'out="$PWD/record.txt"',
       ': > "$out"',
       'for a in "$@"; do printf "arg:%s\\n" "$a" >> "$out"; done',
+      // Every command line on the machine while the launch runs (the ssh client's, the remote shell's).
+      'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; done > "$PWD/cmdlines.txt" 2>/dev/null',
       'for v in SSH_CONNECTION GITPOMS_SUBMISSION FROM_ENV FROM_FILE BEARER_TOKEN_FILE SETUP_RAN; do',
       '  eval "printf \\"$v=%s\\n\\" \\"\\$$v\\"" >> "$out"',
       'done',
@@ -147,8 +149,11 @@ describe('launch hosts over ssh (a real sshd on 127.0.0.1)', () => {
         BEARER_TOKEN_FILE: '/opt/dunepro/token',
         SETUP_RAN: 'yes',
       });
-      // The secret values never show in what is logged.
+      // The secret values never show in what is logged, nor on a command line (ps) there.
       expect(r.shown).not.toContain('from-the-reconciler');
+      const cmdlines = readFileSync(path.join(dir, 'cmdlines.txt'), 'utf8');
+      expect(cmdlines).toContain(`${userInfo().username}@127.0.0.1`);
+      expect(cmdlines).not.toContain('from-the-reconciler');
     },
   );
 

@@ -108,6 +108,11 @@ export class MemoryBatch implements Batch {
     this.events.emit('ended');
   }
 
+  /** What a job was submitted to run (its argument vector and environment). */
+  spec(id: string): SubmitRequest['jobs'][number] {
+    return structuredClone(this.get(id).spec);
+  }
+
   /** Manual mode: a job ends with this exit code. */
   finish(id: string, exitCode: number): void {
     this.end(id, exitCode);

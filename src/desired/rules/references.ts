@@ -157,6 +157,10 @@ export function checkCommandWords(ctx: Ctx, docs: LoadedDocs): void {
   }
   for (const lt of docs.launchTemplates)
     (lt.value.spec.setup ?? []).forEach((cmd, i) => words(lt.doc, ['spec', 'setup', i], cmd));
+  for (const svc of docs.services) {
+    const probe = svc.value.spec.probe;
+    if ('command' in probe) words(svc.doc, ['spec', 'probe', 'command'], probe.command);
+  }
 }
 
 /** A service gates launches of its own experiment's campaigns only. */

@@ -53,6 +53,7 @@ const asAdapterError = <T>(f: () => T): T => asCatalogError('embedded-catalog', 
 export class EmbeddedCatalog implements Catalog {
   readonly name = 'embedded';
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
   /** The last loaded view, valid while neither this connection nor another has written since. */
   private cached: { version: number; writes: number; view: View } | undefined;
   private writes = 0;
@@ -83,7 +84,7 @@ export class EmbeddedCatalog implements Catalog {
   }
 
   private fileId(name: string): number {
-    const row = this.db.prepare('SELECT id FROM files WHERE name = ?').get(name) as
+    const row = this.prepare('SELECT id FROM files WHERE name = ?').get(name) as
       | { id: number }
       | undefined;
     if (!row) fail(`no file named ${name}`);
@@ -93,15 +94,13 @@ export class EmbeddedCatalog implements Catalog {
   async declareFile(f: DeclaredFile): Promise<void> {
     this.writes++;
     const tx = this.db.transaction(() => {
-      const existing = this.db.prepare('SELECT id FROM files WHERE name = ?').get(f.name);
+      const existing = this.prepare('SELECT id FROM files WHERE name = ?').get(f.name);
       if (existing) fail(`file ${f.name} is already declared`);
       const parents = (f.parents ?? []).map((p) => this.fileId(p));
-      const { lastInsertRowid } = this.db
-        .prepare(
-          'INSERT INTO files (name, size, checksum, create_date, metadata) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(f.name, f.size, f.checksum ?? null, this.now(), JSON.stringify(f.metadata));
-      const ins = this.db.prepare('INSERT OR IGNORE INTO parentage (child, parent) VALUES (?, ?)');
+      const { lastInsertRowid } = this.prepare(
+        'INSERT INTO files (name, size, checksum, create_date, metadata) VALUES (?, ?, ?, ?, ?)',
+      ).run(f.name, f.size, f.checksum ?? null, this.now(), JSON.stringify(f.metadata));
+      const ins = this.prepare('INSERT OR IGNORE INTO parentage (child, parent) VALUES (?, ?)');
       for (const p of parents) ins.run(lastInsertRowid, p);
     });
     tx.immediate();
@@ -110,18 +109,17 @@ export class EmbeddedCatalog implements Catalog {
   async addLocation(file: string, location: string): Promise<void> {
     this.writes++;
     const id = this.fileId(file);
-    this.db
-      .prepare('INSERT OR IGNORE INTO locations (file, location) VALUES (?, ?)')
-      .run(id, location);
+    this.prepare('INSERT OR IGNORE INTO locations (file, location) VALUES (?, ?)').run(
+      id,
+      location,
+    );
   }
 
   async getFile(name: string): Promise<FileRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM files WHERE name = ?').get(name) as
-      | FileRow
-      | undefined;
+    const row = this.prepare('SELECT * FROM files WHERE name = ?').get(name) as FileRow | undefined;
     if (!row) return undefined;
     const names = (sql: string) =>
-      (this.db.prepare(sql).all(row.id) as Array<{ name: string }>).map((r) => r.name);
+      (this.prepare(sql).all(row.id) as Array<{ name: string }>).map((r) => r.name);
     return {
       name: row.name,
       id: row.id,
@@ -136,11 +134,18 @@ export class EmbeddedCatalog implements Catalog {
         'SELECT f.name FROM parentage p JOIN files f ON f.id = p.child WHERE p.parent = ? ORDER BY f.id',
       ),
       locations: (
-        this.db
-          .prepare('SELECT location FROM locations WHERE file = ? ORDER BY location')
-          .all(row.id) as Array<{ location: string }>
+        this.prepare('SELECT location FROM locations WHERE file = ? ORDER BY location').all(
+          row.id,
+        ) as Array<{ location: string }>
       ).map((r) => r.location),
     };
+  }
+
+  /** A prepared statement, made once per text (a pass asks the same questions of every submission). */
+  private prepare(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
   }
 
   private view(): View {
@@ -154,7 +159,7 @@ export class EmbeddedCatalog implements Catalog {
 
   private loadView(): View {
     const files: View['files'] = new Map();
-    for (const r of this.db.prepare('SELECT * FROM files ORDER BY id').all() as FileRow[]) {
+    for (const r of this.prepare('SELECT * FROM files ORDER BY id').all() as FileRow[]) {
       files.set(r.id, {
         name: r.name,
         size: r.size,
@@ -163,15 +168,15 @@ export class EmbeddedCatalog implements Catalog {
       });
     }
     const located = new Set(
-      (this.db.prepare('SELECT DISTINCT file FROM locations').all() as Array<{ file: number }>).map(
+      (this.prepare('SELECT DISTINCT file FROM locations').all() as Array<{ file: number }>).map(
         (r) => r.file,
       ),
     );
     const parents = new Map<number, number[]>();
     const children = new Map<number, number[]>();
-    for (const { child, parent } of this.db
-      .prepare('SELECT child, parent FROM parentage')
-      .all() as Array<{ child: number; parent: number }>) {
+    for (const { child, parent } of this.prepare(
+      'SELECT child, parent FROM parentage',
+    ).all() as Array<{ child: number; parent: number }>) {
       pushTo(parents, child, parent);
       pushTo(children, parent, child);
     }
@@ -185,31 +190,29 @@ export class EmbeddedCatalog implements Catalog {
       definition: (name) => this.definitionDims(name),
       snapshotFiles: (id) =>
         (
-          this.db.prepare('SELECT file FROM snapshot_files WHERE snapshot = ?').all(id) as Array<{
+          this.prepare('SELECT file FROM snapshot_files WHERE snapshot = ?').all(id) as Array<{
             file: number;
           }>
         ).map((r) => r.file),
       projectSnapshot: (project) =>
         (
-          this.db.prepare('SELECT snapshot FROM projects WHERE name = ?').get(project) as
+          this.prepare('SELECT snapshot FROM projects WHERE name = ?').get(project) as
             | { snapshot: number }
             | undefined
         )?.snapshot,
       projectFiles: (project) =>
-        this.db
-          .prepare(
-            `SELECT pf.file, pf.status, coalesce(p.status, 'active') AS process FROM project_files pf
+        this.prepare(
+          `SELECT pf.file, pf.status, coalesce(p.status, 'active') AS process FROM project_files pf
              LEFT JOIN processes p ON p.project = pf.project AND p.consumer = pf.consumer
              WHERE pf.project = ?`,
-          )
-          .all(project) as ProjectFile[],
+        ).all(project) as ProjectFile[],
     };
     return { ids: asAdapterError(() => selectFiles(dims, src)), view };
   }
 
   private definitionDims(name: string): string | undefined {
     return (
-      this.db.prepare('SELECT dimensions FROM definitions WHERE name = ?').get(name) as
+      this.prepare('SELECT dimensions FROM definitions WHERE name = ?').get(name) as
         | { dimensions: string }
         | undefined
     )?.dimensions;
@@ -233,9 +236,11 @@ export class EmbeddedCatalog implements Catalog {
         fail(`definition ${name} already exists with other dimensions: ${existing}`);
       return;
     }
-    this.db
-      .prepare('INSERT INTO definitions (name, dimensions, create_date) VALUES (?, ?, ?)')
-      .run(name, dimensions, this.now());
+    this.prepare('INSERT INTO definitions (name, dimensions, create_date) VALUES (?, ?, ?)').run(
+      name,
+      dimensions,
+      this.now(),
+    );
   }
 
   async describeDefinition(name: string): Promise<string | undefined> {
@@ -246,10 +251,10 @@ export class EmbeddedCatalog implements Catalog {
     this.writes++;
     const { ids } = this.select(`defname: ${definition}`);
     const tx = this.db.transaction(() => {
-      const { lastInsertRowid } = this.db
-        .prepare('INSERT INTO snapshots (definition, create_date) VALUES (?, ?)')
-        .run(definition, this.now());
-      const ins = this.db.prepare('INSERT INTO snapshot_files (snapshot, file) VALUES (?, ?)');
+      const { lastInsertRowid } = this.prepare(
+        'INSERT INTO snapshots (definition, create_date) VALUES (?, ?)',
+      ).run(definition, this.now());
+      const ins = this.prepare('INSERT INTO snapshot_files (snapshot, file) VALUES (?, ?)');
       for (const id of ids) ins.run(lastInsertRowid, id);
       return Number(lastInsertRowid);
     });
@@ -265,23 +270,21 @@ export class EmbeddedCatalog implements Catalog {
     const existing = await this.projectInfo(name);
     if (existing) return existing;
     const snapshot = this.snapshotSync(definition);
-    this.db
-      .prepare(
-        'INSERT OR IGNORE INTO projects (name, definition, snapshot, create_date) VALUES (?, ?, ?, ?)',
-      )
-      .run(name, definition, snapshot, this.now());
+    this.prepare(
+      'INSERT OR IGNORE INTO projects (name, definition, snapshot, create_date) VALUES (?, ?, ?, ?)',
+    ).run(name, definition, snapshot, this.now());
     return (await this.projectInfo(name))!;
   }
 
   async projectInfo(name: string): Promise<ProjectInfo | undefined> {
-    const p = this.db.prepare('SELECT * FROM projects WHERE name = ?').get(name) as
+    const p = this.prepare('SELECT * FROM projects WHERE name = ?').get(name) as
       | { name: string; definition: string; snapshot: number }
       | undefined;
     if (!p) return undefined;
     const total = (
-      this.db
-        .prepare('SELECT count(*) n FROM snapshot_files WHERE snapshot = ?')
-        .get(p.snapshot) as { n: number }
+      this.prepare('SELECT count(*) n FROM snapshot_files WHERE snapshot = ?').get(p.snapshot) as {
+        n: number;
+      }
     ).n;
     const counts: Record<ConsumedStatus, number> = {
       delivered: 0,
@@ -289,9 +292,9 @@ export class EmbeddedCatalog implements Catalog {
       skipped: 0,
       unknown: 0,
     };
-    for (const r of this.db
-      .prepare('SELECT status, count(*) n FROM project_files WHERE project = ? GROUP BY status')
-      .all(name) as Array<{ status: ConsumedStatus; n: number }>) {
+    for (const r of this.prepare(
+      'SELECT status, count(*) n FROM project_files WHERE project = ? GROUP BY status',
+    ).all(name) as Array<{ status: ConsumedStatus; n: number }>) {
       counts[r.status] = r.n;
     }
     counts.unknown = total - counts.delivered - counts.consumed - counts.skipped;
@@ -301,28 +304,22 @@ export class EmbeddedCatalog implements Catalog {
   async nextFile(project: string, consumer: string): Promise<string | undefined> {
     this.writes++;
     const tx = this.db.transaction(() => {
-      const p = this.db.prepare('SELECT snapshot FROM projects WHERE name = ?').get(project) as
+      const p = this.prepare('SELECT snapshot FROM projects WHERE name = ?').get(project) as
         | { snapshot: number }
         | undefined;
       if (!p) fail(`no project named ${project}`);
-      const row = this.db
-        .prepare(
-          `SELECT s.file, f.name FROM snapshot_files s JOIN files f ON f.id = s.file
+      const row = this.prepare(
+        `SELECT s.file, f.name FROM snapshot_files s JOIN files f ON f.id = s.file
            WHERE s.snapshot = ? AND s.file NOT IN (SELECT file FROM project_files WHERE project = ?)
            ORDER BY s.file LIMIT 1`,
-        )
-        .get(p.snapshot, project) as { file: number; name: string } | undefined;
+      ).get(p.snapshot, project) as { file: number; name: string } | undefined;
       if (!row) return undefined;
-      this.db
-        .prepare(
-          'INSERT INTO project_files (project, file, status, consumer, updated) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(project, row.file, 'delivered', consumer, this.now());
-      this.db
-        .prepare(
-          "INSERT OR IGNORE INTO processes (project, consumer, status, updated) VALUES (?, ?, 'active', ?)",
-        )
-        .run(project, consumer, this.now());
+      this.prepare(
+        'INSERT INTO project_files (project, file, status, consumer, updated) VALUES (?, ?, ?, ?, ?)',
+      ).run(project, row.file, 'delivered', consumer, this.now());
+      this.prepare(
+        "INSERT OR IGNORE INTO processes (project, consumer, status, updated) VALUES (?, ?, 'active', ?)",
+      ).run(project, consumer, this.now());
       return row.name;
     });
     return tx.immediate();
@@ -335,20 +332,18 @@ export class EmbeddedCatalog implements Catalog {
   ): Promise<void> {
     this.writes++;
     const id = this.fileId(file);
-    const r = this.db
-      .prepare('UPDATE project_files SET status = ?, updated = ? WHERE project = ? AND file = ?')
-      .run(status, this.now(), project, id);
+    const r = this.prepare(
+      'UPDATE project_files SET status = ?, updated = ? WHERE project = ? AND file = ?',
+    ).run(status, this.now(), project, id);
     if (r.changes === 0) fail(`file ${file} was not delivered by project ${project}`);
   }
 
   async endProcess(project: string, consumer: string, status: 'completed' | 'bad'): Promise<void> {
     this.writes++;
-    this.db
-      .prepare(
-        `INSERT INTO processes (project, consumer, status, updated) VALUES (?, ?, ?, ?)
+    this.prepare(
+      `INSERT INTO processes (project, consumer, status, updated) VALUES (?, ?, ?, ?)
          ON CONFLICT (project, consumer) DO UPDATE SET status = excluded.status, updated = excluded.updated`,
-      )
-      .run(project, consumer, status, this.now());
+    ).run(project, consumer, status, this.now());
   }
 
   async close(): Promise<void> {
