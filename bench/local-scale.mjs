@@ -254,6 +254,9 @@ export async function localScale({ short = false } = {}) {
     ...j,
     ratio: j.baselineMs / j.subjectMs,
     goal: { min: 0.3 },
+    // Known to miss: eight statements on four indexed tables and one fsync per group of
+    // launches, against one insert each in one transaction (0.14-0.20 here).
+    guard: { min: 0.1 },
   });
   const j4 = await journal(n / 10, 4);
   results.push({
