@@ -100,6 +100,7 @@ describe('generated bad inputs', () => {
       const r = await cli(['reconcile', '--dry-run', '--detailed-exitcode'], { cwd: dir });
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
+      if (c.secret) expect(v.stdout + v.stderr + r.stdout + r.stderr).not.toContain(c.secret);
       expect(listing(dir)).toEqual(before);
     },
   );

@@ -2,6 +2,7 @@ import type { ErrorObject } from 'ajv';
 import { didYouMean, type Diagnostic } from './diagnostic.js';
 import { diagnosticAt, type FieldPath, type SourceDoc } from './yaml-source.js';
 import { pushTo } from '../group.js';
+import { holdsCredential } from './rules/secrets.js';
 
 type Schema = Record<string, unknown>;
 
@@ -14,11 +15,20 @@ function pathOf(instancePath: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
+/** A value as a message may quote it: never a credential. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value);
+  return holdsCredential(text) ? 'a credential, not repeated here' : text;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'string')
+    return holdsCredential(value)
+      ? 'a string that holds a credential (not repeated here)'
+      : `the string ${JSON.stringify(value)}`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -181,7 +191,7 @@ function messageFor(err: ErrorObject, doc: SourceDoc): Diagnostic | undefined {
         doc,
         [...path, Number(p.j)],
         'schema-duplicate-item',
-        `item ${String(p.j)} repeats item ${String(p.i)} (${JSON.stringify((err.data as unknown[])[Number(p.j)])})`,
+        `item ${String(p.j)} repeats item ${String(p.i)} (${shown((err.data as unknown[])[Number(p.j)])})`,
       );
     case 'oneOf': {
       const branches = (err.schema as Schema[]).map(branchSummary);

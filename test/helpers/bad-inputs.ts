@@ -45,6 +45,8 @@ export interface GeneratedCase {
   field?: Segment[];
   /** The document of the file the field is in (any when absent). */
   doc?: number;
+  /** A planted credential that no output may show. */
+  secret?: string;
   /** A pattern the error's message must match, when the field alone does not say it. */
   message?: RegExp;
 }
@@ -552,27 +554,28 @@ const SECRET_NAMES = [
 ];
 
 function secrets(): GeneratedCase[] {
-  const named = SECRET_NAMES.map((n) =>
-    edited(
+  const named = SECRET_NAMES.map((n) => ({
+    ...edited(
       `secret: a literal value under ${n}`,
       (_d, f) => {
         f('LaunchTemplate').spec.environment = { [n]: { value: 'hunter2hunter2' } };
       },
       { field: ['spec', 'environment', n] },
     ),
-  );
+    secret: 'hunter2hunter2',
+  }));
   const inText = (
     what: string,
     value: string,
     set: (f: (k: string) => Doc) => void,
     field: Segment[],
     file = DEMO,
-  ) => edited(`secret: ${what}`, (_d, f) => set(f), { file, field });
+  ) => ({ ...edited(`secret: ${what}`, (_d, f) => set(f), { file, field }), secret: value });
   const token = `ghp_${'A1b2C3d4E5'.repeat(4).slice(0, 36)}`;
   const slack = (u: string, i: number) =>
     inText(
       `a Slack webhook URL (${i})`,
-      u,
+      hook,
       (f) => {
         f('Config').spec.notifications = [{ url: u }];
       },
@@ -607,7 +610,7 @@ function secrets(): GeneratedCase[] {
     ].map(slack),
     inText(
       'credentials in the source repository URL',
-      '',
+      's3cr3tt0ken',
       (f) => {
         f('Config').spec.source = { repository: 'https://gitpoms:s3cr3tt0ken@github.com/x/y.git' };
       },
@@ -616,7 +619,7 @@ function secrets(): GeneratedCase[] {
     ),
     inText(
       'credentials in the samweb URL',
-      '',
+      'pw123456',
       (f) => {
         f('Config').spec.backends = {
           samweb: { baseUrl: 'https://u:pw123456@samweb.fnal.gov:8483/sam/sbnd/api' },
@@ -627,7 +630,7 @@ function secrets(): GeneratedCase[] {
     ),
     inText(
       'credentials in a service probe URL',
-      '',
+      'pw123456',
       (f) => {
         f('Service').spec.probe = { http: 'https://u:pw123456@samweb.fnal.gov/status' };
       },
@@ -635,7 +638,7 @@ function secrets(): GeneratedCase[] {
     ),
     inText(
       'credentials in a notification URL',
-      '',
+      'pw123456',
       (f) => {
         f('Config').spec.notifications = [{ url: 'https://u:pw123456@alerts.example.org/hook' }];
       },

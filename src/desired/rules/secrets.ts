@@ -62,6 +62,15 @@ export function isCredentialUrl(url: string): boolean {
 /** scheme://user:password@host: a password in a URL (a user alone, as in git@, is not). */
 const USERINFO = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]+@/i;
 
+/** Token formats of the common services (GitHub, GitLab, Slack, AWS access keys). */
+const TOKENS =
+  /\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abposr]-[\w-]{10,}|AKIA[0-9A-Z]{16})/;
+
+/** Whether a text holds a credential a message must never repeat: a webhook URL, a URL password, a token. */
+export function holdsCredential(text: string): boolean {
+  return USERINFO.test(text) || TOKENS.test(text) || text.split(/\s+/).some(isCredentialUrl);
+}
+
 /** A launch template's environment holds secrets by reference only. */
 export function checkTemplateSecrets(ctx: Ctx, docs: LoadedDocs): void {
   for (const lt of docs.launchTemplates) {

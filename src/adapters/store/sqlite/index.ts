@@ -145,8 +145,8 @@ export class SqliteStore implements Store {
   /**
    * Group commit: journal writes made in the same turn of the event loop share one
    * transaction, so one fsync, and each caller's promise settles only after it: an intent is
-   * on disk before its caller acts. Each write has its own savepoint, so one refused write
-   * undoes nothing of the others.
+   * on disk before its caller acts. When one write is refused, the group is made again with
+   * each write in a savepoint of its own, so the refusal undoes nothing of the others.
    *
    * A group of writes none of which is `durable` is committed without waiting for the disk: a
    * power cut (never a crash of the process) may lose it, until the next durable commit makes
