@@ -95,6 +95,10 @@ describe('local executor', () => {
       jobs: [sh(`echo started >> ${count}; ${escape} sleep 1.5; echo late >> ${count}`)],
     });
     await waitFor(b, 'k', (js) => js[0]?.state === 'running');
+    // Running is written at the spawn; the job's first line may come later on a busy machine.
+    await vi.waitFor(() => expect(readFileSync(count, 'utf8')).toBe('started\n'), {
+      timeout: 10_000,
+    });
     const dir = path.join(root, 'jobs', id!.split('.')[0]!, '0');
     const st = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as {
       supervisorPid: number;
