@@ -13,24 +13,9 @@ import { LocalExecutor } from '../dist/adapters/batch/local/index.js';
 import { SqliteStore } from '../dist/adapters/store/sqlite/index.js';
 import { fsRepo } from '../dist/source/fs-repo.js';
 import { writeScaleRepo } from './scale.mjs';
+import { timed } from './timing.mjs';
 
 const STAGES = ['gen', 'g4', 'detsim', 'reco', 'anatree'];
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-async function timed(fn, runs = 3) {
-  await fn();
-  const ms = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  return median(ms);
-}
 
 function submission(campaign, stage, i) {
   const slice = `mc-${i}`;

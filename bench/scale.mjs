@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { random } from './random.mjs';
+import { timed } from './timing.mjs';
 
 const SBND = 'campaigns/sbnd';
 const STAGES = ['gen', 'g4', 'detsim', 'reco', 'anatree'];
@@ -104,23 +104,6 @@ export function scaleSnapshot(campaigns, perStage, jobsPer, seed = 1) {
   return { observed: { jobs, outputs, recoveryFiles, splits: {}, services: {} }, records };
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-/** Median of `runs` timings, after one run to warm up. */
-function timed(fn, runs = 3) {
-  fn();
-  const ms = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn();
-    ms.push(performance.now() - t);
-  }
-  return median(ms);
-}
-
 /**
  * Peak RSS of planning, against a process holding the same inputs (the parsed snapshot and
  * the loaded repository) without planning: each measured in a process of its own.
@@ -171,8 +154,8 @@ export async function experimentScale(
     if (!loaded.desired) throw new Error('the generated repository does not validate');
     const stages = loaded.desired.campaigns.reduce((n, c) => n + c.stages.length, 0);
     const results = [];
-    const loadMs = timed(() => loadSpec(repo), 2);
-    const yamlMs = timed(() => texts().forEach((t) => parseAllDocuments(t)), 2);
+    const loadMs = await timed(() => loadSpec(repo), 2);
+    const yamlMs = await timed(() => texts().forEach((t) => parseAllDocuments(t)), 2);
     results.push({
       name: `load and validate ${files.length} campaign files (${stages} stages) vs reading and bare YAML parse of them`,
       subjectMs: loadMs,
@@ -185,8 +168,8 @@ export async function experimentScale(
     for (const perStage of counts) {
       const snap = scaleSnapshot(names, perStage, 10);
       const text = JSON.stringify(snap);
-      const parseMs = timed(() => JSON.parse(text));
-      const planMs = timed(() => plan(loaded.desired, snap.observed, snap.records, now));
+      const parseMs = await timed(() => JSON.parse(text));
+      const planMs = await timed(() => plan(loaded.desired, snap.observed, snap.records, now));
       const jobs = snap.observed.jobs.length;
       sizes.push({ jobs, planMs });
       results.push({

@@ -12,11 +12,10 @@ describe('launch host command lines', () => {
     },
   );
 
-  it('puts setup first, then the launch under env, every word quoted', () => {
+  it('puts setup first, then the launch under env with the files it reads, every word quoted', () => {
     expect(
       remoteCommand(['/opt/submit.sh', 'a b'], {
         cwd: '/data/checkout',
-        env: { GITPOMS_SUBMISSION: 'c/s/mc-1#1' },
         fromFile: { TOKEN: '/run/secret token' },
         setup: [
           ['source', '/cvmfs/setup.sh'],
@@ -24,7 +23,7 @@ describe('launch host command lines', () => {
         ],
       }),
     ).toBe(
-      "cd /data/checkout && source /cvmfs/setup.sh && setup dunetpc v06 -q e14:prof && env TOKEN=\"$(cat '/run/secret token')\" 'GITPOMS_SUBMISSION=c/s/mc-1#1' /opt/submit.sh 'a b'",
+      "cd /data/checkout && source /cvmfs/setup.sh && setup dunetpc v06 -q e14:prof && env TOKEN=\"$(cat '/run/secret token')\" /opt/submit.sh 'a b'",
     );
   });
 

@@ -12,13 +12,13 @@ const run = promisify(execFile);
  * The command line a launch host's shell runs: the template's setup commands, then the
  * launch itself under `env`, every word quoted, so each argument vector arrives exactly as
  * written (ssh hands the server one string, which the login shell parses again).
- * `fromFile` values are read on the launch host, where the file is.
+ * `fromFile` values are read on the launch host, where the file is. Environment values
+ * never go here: a command line is visible to every user (see exportScript).
  */
 export function remoteCommand(
   argv: readonly string[],
   opts: {
     cwd?: string;
-    env: Readonly<Record<string, string>>;
     fromFile?: Readonly<Record<string, string>>;
     setup?: ReadonlyArray<readonly string[]>;
   },
@@ -29,8 +29,7 @@ export function remoteCommand(
   const files = Object.entries(opts.fromFile ?? {}).map(
     ([k, p]) => `${k}="$(cat ${shellQuote(p)})"`,
   );
-  const env = Object.entries(opts.env).map(([k, v]) => shellQuote(`${k}=${v}`));
-  parts.push(['env', ...files, ...env, ...argv.map(shellQuote)].join(' '));
+  parts.push(['env', ...files, ...argv.map(shellQuote)].join(' '));
   return parts.join(' && ');
 }
 
@@ -112,7 +111,6 @@ export async function runLaunch(
     // The environment goes over stdin, never on a command line.
     const cmd = `eval "$(cat)" && ${remoteCommand(argv, {
       cwd: opts.cwd,
-      env: {},
       fromFile: tenv.fromFile,
       ...(t.setup ? { setup: t.setup } : {}),
     })}`;
@@ -139,7 +137,7 @@ export async function runLaunch(
   const env = { ...opts.env, ...tenv.env };
   const setup = opts.embedded ? [] : (t?.setup ?? []);
   if (setup.length || Object.keys(tenv.fromFile).length) {
-    const cmd = remoteCommand(argv, { env: {}, fromFile: tenv.fromFile, setup });
+    const cmd = remoteCommand(argv, { fromFile: tenv.fromFile, setup });
     const r = await run('/bin/bash', ['-c', cmd], { ...exec, cwd: opts.cwd, env });
     return { ...r, shown: argv.map(shellQuote).join(' ') };
   }

@@ -12,6 +12,7 @@ import { AdapterError } from '../../src/errors.js';
 import { fsRepo } from '../../src/source/fs-repo.js';
 import type { SpecSource } from '../../src/source/spec-source.js';
 import { copyDemoRepo } from '../helpers/demo.js';
+import { runIdleJobs } from '../helpers/grid.js';
 import { memoryDeps, type MemoryDeps } from '../helpers/memory-deps.js';
 
 // The SBND campaigns alone (the DUNE ones launch through a script this batch cannot run).
@@ -76,26 +77,6 @@ function faulty(deps: MemoryDeps) {
   return { f, deps: { ...deps, batch, catalog } };
 }
 
-/** Ends every job of a submission well, declaring its output as the job wrapper would. */
-async function finish(deps: MemoryDeps, label: string): Promise<void> {
-  const [campaign, stage] = label.split('/');
-  for (const j of await deps.batch.observe()) {
-    if (j.submission !== label || j.state !== 'idle') continue;
-    const name = `${stage}_${j.id.replace(/\W/g, '_')}.root`;
-    await deps.catalog.declareFile({
-      name,
-      size: 1,
-      metadata: {
-        'gitpoms.submission': label,
-        'gitpoms.campaign': campaign,
-        'gitpoms.stage': stage,
-      },
-    });
-    await deps.catalog.addLocation(name, '/pnfs/test');
-    deps.batch.finish(j.id, 0);
-  }
-}
-
 let base: MemoryDeps | undefined;
 afterEach(async () => base?.dispose());
 
@@ -109,7 +90,7 @@ describe('outages in the middle of production', () => {
     await r.run();
     const gen = ['sbnd-mcc-test-1/gen/mc-1#1', 'sbnd-mcc-test-1/gen/mc-2#1'];
     expect(await keys()).toEqual(gen.map((k) => `${k} launched`));
-    for (const k of gen) await finish(base, k);
+    for (const k of gen) await runIdleJobs(base.batch, base.catalog, (s) => s === k);
 
     // The scheduler does not answer: the pass stops before planning; nothing changes.
     f.batch = 'throws';

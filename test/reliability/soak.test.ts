@@ -26,11 +26,10 @@ import { droppedWork } from '../../src/engine/converge.js';
 import type { Deps } from '../../src/engine/deps.js';
 import { actionQueues } from '../../src/engine/open-deps.js';
 import { reconcileOnce } from '../../src/engine/pass.js';
-import { uniqueOutputName } from '../../src/job/names.js';
-import type { WrapConfig } from '../../src/job/wrap-config.js';
 import { fsRepo } from '../../src/source/fs-repo.js';
 import { MemoryBatch } from '../fakes/memory-batch.js';
 import { DEMO_ENV, STAGES } from '../helpers/demo.js';
+import { runIdleJobs } from '../helpers/grid.js';
 
 const CAMPAIGNS = 100;
 const PASS_MINUTES = 15;
@@ -55,47 +54,6 @@ function soakRepo(dir: string): string[] {
     writeFileSync(path.join(sbnd, `${name}.yaml`), text.replaceAll('sbnd-mcc-test-1', name));
     return name;
   });
-}
-
-/** Runs every idle job as the wrapper would: its input from the project, one output with parents. */
-async function grid(batch: MemoryBatch, catalog: EmbeddedCatalog): Promise<void> {
-  for (const j of await batch.observe()) {
-    if (j.state !== 'idle') continue;
-    const spec = batch.spec(j.id);
-    const cfg = JSON.parse(readFileSync(spec.argv[2]!, 'utf8')) as WrapConfig;
-    const proc = spec.env.PROCESS ?? '0';
-    const consumer = `${cfg.submission}:${proc}`;
-    const inputs: string[] = [];
-    if (cfg.project) {
-      for (let i = 0; i < cfg.filesPerJob; i++) {
-        const f = await catalog.nextFile(cfg.project, consumer);
-        if (!f) break;
-        inputs.push(f);
-      }
-      for (const f of inputs) await catalog.setFileStatus(cfg.project, f, 'consumed');
-    }
-    if (!cfg.project || inputs.length > 0) {
-      const name = uniqueOutputName(
-        `${cfg.stage}.root`,
-        { submission: cfg.submission, process: proc, inputs },
-        0,
-      );
-      await catalog.declareFile({
-        name,
-        size: 1,
-        parents: inputs,
-        metadata: {
-          'gitpoms.submission': cfg.submission,
-          'gitpoms.campaign': cfg.campaign,
-          'gitpoms.stage': cfg.stage,
-          'gitpoms.process': proc,
-        },
-      });
-      await catalog.addLocation(name, `/pnfs/sbnd/soak/${cfg.stage}`);
-    }
-    if (cfg.project) await catalog.endProcess(cfg.project, consumer, 'completed');
-    batch.finish(j.id, 0);
-  }
 }
 
 const openFds = () => readdirSync('/proc/self/fd').length;
@@ -135,7 +93,7 @@ describe('the soak', () => {
       for (let pass = 0; pass < WEEK_PASSES; pass++) {
         const r = await reconcileOnce(deps, desired);
         expect(r.results.filter((x) => !x.ok)).toEqual([]);
-        await grid(batch, catalog);
+        await runIdleJobs(batch, catalog);
         if (convergedAt === undefined && r.plan.actions.length === 0) convergedAt = pass;
         if (pass % 48 === 0) {
           gc();
