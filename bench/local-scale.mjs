@@ -15,9 +15,10 @@ import { fsRepo } from '../dist/source/fs-repo.js';
 import { writeScaleRepo } from './scale.mjs';
 import { timed } from './timing.mjs';
 
-const STAGES = ['gen', 'g4', 'detsim', 'reco', 'anatree'];
+export const STAGES = ['gen', 'g4', 'detsim', 'reco', 'anatree'];
 
-function submission(campaign, stage, i) {
+/** A submission of `stage` as apply journals it, the i-th of its stage, consuming the i-th of its parent stage's. */
+export function submission(campaign, stage, i) {
   const slice = `mc-${i}`;
   return {
     campaign,

@@ -92,7 +92,7 @@ results.push(
   )),
 );
 results.push(...(await localScale({ short })));
-results.push(...(await commitToLaunch(short ? 3 : 7)));
+results.push(...(await commitToLaunch({ short })));
 results.push(...(await fifeRender()));
 results.push(
   ...(short

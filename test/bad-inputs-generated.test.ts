@@ -1,8 +1,7 @@
 // The generated half of the bad-input gauntlet (test/helpers/bad-inputs.ts): each case is
 // refused with exit 1, an error that names its file, its line and its field, within bounded
 // time, and nothing is written or run.
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/capture.js';
@@ -11,19 +10,16 @@ import {
   generatedFamilyCases,
   generatedSchemaCases,
   linesOf,
+  materializeGenerated,
   type GeneratedCase,
 } from './helpers/bad-inputs.js';
 
-const BASE = path.join(import.meta.dirname, 'bad-inputs', 'base');
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function materialize(files: GeneratedCase['files']): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'gitpoms-gen-'));
+  const dir = materializeGenerated(files);
   dirs.push(dir);
-  cpSync(BASE, dir, { recursive: true });
-  for (const [f, text] of Object.entries({ ...baseTexts(), ...files }))
-    writeFileSync(path.join(dir, f), text);
   return dir;
 }
 

@@ -87,8 +87,7 @@ export interface Observation {
  */
 export async function observe(deps: Deps, desired: DesiredState): Promise<Observation> {
   const jobs = await deps.batch.observe();
-  const at = deps.clock().toISOString();
-  await deps.store.recordJobs(jobs.map((j) => ({ ...j, updatedAt: at })));
+  await deps.store.recordJobs(jobs, deps.clock().toISOString());
   const records = await deps.store.submissions();
   const observed = await observeCatalog(deps.catalog, desired, records, jobs, deps.clock());
   observed.splits = await observeSplits(

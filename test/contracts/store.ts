@@ -178,16 +178,10 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       it('keeps the last observed state of each job', async () => {
         const s = await make();
         const t = '2026-11-25T12:00:00.000Z';
-        await s.recordJobs([
-          {
-            id: '1.0@local',
-            submission: 'k',
-            state: 'running',
-            node: 'n1',
-            startedAt: t,
-            updatedAt: t,
-          },
-        ]);
+        await s.recordJobs(
+          [{ id: '1.0@local', submission: 'k', state: 'running', node: 'n1', startedAt: t }],
+          t,
+        );
         const done = {
           id: '1.0@local',
           submission: 'k',
@@ -198,21 +192,19 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
           endedAt: t,
           cpuSeconds: 1.5,
           wallSeconds: 2,
-          updatedAt: t,
         };
-        await s.recordJobs([done]);
-        expect(await s.jobs()).toEqual([done]);
+        await s.recordJobs([done], t);
+        expect(await s.jobs()).toEqual([{ ...done, updatedAt: t }]);
         // Seen again unchanged: its record says when it last changed.
-        await s.recordJobs([{ ...done, updatedAt: '2026-11-25T13:00:00.000Z' }]);
-        expect(await s.jobs()).toEqual([done]);
-        const held = {
-          ...done,
-          state: 'held' as const,
-          heldReason: 'x',
-          updatedAt: '2026-11-25T14:00:00.000Z',
-        };
-        await s.recordJobs([held]);
-        expect(await s.jobs()).toEqual([held]);
+        await s.recordJobs([{ ...done }], '2026-11-25T13:00:00.000Z');
+        expect(await s.jobs()).toEqual([{ ...done, updatedAt: t }]);
+        // The caller's object changed after it was recorded is a change seen next time.
+        done.wallSeconds = 3;
+        await s.recordJobs([done], '2026-11-25T13:30:00.000Z');
+        expect(await s.jobs()).toEqual([{ ...done, updatedAt: '2026-11-25T13:30:00.000Z' }]);
+        const held = { ...done, state: 'held' as const, heldReason: 'x' };
+        await s.recordJobs([held], '2026-11-25T14:00:00.000Z');
+        expect(await s.jobs()).toEqual([{ ...held, updatedAt: '2026-11-25T14:00:00.000Z' }]);
         await s.close();
       });
     });

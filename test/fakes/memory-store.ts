@@ -1,14 +1,15 @@
-import { isDeepStrictEqual } from 'node:util';
-import type {
-  AuditEntry,
-  Intent,
-  NewOverride,
-  RevisionRecord,
-  SplitAdvance,
-  StageDefinition,
-  Store,
-  StoredJob,
-  StoredSubmission,
+import {
+  sameJob,
+  type JobRecord,
+  type AuditEntry,
+  type Intent,
+  type NewOverride,
+  type RevisionRecord,
+  type SplitAdvance,
+  type StageDefinition,
+  type Store,
+  type StoredJob,
+  type StoredSubmission,
 } from '../../src/adapters/store/types.js';
 import { AdapterError } from '../../src/errors.js';
 import {
@@ -231,11 +232,11 @@ export class MemoryStore implements Store {
     if (s) s.heldByGitpoms = held;
   }
 
-  async recordJobs(jobs: StoredJob[]): Promise<void> {
+  async recordJobs(jobs: readonly JobRecord[], at: string): Promise<void> {
     for (const j of jobs) {
-      const { updatedAt: was, ...before } = this.jobCache.get(j.id) ?? { updatedAt: '' };
-      const { updatedAt, ...after } = j;
-      if (!isDeepStrictEqual(before, after)) this.jobCache.set(j.id, structuredClone(j));
+      const was = this.jobCache.get(j.id);
+      if (!was || !sameJob(was, j))
+        this.jobCache.set(j.id, { ...structuredClone(j), updatedAt: at });
     }
   }
 

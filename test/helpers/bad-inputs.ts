@@ -4,7 +4,8 @@
 // cycles, dangling references, duplicates, path escapes, literal secrets, line breaks in
 // command arguments). Each case is a set of files laid over the base repository and the
 // field (with its file and the lines) an error must name.
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   isMap,
@@ -767,4 +768,13 @@ export function generatedFamilyCases(): GeneratedCase[] {
     ...commandWords(),
     ...values(),
   ];
+}
+
+/** A copy of the base repository with the case's files laid over it, in a new temporary folder. */
+export function materializeGenerated(files: GeneratedCase['files']): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gitpoms-gen-'));
+  cpSync(path.join(import.meta.dirname, '..', 'bad-inputs', 'base'), dir, { recursive: true });
+  for (const [f, text] of Object.entries({ ...baseTexts(), ...files }))
+    writeFileSync(path.join(dir, f), text);
+  return dir;
 }

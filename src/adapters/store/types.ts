@@ -52,13 +52,34 @@ export interface Intent {
   detail?: string;
 }
 
-export interface StoredJob extends ObservedJob {
+/** What the job cache keeps of a job as the batch system reported it. */
+export interface JobRecord extends ObservedJob {
   node?: string;
   startedAt?: string;
   cpuSeconds?: number;
   wallSeconds?: number;
   logPath?: string;
+}
+
+export interface StoredJob extends JobRecord {
+  /** When the job was last seen to change. */
   updatedAt: string;
+}
+
+/** True when two records of a job say the same (what the cache writes, updatedAt aside). */
+export function sameJob(a: JobRecord, b: JobRecord): boolean {
+  return (
+    a.submission === b.submission &&
+    a.state === b.state &&
+    (a.exitCode ?? null) === (b.exitCode ?? null) &&
+    a.heldReason === b.heldReason &&
+    a.endedAt === b.endedAt &&
+    a.node === b.node &&
+    a.startedAt === b.startedAt &&
+    a.cpuSeconds === b.cpuSeconds &&
+    a.wallSeconds === b.wallSeconds &&
+    a.logPath === b.logPath
+  );
 }
 
 export interface AuditEntry {
@@ -138,9 +159,9 @@ export interface JobCache {
   /**
    * Records each job's observed state. A job observed as it was last recorded is left as it
    * is, `updatedAt` included (so it says when the job last changed): a pass writes only what
-   * changed, not every job it sees.
+   * changed, not every job it sees. `at` is when they were observed.
    */
-  recordJobs(jobs: StoredJob[]): Promise<void>;
+  recordJobs(jobs: readonly JobRecord[], at: string): Promise<void>;
   jobs(): Promise<StoredJob[]>;
 }
 

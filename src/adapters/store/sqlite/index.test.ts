@@ -34,6 +34,56 @@ describe('sqlite store', () => {
     await w.close();
   });
 
+  it("reads submissions once, then only what its own writes changed, and all again after another connection's commit", async () => {
+    const file = tmpFile();
+    // Each write a millisecond after the one before: launch order is the order of the calls.
+    let t = Date.parse('2026-11-25T12:00:00Z');
+    const w = new SqliteStore(file, { clock: () => new Date(t++) });
+    const r = new SqliteStore(file, { readonly: true });
+    const keys = ['c/gen/mc-1#1', 'c/gen/mc-2#1', 'c/gen/mc-3#1'];
+    for (const k of keys)
+      await w.finishLaunch(await w.beginLaunch(launchAction(k), undefined, 'local'), { ok: true });
+    const first = await w.submissions();
+    expect(first.map((s) => [s.key, s.status])).toEqual(keys.map((k) => [k, 'launched']));
+    // Unchanged: the same records, frozen, since every caller shares them.
+    expect(await w.submissions()).toEqual(first);
+    expect((await w.submissions())[0]).toBe(first[0]);
+    expect(() => ((first[0] as { status: string }).status = 'located')).toThrow(TypeError);
+    expect(() => first[0]!.history.push(first[0]!.history[0]!)).toThrow(TypeError);
+    expect(() => first[0]!.command.push('x')).toThrow(TypeError);
+    // Its own write: that record is read again, the others are kept.
+    await w.setStatus(keys[1]!, 'located', 'test');
+    const second = await w.submissions();
+    expect(second.map((s) => s.status)).toEqual(['launched', 'located', 'launched']);
+    expect(second[1]!.history.map((h) => h.status)).toEqual(['launching', 'launched', 'located']);
+    expect(second[0]).toBe(first[0]);
+    expect(second[2]).toBe(first[2]);
+    // A launch begun and abandoned: there, then gone, in launch order throughout.
+    const id = await w.beginLaunch(launchAction('c/gen/mc-0#1'), undefined, 'local');
+    expect((await w.submissions()).map((s) => s.key)).toEqual([...keys, 'c/gen/mc-0#1']);
+    await w.abandonLaunch(id, 'test');
+    expect((await w.submissions()).map((s) => s.key)).toEqual(keys);
+    // A write refused (a second launch of a key that exists) changes nothing.
+    await expect(w.beginLaunch(launchAction(keys[0]!), undefined, 'local')).rejects.toThrow();
+    expect((await w.submissions()).map((s) => s.status)).toEqual([
+      'launched',
+      'located',
+      'launched',
+    ]);
+    // Another connection's reads follow the writer's commits.
+    const seen = await r.submissions();
+    expect(seen.map((s) => s.status)).toEqual(['launched', 'located', 'launched']);
+    await w.setHeld(keys[2]!, true);
+    expect((await r.submissions()).map((s) => s.heldByGitpoms)).toEqual([false, false, true]);
+    // And the writer's reads follow another writer's.
+    const other = new SqliteStore(file);
+    await other.setStatus(keys[0]!, 'failed', 'test');
+    expect((await w.submissions()).map((s) => s.status)).toEqual(['failed', 'located', 'launched']);
+    await other.close();
+    await r.close();
+    await w.close();
+  });
+
   it('commits journal writes made together once, and settles each only after that commit', async () => {
     const file = tmpFile();
     const w = new SqliteStore(file);

@@ -19,8 +19,32 @@ import type {
   NewOverride,
   Store,
   StoredJob,
+  JobRecord,
   StoredSubmission,
 } from '../types.js';
+import { sameJob } from '../types.js';
+
+/** A statement that changes what submissions() returns. */
+const WRITES_SUBMISSIONS =
+  /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b[\s\S]*\b(submissions|status_history)\b/i;
+
+/** `o` and everything in it, frozen. */
+function frozen<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') frozen(v as object);
+  return Object.freeze(o);
+}
+
+/** Launch order, then key (SQLite's binary order, for the ASCII names keys are made of). */
+const byLaunch = (a: StoredSubmission, b: StoredSubmission): number =>
+  a.launchedAt < b.launchedAt
+    ? -1
+    : a.launchedAt > b.launchedAt
+      ? 1
+      : a.key < b.key
+        ? -1
+        : a.key > b.key
+          ? 1
+          : 0;
 
 /** Schema migrations, applied in order; PRAGMA user_version counts those applied. */
 const MIGRATIONS: string[] = [
@@ -92,8 +116,16 @@ export class SqliteStore implements Store {
   readonly name = 'sqlite';
   private readonly conn: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  /** Each job's state as this store last recorded it (without updatedAt), to write only changes. */
-  private readonly recorded = new Map<string, string>();
+  /** submissions() as last read, by key, and the data_version it was read at. */
+  private submissionsCache:
+    | { version: number; byKey: Map<string, StoredSubmission>; list?: StoredSubmission[] }
+    | undefined;
+  /** Keys this store wrote since submissions() last read them (even in a write rolled back). */
+  private readonly dirty = new Set<string>();
+  /** True while writeSubmission runs its statement. */
+  private naming = false;
+  /** Each job as this store last recorded it, to write only changes. */
+  private readonly recorded = new Map<string, JobRecord>();
   /** Journal writes waiting for their shared commit. */
   private readonly queued: QueuedWrite[] = [];
   private flushing = false;
@@ -138,7 +170,19 @@ export class SqliteStore implements Store {
   private prepare(sql: string): Database.Statement {
     const db = this.db;
     let st = this.statements.get(sql);
-    if (!st) this.statements.set(sql, (st = db.prepare(sql)));
+    if (!st) {
+      st = db.prepare(sql);
+      if (WRITES_SUBMISSIONS.test(sql)) {
+        // A write of the tables submissions() reads not made through writeSubmission, which
+        // names its key, ends the whole cache.
+        const run = st.run.bind(st);
+        st.run = (...args: unknown[]) => {
+          if (!this.naming) this.submissionsCache = undefined;
+          return run(...args);
+        };
+      }
+      this.statements.set(sql, st);
+    }
     return st;
   }
 
@@ -283,20 +327,68 @@ export class SqliteStore implements Store {
     };
   }
 
+  /**
+   * Every submission with its history, in launch order. Read in full once, then only the
+   * keys this store wrote since; in full again after a commit of another connection
+   * (data_version). A pass reads them all and changes few. The records are frozen: they are
+   * shared by every caller.
+   */
   async submissions(): Promise<StoredSubmission[]> {
-    const rows = this.prepare(
-      'SELECT * FROM submissions ORDER BY launched_at, key',
-    ).all() as SubmissionRow[];
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    let c = this.submissionsCache;
+    if (c?.version !== version) {
+      this.dirty.clear();
+      const byKey = new Map<string, StoredSubmission>();
+      for (const sub of this.readSubmissions()) byKey.set(sub.key, frozen(sub));
+      c = this.submissionsCache = { version, byKey };
+    } else if (this.dirty.size) {
+      const keys = [...this.dirty];
+      this.dirty.clear();
+      for (let i = 0; i < keys.length; i += 500) {
+        const chunk = keys.slice(i, i + 500);
+        const read = new Map(this.readSubmissions(chunk).map((sub) => [sub.key, sub]));
+        for (const k of chunk) {
+          const sub = read.get(k);
+          if (sub) c.byKey.set(k, frozen(sub));
+          else c.byKey.delete(k);
+        }
+      }
+      delete c.list;
+    }
+    c.list ??= [...c.byKey.values()].sort(byLaunch);
+    return [...c.list];
+  }
+
+  /** Submissions with their history: all, or those of `keys`. */
+  private readSubmissions(keys?: readonly string[]): StoredSubmission[] {
+    const where = keys ? ` WHERE key IN (${keys.map(() => '?').join(', ')})` : '';
+    const rows = (
+      keys
+        ? this.db.prepare(`SELECT * FROM submissions${where}`)
+        : this.prepare('SELECT * FROM submissions')
+    ).all(...(keys ?? [])) as SubmissionRow[];
     const hist = new Map<string, StoredSubmission['history']>();
-    for (const h of this.prepare(
-      'SELECT key, status, at, reason FROM status_history ORDER BY rowid',
-    ).all() as Array<{ key: string } & StoredSubmission['history'][number]>) {
+    const history = `SELECT key, status, at, reason FROM status_history${where} ORDER BY rowid`;
+    for (const h of (keys ? this.db.prepare(history) : this.prepare(history)).all(
+      ...(keys ?? []),
+    ) as Array<{ key: string } & StoredSubmission['history'][number]>) {
       const { key, ...rest } = h;
       const list = hist.get(key);
       if (list) list.push(rest);
       else hist.set(key, [rest]);
     }
     return rows.map((r) => this.toSubmission(r, hist.get(r.key) ?? []));
+  }
+
+  /** Runs a write of submissions or status_history about `key`, which submissions() reads again. */
+  private writeSubmission(key: string, sql: string, ...params: unknown[]): Database.RunResult {
+    this.dirty.add(key);
+    this.naming = true;
+    try {
+      return this.prepare(sql).run(...params);
+    } finally {
+      this.naming = false;
+    }
   }
 
   async submission(key: string): Promise<StoredSubmission | undefined> {
@@ -307,7 +399,9 @@ export class SqliteStore implements Store {
   }
 
   private addHistory(key: string, status: SubmissionStatus, reason: string, at = this.now()): void {
-    this.prepare('INSERT INTO status_history (key, status, at, reason) VALUES (?, ?, ?, ?)').run(
+    this.writeSubmission(
+      key,
+      'INSERT INTO status_history (key, status, at, reason) VALUES (?, ?, ?, ?)',
       key,
       status,
       at,
@@ -325,11 +419,11 @@ export class SqliteStore implements Store {
       if (this.prepare('SELECT 1 FROM submissions WHERE key = ?').get(a.key))
         fail(`submission ${a.key} already exists; refusing to launch it twice`);
       const at = this.now();
-      this.prepare(
+      this.writeSubmission(
+        a.key,
         `INSERT INTO submissions (key, campaign, stage, slice, attempt, parent, recovery, revision, command, input,
              job_type, launch_template, batch, status, launched_at, definition)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'launching', ?, ?)`,
-      ).run(
         a.key,
         a.campaign,
         a.stage,
@@ -371,12 +465,19 @@ export class SqliteStore implements Store {
       const at = this.now();
       if (outcome.ok && outcome.split) this.advanceSplit(outcome.split, at);
       if (outcome.ok) {
-        this.prepare(
+        this.writeSubmission(
+          it.key,
           "UPDATE submissions SET status = 'launched', project = coalesce(?, project) WHERE key = ?",
-        ).run(outcome.project ?? null, it.key);
+          outcome.project ?? null,
+          it.key,
+        );
         this.addHistory(it.key, 'launched', 'jobs are in the batch system', at);
       } else {
-        this.prepare("UPDATE submissions SET status = 'launch-failed' WHERE key = ?").run(it.key);
+        this.writeSubmission(
+          it.key,
+          "UPDATE submissions SET status = 'launch-failed' WHERE key = ?",
+          it.key,
+        );
         this.addHistory(it.key, 'launch-failed', outcome.error, at);
       }
       this.prepare('UPDATE intents SET state = ?, finished_at = ?, detail = ? WHERE id = ?').run(
@@ -447,7 +548,7 @@ export class SqliteStore implements Store {
   async abandonLaunch(intentId: number, reason: string): Promise<void> {
     return this.journal(() => {
       const it = this.intent(intentId);
-      this.prepare('DELETE FROM submissions WHERE key = ?').run(it.key);
+      this.writeSubmission(it.key, 'DELETE FROM submissions WHERE key = ?', it.key);
       this.addHistory(it.key, 'launching', `abandoned: ${reason}`);
       this.prepare(
         "UPDATE intents SET state = 'abandoned', finished_at = ?, detail = ? WHERE id = ?",
@@ -497,7 +598,12 @@ export class SqliteStore implements Store {
 
   async setStatus(key: string, status: SubmissionStatus, reason: string): Promise<void> {
     return this.journal(() => {
-      const r = this.prepare('UPDATE submissions SET status = ? WHERE key = ?').run(status, key);
+      const r = this.writeSubmission(
+        key,
+        'UPDATE submissions SET status = ? WHERE key = ?',
+        status,
+        key,
+      );
       if (r.changes === 0) fail(`no submission ${key}`);
       this.addHistory(key, status, reason);
     });
@@ -505,21 +611,19 @@ export class SqliteStore implements Store {
 
   async setHeld(key: string, held: boolean): Promise<void> {
     return this.journal(() => {
-      this.prepare('UPDATE submissions SET held_by_gitpoms = ? WHERE key = ?').run(
+      this.writeSubmission(
+        key,
+        'UPDATE submissions SET held_by_gitpoms = ? WHERE key = ?',
         held ? 1 : 0,
         key,
       );
     });
   }
 
-  async recordJobs(jobs: StoredJob[]): Promise<void> {
-    const seen = new Map<string, string>();
+  async recordJobs(jobs: readonly JobRecord[], at: string): Promise<void> {
     const changed = jobs.filter((j) => {
-      const { updatedAt, id, submission, ...state } = j;
-      const sig = `${submission} ${JSON.stringify(state)}`;
-      if (this.recorded.get(id) === sig) return false;
-      seen.set(id, sig);
-      return true;
+      const was = this.recorded.get(j.id);
+      return !was || !sameJob(was, j);
     });
     if (!changed.length) return;
     const up = this.prepare(
@@ -532,19 +636,23 @@ export class SqliteStore implements Store {
     this.tx(() => {
       for (const j of changed) {
         up.run({
-          exitCode: null,
-          heldReason: null,
-          endedAt: null,
-          node: null,
-          startedAt: null,
-          cpuSeconds: null,
-          wallSeconds: null,
-          logPath: null,
-          ...j,
+          id: j.id,
+          submission: j.submission,
+          state: j.state,
+          exitCode: j.exitCode ?? null,
+          heldReason: j.heldReason ?? null,
+          endedAt: j.endedAt ?? null,
+          node: j.node ?? null,
+          startedAt: j.startedAt ?? null,
+          cpuSeconds: j.cpuSeconds ?? null,
+          wallSeconds: j.wallSeconds ?? null,
+          logPath: j.logPath ?? null,
+          updatedAt: at,
         });
       }
     });
-    for (const [id, sig] of seen) this.recorded.set(id, sig);
+    // A copy: the caller's objects are its own to change.
+    for (const j of changed) this.recorded.set(j.id, { ...j });
   }
 
   async jobs(): Promise<StoredJob[]> {
