@@ -5,9 +5,11 @@ import type { StoredSubmission } from '../adapters/store/types.js';
 import {
   type DesiredState,
   FRESH_SPLIT,
+  type NamedJobType,
   type Observed,
   type ObservedJob,
   type RecoveryType,
+  type ResolvedStage,
   type SplitObservation,
   type SplitSpec,
   type SplitState,
@@ -178,39 +180,61 @@ export async function observeCatalog(
     splits: {},
     services: {},
   };
-  const observeSubmission = async (r: StoredSubmission): Promise<void> => {
-    const stage = stages.get(stageId(r));
-    if (!stage) return;
+  // What each stage needs to know of its job type, found once per stage, not per submission.
+  const stageInfo = new Map<string, { stage: ResolvedStage; jt: NamedJobType | undefined }>();
+  const infoOf = (r: StoredSubmission) => {
+    const id = stageId(r);
+    let info = stageInfo.get(id);
+    if (!info) {
+      const stage = stages.get(id);
+      if (!stage) return undefined;
+      info = { stage, jt: findJobType(desired, stage.experiment, stage.jobType) };
+      stageInfo.set(id, info);
+    }
+    return info;
+  };
+  /** The catalog queries a submission needs, or undefined when it needs none (most do not). */
+  const catalogWork = (r: StoredSubmission): (() => Promise<void>) | undefined => {
+    const known = infoOf(r);
+    if (!known) return undefined;
+    const { stage, jt } = known;
     const newest = isNewest(r);
-    const jt = findJobType(desired, stage.experiment, stage.jobType);
-    const perJob = Math.max(1, jt?.outputFilesPerJob ?? 1);
-    const patterns = jt?.outputFilePatterns ?? ['%'];
     const mine = jobsOf.get(r.key) ?? [];
     const finished =
       mine.length > 0 && mine.every((j) => j.state === 'completed' || j.state === 'removed');
     const looked = r.status === 'launched' || recheckFailed(r, newest, now);
-    if (looked && finished && stage.completion.type === 'located') {
-      if (r.project) {
-        const info = await catalog.projectInfo(r.project);
-        const expected = info
-          ? info.counts.consumed + info.counts.skipped + info.counts.delivered + info.counts.unknown
-          : 0;
-        const located = await catalog.countFiles(
-          inputsWithLocatedOutputs(r.project, r.key, patterns),
-        );
-        observed.outputs[r.key] = { expected, located, final: true };
-      } else {
-        const expected = mine.length * perJob;
-        const located = await catalog.countFiles(
-          `${outputsOf([r.key], patterns)} and availability physical`,
-        );
-        observed.outputs[r.key] = { expected, located, final: true };
-      }
-    }
+    const outputs = looked && finished && stage.completion.type === 'located';
     // Recovery counts matter only for the newest submission of a recovery chain, and only for
     // the recovery types the chain has not tried yet (the planner walks the list in order).
     const untried = (jt?.recoveries ?? []).slice(r.recovery?.index ?? 0).map((x) => x.type);
-    if ((r.status === 'located' || r.status === 'failed') && untried.length > 0 && newest) {
+    const recovery =
+      (r.status === 'located' || r.status === 'failed') && untried.length > 0 && newest;
+    if (!outputs && !recovery) return undefined;
+    const perJob = Math.max(1, jt?.outputFilesPerJob ?? 1);
+    const patterns = jt?.outputFilePatterns ?? ['%'];
+    return async () => {
+      if (outputs) {
+        if (r.project) {
+          const info = await catalog.projectInfo(r.project);
+          const expected = info
+            ? info.counts.consumed +
+              info.counts.skipped +
+              info.counts.delivered +
+              info.counts.unknown
+            : 0;
+          const located = await catalog.countFiles(
+            inputsWithLocatedOutputs(r.project, r.key, patterns),
+          );
+          observed.outputs[r.key] = { expected, located, final: true };
+        } else {
+          const expected = mine.length * perJob;
+          const located = await catalog.countFiles(
+            `${outputsOf([r.key], patterns)} and availability physical`,
+          );
+          observed.outputs[r.key] = { expected, located, final: true };
+        }
+      }
+      if (!recovery) return;
       const counts: Partial<Record<RecoveryType, number>> = {};
       const info = r.project ? await catalog.projectInfo(r.project) : undefined;
       for (const t of new Set(untried)) {
@@ -235,11 +259,15 @@ export async function observeCatalog(
           : 0;
       }
       observed.recoveryFiles[r.key] = counts;
-    }
+    };
   };
   // Catalog queries for different submissions are independent: a remote catalog answers
   // several at once, bounded so a large production does not flood it.
-  const queue = new PQueue({ concurrency: CATALOG_CONCURRENCY });
-  await queue.addAll(records.map((r) => () => observeSubmission(r)));
+  const work: Array<() => Promise<void>> = [];
+  for (const r of records) {
+    const w = catalogWork(r);
+    if (w) work.push(w);
+  }
+  await new PQueue({ concurrency: CATALOG_CONCURRENCY }).addAll(work);
   return observed;
 }

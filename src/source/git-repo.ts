@@ -3,12 +3,16 @@ import { GitpomsError } from '../errors.js';
 import { MAX_REPO_FILE_BYTES, type RepoFiles } from '../desired/repo.js';
 
 function git(cwd: string, args: string[]): string {
+  return gitBytes(cwd, args).toString('utf8');
+}
+
+function gitBytes(cwd: string, args: string[], input?: string): Buffer {
   try {
     return execFileSync('git', args, {
       cwd,
-      encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...(input === undefined ? {} : { input }),
     });
   } catch (e) {
     const stderr = (e as { stderr?: string }).stderr?.trim();
@@ -54,11 +58,39 @@ export function gitRepo(root: string, rev: string): RepoFiles {
   };
   const cache = new Map<string, string>();
   const norm = (p: string) => p.replace(/^\.(\/|$)/, '').replace(/\/+$/, '');
+  /**
+   * Reads the YAML files of a listing with one `git cat-file --batch` (one process, not one
+   * per file: a repository of thousands of campaign files is read in one go).
+   */
+  const prefetch = (names: readonly string[]) => {
+    const want = names.filter(
+      (n) => /\.ya?ml$/.test(n) && !n.includes('\n') && !cache.has(n) && !problem(n),
+    );
+    if (want.length < 2) return;
+    const out = gitBytes(
+      root,
+      ['cat-file', '--batch'],
+      want.map((n) => `${commit}:${n}\n`).join(''),
+    );
+    let at = 0;
+    for (const n of want) {
+      const eol = out.indexOf(10, at);
+      // "<sha> blob <size>", or "<name> missing"
+      const header = /^\S+ (\S+) (\d+)$/.exec(out.subarray(at, eol).toString('utf8'));
+      if (eol < 0 || !header) return;
+      const size = Number(header[2]);
+      if (header[1] === 'blob')
+        cache.set(n, out.subarray(eol + 1, eol + 1 + size).toString('utf8'));
+      at = eol + 1 + size + 1;
+    }
+  };
   return {
     label: `${rev} (${commit.slice(0, 12)})`,
     list(dir) {
       const d = norm(dir);
-      return files.filter((f) => d === '' || d === '.' || f === d || f.startsWith(`${d}/`));
+      const listed = files.filter((f) => d === '' || d === '.' || f === d || f.startsWith(`${d}/`));
+      prefetch(listed);
+      return listed;
     },
     read(p) {
       const n = norm(p);
