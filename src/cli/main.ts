@@ -43,6 +43,7 @@ export const COMMAND_MODULES: ReadonlyArray<{ names: string[]; load: () => Promi
     load: async () => (await import('./commands/override.js')).registerOverrides,
   },
   { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },
+  { names: ['token'], load: async () => (await import('./commands/token.js')).registerToken },
   {
     names: ['split-preview', 'split-reset'],
     load: async () => (await import('./commands/split.js')).registerSplit,

@@ -119,6 +119,7 @@ export class Reconciler {
   /** When the last pass a trigger began started. */
   private triggeredAt = 0;
   private readonly memory = freshMemory();
+  private last: PassReport | undefined;
   private readonly state: ReconcilerStatus;
 
   constructor(
@@ -143,6 +144,16 @@ export class Reconciler {
 
   status(): ReconcilerStatus {
     return structuredClone(this.state);
+  }
+
+  /** The revision passes act on and its desired state; undefined before the first valid one. */
+  current(): { revision: string; desired: DesiredState } | undefined {
+    return this.good && { revision: this.good.rev.id, desired: this.good.desired };
+  }
+
+  /** What the last pass planned and did (the server shows it without planning again). */
+  lastPass(): PassReport | undefined {
+    return this.last;
   }
 
   /**
@@ -252,7 +263,8 @@ export class Reconciler {
     await this.opts.notifier?.send(events);
     await this.pruneCheckouts(r.records);
     this.state.applied = { revision: good.rev.id, at: this.deps.clock().toISOString() };
-    return { pass: n, revision: good.rev.id, plan: r.plan, results: r.results, events };
+    this.last = { pass: n, revision: good.rev.id, plan: r.plan, results: r.results, events };
+    return this.last;
   }
 
   /** Runs passes until stopped or maxPasses; resolves with the number of passes that failed in a row at the end. */

@@ -1,4 +1,5 @@
 // The domain model: types shared by every layer. Imports nothing outside this folder.
+export * from './access.js';
 export * from './desired.js';
 export * from './job.js';
 export * from './observed.js';

@@ -377,6 +377,7 @@ export interface ConfigSpec {
   timeZone?: string;
   backends?: Backends;
   source?: Source;
+  server?: ServerSettings;
   defaults?: Defaults;
   local?: LocalBackend;
   /**
@@ -472,6 +473,15 @@ export interface Source {
    */
   pollSeconds?: number;
   webhookSecret?: SecretRef1;
+}
+/**
+ * The HTTP API of gitpoms serve.
+ */
+export interface ServerSettings {
+  /**
+   * Who may read the API: anyone who reaches it (open, the default; it listens on 127.0.0.1 unless told otherwise), or only holders of a token, each seeing the experiments its role holds for (token). Every action needs a token whatever this says.
+   */
+  readAccess?: 'open' | 'token';
 }
 export interface Defaults {
   /**

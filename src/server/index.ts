@@ -1,7 +1,9 @@
 import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
 import { fastify, type FastifyInstance } from 'fastify';
 import type { Reconciler } from '../engine/loop.js';
 import type { ServiceProbes } from '../engine/probes.js';
+import { registerApi, type ApiOptions } from './api.js';
 import { isPushTo, verifyWebhook } from './webhooks.js';
 
 export interface ServerOptions {
@@ -16,24 +18,47 @@ export interface ServerOptions {
   /** Webhook requests a client may make a minute (signed or not); more get 429. Default 60. */
   webhooksPerMinute?: number;
   log?: (msg: string, detail: Record<string, unknown>) => void;
+  /** The HTTP API under /api, when the server has a store to read (serve gives it one). */
+  api?: Omit<ApiOptions, 'log' | 'probes' | 'reconciler'> & {
+    reconciler: ApiOptions['reconciler'];
+  };
 }
 
 /**
- * The reconciler's HTTP face: push webhooks that trigger a pass, and health and status
- * endpoints for the service manager and monitoring. Nothing here acts on jobs directly.
+ * The reconciler's HTTP face: push webhooks that trigger a pass, health and status endpoints
+ * for the service manager and monitoring, and the API (src/server/api.ts) with its OpenAPI
+ * document. Nothing here acts on jobs directly: actions are overrides the next pass acts on.
  */
 export function buildServer(opts: ServerOptions): FastifyInstance {
-  const app = fastify({ bodyLimit: opts.bodyLimit ?? 1 << 20, logger: false });
-  // The signature covers the exact bytes, so every body is kept raw until it is verified
-  // (and a request of any content type without a valid signature is a 401, not a 415).
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const app = fastify({
+    bodyLimit: opts.bodyLimit ?? 1 << 20,
+    logger: false,
+    // A field the schema does not know is refused (400 naming it), never dropped and ignored.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
   const log = opts.log ?? (() => {});
 
+  void app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'gitpoms',
+        version: '1',
+        description:
+          'The reconciler of HEP production campaigns: what it applied, observed and planned, and operator actions.',
+      },
+      components: {
+        securitySchemes: { token: { type: 'http', scheme: 'bearer' } },
+      },
+    },
+  });
   // A storm of pushes (or of forged requests) is refused before its signature is checked; a
   // push refused here is picked up by the next poll of the source.
   void app.register(rateLimit, { global: false });
-  void app.register(async (hooks) =>
+  void app.register(async (hooks) => {
+    // The signature covers the exact bytes, so a webhook's body is kept raw until it is
+    // verified (and a request of any content type without a valid signature is a 401, not a 415).
+    hooks.removeAllContentTypeParsers();
+    hooks.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     hooks.post(
       '/hooks/git',
       {
@@ -54,8 +79,13 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
         opts.reconciler.trigger(`${v.provider} push to ${v.ref}`);
         return reply.code(202).send({ ok: true, triggered: true });
       },
-    ),
-  );
+    );
+  });
+  if (opts.api) {
+    const api = opts.api;
+    void app.register(async (scope) => registerApi(scope, { ...api, probes: opts.probes, log }));
+  }
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {

@@ -209,6 +209,76 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       });
     });
 
+    describe('job pages', () => {
+      it('pages through the jobs a query selects, in the order of jobs()', async () => {
+        const s = await make();
+        const at = '2026-11-25T12:00:00.000Z';
+        await s.recordJobs(
+          [
+            { id: '2.0@x', submission: 'b', state: 'running' },
+            { id: '1.1@x', submission: 'a', state: 'completed', exitCode: 1 },
+            { id: '1.0@x', submission: 'a', state: 'completed', exitCode: 0 },
+            { id: '3.0@x', submission: 'c', state: 'idle' },
+          ],
+          at,
+        );
+        const ids = (p: { items: Array<{ id: string }> }) => p.items.map((j) => j.id);
+        const all = await s.jobPage({ limit: 10, offset: 0 });
+        expect(ids(all)).toEqual((await s.jobs()).map((j) => j.id));
+        expect(ids(all)).toEqual(['1.0@x', '1.1@x', '2.0@x', '3.0@x']);
+        expect(all.total).toBe(4);
+        const second = await s.jobPage({ limit: 2, offset: 2 });
+        expect([ids(second), second.total]).toEqual([['2.0@x', '3.0@x'], 4]);
+        const ofA = await s.jobPage({ submission: 'a', limit: 1, offset: 1 });
+        expect([ids(ofA), ofA.total]).toEqual([['1.1@x'], 2]);
+        expect(ofA.items[0]).toEqual({
+          id: '1.1@x',
+          submission: 'a',
+          state: 'completed',
+          exitCode: 1,
+          updatedAt: at,
+        });
+        const done = await s.jobPage({ state: 'completed', submission: 'a', limit: 5, offset: 0 });
+        expect(done.total).toBe(2);
+        expect((await s.jobPage({ state: 'held', limit: 5, offset: 0 })).total).toBe(0);
+        await s.close();
+      });
+    });
+
+    describe('API tokens', () => {
+      it('keeps tokens newest first, with their hash and never anything else secret, and revokes once', async () => {
+        const s = await make();
+        const base = { role: 'shifter' as const, salt: 'aa', hash: 'bb', createdBy: 'admin' };
+        await s.addToken({ ...base, id: '0000000000000001', name: 'alice', experiments: ['sbnd'] });
+        await s.addToken({
+          ...base,
+          id: '0000000000000002',
+          name: 'bob',
+          experiments: ['dune', 'sbnd'],
+          expiresAt: '2027-01-01T00:00:00.000Z',
+        });
+        expect((await s.tokens()).map((t) => t.name)).toEqual(['bob', 'alice']);
+        const bob = await s.token('0000000000000002');
+        expect(bob).toMatchObject({
+          ...base,
+          name: 'bob',
+          experiments: ['dune', 'sbnd'],
+          expiresAt: '2027-01-01T00:00:00.000Z',
+        });
+        expect(bob?.revokedAt).toBeUndefined();
+        expect(await s.token('0000000000000009')).toBeUndefined();
+        expect(await s.revokeToken('0000000000000002')).toBe(true);
+        expect(await s.revokeToken('0000000000000002')).toBe(false);
+        expect(await s.revokeToken('0000000000000009')).toBe(false);
+        expect((await s.token('0000000000000002'))?.revokedAt).toMatch(/^\d{4}-/);
+        expect((await s.token('0000000000000001'))?.revokedAt).toBeUndefined();
+        await expect(
+          s.addToken({ ...base, id: '0000000000000001', name: 'again', experiments: [] }),
+        ).rejects.toThrow();
+        await s.close();
+      });
+    });
+
     describe('operator overrides', () => {
       it('keeps operator overrides until cleared, expired or a new revision', async () => {
         const s = await make();

@@ -1,5 +1,6 @@
 import {
   sameJob,
+  type JobQuery,
   type JobRecord,
   type AuditEntry,
   type Intent,
@@ -18,6 +19,7 @@ import {
   type NewSubmission,
   type OperatorOverride,
   type SplitState,
+  type StoredToken,
   type SubmissionStatus,
 } from '../../src/model/index.js';
 
@@ -246,6 +248,13 @@ export class MemoryStore implements Store {
       .map((j) => structuredClone(j));
   }
 
+  async jobPage(q: JobQuery): Promise<{ items: StoredJob[]; total: number }> {
+    const all = (await this.jobs()).filter(
+      (j) => (!q.submission || j.submission === q.submission) && (!q.state || j.state === q.state),
+    );
+    return { items: all.slice(q.offset, q.offset + q.limit), total: all.length };
+  }
+
   async addOverride(o: NewOverride): Promise<number> {
     const id = this.overrides.length + 1;
     this.overrides.push({ ...structuredClone(o), id, createdAt: this.now() });
@@ -340,6 +349,30 @@ export class MemoryStore implements Store {
       .reverse()
       .slice(0, limit)
       .map((e) => ({ ...e }));
+  }
+
+  private readonly tokenList: StoredToken[] = [];
+
+  async addToken(t: Omit<StoredToken, 'createdAt' | 'revokedAt'>): Promise<void> {
+    if (this.tokenList.some((x) => x.id === t.id))
+      throw new AdapterError('memory-store', `token ${t.id} exists`, { retryable: false });
+    this.tokenList.unshift({ ...structuredClone(t), createdAt: this.now() });
+  }
+
+  async token(id: string): Promise<StoredToken | undefined> {
+    const t = this.tokenList.find((x) => x.id === id);
+    return t && structuredClone(t);
+  }
+
+  async tokens(): Promise<StoredToken[]> {
+    return structuredClone(this.tokenList);
+  }
+
+  async revokeToken(id: string): Promise<boolean> {
+    const t = this.tokenList.find((x) => x.id === id);
+    if (!t || t.revokedAt) return false;
+    t.revokedAt = this.now();
+    return true;
   }
 
   async close(): Promise<void> {}

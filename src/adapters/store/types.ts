@@ -1,6 +1,7 @@
 import type {
   ActionKind,
   InputSpec,
+  JobState,
   NewSubmission,
   NamedJobType,
   NamedLaunchTemplate,
@@ -8,6 +9,7 @@ import type {
   OperatorOverride,
   ResolvedStage,
   SplitState,
+  StoredToken,
   SubmissionRecord,
   SubmissionStatus,
 } from '../../model/index.js';
@@ -162,7 +164,17 @@ export interface JobCache {
    * changed, not every job it sees. `at` is when they were observed.
    */
   recordJobs(jobs: readonly JobRecord[], at: string): Promise<void>;
+  /** Every job, by submission then id. */
   jobs(): Promise<StoredJob[]>;
+  /** One page of the jobs a query selects, in the order of jobs(), and how many it selects. */
+  jobPage(q: JobQuery): Promise<{ items: StoredJob[]; total: number }>;
+}
+
+export interface JobQuery {
+  submission?: string | undefined;
+  state?: JobState | undefined;
+  limit: number;
+  offset: number;
 }
 
 /** Operators' holds, kills, launch-nows and prune confirmations. */
@@ -194,6 +206,16 @@ export interface AuditLog {
   auditLog(limit?: number): Promise<AuditEntry[]>;
 }
 
+/** API tokens: created and revoked by an admin from the CLI, checked by the server. */
+export interface TokenStore {
+  addToken(t: Omit<StoredToken, 'createdAt' | 'revokedAt'>): Promise<void>;
+  token(id: string): Promise<StoredToken | undefined>;
+  /** Every token, newest first, revoked ones too. */
+  tokens(): Promise<StoredToken[]>;
+  /** Revokes a token; false when there is no such token or it was revoked already. */
+  revokeToken(id: string): Promise<boolean>;
+}
+
 /**
  * The state store, as the roles above: each has its own section of the store contract
  * (test/contracts/store.ts), which every store backend passes.
@@ -204,7 +226,8 @@ export interface Store
     JobCache,
     OverrideStore,
     RevisionLog,
-    AuditLog {
+    AuditLog,
+    TokenStore {
   readonly name: string;
   close(): Promise<void>;
 }

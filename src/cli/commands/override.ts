@@ -1,12 +1,18 @@
-import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
-import { openStore } from '../../adapters/store/index.js';
 import type { Store } from '../../adapters/store/types.js';
-import { backendsOf, dataDirOf } from '../../engine/open-deps.js';
-import { InvalidInputError } from '../../errors.js';
-import type { OperatorOverride } from '../../model/index.js';
-import { parseDuration } from '../../desired/split.js';
-import { EXIT, dataDirFlag, loadOrReport, repoContext, type Io } from '../io.js';
+import {
+  addOverride,
+  checkOverride,
+  checkPrune,
+  CLI_WORDING,
+  confirmPrune,
+  releaseOverrides,
+  targetName,
+  type OverrideRequest,
+} from '../../engine/operator.js';
+import type { DesiredState } from '../../model/index.js';
+import type { Io } from '../io.js';
+import { withWritableStore } from '../writable-store.js';
 
 interface Opts {
   reason?: string;
@@ -23,45 +29,10 @@ interface Opts {
  * revision is applied.
  */
 export function registerOverrides(program: Command, io: Io, setCode: (n: number) => void): void {
-  async function withStore(
+  const withStore = (
     opts: Opts,
-    campaign: string | undefined,
-    stage: string | undefined,
-    fn: (s: Store, revision: string | undefined) => Promise<void>,
-    gone = false,
-  ): Promise<void> {
-    const ctx = repoContext(io, opts.repo);
-    const spec = await loadOrReport(io, ctx.repo);
-    if (!spec?.desired) {
-      setCode(EXIT.error);
-      return;
-    }
-    if (campaign !== undefined && !gone) {
-      const c = spec.desired.campaigns.find((x) => x.name === campaign);
-      if (!c)
-        throw new InvalidInputError(
-          `no campaign ${campaign} (${spec.desired.campaigns.map((x) => x.name).join(', ')})`,
-        );
-      if (stage !== undefined && !c.stages.some((s) => s.name === stage)) {
-        throw new InvalidInputError(
-          `campaign ${campaign} has no stage ${stage} (${c.stages.map((s) => s.name).join(', ')})`,
-        );
-      }
-    }
-    const config = spec.docs.config?.value;
-    const dir = dataDirOf(ctx.root, config, dataDirFlag(io, opts.dataDir));
-    mkdirSync(dir, { recursive: true });
-    const store = openStore(backendsOf(config).store, { dataDir: dir });
-    try {
-      // Overrides hold until the next revision the reconciler applies (which may come from a
-      // git source, not this working directory).
-      const revision = (await store.appliedRevision())?.revision ?? ctx.revision;
-      await fn(store, revision);
-      setCode(EXIT.ok);
-    } finally {
-      await store.close();
-    }
-  }
+    fn: (s: Store, revision: string | undefined, desired: DesiredState) => Promise<void>,
+  ) => withWritableStore(io, setCode, opts, fn);
   const actor = (opts: Opts) => opts.actor ?? io.env.USER ?? 'operator';
   const common = (c: Command) =>
     c
@@ -70,32 +41,30 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
       .option('--repo <dir>', 'repository root', '.');
 
   const add =
-    (action: OperatorOverride['action']) =>
+    (action: OverrideRequest['action']) =>
     async (campaign: string, stage: string | undefined, opts: Opts) => {
-      if (action === 'kill' && !opts.yes)
-        throw new InvalidInputError(`kill stops running production jobs; add --yes to confirm`);
-      const reason = opts.reason ?? '';
-      if (action !== 'launch-now' && !reason.trim())
-        throw new InvalidInputError(`${action} needs --reason: the plan and the audit log show it`);
-      let expiresAt: string | undefined;
-      if (opts.for !== undefined) {
-        const s = parseDuration(opts.for);
-        if (s === undefined || s <= 0)
-          throw new InvalidInputError(`--for ${opts.for}: a duration such as 30m, 2h or 1d`);
-        expiresAt = new Date(io.now().getTime() + s * 1000).toISOString();
-      }
-      await withStore(opts, campaign, stage, async (store, revision) => {
-        const id = await store.addOverride({
-          action,
-          campaign,
-          ...(stage ? { stage } : {}),
-          actor: actor(opts),
-          reason: reason || 'launch now',
-          ...(revision ? { revision } : {}),
-          ...(expiresAt ? { expiresAt } : {}),
-        });
+      // Refused before the repository is read: a flag missing is the first thing to say.
+      const req = {
+        action,
+        campaign,
+        stage,
+        actor: actor(opts),
+        reason: opts.reason,
+        for: opts.for,
+        confirmed: opts.yes === true,
+      };
+      checkOverride(req, CLI_WORDING);
+      await withStore(opts, async (store, revision, desired) => {
+        const { id, expiresAt } = await addOverride(
+          store,
+          desired,
+          req,
+          io.now(),
+          revision,
+          CLI_WORDING,
+        );
         io.stdout(
-          `override ${id}: ${action} ${stage ? `${campaign}/${stage}` : campaign}${expiresAt ? ` until ${expiresAt}` : ''}; the next reconcile pass acts on it\n`,
+          `override ${id}: ${action} ${targetName(req)}${expiresAt ? ` until ${expiresAt}` : ''}; the next reconcile pass acts on it\n`,
         );
       });
     };
@@ -125,16 +94,12 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
       .argument('[stage]')
       .option('--reason <text>'),
   ).action(async (campaign: string, stage: string | undefined, opts: Opts) => {
-    await withStore(opts, campaign, stage, async (store) => {
-      const n = await store.clearOverrides(
-        { campaign, ...(stage ? { stage } : {}), actions: ['hold', 'kill'] },
-        `released by ${actor(opts)}${opts.reason ? `: ${opts.reason}` : ''}`,
-      );
-      await store.audit({
+    await withStore(opts, async (store, _revision, desired) => {
+      const n = await releaseOverrides(store, desired, {
+        campaign,
+        stage,
         actor: actor(opts),
-        action: 'override release',
-        target: stage ? `${campaign}/${stage}` : campaign,
-        ...(opts.reason ? { detail: opts.reason } : {}),
+        reason: opts.reason,
       });
       io.stdout(`cleared ${n} override(s); the next reconcile pass releases what gitpoms held\n`);
     });
@@ -151,40 +116,19 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
       .option('--reason <text>', 'why (shown in plans and the audit log)')
       .option('--yes', 'confirm: the jobs are killed on the next pass'),
   ).action(async (campaign: string, stage: string | undefined, opts: Opts) => {
-    if (!opts.yes)
-      throw new InvalidInputError('prune kills running production jobs; add --yes to confirm');
-    if (!opts.reason?.trim())
-      throw new InvalidInputError('prune needs --reason: the plan and the audit log show it');
-    await withStore(
-      opts,
-      campaign,
-      stage,
-      async (store, revision) => {
-        const target = stage ? `${campaign}/${stage}` : campaign;
-        const subs = (await store.submissions()).filter(
-          (r) => r.campaign === campaign && (!stage || r.stage === stage),
-        );
-        if (subs.length === 0)
-          throw new InvalidInputError(`no submissions of ${target} in the store`);
-        const id = await store.addOverride({
-          action: 'prune',
-          campaign,
-          ...(stage ? { stage } : {}),
-          actor: actor(opts),
-          reason: opts.reason!,
-          ...(revision ? { revision } : {}),
-        });
-        io.stdout(
-          `override ${id}: prune ${target} confirmed for revision ${revision?.slice(0, 12) ?? '(none)'}; the next pass kills its jobs if it has left the spec\n`,
-        );
-      },
-      true,
-    );
+    const req = { campaign, stage, actor: actor(opts), reason: opts.reason, confirmed: opts.yes };
+    checkPrune(req, CLI_WORDING);
+    await withStore(opts, async (store, revision) => {
+      const id = await confirmPrune(store, req, revision, CLI_WORDING);
+      io.stdout(
+        `override ${id}: prune ${targetName(req)} confirmed for revision ${revision?.slice(0, 12) ?? '(none)'}; the next pass kills its jobs if it has left the spec\n`,
+      );
+    });
   });
 
   common(program.command('overrides').description('the operator overrides in force')).action(
     async (opts: Opts) => {
-      await withStore(opts, undefined, undefined, async (store, revision) => {
+      await withStore(opts, async (store, revision) => {
         const list = await store.activeOverrides(io.now(), revision);
         if (!list.length) io.stdout('no overrides in force\n');
         for (const o of list) {

@@ -24,7 +24,7 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
   const cmd = program
     .command('serve')
     .description(
-      'run the reconciler as a service: push webhooks at POST /hooks/git, /healthz, /readyz, /api/status',
+      'run the reconciler as a service: the HTTP API under /api (OpenAPI at /api/openapi.json), push webhooks at POST /hooks/git, /healthz, /readyz',
     )
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', '8080');
@@ -57,6 +57,11 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
         branch: d.branch,
         webhookSecret: secret,
         log: (msg, detail) => d.deps.log.warn(detail, msg),
+        api: {
+          store: d.deps.store,
+          reconciler: d.reconciler,
+          readAccess: d.config?.spec.server?.readAccess ?? 'open',
+        },
       });
       const address = await app.listen({ host: opts.host, port });
       io.stdout(`gitpoms serve: ${d.source.description}; listening on ${address}\n`);

@@ -2,28 +2,17 @@ import type { Command } from 'commander';
 import { openStore } from '../../adapters/store/index.js';
 import { backendsOf } from '../../engine/open-deps.js';
 import { previewSplit } from '../../engine/split-preview.js';
+import {
+  checkSplitReset,
+  CLI_WORDING,
+  resetStageSplit,
+  splitStage,
+} from '../../engine/operator.js';
 import { InvalidInputError } from '../../errors.js';
-import { type DesiredState, FRESH_SPLIT, type ResolvedStage } from '../../model/index.js';
+import { FRESH_SPLIT } from '../../model/index.js';
 import { EXIT, dataDirFlag, loadOrReport, positiveNumber, repoContext, type Io } from '../io.js';
 import { openState } from '../state.js';
 import { table } from '../../engine/stats.js';
-
-/** A split stage named as campaign/stage, or by its name alone when that is unique. */
-function splitStage(desired: DesiredState, name: string): ResolvedStage {
-  const [a, b] = name.includes('/') ? name.split('/', 2) : [undefined, name];
-  const found = desired.campaigns
-    .filter((c) => a === undefined || c.name === a)
-    .flatMap((c) => c.stages.filter((s) => s.name === b));
-  if (found.length === 0) throw new InvalidInputError(`no stage ${name}`);
-  if (found.length > 1)
-    throw new InvalidInputError(
-      `stage ${name} is in ${found.map((s) => s.campaign).join(', ')}; name it as CAMPAIGN/STAGE`,
-    );
-  const stage = found[0]!;
-  if (stage.split.type === 'none' || stage.dependsOn.length)
-    throw new InvalidInputError(`${stage.campaign}/${stage.name} has no split`);
-  return stage;
-}
 
 interface Opts {
   repo: string;
@@ -98,28 +87,26 @@ export function registerSplit(program: Command, io: Io, setCode: (n: number) => 
     .option('--data-dir <dir>', 'state directory (default: dataDir of gitpoms.yaml)')
     .option('--repo <dir>', 'repository root', '.')
     .action(async (name: string, opts: Opts) => {
-      if (!opts.yes)
-        throw new InvalidInputError('a reset launches every slice again; add --yes to confirm');
-      if (!opts.reason?.trim())
-        throw new InvalidInputError('split-reset needs --reason: the audit log shows it');
+      const req = {
+        stage: name,
+        actor: opts.actor ?? io.env.USER ?? 'operator',
+        reason: opts.reason,
+        confirmed: opts.yes,
+      };
+      checkSplitReset(req, CLI_WORDING);
       const ctx = repoContext(io, opts.repo);
       const spec = await loadOrReport(io, ctx.repo);
       if (!spec?.desired) return setCode(EXIT.error);
-      const stage = splitStage(spec.desired, name);
+      splitStage(spec.desired, name);
       const config = spec.docs.config?.value;
       const state = openState(ctx.root, config, dataDirFlag(io, opts.dataDir), io.env);
       const dataDir = state.dataDir;
       await state.close();
       const store = openStore(backendsOf(config).store, { dataDir });
       try {
-        const s = await store.resetSplit(
-          stage.campaign,
-          stage.name,
-          opts.actor ?? io.env.USER ?? 'operator',
-          opts.reason,
-        );
+        const { stage, generation } = await resetStageSplit(store, spec.desired, req, CLI_WORDING);
         io.stdout(
-          `${stage.campaign}/${stage.name}: split starts over at slice 1 (generation ${s.generation}); the next pass launches it\n`,
+          `${stage.campaign}/${stage.name}: split starts over at slice 1 (generation ${generation}); the next pass launches it\n`,
         );
         setCode(EXIT.ok);
       } finally {

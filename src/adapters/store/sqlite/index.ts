@@ -8,6 +8,7 @@ import {
   FRESH_SPLIT,
   type OperatorOverride,
   type SplitState,
+  type StoredToken,
   type SubmissionStatus,
 } from '../../../model/index.js';
 import type {
@@ -19,6 +20,7 @@ import type {
   NewOverride,
   Store,
   StoredJob,
+  JobQuery,
   JobRecord,
   StoredSubmission,
 } from '../types.js';
@@ -75,7 +77,54 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE submissions ADD COLUMN definition TEXT;`,
   `CREATE TABLE splits (campaign TEXT NOT NULL, stage TEXT NOT NULL, position INTEGER NOT NULL, last INTEGER,
      generation INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (campaign, stage));`,
+  `CREATE TABLE tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, experiments TEXT NOT NULL,
+     salt TEXT NOT NULL, hash TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
+     expires_at TEXT, revoked_at TEXT);`,
 ];
+
+function toStoredJob(r: Record<string, unknown>): StoredJob {
+  const j: StoredJob = {
+    id: r.id as string,
+    submission: r.submission as string,
+    state: r.state as StoredJob['state'],
+    updatedAt: r.updated_at as string,
+  };
+  if (r.exit_code !== null) j.exitCode = r.exit_code as number;
+  if (r.held_reason !== null) j.heldReason = r.held_reason as string;
+  if (r.ended_at !== null) j.endedAt = r.ended_at as string;
+  if (r.node !== null) j.node = r.node as string;
+  if (r.started_at !== null) j.startedAt = r.started_at as string;
+  if (r.cpu_seconds !== null) j.cpuSeconds = r.cpu_seconds as number;
+  if (r.wall_seconds !== null) j.wallSeconds = r.wall_seconds as number;
+  if (r.log_path !== null) j.logPath = r.log_path as string;
+  return j;
+}
+
+interface TokenRow {
+  id: string;
+  name: string;
+  role: StoredToken['role'];
+  experiments: string;
+  salt: string;
+  hash: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+const toToken = (r: TokenRow): StoredToken => ({
+  id: r.id,
+  name: r.name,
+  role: r.role,
+  experiments: JSON.parse(r.experiments) as string[],
+  salt: r.salt,
+  hash: r.hash,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  ...(r.expires_at ? { expiresAt: r.expires_at } : {}),
+  ...(r.revoked_at ? { revokedAt: r.revoked_at } : {}),
+});
 
 type Outcome = { value: unknown } | { error: unknown };
 
@@ -656,26 +705,30 @@ export class SqliteStore implements Store {
   }
 
   async jobs(): Promise<StoredJob[]> {
-    const rows = this.prepare('SELECT * FROM jobs ORDER BY submission, id').all() as Array<
-      Record<string, unknown>
-    >;
-    return rows.map((r) => {
-      const j: StoredJob = {
-        id: r.id as string,
-        submission: r.submission as string,
-        state: r.state as StoredJob['state'],
-        updatedAt: r.updated_at as string,
-      };
-      if (r.exit_code !== null) j.exitCode = r.exit_code as number;
-      if (r.held_reason !== null) j.heldReason = r.held_reason as string;
-      if (r.ended_at !== null) j.endedAt = r.ended_at as string;
-      if (r.node !== null) j.node = r.node as string;
-      if (r.started_at !== null) j.startedAt = r.started_at as string;
-      if (r.cpu_seconds !== null) j.cpuSeconds = r.cpu_seconds as number;
-      if (r.wall_seconds !== null) j.wallSeconds = r.wall_seconds as number;
-      if (r.log_path !== null) j.logPath = r.log_path as string;
-      return j;
-    });
+    return (
+      this.prepare('SELECT * FROM jobs ORDER BY submission, id').all() as Array<
+        Record<string, unknown>
+      >
+    ).map(toStoredJob);
+  }
+
+  async jobPage(q: JobQuery): Promise<{ items: StoredJob[]; total: number }> {
+    const where =
+      'WHERE (@submission IS NULL OR submission = @submission) AND (@state IS NULL OR state = @state)';
+    const params = { submission: q.submission ?? null, state: q.state ?? null };
+    const total = (
+      this.prepare(`SELECT count(*) AS n FROM jobs ${where}`).get(params) as { n: number }
+    ).n;
+    const items = (
+      this.prepare(
+        `SELECT * FROM jobs ${where} ORDER BY submission, id LIMIT @limit OFFSET @offset`,
+      ).all({
+        ...params,
+        limit: q.limit,
+        offset: q.offset,
+      }) as Array<Record<string, unknown>>
+    ).map(toStoredJob);
+    return { items, total };
   }
 
   async addOverride(o: NewOverride): Promise<number> {
@@ -806,6 +859,43 @@ export class SqliteStore implements Store {
       'SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?',
     ).all(limit) as Array<AuditEntry & { detail: string | null }>;
     return rows.map(({ detail, ...r }) => (detail === null ? r : { ...r, detail }));
+  }
+
+  async addToken(t: Omit<StoredToken, 'createdAt' | 'revokedAt'>): Promise<void> {
+    this.prepare(
+      `INSERT INTO tokens (id, name, role, experiments, salt, hash, created_at, created_by, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      t.id,
+      t.name,
+      t.role,
+      JSON.stringify(t.experiments),
+      t.salt,
+      t.hash,
+      this.now(),
+      t.createdBy,
+      t.expiresAt ?? null,
+    );
+  }
+
+  async token(id: string): Promise<StoredToken | undefined> {
+    const r = this.prepare('SELECT * FROM tokens WHERE id = ?').get(id) as TokenRow | undefined;
+    return r && toToken(r);
+  }
+
+  async tokens(): Promise<StoredToken[]> {
+    return (
+      this.prepare('SELECT * FROM tokens ORDER BY created_at DESC, rowid DESC').all() as TokenRow[]
+    ).map(toToken);
+  }
+
+  async revokeToken(id: string): Promise<boolean> {
+    return (
+      this.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(
+        this.now(),
+        id,
+      ).changes === 1
+    );
   }
 
   async close(): Promise<void> {

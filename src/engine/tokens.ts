@@ -1,0 +1,98 @@
+// API tokens: `gpt_<id>_<secret>`, shown once when made; the store keeps the id and a salted
+// scrypt hash of the secret, so a copy of the store gives no credential.
+import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import type { TokenStore } from '../adapters/store/types.js';
+import { InvalidInputError } from '../errors.js';
+import { parseDuration } from '../desired/split.js';
+import { isRole, ROLES, type Principal, type Role, type StoredToken } from '../model/index.js';
+
+const TOKEN = /^gpt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+function hashOf(secret: string, salt: string): string {
+  return scryptSync(secret, Buffer.from(salt, 'hex'), 32).toString('hex');
+}
+
+export interface TokenRequest {
+  name: string;
+  role: string;
+  experiments: readonly string[];
+  /** How long it is valid, e.g. 30d; for ever when absent. */
+  expires?: string | undefined;
+  createdBy: string;
+}
+
+/** Makes a token and records it; returns the token's text (shown once) and its record. */
+export async function createToken(
+  store: TokenStore,
+  req: TokenRequest,
+  now: Date,
+): Promise<{ text: string; token: StoredToken }> {
+  if (!isRole(req.role))
+    throw new InvalidInputError(`role ${req.role}: one of ${ROLES.join(', ')}`);
+  const role: Role = req.role;
+  if (role !== 'admin' && req.experiments.length === 0)
+    throw new InvalidInputError(`a ${role} token needs the experiment(s) it holds for`);
+  if (!req.name.trim()) throw new InvalidInputError('a token needs a name (who holds it)');
+  let expiresAt: string | undefined;
+  if (req.expires !== undefined) {
+    const s = parseDuration(req.expires);
+    if (s === undefined || s <= 0)
+      throw new InvalidInputError(`expires ${req.expires}: a duration such as 12h, 30d or 1w`);
+    expiresAt = new Date(now.getTime() + s * 1000).toISOString();
+  }
+  const id = randomBytes(8).toString('hex');
+  const secret = randomBytes(32).toString('base64url');
+  const salt = randomBytes(16).toString('hex');
+  const record = {
+    id,
+    name: req.name.trim(),
+    role,
+    experiments: role === 'admin' ? [] : [...new Set(req.experiments)].sort(),
+    salt,
+    hash: hashOf(secret, salt),
+    createdBy: req.createdBy,
+    ...(expiresAt ? { expiresAt } : {}),
+  };
+  await store.addToken(record);
+  return { text: `gpt_${id}_${secret}`, token: (await store.token(id))! };
+}
+
+export type Authentication =
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: string; tokenId?: string };
+
+/**
+ * Checks a bearer token against the store: well formed, known, not revoked, not expired,
+ * and its secret's hash equal (compared in constant time). The store is read on every call,
+ * so a revocation holds at once; a secret already checked against the same stored hash is
+ * not hashed again (scrypt is slow on purpose).
+ */
+export class TokenVerifier {
+  private readonly verified = new Map<string, string>();
+
+  constructor(private readonly store: TokenStore) {}
+
+  async authenticate(text: string, now: Date): Promise<Authentication> {
+    const m = TOKEN.exec(text);
+    if (!m) return { ok: false, reason: 'not a gitpoms token' };
+    const [, id, secret] = m as unknown as [string, string, string];
+    const t = await this.store.token(id);
+    if (!t) return { ok: false, reason: 'unknown token', tokenId: id };
+    if (t.revokedAt) return { ok: false, reason: 'token revoked', tokenId: id };
+    if (t.expiresAt && Date.parse(t.expiresAt) <= now.getTime())
+      return { ok: false, reason: 'token expired', tokenId: id };
+    const seen = createHash('sha256').update(text).digest('hex');
+    if (this.verified.get(seen) !== t.hash) {
+      const given = Buffer.from(hashOf(secret, t.salt), 'hex');
+      const want = Buffer.from(t.hash, 'hex');
+      if (given.length !== want.length || !timingSafeEqual(given, want))
+        return { ok: false, reason: 'wrong secret', tokenId: id };
+      if (this.verified.size > 1000) this.verified.clear();
+      this.verified.set(seen, t.hash);
+    }
+    return {
+      ok: true,
+      principal: { name: t.name, role: t.role, experiments: t.experiments, tokenId: t.id },
+    };
+  }
+}

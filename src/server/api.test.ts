@@ -1,0 +1,441 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { launchAction } from '../../test/contracts/store.js';
+import { MemoryStore } from '../../test/fakes/memory-store.js';
+import { loadSpec } from '../desired/index.js';
+import type { PassReport } from '../engine/loop.js';
+import { createToken } from '../engine/tokens.js';
+import type { Role } from '../model/index.js';
+import { plan } from '../plan/plan.js';
+import { fsRepo } from '../source/fs-repo.js';
+import { buildServer } from './index.js';
+
+const NOW = new Date('2026-12-01T12:00:00Z');
+const desired = loadSpec(fsRepo('.')).desired!;
+const SBND = 'sbnd-mcc-test-1';
+
+interface Fixture {
+  app: ReturnType<typeof buildServer>;
+  store: MemoryStore;
+  trigger: ReturnType<typeof vi.fn>;
+  tokens: Record<string, string>;
+  logged: Array<[string, Record<string, unknown>]>;
+}
+
+const apps: Fixture['app'][] = [];
+afterEach(async () => {
+  while (apps.length) await apps.pop()!.close();
+});
+
+/** A server over the example repository, with two submissions of SBND's gen stage and their jobs observed. */
+async function fixture(
+  readAccess: 'open' | 'token' = 'open',
+  actionsPerMinute?: number,
+): Promise<Fixture> {
+  const store = new MemoryStore(() => NOW);
+  for (const i of [1, 2]) {
+    const key = `${SBND}/gen/mc-${i}#1`;
+    const id = await store.beginLaunch(launchAction(key), 'rev1', 'local');
+    await store.finishLaunch(id, { ok: true });
+  }
+  await store.setStatus(`${SBND}/gen/mc-1#1`, 'located', 'test');
+  await store.recordJobs(
+    Array.from({ length: 2500 }, (_, j) => ({
+      id: `${j}.0@local`,
+      submission: `${SBND}/gen/mc-${j < 10 ? 1 : 2}#1`,
+      state: j < 10 ? ('completed' as const) : ('running' as const),
+      ...(j < 10 ? { exitCode: 0 } : {}),
+    })),
+    NOW.toISOString(),
+  );
+  const records = await store.submissions();
+  const jobs = await store.jobs();
+  const p = plan(
+    desired,
+    { jobs, outputs: {}, recoveryFiles: {}, splits: {}, services: {} },
+    records,
+    NOW,
+  );
+  const last: PassReport = { pass: 7, revision: 'rev1', plan: p, results: [], events: [] };
+  const trigger = vi.fn();
+  const reconciler = {
+    current: () => ({ revision: 'rev1', desired }),
+    lastPass: () => last,
+    trigger,
+    status: () => ({ source: 'test', passes: 7, failures: 0 }),
+  };
+  const logged: Fixture['logged'] = [];
+  const app = buildServer({
+    reconciler,
+    branch: 'main',
+    webhookSecret: undefined,
+    log: (msg, detail) => logged.push([msg, detail]),
+    api: {
+      store,
+      reconciler,
+      readAccess,
+      clock: () => NOW,
+      ...(actionsPerMinute ? { actionsPerMinute } : {}),
+    },
+  });
+  apps.push(app);
+  const tokens: Record<string, string> = {};
+  const make = async (key: string, role: Role, experiments: string[]) =>
+    (tokens[key] = (
+      await createToken(store, { name: key, role, experiments, createdBy: 'root' }, NOW)
+    ).text);
+  await make('viewer-sbnd', 'viewer', ['sbnd']);
+  await make('shifter-sbnd', 'shifter', ['sbnd']);
+  await make('shifter-dune', 'shifter', ['dune']);
+  await make('production-sbnd', 'production', ['sbnd']);
+  await make('admin', 'admin', []);
+  const expired = await createToken(
+    store,
+    { name: 'old', role: 'admin', experiments: [], expires: '1s', createdBy: 'root' },
+    new Date(NOW.getTime() - 60_000),
+  );
+  tokens.expired = expired.text;
+  return { app, store, trigger, tokens, logged };
+}
+
+const bearer = (t: string | undefined) => (t ? { authorization: `Bearer ${t}` } : {});
+
+async function get(f: Fixture, url: string, token?: string) {
+  const r = await f.app.inject({ method: 'GET', url, headers: bearer(token) });
+  return { status: r.statusCode, body: r.json() as Record<string, unknown> & { error?: string } };
+}
+
+async function post(f: Fixture, url: string, body: unknown, token?: string) {
+  const r = await f.app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json', ...bearer(token) },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: r.statusCode, body: r.json() as Record<string, unknown> & { error?: string } };
+}
+
+/** What a refused request must leave as it was. */
+async function stateOf(s: MemoryStore) {
+  return {
+    overrides: await s.activeOverrides(NOW, 'rev1'),
+    audit: await s.auditLog(),
+    splits: await s.splitStates(),
+  };
+}
+
+describe('the API reads', () => {
+  it('lists the campaigns of the applied revision with the counts of the last pass', async () => {
+    const f = await fixture();
+    const r = await get(f, '/api/campaigns');
+    expect(r.status).toBe(200);
+    expect(r.body.revision).toBe('rev1');
+    expect(r.body.pass).toBe(7);
+    const items = r.body.items as Array<{ name: string; experiment: string; stages: unknown[] }>;
+    expect(items.map((c) => c.name)).toEqual(desired.campaigns.map((c) => c.name));
+    const sbnd = items.find((c) => c.name === SBND)!;
+    expect(sbnd.experiment).toBe('sbnd');
+    const summary = f.app && (await get(f, `/api/campaigns/${SBND}`)).body;
+    const gen = (summary.stages as Array<Record<string, unknown>>).find((s) => s.name === 'gen')!;
+    expect(gen).toMatchObject({
+      submissions: { located: 1, running: 1 },
+      jobs: { completed: 10, running: 2490 },
+    });
+    expect((summary.stages as Array<{ name: string; dependsOn: string[] }>)[1]).toMatchObject({
+      name: 'g4',
+      dependsOn: ['gen'],
+    });
+    expect(await get(f, '/api/campaigns/nope')).toEqual({
+      status: 404,
+      body: { error: 'no campaign nope' },
+    });
+  });
+
+  it('pages submissions newest first, with filters, and one by key with its jobs', async () => {
+    const f = await fixture();
+    const all = await get(f, '/api/submissions');
+    expect(all.body).toMatchObject({ total: 2, limit: 100, offset: 0 });
+    expect((all.body.items as Array<{ key: string }>).map((s) => s.key)).toEqual([
+      `${SBND}/gen/mc-2#1`,
+      `${SBND}/gen/mc-1#1`,
+    ]);
+    const located = await get(f, '/api/submissions?status=located&limit=1');
+    expect(located.body).toMatchObject({ total: 1, limit: 1 });
+    expect(await get(f, '/api/submissions?stage=reco')).toMatchObject({ body: { total: 0 } });
+    const one = await get(f, `/api/submissions/${encodeURIComponent(`${SBND}/gen/mc-1#1`)}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ status: 'located', jobCount: 10 });
+    expect(
+      (await get(f, `/api/submissions/${encodeURIComponent(`${SBND}/gen/mc-9#1`)}`)).status,
+    ).toBe(404);
+  });
+
+  it('answers one page of a large job cache, and refuses a page too large or a bad filter', async () => {
+    const f = await fixture();
+    const r = await get(f, '/api/jobs?limit=1000&offset=2000');
+    expect(r.body).toMatchObject({ total: 2500, limit: 1000, offset: 2000 });
+    expect((r.body.items as unknown[]).length).toBe(500);
+    const big = await get(f, '/api/jobs?limit=1000000');
+    expect(big.status).toBe(400);
+    expect(big.body.error).toMatch(/querystring\/limit must be <= 1000/);
+    const state = await get(f, '/api/jobs?state=exploded');
+    expect(state.status).toBe(400);
+    expect(state.body.error).toMatch(
+      /querystring\/state must be equal to one of the allowed values/,
+    );
+    const unknown = await get(f, '/api/jobs?colour=red');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toMatch(/querystring must NOT have additional properties/);
+    const of = await get(f, `/api/jobs?submission=${encodeURIComponent(`${SBND}/gen/mc-1#1`)}`);
+    expect(of.body).toMatchObject({ total: 10 });
+  });
+
+  it('shows the plan of the last pass, overrides, audit, revisions, services and who asks', async () => {
+    const f = await fixture();
+    const p = await get(f, '/api/plan');
+    expect(p.status).toBe(200);
+    expect(p.body).toMatchObject({ revision: 'rev1', pass: 7, now: NOW.toISOString() });
+    expect((p.body.actions as unknown[]).length).toBeGreaterThan(0);
+    for (const url of ['/api/overrides', '/api/audit', '/api/revisions']) {
+      const r = await get(f, url);
+      expect(r.status, url).toBe(200);
+      expect(Array.isArray(r.body.items), url).toBe(true);
+    }
+    expect((await get(f, '/api/services')).body).toEqual({ items: {} });
+    expect((await get(f, '/api/whoami')).body).toEqual({
+      authenticated: false,
+      readAccess: 'open',
+    });
+    expect((await get(f, '/api/whoami', f.tokens['shifter-sbnd'])).body).toMatchObject({
+      authenticated: true,
+      name: 'shifter-sbnd',
+      role: 'shifter',
+      experiments: ['sbnd'],
+    });
+  });
+
+  it('serves an OpenAPI document naming every route', async () => {
+    const f = await fixture();
+    const doc = (await get(f, '/api/openapi.json')).body as { openapi: string; paths: object };
+    expect(doc.openapi).toMatch(/^3\./);
+    const paths = Object.keys(doc.paths);
+    for (const route of [
+      '/api/campaigns',
+      '/api/campaigns/{campaign}',
+      '/api/submissions',
+      '/api/submissions/{key}',
+      '/api/jobs',
+      '/api/overrides',
+      '/api/audit',
+      '/api/revisions',
+      '/api/services',
+      '/api/plan',
+      '/api/whoami',
+      '/api/campaigns/{campaign}/hold',
+      '/api/campaigns/{campaign}/release',
+      '/api/campaigns/{campaign}/kill',
+      '/api/campaigns/{campaign}/launch-now',
+      '/api/campaigns/{campaign}/prune',
+      '/api/campaigns/{campaign}/stages/{stage}/split-reset',
+    ])
+      expect(paths, route).toContain(route);
+  });
+});
+
+describe('reads behind tokens (server.readAccess: token)', () => {
+  it('need a token, and show each token the experiments its role holds for', async () => {
+    const f = await fixture('token');
+    expect((await get(f, '/api/campaigns')).status).toBe(401);
+    expect((await get(f, '/api/campaigns', f.tokens.expired)).body.error).toBe(
+      'credential refused: token expired',
+    );
+    const dune = await get(f, '/api/campaigns', f.tokens['shifter-dune']);
+    const names = (dune.body.items as Array<{ experiment: string }>).map((c) => c.experiment);
+    expect(new Set(names)).toEqual(new Set(['dune']));
+    expect((await get(f, `/api/campaigns/${SBND}`, f.tokens['shifter-dune'])).status).toBe(404);
+    expect((await get(f, '/api/submissions', f.tokens['shifter-dune'])).body).toMatchObject({
+      total: 0,
+    });
+    expect((await get(f, '/api/submissions', f.tokens['viewer-sbnd'])).body).toMatchObject({
+      total: 2,
+    });
+    expect((await get(f, '/api/jobs', f.tokens['viewer-sbnd'])).status).toBe(400);
+    const key = encodeURIComponent(`${SBND}/gen/mc-1#1`);
+    expect(
+      (await get(f, `/api/jobs?submission=${key}`, f.tokens['viewer-sbnd'])).body,
+    ).toMatchObject({ total: 10 });
+    expect((await get(f, `/api/jobs?submission=${key}`, f.tokens['shifter-dune'])).status).toBe(
+      404,
+    );
+    expect((await get(f, '/api/audit', f.tokens['production-sbnd'])).status).toBe(403);
+    expect((await get(f, '/api/audit', f.tokens.admin)).status).toBe(200);
+    expect((await get(f, '/api/plan', f.tokens['shifter-dune'])).body.actions).toEqual(
+      (
+        (await get(f, '/api/plan', f.tokens.admin)).body.actions as Array<{ campaign: string }>
+      ).filter((a) => desired.campaigns.find((c) => c.name === a.campaign)?.experiment === 'dune'),
+    );
+  });
+});
+
+describe('operator actions', () => {
+  const sbnd = (a: string) => `/api/campaigns/${SBND}/${a}`;
+  const routes = [
+    {
+      action: 'hold',
+      url: sbnd('hold'),
+      body: { stage: 'g4', reason: 'dCache outage' },
+      least: 'shifter',
+    },
+    {
+      action: 'kill',
+      url: sbnd('kill'),
+      body: { reason: 'bad fcl', confirm: true },
+      least: 'shifter',
+    },
+    { action: 'launch-now', url: sbnd('launch-now'), body: { stage: 'gen' }, least: 'shifter' },
+    { action: 'release', url: sbnd('release'), body: { reason: 'fixed' }, least: 'shifter' },
+    {
+      action: 'prune',
+      url: sbnd('prune'),
+      body: { reason: 'retired', confirm: true },
+      least: 'production',
+    },
+    {
+      action: 'split-reset',
+      url: '/api/campaigns/sbnd-reco2/stages/reco2/split-reset',
+      body: { reason: 'new definition', confirm: true },
+      least: 'production',
+    },
+  ] as const;
+
+  it.each(routes)(
+    '$action: refused without a valid token, or with a role or experiment too low; changes nothing',
+    async (r) => {
+      const f = await fixture();
+      const before = await stateOf(f.store);
+      expect(await post(f, r.url, r.body)).toMatchObject({ status: 401 });
+      expect(await post(f, r.url, r.body, 'gpt_0123456789abcdef_' + 'x'.repeat(43))).toMatchObject({
+        status: 401,
+        body: { error: 'credential refused: unknown token' },
+      });
+      expect(await post(f, r.url, r.body, f.tokens.expired)).toMatchObject({ status: 401 });
+      const wrong = f.tokens['shifter-sbnd']!.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a'));
+      expect(await post(f, r.url, r.body, wrong)).toMatchObject({
+        status: 401,
+        body: { error: 'credential refused: wrong secret' },
+      });
+      const low = [
+        'viewer-sbnd',
+        'shifter-dune',
+        ...(r.least === 'production' ? ['shifter-sbnd'] : []),
+      ];
+      for (const t of low) {
+        const res = await post(f, r.url, r.body, f.tokens[t]);
+        expect(res.status, t).toBe(403);
+        expect(res.body.error, t).toMatch(
+          new RegExp(
+            `^${r.action} of .* needs the role ${r.least} for experiment sbnd; this token is`,
+          ),
+        );
+      }
+      expect(await stateOf(f.store)).toEqual(before);
+      expect(f.trigger).not.toHaveBeenCalled();
+      // Every refusal is in the server's log, without the token's secret.
+      const refusals = f.logged.filter(([m]) => m.startsWith('api'));
+      expect(refusals.length).toBe(4 + low.length);
+      expect(JSON.stringify(f.logged)).not.toContain(f.tokens['shifter-sbnd']!.split('_')[2]);
+    },
+  );
+
+  it.each(routes)(
+    '$action: taken with the least role it needs, audited with the token, and a pass triggered',
+    async (r) => {
+      const f = await fixture();
+      const t = r.least === 'shifter' ? 'shifter-sbnd' : 'production-sbnd';
+      const res = await post(f, r.url, r.body, f.tokens[t]);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.body.action).toBe(r.action);
+      expect(f.trigger).toHaveBeenCalledTimes(1);
+      const audit = await f.store.auditLog();
+      expect(audit[0]!.actor).toMatch(new RegExp(`^${t} \\(token [0-9a-f]{16}\\)$`));
+      // An admin may too, for any experiment.
+      if (r.action !== 'prune')
+        expect((await post(f, r.url, r.body, f.tokens.admin)).status).toBe(201);
+    },
+  );
+
+  it('a hold shows in the overrides and the campaign; a release clears it', async () => {
+    const f = await fixture();
+    const hold = await post(
+      f,
+      sbnd('hold'),
+      { stage: 'g4', reason: 'dCache outage', for: '2h' },
+      f.tokens['shifter-sbnd'],
+    );
+    expect(hold.body).toMatchObject({
+      action: 'hold',
+      target: `${SBND}/g4`,
+      expiresAt: '2026-12-01T14:00:00.000Z',
+    });
+    const o = (await get(f, '/api/overrides')).body.items as Array<Record<string, unknown>>;
+    expect(o).toMatchObject([
+      { action: 'hold', campaign: SBND, stage: 'g4', reason: 'dCache outage' },
+    ]);
+    expect((await get(f, `/api/campaigns/${SBND}`)).body.overrides).toEqual(o);
+    const rel = await post(f, sbnd('release'), { stage: 'g4' }, f.tokens['shifter-sbnd']);
+    expect(rel.body).toMatchObject({ cleared: 1 });
+    expect((await get(f, '/api/overrides')).body.items).toEqual([]);
+  });
+
+  it('refuses a kill without its confirmation, an action without a reason, a bad body; changes nothing', async () => {
+    const f = await fixture();
+    const t = f.tokens['shifter-sbnd'];
+    const before = await stateOf(f.store);
+    expect(await post(f, sbnd('kill'), { reason: 'bad fcl' }, t)).toEqual({
+      status: 400,
+      body: { error: 'kill stops running production jobs; add "confirm": true to confirm' },
+    });
+    expect(await post(f, sbnd('hold'), { stage: 'g4' }, t)).toEqual({
+      status: 400,
+      body: { error: 'hold needs a "reason": the plan and the audit log show it' },
+    });
+    expect(await post(f, sbnd('hold'), { reason: 'x', for: 'soon' }, t)).toEqual({
+      status: 400,
+      body: { error: '"for" soon: a duration such as 30m, 2h or 1d' },
+    });
+    expect(await post(f, sbnd('hold'), { reason: 'x', stage: 'nope' }, t)).toMatchObject({
+      status: 400,
+      body: { error: `campaign ${SBND} has no stage nope (gen, g4, detsim, reco, anatree)` },
+    });
+    const extra = await post(f, sbnd('hold'), { reason: 'x', colour: 'red' }, t);
+    expect(extra.status).toBe(400);
+    expect(extra.body.error).toMatch(/body must NOT have additional properties/);
+    const typed = await post(f, sbnd('kill'), { reason: 'x', confirm: 'yes please' }, t);
+    expect(typed.status).toBe(400);
+    expect(typed.body.error).toMatch(/body\/confirm must be boolean/);
+    expect((await post(f, sbnd('hold'), '{"reason": ', t)).status).toBe(400);
+    expect(
+      (await post(f, '/api/campaigns/nope/hold', { reason: 'x' }, f.tokens.admin)).status,
+    ).toBe(404);
+    expect(
+      (
+        await post(
+          f,
+          '/api/campaigns/sbnd-reco2/stages/reco2/split-reset',
+          { reason: 'x' },
+          f.tokens['production-sbnd'],
+        )
+      ).body.error,
+    ).toBe('a reset launches every slice again; add "confirm": true to confirm');
+    expect(await stateOf(f.store)).toEqual(before);
+    expect(f.trigger).not.toHaveBeenCalled();
+  });
+
+  it('limits the actions a client may ask for a minute', async () => {
+    const f = await fixture('open', 3);
+    const t = f.tokens['shifter-sbnd'];
+    for (let i = 0; i < 3; i++)
+      expect((await post(f, sbnd('launch-now'), { stage: 'gen' }, t)).status).toBe(201);
+    expect((await post(f, sbnd('launch-now'), { stage: 'gen' }, t)).status).toBe(429);
+    expect((await get(f, '/api/campaigns')).status).toBe(200);
+  });
+});

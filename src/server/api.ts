@@ -1,0 +1,552 @@
+// The HTTP API: what the reconciler knows (the applied revision, its last pass, the store's
+// records and last observation of the jobs) and the operator actions. It reads only the store
+// and the reconciler's memory: a hundred clients add no query to the batch system or the
+// catalog. Every action needs a token whose role holds for the campaign's experiment.
+import type {} from '@fastify/swagger';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Store, StoredSubmission } from '../adapters/store/types.js';
+import type { PassReport, Reconciler } from '../engine/loop.js';
+import {
+  addOverride,
+  confirmPrune,
+  experimentOf,
+  releaseOverrides,
+  resetStageSplit,
+  targetName,
+  type Wording,
+} from '../engine/operator.js';
+import type { ServiceProbes } from '../engine/probes.js';
+import { TokenVerifier } from '../engine/tokens.js';
+import { GitpomsError } from '../errors.js';
+import {
+  ACTION_ROLES,
+  mayAct,
+  type DesiredState,
+  type OperatorAction,
+  type Principal,
+  type Role,
+} from '../model/index.js';
+
+export interface ApiOptions {
+  store: Store;
+  reconciler: Pick<Reconciler, 'current' | 'lastPass' | 'trigger'>;
+  probes?: ServiceProbes | undefined;
+  /** Who may read: anyone (open), or token holders, each seeing its experiments (token). */
+  readAccess: 'open' | 'token';
+  /** Actions a client may ask for a minute; more get 429. Default 30. */
+  actionsPerMinute?: number;
+  clock?: () => Date;
+  log: (msg: string, detail: Record<string, unknown>) => void;
+}
+
+/** How the API names a confirmation, a reason and a duration in its messages. */
+export const API_WORDING: Wording = {
+  confirm: '"confirm": true',
+  reason: 'a "reason"',
+  for: '"for"',
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const page = {
+  limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  offset: { type: 'integer', minimum: 0, default: 0 },
+} as const;
+
+const name = { type: 'string', minLength: 1, maxLength: 200 } as const;
+
+const actionBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    stage: name,
+    reason: { type: 'string', maxLength: 2000 },
+    for: { type: 'string', maxLength: 20, description: 'how long it holds, e.g. 2h' },
+    confirm: { type: 'boolean', description: 'a kill or prune confirmed' },
+  },
+} as const;
+
+interface ActionBody {
+  stage?: string;
+  reason?: string;
+  for?: string;
+  confirm?: boolean;
+}
+
+type Req = FastifyRequest & { principal?: Principal };
+
+function paged<T>(all: readonly T[], q: { limit: number; offset: number }) {
+  return {
+    items: all.slice(q.offset, q.offset + q.limit),
+    total: all.length,
+    limit: q.limit,
+    offset: q.offset,
+  };
+}
+
+export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
+  const clock = opts.clock ?? (() => new Date());
+  const verifier = new TokenVerifier(opts.store);
+
+  app.setErrorHandler((e: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+    if (e instanceof HttpError) return reply.code(e.status).send({ error: e.message });
+    if (e.validation) return reply.code(400).send({ error: e.message });
+    if (e instanceof GitpomsError && e.code === 'invalid-input')
+      return reply.code(400).send({ error: e.message });
+    if (e.statusCode && e.statusCode < 500)
+      return reply.code(e.statusCode).send({ error: e.message });
+    opts.log('api request failed', { url: req.url, err: e.message });
+    return reply.code(500).send({ error: 'internal error; the server log says more' });
+  });
+
+  /** The credential a request carries, checked; undefined when it carries none. */
+  app.decorateRequest('principal', undefined);
+  app.addHook('preHandler', async (req: Req) => {
+    const header = req.headers.authorization;
+    if (header === undefined) return;
+    const m = /^Bearer (\S+)$/.exec(header);
+    const a = m ? await verifier.authenticate(m[1]!, clock()) : undefined;
+    if (!a?.ok) {
+      opts.log('api credential refused', {
+        reason: a?.reason ?? 'not a bearer token',
+        ...(a?.tokenId ? { token: a.tokenId } : {}),
+        ip: req.ip,
+        url: req.url,
+      });
+      throw new HttpError(
+        401,
+        `credential refused: ${a?.reason ?? 'use Authorization: Bearer TOKEN'}`,
+      );
+    }
+    req.principal = a.principal;
+  });
+
+  const applied = (): { revision: string; desired: DesiredState } => {
+    const c = opts.reconciler.current();
+    if (!c) throw new HttpError(503, 'no valid revision applied yet');
+    return c;
+  };
+
+  /** Whether the request may read what belongs to `experiment`. */
+  const mayRead = (req: Req, experiment: string | undefined): boolean =>
+    opts.readAccess === 'open' ||
+    (req.principal !== undefined && mayAct(req.principal, 'viewer', experiment));
+  const readGate = async (req: Req) => {
+    if (opts.readAccess === 'token' && !req.principal)
+      throw new HttpError(401, 'this server needs a token to read: Authorization: Bearer TOKEN');
+  };
+  const experimentOfKey = (
+    desired: DesiredState,
+    r: Pick<StoredSubmission, 'campaign' | 'definition'>,
+  ) => experimentOf(desired, r.campaign) ?? r.definition?.stage.experiment;
+
+  const last = (): PassReport | undefined => opts.reconciler.lastPass();
+
+  const campaignView = (desired: DesiredState, campaign: DesiredState['campaigns'][number]) => {
+    const summaries = new Map(
+      (last()?.plan.stages ?? [])
+        .filter((s) => s.campaign === campaign.name)
+        .map((s) => [s.stage, s] as const),
+    );
+    return {
+      name: campaign.name,
+      experiment: campaign.experiment,
+      state: campaign.state,
+      stages: campaign.stages.map((s) => {
+        const sum = summaries.get(s.name);
+        return {
+          name: s.name,
+          state: sum?.state ?? s.state,
+          dependsOn: s.dependsOn.map((d) =>
+            d.campaign === campaign.name ? d.stage : `${d.campaign}/${d.stage}`,
+          ),
+          submissions: sum?.submissions ?? {},
+          jobs: sum?.jobs ?? {},
+          ...(sum?.nextLaunch ? { nextLaunch: sum.nextLaunch } : {}),
+        };
+      }),
+    };
+  };
+
+  app.get(
+    '/api/campaigns',
+    {
+      preHandler: readGate,
+      schema: {
+        summary: 'campaigns of the applied revision, with per-stage counts from the last pass',
+      },
+    },
+    async (req: Req) => {
+      const { revision, desired } = applied();
+      return {
+        revision,
+        pass: last()?.pass,
+        items: desired.campaigns
+          .filter((c) => mayRead(req, c.experiment))
+          .map((c) => campaignView(desired, c)),
+      };
+    },
+  );
+
+  app.get<{ Params: { campaign: string } }>(
+    '/api/campaigns/:campaign',
+    {
+      preHandler: readGate,
+      schema: {
+        params: { type: 'object', properties: { campaign: name }, required: ['campaign'] },
+      },
+    },
+    async (req) => {
+      const { revision, desired } = applied();
+      const c = desired.campaigns.find((x) => x.name === req.params.campaign);
+      if (!c || !mayRead(req as Req, c.experiment))
+        throw new HttpError(404, `no campaign ${req.params.campaign}`);
+      const overrides = (await opts.store.activeOverrides(clock(), revision)).filter(
+        (o) => o.campaign === c.name,
+      );
+      return { revision, ...campaignView(desired, c), overrides };
+    },
+  );
+
+  app.get<{
+    Querystring: {
+      campaign?: string;
+      stage?: string;
+      status?: string;
+      limit: number;
+      offset: number;
+    };
+  }>(
+    '/api/submissions',
+    {
+      preHandler: readGate,
+      schema: {
+        summary: 'submissions, newest first',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { campaign: name, stage: name, status: name, ...page },
+        },
+      },
+    },
+    async (req) => {
+      const { desired } = applied();
+      const q = req.query;
+      const all = (await opts.store.submissions())
+        .filter(
+          (r) =>
+            (!q.campaign || r.campaign === q.campaign) &&
+            (!q.stage || r.stage === q.stage) &&
+            (!q.status || r.status === q.status) &&
+            mayRead(req as Req, experimentOfKey(desired, r)),
+        )
+        .reverse();
+      return paged(all, q);
+    },
+  );
+
+  app.get<{ Params: { key: string } }>(
+    '/api/submissions/:key',
+    {
+      preHandler: readGate,
+      schema: { params: { type: 'object', properties: { key: name }, required: ['key'] } },
+    },
+    async (req) => {
+      const { desired } = applied();
+      const r = await opts.store.submission(req.params.key);
+      if (!r || !mayRead(req as Req, experimentOfKey(desired, r)))
+        throw new HttpError(404, `no submission ${req.params.key}`);
+      const jobs = await opts.store.jobPage({ submission: r.key, limit: 1000, offset: 0 });
+      return { ...r, jobs: jobs.items, jobCount: jobs.total };
+    },
+  );
+
+  app.get<{ Querystring: { submission?: string; state?: string; limit: number; offset: number } }>(
+    '/api/jobs',
+    {
+      preHandler: readGate,
+      schema: {
+        summary: 'jobs as last observed, by submission then id',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            submission: name,
+            state: { enum: ['idle', 'running', 'held', 'completed', 'removed'] },
+            ...page,
+          },
+        },
+      },
+    },
+    async (req) => {
+      const { desired } = applied();
+      const q = req.query;
+      if (opts.readAccess === 'token' && (req as Req).principal?.role !== 'admin') {
+        // A token of some experiments reads the jobs of one submission at a time.
+        const r = q.submission ? await opts.store.submission(q.submission) : undefined;
+        if (!q.submission)
+          throw new HttpError(
+            400,
+            'name a "submission": this token reads the jobs of its experiments only',
+          );
+        if (!r || !mayRead(req as Req, experimentOfKey(desired, r)))
+          throw new HttpError(404, `no submission ${q.submission}`);
+      }
+      const p = await opts.store.jobPage({
+        submission: q.submission,
+        state: q.state as 'idle' | undefined,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return { ...p, limit: q.limit, offset: q.offset };
+    },
+  );
+
+  app.get('/api/overrides', { preHandler: readGate }, async (req: Req) => {
+    const { revision, desired } = applied();
+    return {
+      items: (await opts.store.activeOverrides(clock(), revision)).filter((o) =>
+        mayRead(req, experimentOf(desired, o.campaign)),
+      ),
+    };
+  });
+
+  const limitOnly = {
+    querystring: { type: 'object', additionalProperties: false, properties: { limit: page.limit } },
+  };
+  // The audit log and the revisions say nothing of one experiment: an admin's, when reads need a token.
+  const adminRead = async (req: Req) => {
+    await readGate(req);
+    if (opts.readAccess === 'token' && req.principal?.role !== 'admin')
+      throw new HttpError(403, 'the audit log and the revision history need an admin token');
+  };
+  app.get<{ Querystring: { limit: number } }>(
+    '/api/audit',
+    { preHandler: adminRead, schema: limitOnly },
+    async (req) => ({
+      items: await opts.store.auditLog(req.query.limit),
+    }),
+  );
+  app.get<{ Querystring: { limit: number } }>(
+    '/api/revisions',
+    { preHandler: adminRead, schema: limitOnly },
+    async (req) => ({ items: await opts.store.revisions(req.query.limit) }),
+  );
+
+  app.get('/api/services', { preHandler: readGate }, async () => ({
+    items: opts.probes?.results() ?? {},
+  }));
+
+  app.get(
+    '/api/plan',
+    { preHandler: readGate, schema: { summary: 'what the last pass planned and why' } },
+    async (req: Req) => {
+      const { desired } = applied();
+      const p = last();
+      if (!p) throw new HttpError(503, 'no pass has run yet');
+      const seen = (c: string | undefined) =>
+        mayRead(req, c === undefined ? undefined : experimentOf(desired, c));
+      return {
+        revision: p.revision,
+        pass: p.pass,
+        now: p.plan.now,
+        actions: p.plan.actions.filter((a) => seen(a.campaign)),
+        notes: p.plan.notes.filter((n) =>
+          n.campaign === undefined
+            ? opts.readAccess === 'open' || req.principal?.role === 'admin'
+            : seen(n.campaign),
+        ),
+        results: p.results
+          .filter((r) => seen(r.action.campaign))
+          .map((r) => ({
+            key: r.action.key,
+            kind: r.action.kind,
+            ok: r.ok,
+            ...(r.ok ? {} : { error: r.error }),
+          })),
+      };
+    },
+  );
+
+  app.get('/api/whoami', async (req: Req) =>
+    req.principal
+      ? { authenticated: true, ...req.principal }
+      : { authenticated: false, readAccess: opts.readAccess },
+  );
+
+  /** The principal may take `action` on `campaign`'s experiment: 401 without one, 403 if not. */
+  const authorize = (
+    req: Req,
+    action: OperatorAction,
+    experiment: string | undefined,
+    target: string,
+  ): Principal => {
+    const p = req.principal;
+    if (!p) {
+      opts.log('api action refused', { action, target, reason: 'no credential', ip: req.ip });
+      throw new HttpError(401, `${action} needs a token: Authorization: Bearer TOKEN`);
+    }
+    const need: Role = ACTION_ROLES[action];
+    if (!mayAct(p, need, experiment)) {
+      opts.log('api action refused', {
+        action,
+        target,
+        token: p.tokenId,
+        role: p.role,
+        ip: req.ip,
+      });
+      throw new HttpError(
+        403,
+        `${action} of ${target} needs the role ${need} for experiment ${experiment ?? '(unknown)'}; this token is ${p.role}${p.role === 'admin' ? '' : ` of ${p.experiments.join(', ') || 'no experiment'}`}`,
+      );
+    }
+    return p;
+  };
+  const actor = (p: Principal) => `${p.name} (token ${p.tokenId})`;
+  const actionRoute = {
+    config: { rateLimit: { max: opts.actionsPerMinute ?? 30, timeWindow: 60_000 } },
+  };
+  const campaignParams = {
+    type: 'object',
+    properties: { campaign: name },
+    required: ['campaign'],
+  } as const;
+
+  for (const action of ['hold', 'kill', 'launch-now'] as const) {
+    app.post<{ Params: { campaign: string }; Body: ActionBody }>(
+      `/api/campaigns/:campaign/${action}`,
+      { ...actionRoute, schema: { params: campaignParams, body: actionBody } },
+      async (req, reply) => {
+        const { revision, desired } = applied();
+        const campaign = req.params.campaign;
+        const target = targetName({ campaign, stage: req.body?.stage });
+        const experiment = experimentOf(desired, campaign);
+        const p = authorize(req as Req, action, experiment, target);
+        if (!experiment) throw new HttpError(404, `no campaign ${campaign}`);
+        const body = req.body ?? {};
+        const r = await addOverride(
+          opts.store,
+          desired,
+          {
+            action,
+            campaign,
+            stage: body.stage,
+            actor: actor(p),
+            reason: body.reason,
+            for: body.for,
+            confirmed: body.confirm === true,
+          },
+          clock(),
+          revision,
+          API_WORDING,
+        );
+        opts.reconciler.trigger(`${action} of ${target} by ${p.name}`);
+        return reply
+          .code(201)
+          .send({ id: r.id, action, target, ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}) });
+      },
+    );
+  }
+
+  app.post<{ Params: { campaign: string }; Body: ActionBody }>(
+    '/api/campaigns/:campaign/release',
+    { ...actionRoute, schema: { params: campaignParams, body: actionBody } },
+    async (req, reply) => {
+      const { desired } = applied();
+      const campaign = req.params.campaign;
+      const target = targetName({ campaign, stage: req.body?.stage });
+      const experiment = experimentOf(desired, campaign);
+      const p = authorize(req as Req, 'release', experiment, target);
+      if (!experiment) throw new HttpError(404, `no campaign ${campaign}`);
+      const cleared = await releaseOverrides(opts.store, desired, {
+        campaign,
+        stage: req.body?.stage,
+        actor: actor(p),
+        reason: req.body?.reason,
+      });
+      opts.reconciler.trigger(`release of ${target} by ${p.name}`);
+      return reply.code(201).send({ action: 'release', target, cleared });
+    },
+  );
+
+  app.post<{ Params: { campaign: string }; Body: ActionBody }>(
+    '/api/campaigns/:campaign/prune',
+    { ...actionRoute, schema: { params: campaignParams, body: actionBody } },
+    async (req, reply) => {
+      const { revision, desired } = applied();
+      const campaign = req.params.campaign;
+      const target = targetName({ campaign, stage: req.body?.stage });
+      // A campaign being pruned may have left the spec: its experiment is in its records.
+      const known = (await opts.store.submissions()).find((r) => r.campaign === campaign);
+      const experiment = experimentOf(desired, campaign) ?? known?.definition?.stage.experiment;
+      const p = authorize(req as Req, 'prune', experiment, target);
+      const id = await confirmPrune(
+        opts.store,
+        {
+          campaign,
+          stage: req.body?.stage,
+          actor: actor(p),
+          reason: req.body?.reason,
+          confirmed: req.body?.confirm === true,
+        },
+        revision,
+        API_WORDING,
+      );
+      opts.reconciler.trigger(`prune of ${target} confirmed by ${p.name}`);
+      return reply.code(201).send({ id, action: 'prune', target });
+    },
+  );
+
+  app.post<{
+    Params: { campaign: string; stage: string };
+    Body: Omit<ActionBody, 'stage' | 'for'>;
+  }>(
+    '/api/campaigns/:campaign/stages/:stage/split-reset',
+    {
+      ...actionRoute,
+      schema: {
+        params: {
+          type: 'object',
+          properties: { campaign: name, stage: name },
+          required: ['campaign', 'stage'],
+        },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            reason: actionBody.properties.reason,
+            confirm: actionBody.properties.confirm,
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { desired } = applied();
+      const { campaign, stage } = req.params;
+      const target = `${campaign}/${stage}`;
+      const experiment = experimentOf(desired, campaign);
+      const p = authorize(req as Req, 'split-reset', experiment, target);
+      if (!experiment) throw new HttpError(404, `no campaign ${campaign}`);
+      const r = await resetStageSplit(
+        opts.store,
+        desired,
+        {
+          stage: target,
+          actor: actor(p),
+          reason: req.body?.reason,
+          confirmed: req.body?.confirm === true,
+        },
+        API_WORDING,
+      );
+      opts.reconciler.trigger(`split reset of ${target} by ${p.name}`);
+      return reply.code(201).send({ action: 'split-reset', target, generation: r.generation });
+    },
+  );
+}
