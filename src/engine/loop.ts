@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { GitpomsError } from '../errors.js';
 import type { RepoFiles } from '../desired/repo.js';
 import type { DesiredState, SubmissionRecord } from '../model/index.js';
@@ -39,10 +40,14 @@ export interface ReconcilerOptions {
   onInvalid?(revision: string, diagnostics: readonly Diagnostic[]): void;
   onFailure?(pass: number, error: GitpomsError): void;
   onSourceError?(error: GitpomsError): void;
+  /** Each fetch of the source: how long it took and whether it could be read. */
+  onFetch?(seconds: number, ok: boolean): void;
 }
 
 export interface PassReport {
   pass: number;
+  /** Wall time of the pass, from fetching the source to its last write. */
+  seconds: number;
   revision: string;
   plan: Plan;
   results: ActionResult[];
@@ -166,14 +171,19 @@ export class Reconciler {
     const now = this.deps.clock().getTime();
     if (this.triggered || now >= this.fetchDue || !this.good) {
       this.triggered = false;
+      const fetchStart = performance.now();
+      let fetched = false;
       try {
         const rev = await this.source.latest();
+        fetched = true;
+        this.opts.onFetch?.((performance.now() - fetchStart) / 1000, true);
         this.sourceFailures = 0;
         delete this.state.sourceError;
         this.fetchDue = now + this.opts.pollMs;
         if (rev.id !== this.latestId || rev.mutable) await this.consider(rev);
       } catch (e) {
         if (!(e instanceof GitpomsError)) throw e;
+        if (!fetched) this.opts.onFetch?.((performance.now() - fetchStart) / 1000, false);
         this.sourceFailures++;
         this.state.sourceError = e.message;
         this.fetchDue =
@@ -247,6 +257,7 @@ export class Reconciler {
   }
 
   async pass(n: number): Promise<PassReport> {
+    const started = performance.now();
     const good = await this.refresh();
     const deps = { ...this.deps, repoRoot: good.root, revision: good.rev.revision };
     const services = this.opts.probes ? await this.opts.probes.statuses(good.desired.services) : {};
@@ -263,7 +274,14 @@ export class Reconciler {
     await this.opts.notifier?.send(events);
     await this.pruneCheckouts(r.records);
     this.state.applied = { revision: good.rev.id, at: this.deps.clock().toISOString() };
-    this.last = { pass: n, revision: good.rev.id, plan: r.plan, results: r.results, events };
+    this.last = {
+      pass: n,
+      seconds: (performance.now() - started) / 1000,
+      revision: good.rev.id,
+      plan: r.plan,
+      results: r.results,
+      events,
+    };
     return this.last;
   }
 

@@ -55,7 +55,14 @@ async function fixture(
     records,
     NOW,
   );
-  const last: PassReport = { pass: 7, revision: 'rev1', plan: p, results: [], events: [] };
+  const last: PassReport = {
+    pass: 7,
+    seconds: 0.5,
+    revision: 'rev1',
+    plan: p,
+    results: [],
+    events: [],
+  };
   const trigger = vi.fn();
   const reconciler = {
     current: () => ({ revision: 'rev1', desired }),

@@ -4,6 +4,7 @@ import { fastify, type FastifyInstance } from 'fastify';
 import type { Reconciler } from '../engine/loop.js';
 import type { ServiceProbes } from '../engine/probes.js';
 import { registerApi, type ApiOptions } from './api.js';
+import type { Metrics } from './metrics.js';
 import { isPushTo, verifyWebhook } from './webhooks.js';
 
 export interface ServerOptions {
@@ -18,6 +19,8 @@ export interface ServerOptions {
   /** Webhook requests a client may make a minute (signed or not); more get 429. Default 60. */
   webhooksPerMinute?: number;
   log?: (msg: string, detail: Record<string, unknown>) => void;
+  /** Served at GET /metrics in Prometheus's text format. */
+  metrics?: Metrics;
   /** The HTTP API under /api, when the server has a store to read (serve gives it one). */
   api?: Omit<ApiOptions, 'log' | 'probes' | 'reconciler'> & {
     reconciler: ApiOptions['reconciler'];
@@ -86,6 +89,11 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     void app.register(async (scope) => registerApi(scope, { ...api, probes: opts.probes, log }));
   }
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  const metrics = opts.metrics;
+  if (metrics)
+    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+      reply.header('content-type', metrics.registry.contentType).send(await metrics.text()),
+    );
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {

@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalExecutor } from '../../src/adapters/batch/local/index.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite/index.js';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { cli } from '../helpers/capture.js';
 import type { GitFixture } from '../helpers/git-fixture.js';
 import { gitopsFixture, writeGitopsRepo } from '../helpers/gitops-repo.js';
 
@@ -123,6 +125,71 @@ describe('gitpoms serve', () => {
     expect(status.applied.revision).toBe(head);
     expect(status.latest.valid).toBe(true);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  });
+
+  it('serves the API and the metrics of what it runs, and takes an action only with a token', async () => {
+    const campaigns = (await (await fetch(`${base}/api/campaigns`)).json()) as {
+      items: Array<{ name: string; stages: Array<{ name: string; submissions: object }> }>;
+    };
+    expect(campaigns.items.map((c) => c.name)).toEqual(['gitops']);
+    expect(campaigns.items[0]!.stages.map((s) => s.name)).toEqual(['gen', 'gen2']);
+    const hold = (token?: string) =>
+      fetch(`${base}/api/campaigns/gitops/hold`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ stage: 'gen2', reason: 'dCache outage' }),
+      });
+    expect((await hold()).status).toBe(401);
+    const made = await cli([
+      'token',
+      'create',
+      '--name',
+      'shifter-on-call',
+      '--role',
+      'shifter',
+      '--experiment',
+      'sbnd',
+      '--repo',
+      fx.work,
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const passes = out.match(/^pass \d+ at /gm)!.length;
+    const r = await hold(made.stdout.trim());
+    expect(r.status).toBe(201);
+    // The action starts a pass, whose plan says the stage is held.
+    await waitForOutput(new RegExp(`^pass ${passes + 1} at `, 'm'));
+    const overrides = (await (await fetch(`${base}/api/overrides`)).json()) as {
+      items: Array<{ action: string; stage: string; actor: string }>;
+    };
+    expect(overrides.items).toMatchObject([{ action: 'hold', stage: 'gen2' }]);
+    expect(overrides.items[0]!.actor).toMatch(/^shifter-on-call \(token [0-9a-f]{16}\)$/);
+    const plan = (await (await fetch(`${base}/api/plan`)).json()) as {
+      notes: Array<{ kind: string; stage?: string }>;
+    };
+    expect(plan.notes).toContainEqual(expect.objectContaining({ kind: 'override', stage: 'gen2' }));
+
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const families = new Map(
+      (parsePrometheusTextFormat(metrics) as Array<{ name: string; metrics: unknown[] }>).map(
+        (f) => [f.name, f],
+      ),
+    );
+    expect(families.get('gitpoms_pass_duration_seconds')).toBeDefined();
+    const count = (re: RegExp) => Number(re.exec(metrics)?.[1] ?? NaN);
+    expect(count(/^gitpoms_pass_duration_seconds_count (\d+)$/m)).toBeGreaterThanOrEqual(3);
+    expect(
+      count(
+        /^gitpoms_adapter_request_duration_seconds_count\{backend="local",call="observe"\} (\d+)$/m,
+      ),
+    ).toBeGreaterThanOrEqual(3);
+    expect(metrics).toMatch(/^gitpoms_revision_valid\{revision="[0-9a-f]{40}"\} 1$/m);
+    expect(metrics).toMatch(/^gitpoms_jobs\{campaign="gitops",stage="gen",state="\w+"\} \d+$/m);
+    expect(metrics).not.toContain(made.stdout.trim());
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { buildServer } from '../../server/index.js';
+import { Metrics } from '../../server/metrics.js';
 import {
   openDaemon,
   reportProblems,
@@ -24,26 +25,33 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
   const cmd = program
     .command('serve')
     .description(
-      'run the reconciler as a service: the HTTP API under /api (OpenAPI at /api/openapi.json), push webhooks at POST /hooks/git, /healthz, /readyz',
+      'run the reconciler as a service: the HTTP API under /api (OpenAPI at /api/openapi.json), /metrics, push webhooks at POST /hooks/git, /healthz, /readyz',
     )
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', '8080');
   sourceOptions(cmd).action(async (opts: ServeOptions) => {
     const port = opts.port === '0' ? 0 : positiveNumber('--port', opts.port);
+    const metrics = new Metrics();
+    const problems = reportProblems(io, () => metrics.failed());
     const d = await openDaemon(io, opts, {
       watch: true,
+      onFetch: (seconds, ok) => metrics.fetched(seconds, ok),
       onPass(r) {
+        metrics.passed(r);
         const failed = r.results.filter((x) => !x.ok).length;
         io.stdout(
           `pass ${r.pass} at ${r.revision.slice(0, 12)}: ${r.plan.actions.length} action(s)${failed ? `, ${failed} failed` : ''}\n`,
         );
       },
-      ...reportProblems(io),
+      ...problems,
     });
     if (!d) {
       setCode(EXIT.error);
       return;
     }
+    metrics.watch({ reconciler: d.reconciler, probes: d.probes });
+    d.deps.batch = metrics.instrument(d.deps.batch.name, d.deps.batch);
+    d.deps.catalog = metrics.instrument(d.deps.catalog.name, d.deps.catalog);
     let app: ReturnType<typeof buildServer> | undefined;
     try {
       const secret = webhookSecret(io, d.config);
@@ -57,6 +65,7 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
         branch: d.branch,
         webhookSecret: secret,
         log: (msg, detail) => d.deps.log.warn(detail, msg),
+        metrics,
         api: {
           store: d.deps.store,
           reconciler: d.reconciler,
