@@ -157,7 +157,7 @@ export async function openDaemon(
 /** How the long-running commands report an invalid revision, a failed pass and an unreadable source on stderr. */
 export function reportProblems(
   io: Io,
-  onFailure?: () => void,
+  onFailure?: (pass: number, e: GitpomsError) => void,
 ): Pick<ReconcilerOptions, 'onInvalid' | 'onFailure' | 'onSourceError'> {
   return {
     onInvalid(revision, diagnostics) {
@@ -167,7 +167,7 @@ export function reportProblems(
       );
     },
     onFailure(pass, e) {
-      onFailure?.();
+      onFailure?.(pass, e);
       io.stderr(`pass ${pass} failed, nothing was changed: ${e.message}\n`);
     },
     onSourceError(e) {

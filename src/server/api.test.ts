@@ -7,6 +7,7 @@ import { createToken } from '../engine/tokens.js';
 import type { Role } from '../model/index.js';
 import { plan } from '../plan/plan.js';
 import { fsRepo } from '../source/fs-repo.js';
+import { EventHub } from './events.js';
 import { buildServer } from './index.js';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
@@ -15,6 +16,7 @@ const SBND = 'sbnd-mcc-test-1';
 
 interface Fixture {
   app: ReturnType<typeof buildServer>;
+  events: EventHub;
   store: MemoryStore;
   trigger: ReturnType<typeof vi.fn>;
   tokens: Record<string, string>;
@@ -71,6 +73,7 @@ async function fixture(
     status: () => ({ source: 'test', passes: 7, failures: 0 }),
   };
   const logged: Fixture['logged'] = [];
+  const events = new EventHub();
   const app = buildServer({
     reconciler,
     branch: 'main',
@@ -80,6 +83,7 @@ async function fixture(
       store,
       reconciler,
       readAccess,
+      events,
       clock: () => NOW,
       ...(actionsPerMinute ? { actionsPerMinute } : {}),
     },
@@ -101,10 +105,11 @@ async function fixture(
     new Date(NOW.getTime() - 60_000),
   );
   tokens.expired = expired.text;
-  return { app, store, trigger, tokens, logged };
+  return { app, events, store, trigger, tokens, logged };
 }
 
-const bearer = (t: string | undefined) => (t ? { authorization: `Bearer ${t}` } : {});
+const bearer = (t: string | undefined): Record<string, string> =>
+  t ? { authorization: `Bearer ${t}` } : {};
 
 async function get(f: Fixture, url: string, token?: string) {
   const r = await f.app.inject({ method: 'GET', url, headers: bearer(token) });
@@ -237,6 +242,7 @@ describe('the API reads', () => {
       '/api/services',
       '/api/plan',
       '/api/whoami',
+      '/api/events',
       '/api/campaigns/{campaign}/hold',
       '/api/campaigns/{campaign}/release',
       '/api/campaigns/{campaign}/kill',
@@ -280,6 +286,88 @@ describe('reads behind tokens (server.readAccess: token)', () => {
         (await get(f, '/api/plan', f.tokens.admin)).body.actions as Array<{ campaign: string }>
       ).filter((a) => desired.campaigns.find((c) => c.name === a.campaign)?.experiment === 'dune'),
     );
+  });
+});
+
+/** An open event stream: what it has received so far, as text. */
+const listening = new WeakMap<Fixture, Promise<string>>();
+
+async function stream(f: Fixture, token?: string) {
+  if (!listening.has(f)) listening.set(f, f.app.listen({ host: '127.0.0.1', port: 0 }));
+  const base = await listening.get(f)!;
+  const res = await fetch(`${base}/api/events`, { headers: bearer(token) });
+  let text = '';
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      text += decoder.decode(value);
+    }
+  })();
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    text: () => text,
+    until: (re: RegExp) =>
+      vi.waitFor(() => expect(text).toMatch(re), { timeout: 5000, interval: 20 }),
+    close: () => reader.cancel(),
+  };
+}
+
+describe('the event stream', () => {
+  it('pushes each pass and each action to open clients as they happen', async () => {
+    const f = await fixture();
+    const s = await stream(f);
+    expect([s.status, s.type]).toEqual([200, 'text/event-stream; charset=utf-8']);
+    await s.until(/^: gitpoms events$/m);
+    await vi.waitFor(() => expect(f.events.size).toBe(1));
+    f.events.passed({
+      pass: 8,
+      seconds: 0.25,
+      revision: 'rev2',
+      plan: { actions: [] } as never,
+      results: [],
+      events: [],
+    });
+    await s.until(
+      /^event: pass\ndata: \{"kind":"pass","pass":8,"revision":"rev2","seconds":0.25,"actions":0,"failed":0\}$/m,
+    );
+    await post(
+      f,
+      `/api/campaigns/${SBND}/hold`,
+      { stage: 'g4', reason: 'dCache outage' },
+      f.tokens['shifter-sbnd'],
+    );
+    await s.until(
+      /^event: action\ndata: .*"action":"hold".*"target":"sbnd-mcc-test-1\/g4".*"actor":"shifter-sbnd \(token /m,
+    );
+    expect(s.text()).toMatch(/^id: 2$/m);
+    await s.close();
+    await vi.waitFor(() => expect(f.events.size).toBe(0));
+  });
+
+  it('behind tokens: needs one, and tells a token only of its experiments', async () => {
+    const f = await fixture('token');
+    expect((await f.app.inject({ method: 'GET', url: '/api/events' })).statusCode).toBe(401);
+    const dune = await stream(f, f.tokens['shifter-dune']);
+    const sbnd = await stream(f, f.tokens['viewer-sbnd']);
+    await vi.waitFor(() => expect(f.events.size).toBe(2));
+    await post(f, `/api/campaigns/${SBND}/hold`, { reason: 'x' }, f.tokens['shifter-sbnd']);
+    await sbnd.until(/^event: action$/m);
+    f.events.passed({
+      pass: 9,
+      seconds: 1,
+      revision: 'r',
+      plan: { actions: [] } as never,
+      results: [],
+      events: [],
+    });
+    await dune.until(/^event: pass$/m);
+    expect(dune.text()).not.toMatch(/event: action/);
+    await dune.close();
+    await sbnd.close();
   });
 });
 

@@ -16,6 +16,7 @@ import {
   type Wording,
 } from '../engine/operator.js';
 import type { ServiceProbes } from '../engine/probes.js';
+import { registerEvents, type EventHub } from './events.js';
 import { TokenVerifier } from '../engine/tokens.js';
 import { GitpomsError } from '../errors.js';
 import {
@@ -33,6 +34,8 @@ export interface ApiOptions {
   probes?: ServiceProbes | undefined;
   /** Who may read: anyone (open), or token holders, each seeing its experiments (token). */
   readAccess: 'open' | 'token';
+  /** Where passes and actions are announced to open event streams (GET /api/events). */
+  events?: EventHub | undefined;
   /** Actions a client may ask for a minute; more get 429. Default 30. */
   actionsPerMinute?: number;
   clock?: () => Date;
@@ -375,6 +378,15 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
     },
   );
 
+  if (opts.events)
+    registerEvents(app, opts.events, {
+      preHandler: readGate,
+      allowed: (req, e) =>
+        e.kind !== 'action' ||
+        (opts.reconciler.current() !== undefined &&
+          mayRead(req as Req, experimentOf(opts.reconciler.current()!.desired, e.campaign))),
+    });
+
   app.get('/api/whoami', async (req: Req) =>
     req.principal
       ? { authenticated: true, ...req.principal }
@@ -410,6 +422,18 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
     return p;
   };
   const actor = (p: Principal) => `${p.name} (token ${p.tokenId})`;
+  /** Announces an action taken, and starts the pass that acts on it. */
+  const done = (action: OperatorAction, campaign: string, target: string, p: Principal) => {
+    opts.reconciler.trigger(`${action} of ${target} by ${p.name}`);
+    opts.events?.publish({
+      kind: 'action',
+      action,
+      campaign,
+      target,
+      actor: actor(p),
+      at: clock().toISOString(),
+    });
+  };
   const actionRoute = {
     config: { rateLimit: { max: opts.actionsPerMinute ?? 30, timeWindow: 60_000 } },
   };
@@ -447,7 +471,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
           revision,
           API_WORDING,
         );
-        opts.reconciler.trigger(`${action} of ${target} by ${p.name}`);
+        done(action, campaign, target, p);
         return reply
           .code(201)
           .send({ id: r.id, action, target, ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}) });
@@ -471,7 +495,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
         actor: actor(p),
         reason: req.body?.reason,
       });
-      opts.reconciler.trigger(`release of ${target} by ${p.name}`);
+      done('release', campaign, target, p);
       return reply.code(201).send({ action: 'release', target, cleared });
     },
   );
@@ -499,7 +523,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
         revision,
         API_WORDING,
       );
-      opts.reconciler.trigger(`prune of ${target} confirmed by ${p.name}`);
+      done('prune', campaign, target, p);
       return reply.code(201).send({ id, action: 'prune', target });
     },
   );
@@ -545,7 +569,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
         },
         API_WORDING,
       );
-      opts.reconciler.trigger(`split reset of ${target} by ${p.name}`);
+      done('split-reset', campaign, target, p);
       return reply.code(201).send({ action: 'split-reset', target, generation: r.generation });
     },
   );

@@ -36,6 +36,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   const app = fastify({
     bodyLimit: opts.bodyLimit ?? 1 << 20,
     logger: false,
+    // An event stream stays open: closing the server ends it rather than waiting for it.
+    forceCloseConnections: true,
     // A field the schema does not know is refused (400 naming it), never dropped and ignored.
     ajv: { customOptions: { removeAdditional: false } },
   });

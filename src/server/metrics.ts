@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PassReport, Reconciler } from '../engine/loop.js';
 import type { ServiceProbes } from '../engine/probes.js';
+import type { StageSummary } from '../plan/types.js';
 
 export interface MetricsSources {
   reconciler: Pick<Reconciler, 'lastPass' | 'status'>;
@@ -75,30 +76,37 @@ export class Metrics {
     const last = () => this.sources?.reconciler.lastPass();
     const status = () => this.sources?.reconciler.status();
     const probes = () => this.sources?.probes?.results() ?? {};
-    new Gauge({
-      name: 'gitpoms_jobs',
-      help: 'Jobs by state per campaign and stage, as the last pass observed them.',
-      labelNames: ['campaign', 'stage', 'state'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of last()?.plan.stages ?? [])
-          for (const [state, n] of Object.entries(s.jobs))
-            this.set({ campaign: s.campaign, stage: s.stage, state }, n ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'gitpoms_submissions',
-      help: 'Submissions by status per campaign and stage, as the last pass derived them.',
-      labelNames: ['campaign', 'stage', 'status'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of last()?.plan.stages ?? [])
-          for (const [status, n] of Object.entries(s.submissions))
-            this.set({ campaign: s.campaign, stage: s.stage, status }, n ?? 0);
-      },
-    });
+    /** A count per campaign and stage from the last pass's stage summaries. */
+    const perStage = (
+      name: string,
+      help: string,
+      label: 'state' | 'status',
+      counts: (s: StageSummary) => Partial<Record<string, number>>,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['campaign', 'stage', label],
+        registers,
+        collect() {
+          this.reset();
+          for (const s of last()?.plan.stages ?? [])
+            for (const [k, n] of Object.entries(counts(s)))
+              this.set({ campaign: s.campaign, stage: s.stage, [label]: k }, n ?? 0);
+        },
+      });
+    perStage(
+      'gitpoms_jobs',
+      'Jobs by state per campaign and stage, as the last pass observed them.',
+      'state',
+      (s) => s.jobs,
+    );
+    perStage(
+      'gitpoms_submissions',
+      'Submissions by status per campaign and stage, as the last pass derived them.',
+      'status',
+      (s) => s.submissions,
+    );
     new Gauge({
       name: 'gitpoms_revision_valid',
       help: 'Whether the newest revision of the source validates (1) or not (0); absent before the first fetch.',

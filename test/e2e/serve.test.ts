@@ -159,8 +159,27 @@ describe('gitpoms serve', () => {
     ]);
     expect(made.code, made.stderr).toBe(0);
     const passes = out.match(/^pass \d+ at /gm)!.length;
+    // An open event stream hears of the action and of the pass it starts.
+    const events = await fetch(`${base}/api/events`);
+    const reader = events.body!.getReader();
+    let heard = '';
+    const hear = (async () => {
+      const decoder = new TextDecoder();
+      while (!/event: pass\n/.test(heard)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        heard += decoder.decode(value);
+      }
+    })();
+    await vi.waitFor(() => expect(heard).toContain(': gitpoms events'));
     const r = await hold(made.stdout.trim());
     expect(r.status).toBe(201);
+    await hear;
+    await reader.cancel();
+    expect(heard).toMatch(/^event: action\ndata: .*"target":"gitops\/gen2"/m);
+    expect(heard).toMatch(
+      new RegExp(`^event: pass\ndata: \\{"kind":"pass","pass":${passes + 1},`, 'm'),
+    );
     // The action starts a pass, whose plan says the stage is held.
     await waitForOutput(new RegExp(`^pass ${passes + 1} at `, 'm'));
     const overrides = (await (await fetch(`${base}/api/overrides`)).json()) as {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { buildServer } from '../../server/index.js';
+import { EventHub } from '../../server/events.js';
 import { Metrics } from '../../server/metrics.js';
 import {
   openDaemon,
@@ -25,19 +26,24 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
   const cmd = program
     .command('serve')
     .description(
-      'run the reconciler as a service: the HTTP API under /api (OpenAPI at /api/openapi.json), /metrics, push webhooks at POST /hooks/git, /healthz, /readyz',
+      'run the reconciler as a service: the HTTP API under /api (OpenAPI at /api/openapi.json, events at /api/events), /metrics, push webhooks at POST /hooks/git, /healthz, /readyz',
     )
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', '8080');
   sourceOptions(cmd).action(async (opts: ServeOptions) => {
     const port = opts.port === '0' ? 0 : positiveNumber('--port', opts.port);
     const metrics = new Metrics();
-    const problems = reportProblems(io, () => metrics.failed());
+    const events = new EventHub();
+    const problems = reportProblems(io, (pass, e) => {
+      metrics.failed();
+      events.publish({ kind: 'pass-failed', pass, error: e.message });
+    });
     const d = await openDaemon(io, opts, {
       watch: true,
       onFetch: (seconds, ok) => metrics.fetched(seconds, ok),
       onPass(r) {
         metrics.passed(r);
+        events.passed(r);
         const failed = r.results.filter((x) => !x.ok).length;
         io.stdout(
           `pass ${r.pass} at ${r.revision.slice(0, 12)}: ${r.plan.actions.length} action(s)${failed ? `, ${failed} failed` : ''}\n`,
@@ -69,6 +75,7 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
         api: {
           store: d.deps.store,
           reconciler: d.reconciler,
+          events,
           readAccess: d.config?.spec.server?.readAccess ?? 'open',
         },
       });

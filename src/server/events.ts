@@ -1,0 +1,105 @@
+// Server-sent events (GET /api/events): a pass that ran or failed, and each operator action,
+// pushed to every open client as it happens, so pages update without polling. Each event
+// says what changed in a few fields; a client reads the details from the API.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { PassReport } from '../engine/loop.js';
+
+export type ServerEvent =
+  | {
+      kind: 'pass';
+      pass: number;
+      revision: string;
+      seconds: number;
+      actions: number;
+      failed: number;
+    }
+  | { kind: 'pass-failed'; pass: number; error: string }
+  | {
+      kind: 'action';
+      action: string;
+      campaign: string;
+      target: string;
+      actor: string;
+      at: string;
+    };
+
+type Listener = (e: ServerEvent, id: number) => void;
+
+/** Who hears events: each open stream. */
+export class EventHub {
+  private readonly listeners = new Set<Listener>();
+  private next = 1;
+
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  get size(): number {
+    return this.listeners.size;
+  }
+
+  publish(e: ServerEvent): void {
+    const id = this.next++;
+    for (const l of this.listeners) l(e, id);
+  }
+
+  passed(r: PassReport): void {
+    this.publish({
+      kind: 'pass',
+      pass: r.pass,
+      revision: r.revision,
+      seconds: r.seconds,
+      actions: r.plan.actions.length,
+      failed: r.results.filter((x) => !x.ok).length,
+    });
+  }
+}
+
+/**
+ * GET /api/events: one `text/event-stream` per client, an event per line group
+ * (`id`, `event: <kind>`, `data: <JSON>`), and a comment every `keepAliveMs` so proxies keep
+ * an idle stream open. `allowed` says whether a client may hear an event (its experiments).
+ */
+export function registerEvents(
+  app: FastifyInstance,
+  hub: EventHub,
+  opts: {
+    preHandler?: (req: FastifyRequest) => Promise<void>;
+    allowed: (req: FastifyRequest, e: ServerEvent) => boolean;
+    keepAliveMs?: number;
+  },
+): void {
+  app.get(
+    '/api/events',
+    {
+      ...(opts.preHandler ? { preHandler: opts.preHandler } : {}),
+      schema: { summary: 'server-sent events: passes and operator actions, as they happen' },
+    },
+    (req, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': gitpoms events\n\n');
+      const unsubscribe = hub.subscribe((e, id) => {
+        if (opts.allowed(req, e))
+          res.write(`id: ${id}\nevent: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`);
+      });
+      const keepAlive = setInterval(
+        () => res.write(': keep-alive\n\n'),
+        opts.keepAliveMs ?? 15_000,
+      );
+      const close = () => {
+        clearInterval(keepAlive);
+        unsubscribe();
+      };
+      req.raw.on('close', close);
+      res.on('error', close);
+    },
+  );
+}
