@@ -84,7 +84,8 @@ SlurmctldPort=6817
 SlurmdPort=6818
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
+# CPU time per job (sacct TotalCPU), read from /proc as a site without cgroups would.
+JobAcctGatherType=jobacct_gather/linux
 AccountingStorageType=${ACCOUNTING}
 AccountingStorageHost=localhost
 JobCompType=jobcomp/filetxt

@@ -192,6 +192,7 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
           endedAt: t,
           cpuSeconds: 1.5,
           wallSeconds: 2,
+          site: 'FNAL',
         };
         await s.recordJobs([done], t);
         expect(await s.jobs()).toEqual([{ ...done, updatedAt: t }]);

@@ -57,6 +57,8 @@ export interface Intent {
 /** What the job cache keeps of a job as the batch system reported it. */
 export interface JobRecord extends ObservedJob {
   node?: string;
+  /** The grid site the job ran at, when the batch system says (a glidein's GLIDEIN_Site). */
+  site?: string;
   startedAt?: string;
   cpuSeconds?: number;
   wallSeconds?: number;
@@ -77,6 +79,7 @@ export function sameJob(a: JobRecord, b: JobRecord): boolean {
     a.heldReason === b.heldReason &&
     a.endedAt === b.endedAt &&
     a.node === b.node &&
+    a.site === b.site &&
     a.startedAt === b.startedAt &&
     a.cpuSeconds === b.cpuSeconds &&
     a.wallSeconds === b.wallSeconds &&

@@ -33,6 +33,25 @@ describe('HTCondor output parsers', () => {
       { state: 'completed', exitCode: 137 },
       { state: 'removed' },
     ]);
+    const b = new CondorBatch({
+      root: mkdtempSync(path.join(tmpdir(), 'condor-')),
+      namespace: 'n',
+    });
+    const job = (b as unknown as { toJob(a: (typeof ads)[0]): Record<string, unknown> }).toJob(
+      ads[0]!,
+    );
+    // CPU is user plus system time; wall and CPU are the job's accumulated figures.
+    expect(job).toMatchObject({
+      node: 'fnpc9001.fnal.gov',
+      site: 'FermiGrid',
+      cpuSeconds: 3312,
+      wallSeconds: 3600,
+    });
+    const killed = (b as unknown as { toJob(a: (typeof ads)[0]): Record<string, unknown> }).toJob(
+      ads[1]!,
+    );
+    expect(killed.cpuSeconds).toBeUndefined();
+    expect(killed.site).toBeUndefined();
   });
 
   it('condor_q -json as a real schedd printed it (HTCondor 8.8.10, JLab): a running job that was held and released', () => {
@@ -52,6 +71,8 @@ describe('HTCondor output parsers', () => {
       submission: '',
       state: 'running',
       node: 'CRUSH-OSG-C7-10-5-219-52',
+      // The glidein's site; CPU and wall time so far are not reported while it runs.
+      site: 'SU-ITS',
       startedAt: '2021-03-30T14:44:31.000Z',
       logPath: '/osgpool/hallb/clas12/gemc/jnewton/job_2615/81.out',
     });

@@ -46,6 +46,10 @@ const ATTRS = [
   'JobStartDate',
   'JobCurrentStartDate',
   'CompletionDate',
+  'RemoteUserCpu',
+  'RemoteSysCpu',
+  'RemoteWallClockTime',
+  'MATCH_EXP_JOB_GLIDEIN_Site',
   'Iwd',
   'GITPOMS_SUBMISSION',
 ].join(',');
@@ -206,6 +210,13 @@ export class CondorBatch implements Batch {
     const host = (ad.RemoteHost ?? ad.LastRemoteHost)?.split('@').pop();
     const start = ad.JobCurrentStartDate ?? ad.JobStartDate;
     const iso = (t: number | undefined) => (t ? new Date(t * 1000).toISOString() : undefined);
+    const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+    // Accumulated over the job's runs; a running job's are its figures so far, so only an
+    // ended job's are reported (as efficiency needs them).
+    const user = ended ? n(ad.RemoteUserCpu) : undefined;
+    const cpu = user === undefined ? undefined : user + (n(ad.RemoteSysCpu) ?? 0);
+    const wall = ended ? n(ad.RemoteWallClockTime) : undefined;
+    const site = ad.MATCH_EXP_JOB_GLIDEIN_Site;
     return {
       id: jobId(ad, this.opts.schedd ?? hostname()),
       submission: String(ad.GITPOMS_SUBMISSION ?? ''),
@@ -213,8 +224,11 @@ export class CondorBatch implements Batch {
       ...(s.exitCode !== undefined && ended ? { exitCode: s.exitCode } : {}),
       ...(s.heldReason ? { heldReason: s.heldReason } : {}),
       ...(host ? { node: host } : {}),
+      ...(typeof site === 'string' && site && site !== 'Unknown' ? { site } : {}),
       ...(start ? { startedAt: iso(start)! } : {}),
       ...(ended && ad.CompletionDate ? { endedAt: iso(ad.CompletionDate)! } : {}),
+      ...(wall !== undefined ? { wallSeconds: wall } : {}),
+      ...(cpu !== undefined ? { cpuSeconds: cpu } : {}),
       // Direct submissions write their logs in the job's initial directory; jobsub's own is elsewhere.
       ...(typeof ad.Iwd === 'string' && !this.opts.jobsub
         ? { logPath: path.join(ad.Iwd, `${ad.ProcId}.out`) }

@@ -57,20 +57,27 @@ describe('Slurm accounting (slurmdbd) on this machine', () => {
       const sh = (script: string) => ({ argv: ['/bin/sh', '-c', script], env: {} });
       await b.submit({
         label: 's/acct/mc-1#1',
-        jobs: [sh('exit 0'), sh('exit 3'), sh('kill -9 $$')],
+        // The last one spins for 2 s: its CPU time is what sacct's TotalCPU says.
+        jobs: [
+          sh('exit 0'),
+          sh('exit 3'),
+          sh('kill -9 $$'),
+          sh('end=$(($(date +%s) + 3)); while [ "$(date +%s)" -lt "$end" ]; do :; done'),
+        ],
       });
       const brief = (js: BatchJob[]) => js.map((j) => `${j.id} ${j.state} ${j.exitCode}`).sort();
       const seen = brief(
         await waitFor(
           b,
           's/acct/mc-1#1',
-          (js) => js.length === 3 && js.every((j) => j.state === 'completed'),
+          (js) => js.length === 4 && js.every((j) => j.state === 'completed'),
         ),
       );
       expect(seen.map((l) => l.replace(/^\d+/, 'A'))).toEqual([
         'A_0 completed 0',
         'A_1 completed 3',
         'A_2 completed 137',
+        'A_3 completed 0',
       ]);
       // A slurmctld that has forgotten every job (MinJobAge passed): squeue lists none.
       const bin = mkdtempSync(path.join(tmpdir(), 'forgetful-squeue-'));
@@ -90,6 +97,11 @@ describe('Slurm accounting (slurmdbd) on this machine', () => {
           timeout: 60_000,
           interval: 250,
         });
+        // CPU and wall time from accounting: the spinning task used most of its wall time.
+        const spun = (await b.observe()).find((j) => j.id.endsWith('_3'))!;
+        expect(spun.wallSeconds).toBeGreaterThanOrEqual(2);
+        expect(spun.cpuSeconds).toBeGreaterThan(1);
+        expect(spun.cpuSeconds!).toBeLessThanOrEqual(spun.wallSeconds! * 1.5);
       } finally {
         process.env.PATH = PATH;
       }

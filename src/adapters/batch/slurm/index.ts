@@ -129,9 +129,15 @@ export class SlurmBatch implements Batch {
       ...(r.end && (s.state === 'completed' || s.state === 'removed')
         ? { endedAt: new Date(r.end * 1000).toISOString() }
         : {}),
-      ...(r.start && r.end && r.end >= r.start && s.state === 'completed'
-        ? { wallSeconds: r.end - r.start }
-        : {}),
+      // sacct's Elapsed and TotalCPU where accounting has them (TotalCPU is 0 where the site
+      // gathers no job accounting, JobAcctGatherType=jobacct_gather/none); else the wall time from the
+      // start and end the jobcomp log gives (it has no CPU time).
+      ...(s.state === 'completed' && r.elapsed !== undefined
+        ? { wallSeconds: r.elapsed }
+        : r.start && r.end && r.end >= r.start && s.state === 'completed'
+          ? { wallSeconds: r.end - r.start }
+          : {}),
+      ...(s.state === 'completed' && r.cpu !== undefined ? { cpuSeconds: r.cpu } : {}),
       ...(dir && task !== undefined ? { logPath: path.join(dir, `${task}.out`) } : {}),
     };
   }
@@ -185,7 +191,6 @@ export class SlurmBatch implements Batch {
   private async finished(arrayIds: string[]): Promise<SlurmRecord[]> {
     if (this.opts.finishedFrom === 'sacct') {
       const out = await this.cmd('sacct', [
-        '-X',
         '-P',
         '-n',
         `--format=${SACCT_FORMAT}`,

@@ -5,6 +5,7 @@ import {
   jobState,
   parseJobcomp,
   parseSacct,
+  slurmDuration,
   parseSqueueJson,
   type SlurmRecord,
 } from './parse.js';
@@ -60,32 +61,47 @@ describe('Slurm output parsers', () => {
     });
   });
 
-  it('sacct -X -P -n of Slurm 22.05 with slurmdbd, recorded on this machine', () => {
+  it('sacct -P -n of Slurm 22.05 with slurmdbd, recorded on this machine', () => {
     const records = parseSacct(fixture('sacct-parsable.txt'));
+    // Steps (".batch") are skipped: their job's line has them.
     expect(brief(records)).toEqual([
-      '1_0 completed 0 ',
-      '1_1 completed 3 ',
-      '1_2 completed 137 ',
-      '2 removed 0 ',
-      // Exits 128 and 200: accounting keeps them modulo 128 (jobcomp said 128:0 and 200:0).
-      '23_0 completed 1 ',
-      '23_1 completed 72 ',
-      '5 running ',
-      '6_0 idle ',
-      '6_1 idle ',
-      '6_2 idle ',
-      '6_3 idle ',
+      '10_0 completed 0 ',
+      '10_1 completed 3 ',
+      '10_2 completed 137 ',
+      '11 removed 0 ',
+      '12_0 idle ',
+      '12_1 idle ',
+      '12_2 idle ',
+      '12_3 idle ',
+      // Exits 128 and 200: accounting keeps them modulo 128.
+      '13_0 completed 1 ',
+      '13_1 completed 72 ',
+      '14 completed 0 ',
+      '15 running ',
     ]);
-    expect(records.find((r) => r.id === '2')).toMatchObject({ state: 'CANCELLED', jobId: 2 });
-    expect(records.find((r) => r.id === '2')?.node).toBeUndefined();
-    expect(records.find((r) => r.id === '5')).toMatchObject({
+    expect(records.find((r) => r.id === '11')).toMatchObject({ state: 'CANCELLED', jobId: 11 });
+    expect(records.find((r) => r.id === '11')?.node).toBeUndefined();
+    expect(records.find((r) => r.id === '15')).toMatchObject({
       node: 'vm',
-      start: Date.parse('2026-11-25T19:55:50Z') / 1000,
+      start: Date.parse('2026-12-01T18:59:33Z') / 1000,
     });
-    expect(records.find((r) => r.id === '5')?.end).toBeUndefined();
+    expect(records.find((r) => r.id === '15')?.end).toBeUndefined();
+    // The job that spun for 3 s: its CPU time is its steps' (TotalCPU), its wall time Elapsed.
+    expect(records.find((r) => r.id === '14')).toMatchObject({ cpu: 2.811, elapsed: 3 });
+    expect(records.find((r) => r.id === '10_1')).toMatchObject({ cpu: 0.002, elapsed: 0 });
     expect(() => parseSacct('Slurm accounting storage is disabled\n')).toThrow(
       /sacct printed a line that is not JobID,JobIDRaw/,
     );
+  });
+
+  it("reads Slurm's durations: TotalCPU with its fraction, Elapsed with days", () => {
+    expect(slurmDuration('00:01.234')).toBeCloseTo(1.234);
+    expect(slurmDuration('02:03')).toBe(123);
+    expect(slurmDuration('01:02:03')).toBe(3723);
+    expect(slurmDuration('1-02:03:04')).toBe(93784);
+    expect(slurmDuration('12-00:00:00')).toBe(12 * 86400);
+    for (const v of ['', 'INVALID', 'Unknown', '1:2:3:4', undefined])
+      expect(slurmDuration(v), String(v)).toBeUndefined();
   });
 
   it('refuses output that is not squeue JSON, and reports squeue errors', () => {

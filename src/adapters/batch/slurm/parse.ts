@@ -13,6 +13,10 @@ export interface SlurmRecord {
   node?: string;
   start?: number;
   end?: number;
+  /** CPU seconds the job used, user and system, all its steps (sacct's TotalCPU). */
+  cpu?: number;
+  /** Wall seconds it ran (sacct's Elapsed). */
+  elapsed?: number;
 }
 
 /** Slurm ≥ 23.02 writes numbers as {set, infinite, number}; 22.05 writes them plain. */
@@ -109,22 +113,39 @@ function slurmTime(v: string | undefined): number | undefined {
 }
 
 /** The fields gitpoms asks sacct for, in this order. */
-export const SACCT_FORMAT = 'JobID,JobIDRaw,State,ExitCode,Start,End,NodeList';
+export const SACCT_FORMAT = 'JobID,JobIDRaw,State,ExitCode,Start,End,NodeList,TotalCPU,Elapsed';
 
 /**
- * `sacct -X -P -n --format=SACCT_FORMAT` (allocations only, '|'-separated, no header): jobs
- * slurmdbd recorded, finished or not. A pending array remainder ("6_[0-3]") is expanded into
- * one record per task; "CANCELLED by 0" is CANCELLED; ExitCode is "code:signal". sacct has
- * no hold reason: a held job reads as pending.
+ * A Slurm duration in seconds: "[DD-[HH:]]MM:SS[.mmm]" (TotalCPU: "00:01.234", "1-02:03:04")
+ * or "[DD-]HH:MM:SS" (Elapsed); anything else (empty, "INVALID") undefined.
+ */
+export function slurmDuration(v: string | undefined): number | undefined {
+  const m = v ? /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)$/.exec(v.trim()) : null;
+  if (!m) return undefined;
+  const [, d, h, min, sec] = m;
+  return Number(d ?? 0) * 86400 + Number(h ?? 0) * 3600 + Number(min) * 60 + Number(sec);
+}
+
+/**
+ * `sacct -P -n --format=SACCT_FORMAT` ('|'-separated, no header): jobs slurmdbd recorded,
+ * finished or not, each followed by its steps ("14.batch"), which are skipped. Not `-X`: with
+ * it sacct prints the allocations alone and their TotalCPU as 0; without it, a job's line
+ * carries the CPU time of all its steps. A pending array remainder ("6_[0-3]") is expanded
+ * into one record per task; "CANCELLED by 0" is CANCELLED; ExitCode is "code:signal". sacct
+ * has no hold reason: a held job reads as pending.
  */
 export function parseSacct(text: string): SlurmRecord[] {
   const out: SlurmRecord[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     const f = line.split('|');
-    if (f.length !== 7 || !/^\d+$/.test(f[1]!))
+    // A step ("14.batch", "14.extern", "14.0"): its job's line has it all.
+    if (f.length === 9 && /^\d+\.\w+$/.test(f[1]!)) continue;
+    if (f.length !== 9 || !/^\d+$/.test(f[1]!))
       throw new Error(`sacct printed a line that is not ${SACCT_FORMAT}: ${line.slice(0, 120)}`);
-    const [jobIdField, raw, state, exit, start, end, node] = f as [
+    const [jobIdField, raw, state, exit, start, end, node, totalCpu, elapsed] = f as [
+      string,
+      string,
       string,
       string,
       string,
@@ -147,6 +168,8 @@ export function parseSacct(text: string): SlurmRecord[] {
       ...(node && node !== 'None assigned' ? { node } : {}),
       ...(slurmTime(start) ? { start: slurmTime(start)! } : {}),
       ...(slurmTime(end) ? { end: slurmTime(end)! } : {}),
+      ...(slurmDuration(totalCpu) !== undefined ? { cpu: slurmDuration(totalCpu)! } : {}),
+      ...(slurmDuration(elapsed) !== undefined ? { elapsed: slurmDuration(elapsed)! } : {}),
     };
     const m = /^(\d+)_\[(.+)\]$/.exec(jobIdField);
     if (m) for (const t of expandTaskString(m[2]!)) out.push({ ...base, id: `${m[1]}_${t}` });

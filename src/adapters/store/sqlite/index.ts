@@ -80,6 +80,7 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, experiments TEXT NOT NULL,
      salt TEXT NOT NULL, hash TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
      expires_at TEXT, revoked_at TEXT);`,
+  `ALTER TABLE jobs ADD COLUMN site TEXT;`,
 ];
 
 function toStoredJob(r: Record<string, unknown>): StoredJob {
@@ -93,6 +94,7 @@ function toStoredJob(r: Record<string, unknown>): StoredJob {
   if (r.held_reason !== null) j.heldReason = r.held_reason as string;
   if (r.ended_at !== null) j.endedAt = r.ended_at as string;
   if (r.node !== null) j.node = r.node as string;
+  if (r.site !== null && r.site !== undefined) j.site = r.site as string;
   if (r.started_at !== null) j.startedAt = r.started_at as string;
   if (r.cpu_seconds !== null) j.cpuSeconds = r.cpu_seconds as number;
   if (r.wall_seconds !== null) j.wallSeconds = r.wall_seconds as number;
@@ -676,10 +678,10 @@ export class SqliteStore implements Store {
     });
     if (!changed.length) return;
     const up = this.prepare(
-      `INSERT INTO jobs (id, submission, state, exit_code, held_reason, ended_at, node, started_at, cpu_seconds, wall_seconds, log_path, updated_at)
-       VALUES (@id, @submission, @state, @exitCode, @heldReason, @endedAt, @node, @startedAt, @cpuSeconds, @wallSeconds, @logPath, @updatedAt)
+      `INSERT INTO jobs (id, submission, state, exit_code, held_reason, ended_at, node, site, started_at, cpu_seconds, wall_seconds, log_path, updated_at)
+       VALUES (@id, @submission, @state, @exitCode, @heldReason, @endedAt, @node, @site, @startedAt, @cpuSeconds, @wallSeconds, @logPath, @updatedAt)
        ON CONFLICT (id) DO UPDATE SET state = excluded.state, exit_code = excluded.exit_code, held_reason = excluded.held_reason,
-         ended_at = excluded.ended_at, node = excluded.node, started_at = excluded.started_at, cpu_seconds = excluded.cpu_seconds,
+         ended_at = excluded.ended_at, node = excluded.node, site = excluded.site, started_at = excluded.started_at, cpu_seconds = excluded.cpu_seconds,
          wall_seconds = excluded.wall_seconds, log_path = excluded.log_path, updated_at = excluded.updated_at`,
     );
     this.tx(() => {
@@ -692,6 +694,7 @@ export class SqliteStore implements Store {
           heldReason: j.heldReason ?? null,
           endedAt: j.endedAt ?? null,
           node: j.node ?? null,
+          site: j.site ?? null,
           startedAt: j.startedAt ?? null,
           cpuSeconds: j.cpuSeconds ?? null,
           wallSeconds: j.wallSeconds ?? null,
