@@ -35,7 +35,7 @@ export const COMMAND_MODULES: ReadonlyArray<{ names: string[]; load: () => Promi
   },
   { names: ['run'], load: async () => (await import('./commands/run.js')).registerRun },
   {
-    names: ['status', 'show', 'jobs', 'logs', 'files', 'define'],
+    names: ['status', 'show', 'explain', 'jobs', 'logs', 'files', 'define'],
     load: async () => (await import('./commands/inspect.js')).registerInspect,
   },
   {

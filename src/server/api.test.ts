@@ -179,6 +179,21 @@ describe('the API reads', () => {
     expect(
       (await get(f, `/api/submissions/${encodeURIComponent(`${SBND}/gen/mc-9#1`)}`)).status,
     ).toBe(404);
+    const why = await get(
+      f,
+      `/api/submissions/${encodeURIComponent(`${SBND}/gen/mc-1#1`)}/explain`,
+    );
+    expect(why.status).toBe(200);
+    expect(why.body).toMatchObject({
+      key: `${SBND}/gen/mc-1#1`,
+      status: 'located',
+      input: 'no input files (a Monte Carlo submission)',
+      launched: { revision: 'rev1', batch: 'local' },
+      jobs: { total: 10, byState: { completed: 10 } },
+    });
+    expect(
+      (await get(f, `/api/submissions/${encodeURIComponent(`${SBND}/gen/mc-9#1`)}/explain`)).status,
+    ).toBe(404);
   });
 
   it('answers one page of a large job cache, and refuses a page too large or a bad filter', async () => {
@@ -235,6 +250,7 @@ describe('the API reads', () => {
       '/api/campaigns/{campaign}',
       '/api/submissions',
       '/api/submissions/{key}',
+      '/api/submissions/{key}/explain',
       '/api/jobs',
       '/api/overrides',
       '/api/audit',

@@ -5,6 +5,7 @@
 import type {} from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Store, StoredSubmission } from '../adapters/store/types.js';
+import { explain } from '../engine/explain.js';
 import type { PassReport, Reconciler } from '../engine/loop.js';
 import {
   addOverride,
@@ -268,6 +269,25 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
         throw new HttpError(404, `no submission ${req.params.key}`);
       const jobs = await opts.store.jobPage({ submission: r.key, limit: 1000, offset: 0 });
       return { ...r, jobs: jobs.items, jobCount: jobs.total };
+    },
+  );
+
+  app.get<{ Params: { key: string } }>(
+    '/api/submissions/:key/explain',
+    {
+      preHandler: readGate,
+      schema: {
+        summary: 'why a submission exists (as gitpoms explain)',
+        params: { type: 'object', properties: { key: name }, required: ['key'] },
+      },
+    },
+    async (req) => {
+      const { revision, desired } = applied();
+      const r = await opts.store.submission(req.params.key);
+      if (!r || !mayRead(req as Req, experimentOfKey(desired, r)))
+        throw new HttpError(404, `no submission ${req.params.key}`);
+      // The catalog is not asked: the API adds no query to it.
+      return explain(opts.store, undefined, r.key, clock(), revision);
     },
   );
 

@@ -80,6 +80,32 @@ describe('the SBND demo, end to end on the embedded backends', () => {
     expect(status.stdout).toMatch(/sbnd-mcc-test-1\/gen\s+2\/2\s+20\s+0\s+0\s+0\s+20\s+0\s+20\s+0/);
     expect(status.stdout).toContain('sbnd-mcc-test-1/g4/mc-1#1');
     expect(status.stdout).toContain('only 9/10 files located (90% < 95%) and no more will come');
+    // Why the recovery exists, and what came of the submission it recovers.
+    const why = await cli(['explain', 'sbnd-mcc-test-1/g4/mc-1+r1#1', '--data-dir', dataDir], {
+      env,
+    });
+    expect(why.code, why.stderr).toBe(0);
+    expect(why.stdout).toMatch(
+      /^sbnd-mcc-test-1\/g4\/mc-1\+r1#1: located\nlaunched \S+ from revision [0-9a-f]{12} on local: /,
+    );
+    expect(why.stdout).toMatch(/^recovery 1 \(\w+\) of sbnd-mcc-test-1\/g4\/mc-1#1 \(failed\)$/m);
+    expect(why.stdout).toMatch(/^project \S+: \d+ consumed, /m);
+    expect(why.stdout).toMatch(/^consumed by sbnd-mcc-test-1\/detsim\/mc-1\+r1#1: located$/m);
+    const of = JSON.parse(
+      (
+        await cli(
+          ['explain', 'sbnd-mcc-test-1/g4/mc-1#1', '--format', 'json', '--data-dir', dataDir],
+          { env },
+        )
+      ).stdout,
+    ) as Record<string, unknown>;
+    expect(of).toMatchObject({
+      status: 'failed',
+      parent: { key: 'sbnd-mcc-test-1/gen/mc-1#1', status: 'located' },
+      recoveries: [{ key: 'sbnd-mcc-test-1/g4/mc-1+r1#1', status: 'located' }],
+      jobs: { total: 10 },
+    });
+    expect((await cli(['explain', 'nope/x/y#1', '--data-dir', dataDir], { env })).code).toBe(1);
     const failed = await cli(['jobs', '--failed', '--data-dir', dataDir], { env });
     const lines = failed.stdout.split('\n').filter((l) => /@local/.test(l));
     expect(lines).toHaveLength(2);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import { catalogStageCounts } from '../../engine/converge.js';
+import { explain, explainText } from '../../engine/explain.js';
 import { STATS_HEADER, stageStats, statsRow, table } from '../../engine/stats.js';
 import { EXIT, dataDirFlag, loadOrReport, repoContext, type Io } from '../io.js';
 import { livePlan, openState, type StateView } from '../state.js';
@@ -129,8 +130,31 @@ export function registerInspect(program: Command, io: Io, setCode: (n: number) =
         const sub = await state.store.submission(key);
         if (!sub)
           throw new InvalidInputError(`no submission ${key}; gitpoms status CAMPAIGN lists them`);
-        const jobs = (await state.store.jobs()).filter((j) => j.submission === key);
-        io.stdout(`${JSON.stringify({ ...sub, jobs }, null, 2)}\n`);
+        const jobs = await state.store.jobPage({ submission: key, limit: 100_000, offset: 0 });
+        io.stdout(`${JSON.stringify({ ...sub, jobs: jobs.items }, null, 2)}\n`);
+        return EXIT.ok;
+      }),
+    );
+  });
+
+  common(
+    program
+      .command('explain')
+      .description(
+        'why a submission exists: revision and stage it came from, what it consumes, its parent, recoveries and dependents, overrides and audited actions on its stage',
+      )
+      .argument('<key>', 'submission key, e.g. sbnd-mcc-test-1/g4/mc-1#1')
+      .option('--format <format>', 'text or json', 'text'),
+  ).action(async (key: string, opts: Common & { format: string }) => {
+    if (!['text', 'json'].includes(opts.format))
+      throw new InvalidInputError(`--format ${opts.format}: use text or json`);
+    setCode(
+      await withState(io, opts, async (state) => {
+        const revision = (await state.store.appliedRevision())?.revision;
+        const e = await explain(state.store, state.catalog, key, io.now(), revision);
+        if (!e)
+          throw new InvalidInputError(`no submission ${key}; gitpoms status CAMPAIGN lists them`);
+        io.stdout(opts.format === 'json' ? `${JSON.stringify(e, null, 2)}\n` : explainText(e));
         return EXIT.ok;
       }),
     );
