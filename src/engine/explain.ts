@@ -3,7 +3,7 @@
 // operators' overrides and audited actions on its stage. Read from the store (and the
 // catalog for its project's file counts); nothing is written.
 import type { Catalog, ProjectInfo } from '../adapters/catalog/types.js';
-import type { AuditEntry, StatusChange, Store, StoredSubmission } from '../adapters/store/types.js';
+import type { AuditEntry, StatusChange, Store } from '../adapters/store/types.js';
 import type { InputSpec, JobState, OperatorOverride } from '../model/index.js';
 
 export interface Explanation {
