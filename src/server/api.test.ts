@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { launchAction } from '../../test/contracts/store.js';
 import { MemoryStore } from '../../test/fakes/memory-store.js';
 import { loadSpec } from '../desired/index.js';
+import { AdapterError } from '../errors.js';
 import type { PassReport } from '../engine/loop.js';
 import { createToken } from '../engine/tokens.js';
 import type { Role } from '../model/index.js';
@@ -238,6 +239,20 @@ describe('the API reads', () => {
       role: 'shifter',
       experiments: ['sbnd'],
     });
+  });
+
+  it('answers 503 with the reason when the store cannot be read, never a bare 500', async () => {
+    const f = await fixture();
+    f.store.submissions = async () => {
+      throw new AdapterError('sqlite-store', 'the state store is locked by another writer', {
+        retryable: true,
+      });
+    };
+    expect(await get(f, '/api/submissions')).toEqual({
+      status: 503,
+      body: { error: 'sqlite-store: the state store is locked by another writer' },
+    });
+    expect(f.logged.map(([m]) => m)).toContain('api request failed');
   });
 
   it('serves an OpenAPI document naming every route', async () => {

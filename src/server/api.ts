@@ -107,6 +107,8 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
     if (e.statusCode && e.statusCode < 500)
       return reply.code(e.statusCode).send({ error: e.message });
     opts.log('api request failed', { url: req.url, err: e.message });
+    // The store unreadable (locked, its disk gone): a message an operator can act on.
+    if (e instanceof GitpomsError) return reply.code(503).send({ error: e.message });
     return reply.code(500).send({ error: 'internal error; the server log says more' });
   });
 
