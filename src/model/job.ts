@@ -1,5 +1,6 @@
-/** A batch job as the batch system reports it. */
-export type JobState = 'idle' | 'running' | 'held' | 'completed' | 'removed';
+/** A batch job's states, as the batch system reports them. */
+export const JOB_STATES = ['idle', 'running', 'held', 'completed', 'removed'] as const;
+export type JobState = (typeof JOB_STATES)[number];
 
 export interface ObservedJob {
   /** Batch system id, e.g. 12345.0@jobsub01.fnal.gov or a Slurm job id. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidInputError } from '../errors.js';
-import type { JobState, Observed, SubmissionRecord } from '../model/index.js';
+import { JOB_STATES, type JobState, type Observed, type SubmissionRecord } from '../model/index.js';
 
 /** Observed state and store records saved as JSON (reconcile --observed FILE). */
 export interface Snapshot {
@@ -8,7 +8,6 @@ export interface Snapshot {
   records: SubmissionRecord[];
 }
 
-const JOB_STATES: readonly JobState[] = ['idle', 'running', 'held', 'completed', 'removed'];
 const RECORD_STATUSES = ['launching', 'launched', 'launch-failed', 'located', 'failed'];
 
 export function emptySnapshot(): Snapshot {

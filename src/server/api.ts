@@ -24,6 +24,8 @@ import {
   ACTION_ROLES,
   mayAct,
   type DesiredState,
+  JOB_STATES,
+  type JobState,
   type OperatorAction,
   type Principal,
   type Role,
@@ -293,7 +295,9 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
     },
   );
 
-  app.get<{ Querystring: { submission?: string; state?: string; limit: number; offset: number } }>(
+  app.get<{
+    Querystring: { submission?: string; state?: JobState; limit: number; offset: number };
+  }>(
     '/api/jobs',
     {
       preHandler: readGate,
@@ -304,7 +308,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
           additionalProperties: false,
           properties: {
             submission: name,
-            state: { enum: ['idle', 'running', 'held', 'completed', 'removed'] },
+            state: { enum: JOB_STATES },
             ...page,
           },
         },
@@ -326,7 +330,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
       }
       const p = await opts.store.jobPage({
         submission: q.submission,
-        state: q.state as 'idle' | undefined,
+        state: q.state,
         limit: q.limit,
         offset: q.offset,
       });
