@@ -407,10 +407,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
   if (opts.events)
     registerEvents(app, opts.events, {
       preHandler: readGate,
-      allowed: (req, e) =>
-        e.kind !== 'action' ||
-        (opts.reconciler.current() !== undefined &&
-          mayRead(req as Req, experimentOf(opts.reconciler.current()!.desired, e.campaign))),
+      allowed: (req, e) => e.kind !== 'action' || mayRead(req as Req, e.experiment),
     });
 
   app.get('/api/whoami', async (req: Req) =>
@@ -449,12 +446,19 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
   };
   const actor = (p: Principal) => `${p.name} (token ${p.tokenId})`;
   /** Announces an action taken, and starts the pass that acts on it. */
-  const done = (action: OperatorAction, campaign: string, target: string, p: Principal) => {
+  const done = (
+    action: OperatorAction,
+    campaign: string,
+    experiment: string | undefined,
+    target: string,
+    p: Principal,
+  ) => {
     opts.reconciler.trigger(`${action} of ${target} by ${p.name}`);
     opts.events?.publish({
       kind: 'action',
       action,
       campaign,
+      ...(experiment ? { experiment } : {}),
       target,
       actor: actor(p),
       at: clock().toISOString(),
@@ -497,7 +501,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
           revision,
           API_WORDING,
         );
-        done(action, campaign, target, p);
+        done(action, campaign, experiment, target, p);
         return reply
           .code(201)
           .send({ id: r.id, action, target, ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}) });
@@ -521,7 +525,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
         actor: actor(p),
         reason: req.body?.reason,
       });
-      done('release', campaign, target, p);
+      done('release', campaign, experiment, target, p);
       return reply.code(201).send({ action: 'release', target, cleared });
     },
   );
@@ -549,7 +553,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
         revision,
         API_WORDING,
       );
-      done('prune', campaign, target, p);
+      done('prune', campaign, experiment, target, p);
       return reply.code(201).send({ id, action: 'prune', target });
     },
   );
@@ -595,7 +599,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
         },
         API_WORDING,
       );
-      done('split-reset', campaign, target, p);
+      done('split-reset', campaign, experiment, target, p);
       return reply.code(201).send({ action: 'split-reset', target, generation: r.generation });
     },
   );

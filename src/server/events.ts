@@ -18,6 +18,8 @@ export type ServerEvent =
       kind: 'action';
       action: string;
       campaign: string;
+      /** Who may hear of it: readers of this experiment (an admin only, when it is unknown). */
+      experiment?: string;
       target: string;
       actor: string;
       at: string;

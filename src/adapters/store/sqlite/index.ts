@@ -94,7 +94,7 @@ function toStoredJob(r: Record<string, unknown>): StoredJob {
   if (r.held_reason !== null) j.heldReason = r.held_reason as string;
   if (r.ended_at !== null) j.endedAt = r.ended_at as string;
   if (r.node !== null) j.node = r.node as string;
-  if (r.site !== null && r.site !== undefined) j.site = r.site as string;
+  if (r.site !== null) j.site = r.site as string;
   if (r.started_at !== null) j.startedAt = r.started_at as string;
   if (r.cpu_seconds !== null) j.cpuSeconds = r.cpu_seconds as number;
   if (r.wall_seconds !== null) j.wallSeconds = r.wall_seconds as number;
