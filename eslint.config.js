@@ -13,6 +13,26 @@ export default tseslint.config(
     ],
   },
   js.configs.recommended,
+  {
+    files: ['web/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'sessionStorage',
+          'fetch',
+          'FormData',
+          'DOMParser',
+          'EventSource',
+          'HTMLFormElement',
+          'setTimeout',
+          'clearTimeout',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
   ...tseslint.configs.recommended,
   {
     languageOptions: {

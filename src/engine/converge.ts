@@ -11,7 +11,7 @@ import { newestOfChain } from '../plan/indexes.js';
 
 /** Per stage: input files not yet consumed, and located output files, from the catalog. */
 export async function catalogStageCounts(
-  catalog: Catalog,
+  catalog: Pick<Catalog, 'projectInfo' | 'countFiles'>,
   desired: DesiredState,
   records: readonly StoredSubmission[],
 ): Promise<Map<string, { pending: number; files: number }>> {

@@ -3,7 +3,12 @@
 import type { OverrideStore, Store } from '../adapters/store/types.js';
 import { parseDuration } from '../desired/split.js';
 import { InvalidInputError } from '../errors.js';
-import type { DesiredState, OperatorOverride, ResolvedStage } from '../model/index.js';
+import {
+  EVERY_CAMPAIGN,
+  type DesiredState,
+  type OperatorOverride,
+  type ResolvedStage,
+} from '../model/index.js';
 
 /** Who asks, and why. */
 export interface Asker {
@@ -47,7 +52,7 @@ export function experimentOf(desired: DesiredState, campaign: string): string | 
 }
 
 export interface OverrideRequest extends Target, Asker {
-  action: Exclude<OperatorOverride['action'], 'prune'>;
+  action: Exclude<OperatorOverride['action'], 'prune' | 'hold-launches'>;
   /** How long it holds, e.g. 2h; until released or a new revision when absent. */
   for?: string | undefined;
   /** A kill's confirmation. */
@@ -194,4 +199,51 @@ export async function resetStageSplit(
   const stage = splitStage(desired, req.stage);
   const s = await store.resetSplit(stage.campaign, stage.name, req.actor, req.reason!.trim());
   return { stage, generation: s.generation };
+}
+
+/** The global launch switch: the hold in force, if any. */
+export async function launchSwitch(
+  store: Pick<OverrideStore, 'activeOverrides'>,
+  now: Date,
+): Promise<OperatorOverride | undefined> {
+  return (await store.activeOverrides(now, undefined)).find((o) => o.action === 'hold-launches');
+}
+
+/**
+ * POMS's global launch switch: while held, no campaign launches (running jobs go on); each
+ * launch due waits in the plan. It outlives new revisions, until launches are allowed again.
+ */
+export async function holdLaunches(
+  store: Store,
+  req: Asker,
+  now: Date,
+  w: Wording,
+): Promise<number> {
+  if (!req.reason?.trim())
+    throw new InvalidInputError(
+      `holding every launch needs ${w.reason}: the plan and the audit log show it`,
+    );
+  const held = await launchSwitch(store, now);
+  if (held) return held.id;
+  return store.addOverride({
+    action: 'hold-launches',
+    campaign: EVERY_CAMPAIGN,
+    actor: req.actor,
+    reason: req.reason.trim(),
+  });
+}
+
+/** Allows launches again; returns whether they were held. */
+export async function allowLaunches(store: Store, req: Asker): Promise<boolean> {
+  const n = await store.clearOverrides(
+    { campaign: EVERY_CAMPAIGN, actions: ['hold-launches'] },
+    `launches allowed by ${req.actor}${req.reason ? `: ${req.reason}` : ''}`,
+  );
+  await store.audit({
+    actor: req.actor,
+    action: 'launches allow',
+    target: EVERY_CAMPAIGN,
+    ...(req.reason ? { detail: req.reason } : {}),
+  });
+  return n > 0;
 }

@@ -1,3 +1,4 @@
+import { pushTo } from '../group.js';
 import { jobsBySubmission } from '../plan/plan.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
 import type { BatchJob } from '../adapters/batch/types.js';
@@ -34,16 +35,18 @@ export function stageStats(
   catalogCounts: ReadonlyMap<string, { pending: number; files: number }>,
 ): StageStats[] {
   const bySubmission = jobsBySubmission(jobs);
+  const byStage = new Map<string, StoredSubmission[]>();
+  for (const r of records) pushTo(byStage, `${r.campaign}/${r.stage}`, r);
   const rows: StageStats[] = [];
   for (const c of desired.campaigns) {
     for (const s of c.stages) {
-      const recs = records.filter((r) => r.campaign === c.name && r.stage === s.name);
+      const recs = byStage.get(`${c.name}/${s.name}`) ?? [];
       const row: StageStats = {
         campaign: c.name,
         stage: s.name,
         submissions: recs.length,
-        located: recs.filter((r) => r.status === 'located').length,
-        failed: recs.filter((r) => r.status === 'failed' || r.status === 'launch-failed').length,
+        located: 0,
+        failed: 0,
         all: 0,
         idle: 0,
         running: 0,
@@ -60,6 +63,8 @@ export function stageStats(
       let cpu = 0;
       let wall = 0;
       for (const r of recs) {
+        if (r.status === 'located') row.located++;
+        else if (r.status === 'failed' || r.status === 'launch-failed') row.failed++;
         for (const j of bySubmission.get(r.key) ?? []) {
           row.all++;
           if (j.state === 'idle') row.idle++;

@@ -13,6 +13,8 @@ export const ACTION_ROLES = {
   'launch-now': 'shifter',
   prune: 'production',
   'split-reset': 'production',
+  'hold-launches': 'admin',
+  'allow-launches': 'admin',
 } as const satisfies Record<string, Role>;
 export type OperatorAction = keyof typeof ACTION_ROLES;
 

@@ -4,7 +4,8 @@
  */
 export interface OperatorOverride {
   id: number;
-  action: 'hold' | 'kill' | 'launch-now' | 'prune';
+  /** hold-launches: POMS's global launch switch, on EVERY_CAMPAIGN. */
+  action: 'hold' | 'kill' | 'launch-now' | 'prune' | 'hold-launches';
   campaign: string;
   stage?: string;
   actor: string;
@@ -13,3 +14,6 @@ export interface OperatorOverride {
   revision?: string;
   expiresAt?: string;
 }
+
+/** The campaign a global override (the launch switch) names. */
+export const EVERY_CAMPAIGN = '*';

@@ -43,15 +43,41 @@ export function applyOverrides(
   return { desired: { ...desired, campaigns }, launchNow };
 }
 
+/** While launches are held everywhere, each launch due waits, said in the plan. */
+export function holdLaunches(step: StepResult, hold: OperatorOverride | undefined): StepResult {
+  if (!hold) return step;
+  const held = step.actions.filter((a) => a.kind === 'launch');
+  return {
+    actions: step.actions.filter((a) => a.kind !== 'launch'),
+    notes: [
+      ...step.notes,
+      ...held.map((a) => ({
+        kind: 'gated' as const,
+        campaign: a.campaign,
+        stage: a.stage,
+        key: a.key,
+        message: `${a.key} waits: launches are held by ${hold.actor} since ${hold.createdAt}: ${hold.reason}`,
+      })),
+    ],
+  };
+}
+
 /** Every override in force, said in the plan. */
 export function overrideNotes(overrides: readonly OperatorOverride[]): StepResult {
   return {
     actions: [],
-    notes: overrides.map((o) => ({
-      kind: 'override',
-      campaign: o.campaign,
-      ...(o.stage ? { stage: o.stage } : {}),
-      message: `${o.action} ${o.stage ? `${o.campaign}/${o.stage}` : o.campaign} by ${o.actor} since ${o.createdAt}: ${o.reason}${o.expiresAt ? ` (until ${o.expiresAt})` : ''}`,
-    })),
+    notes: overrides.map((o) =>
+      o.action === 'hold-launches'
+        ? {
+            kind: 'override' as const,
+            message: `every launch held by ${o.actor} since ${o.createdAt}: ${o.reason}`,
+          }
+        : {
+            kind: 'override' as const,
+            campaign: o.campaign,
+            ...(o.stage ? { stage: o.stage } : {}),
+            message: `${o.action} ${o.stage ? `${o.campaign}/${o.stage}` : o.campaign} by ${o.actor} since ${o.createdAt}: ${o.reason}${o.expiresAt ? ` (until ${o.expiresAt})` : ''}`,
+          },
+    ),
   };
 }

@@ -4,7 +4,7 @@ import { buildIndexes } from './indexes.js';
 import { jobActionsStep } from './job-actions.js';
 import { launchStep } from './launches.js';
 import { countActions, orderActions } from './order.js';
-import { applyOverrides, overrideNotes } from './overrides.js';
+import { applyOverrides, holdLaunches, overrideNotes } from './overrides.js';
 import { pruneStep } from './prune.js';
 import { deriveStatuses, settle, statusNotes } from './status.js';
 import { summarize } from './summary.js';
@@ -46,7 +46,10 @@ export function plan(
     completion,
     jobActionsStep(ix),
     pruneStep(ix, overrides),
-    launchStep({ ix, desired, observed, status, now, launchNow }),
+    holdLaunches(
+      launchStep({ ix, desired, observed, status, now, launchNow }),
+      overrides.find((o) => o.action === 'hold-launches'),
+    ),
   ];
   const actions = orderActions(
     ix,

@@ -3,13 +3,16 @@
 // and the reconciler's memory: a hundred clients add no query to the batch system or the
 // catalog. Every action needs a token whose role holds for the campaign's experiment.
 import type {} from '@fastify/swagger';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Store, StoredSubmission } from '../adapters/store/types.js';
 import { explain } from '../engine/explain.js';
 import type { PassReport, Reconciler } from '../engine/loop.js';
 import {
   addOverride,
+  allowLaunches,
   confirmPrune,
+  holdLaunches,
+  launchSwitch,
   experimentOf,
   releaseOverrides,
   resetStageSplit,
@@ -17,11 +20,12 @@ import {
   type Wording,
 } from '../engine/operator.js';
 import type { ServiceProbes } from '../engine/probes.js';
+import { HttpError, type Access, type Req } from './access.js';
 import { registerEvents, type EventHub } from './events.js';
-import { TokenVerifier } from '../engine/tokens.js';
 import { GitpomsError } from '../errors.js';
 import {
   ACTION_ROLES,
+  EVERY_CAMPAIGN,
   mayAct,
   type DesiredState,
   JOB_STATES,
@@ -52,15 +56,6 @@ export const API_WORDING: Wording = {
   for: '"for"',
 };
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const page = {
   limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
   offset: { type: 'integer', minimum: 0, default: 0 },
@@ -86,8 +81,6 @@ interface ActionBody {
   confirm?: boolean;
 }
 
-type Req = FastifyRequest & { principal?: Principal };
-
 function paged<T>(all: readonly T[], q: { limit: number; offset: number }) {
   return {
     items: all.slice(q.offset, q.offset + q.limit),
@@ -97,9 +90,8 @@ function paged<T>(all: readonly T[], q: { limit: number; offset: number }) {
   };
 }
 
-export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
+export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Access): void {
   const clock = opts.clock ?? (() => new Date());
-  const verifier = new TokenVerifier(opts.store);
 
   app.setErrorHandler((e: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
     if (e instanceof HttpError) return reply.code(e.status).send({ error: e.message });
@@ -114,42 +106,13 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
     return reply.code(500).send({ error: 'internal error; the server log says more' });
   });
 
-  /** The credential a request carries, checked; undefined when it carries none. */
-  app.decorateRequest('principal', undefined);
-  app.addHook('preHandler', async (req: Req) => {
-    const header = req.headers.authorization;
-    if (header === undefined) return;
-    const m = /^Bearer (\S+)$/.exec(header);
-    const a = m ? await verifier.authenticate(m[1]!, clock()) : undefined;
-    if (!a?.ok) {
-      opts.log('api credential refused', {
-        reason: a?.reason ?? 'not a bearer token',
-        ...(a?.tokenId ? { token: a.tokenId } : {}),
-        ip: req.ip,
-        url: req.url,
-      });
-      throw new HttpError(
-        401,
-        `credential refused: ${a?.reason ?? 'use Authorization: Bearer TOKEN'}`,
-      );
-    }
-    req.principal = a.principal;
-  });
-
   const applied = (): { revision: string; desired: DesiredState } => {
     const c = opts.reconciler.current();
     if (!c) throw new HttpError(503, 'no valid revision applied yet');
     return c;
   };
 
-  /** Whether the request may read what belongs to `experiment`. */
-  const mayRead = (req: Req, experiment: string | undefined): boolean =>
-    opts.readAccess === 'open' ||
-    (req.principal !== undefined && mayAct(req.principal, 'viewer', experiment));
-  const readGate = async (req: Req) => {
-    if (opts.readAccess === 'token' && !req.principal)
-      throw new HttpError(401, 'this server needs a token to read: Authorization: Bearer TOKEN');
-  };
+  const { mayRead, readGate } = access;
   const experimentOfKey = (
     desired: DesiredState,
     r: Pick<StoredSubmission, 'campaign' | 'definition'>,
@@ -369,6 +332,20 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
     async (req) => ({ items: await opts.store.revisions(req.query.limit) }),
   );
 
+  app.get(
+    '/api/launches',
+    {
+      preHandler: readGate,
+      schema: { summary: 'the global launch switch: allowed, or held by whom' },
+    },
+    async () => {
+      const held = await launchSwitch(opts.store, clock());
+      return held
+        ? { held: true, actor: held.actor, reason: held.reason, since: held.createdAt }
+        : { held: false };
+    },
+  );
+
   app.get('/api/services', { preHandler: readGate }, async () => ({
     items: opts.probes?.results() ?? {},
   }));
@@ -407,7 +384,8 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
   if (opts.events)
     registerEvents(app, opts.events, {
       preHandler: readGate,
-      allowed: (req, e) => e.kind !== 'action' || mayRead(req as Req, e.experiment),
+      allowed: (req, e) =>
+        e.kind !== 'action' || e.campaign === EVERY_CAMPAIGN || mayRead(req as Req, e.experiment),
     });
 
   app.get('/api/whoami', async (req: Req) =>
@@ -601,6 +579,40 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
       );
       done('split-reset', campaign, experiment, target, p);
       return reply.code(201).send({ action: 'split-reset', target, generation: r.generation });
+    },
+  );
+
+  const switchBody = {
+    type: 'object',
+    additionalProperties: false,
+    properties: { reason: actionBody.properties.reason },
+  } as const;
+  app.post<{ Body: { reason?: string } }>(
+    '/api/launches/hold',
+    { ...actionRoute, schema: { summary: 'hold every launch (admin)', body: switchBody } },
+    async (req, reply) => {
+      const p = authorize(req as Req, 'hold-launches', undefined, 'every launch');
+      const id = await holdLaunches(
+        opts.store,
+        { actor: actor(p), reason: req.body?.reason },
+        clock(),
+        API_WORDING,
+      );
+      done('hold-launches', EVERY_CAMPAIGN, undefined, 'every launch', p);
+      return reply.code(201).send({ id, action: 'hold-launches' });
+    },
+  );
+  app.post<{ Body: { reason?: string } }>(
+    '/api/launches/allow',
+    { ...actionRoute, schema: { summary: 'allow launches again (admin)', body: switchBody } },
+    async (req, reply) => {
+      const p = authorize(req as Req, 'allow-launches', undefined, 'every launch');
+      const wasHeld = await allowLaunches(opts.store, {
+        actor: actor(p),
+        reason: req.body?.reason,
+      });
+      done('allow-launches', EVERY_CAMPAIGN, undefined, 'every launch', p);
+      return reply.code(201).send({ action: 'allow-launches', wasHeld });
     },
   );
 }

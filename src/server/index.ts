@@ -1,9 +1,14 @@
+import fastifyStatic from '@fastify/static';
+import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { fastify, type FastifyInstance } from 'fastify';
 import type { Reconciler } from '../engine/loop.js';
 import type { ServiceProbes } from '../engine/probes.js';
+import { fileURLToPath } from 'node:url';
+import { registerAccess } from './access.js';
 import { registerApi, type ApiOptions } from './api.js';
+import { registerPages, type WebOptions } from './web/index.js';
 import type { Metrics } from './metrics.js';
 import { isPushTo, verifyWebhook } from './webhooks.js';
 
@@ -25,7 +30,12 @@ export interface ServerOptions {
   api?: Omit<ApiOptions, 'log' | 'probes' | 'reconciler'> & {
     reconciler: ApiOptions['reconciler'];
   };
+  /** The dashboard's pages (needs `api`). */
+  web?: Pick<WebOptions, 'figures' | 'reconciler'>;
 }
+
+/** The dashboard's stylesheet and script. */
+const WEB_ASSETS = fileURLToPath(new URL('../../web/', import.meta.url));
 
 /**
  * The reconciler's HTTP face: push webhooks that trigger a pass, health and status endpoints
@@ -88,7 +98,45 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   });
   if (opts.api) {
     const api = opts.api;
-    void app.register(async (scope) => registerApi(scope, { ...api, probes: opts.probes, log }));
+    void app.register(async (scope) => {
+      const access = registerAccess(scope, {
+        store: api.store,
+        readAccess: api.readAccess,
+        clock: api.clock ?? (() => new Date()),
+        log,
+      });
+      registerApi(scope, { ...api, probes: opts.probes, log }, access);
+      if (opts.web)
+        await scope.register(async (pages) =>
+          registerPages(
+            pages,
+            {
+              ...api,
+              probes: opts.probes,
+              figures: opts.web?.figures,
+              log,
+              reconciler: opts.web!.reconciler,
+            },
+            access,
+          ),
+        );
+    });
+    if (opts.web) {
+      // Scripts and styles from this server only; no inline script, no frame of these pages.
+      void app.register(helmet, {
+        contentSecurityPolicy: {
+          directives: {
+            defaultSrc: ["'self'"],
+            scriptSrc: ["'self'"],
+            styleSrc: ["'self'", "'unsafe-inline'"],
+            imgSrc: ["'self'", 'data:'],
+            connectSrc: ["'self'"],
+            frameAncestors: ["'none'"],
+          },
+        },
+      });
+      void app.register(fastifyStatic, { root: WEB_ASSETS, prefix: '/static/' });
+    }
   }
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const metrics = opts.metrics;

@@ -244,6 +244,28 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
         expect((await s.jobPage({ state: 'held', limit: 5, offset: 0 })).total).toBe(0);
         await s.close();
       });
+
+      it("selects a campaign's jobs by its submissions", async () => {
+        const s = await make();
+        await s.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');
+        await s.beginLaunch(launchAction('c/g4/mc-1#1'), undefined, 'local');
+        await s.beginLaunch(launchAction('d/gen/mc-1#1'), undefined, 'local');
+        await s.recordJobs(
+          [
+            { id: '1.0@x', submission: 'c/gen/mc-1#1', state: 'running' },
+            { id: '2.0@x', submission: 'd/gen/mc-1#1', state: 'running' },
+            { id: '3.0@x', submission: 'c/g4/mc-1#1', state: 'completed', exitCode: 0 },
+            { id: '4.0@x', submission: 'unknown-label', state: 'idle' },
+          ],
+          '2026-11-25T12:00:00.000Z',
+        );
+        const c = await s.jobPage({ campaign: 'c', limit: 10, offset: 0 });
+        expect([c.items.map((j) => j.id), c.total]).toEqual([['3.0@x', '1.0@x'], 2]);
+        const running = await s.jobPage({ campaign: 'c', state: 'running', limit: 10, offset: 0 });
+        expect(running.items.map((j) => j.id)).toEqual(['1.0@x']);
+        expect((await s.jobPage({ campaign: 'e', limit: 10, offset: 0 })).total).toBe(0);
+        await s.close();
+      });
     });
 
     describe('API tokens', () => {

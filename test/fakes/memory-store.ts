@@ -250,7 +250,10 @@ export class MemoryStore implements Store {
 
   async jobPage(q: JobQuery): Promise<{ items: StoredJob[]; total: number }> {
     const all = (await this.jobs()).filter(
-      (j) => (!q.submission || j.submission === q.submission) && (!q.state || j.state === q.state),
+      (j) =>
+        (!q.submission || j.submission === q.submission) &&
+        (!q.state || j.state === q.state) &&
+        (!q.campaign || this.subs.get(j.submission)?.campaign === q.campaign),
     );
     return { items: all.slice(q.offset, q.offset + q.limit), total: all.length };
   }

@@ -175,6 +175,8 @@ export interface JobCache {
 
 export interface JobQuery {
   submission?: string | undefined;
+  /** The jobs of this campaign's submissions. */
+  campaign?: string | undefined;
   state?: JobState | undefined;
   limit: number;
   offset: number;

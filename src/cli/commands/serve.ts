@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { CatalogFigures } from '../../engine/catalog-figures.js';
 import { buildServer } from '../../server/index.js';
 import { EventHub } from '../../server/events.js';
 import { Metrics } from '../../server/metrics.js';
@@ -38,12 +39,26 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
       metrics.failed();
       events.publish({ kind: 'pass-failed', pass, error: e.message });
     });
+    // Made once the daemon's catalog is known; the first pass may run before.
+    const pages: { figures?: CatalogFigures } = {};
     const d = await openDaemon(io, opts, {
       watch: true,
       onFetch: (seconds, ok) => metrics.fetched(seconds, ok),
       onPass(r) {
         metrics.passed(r);
         events.passed(r);
+        // The catalog's figures for the pages, read after a pass (at most once a minute).
+        const f = pages.figures;
+        if (f) {
+          const desired = d!.reconciler.current()?.desired;
+          if (desired)
+            d!.deps.store
+              .submissions()
+              .then((recs) => f.refresh(desired, recs))
+              .catch((e: Error) =>
+                d!.deps.log.warn({ err: e.message }, 'catalog figures not read'),
+              );
+        }
         const failed = r.results.filter((x) => !x.ok).length;
         io.stdout(
           `pass ${r.pass} at ${r.revision.slice(0, 12)}: ${r.plan.actions.length} action(s)${failed ? `, ${failed} failed` : ''}\n`,
@@ -58,6 +73,7 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
     metrics.watch({ reconciler: d.reconciler, probes: d.probes });
     d.deps.batch = metrics.instrument(d.deps.batch.name, d.deps.batch);
     d.deps.catalog = metrics.instrument(d.deps.catalog.name, d.deps.catalog);
+    const figures = (pages.figures = new CatalogFigures(d.deps.catalog));
     let app: ReturnType<typeof buildServer> | undefined;
     try {
       const secret = webhookSecret(io, d.config);
@@ -78,6 +94,7 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
           events,
           readAccess: d.config?.spec.server?.readAccess ?? 'open',
         },
+        web: { reconciler: d.reconciler, figures },
       });
       const address = await app.listen({ host: opts.host, port });
       io.stdout(`gitpoms serve: ${d.source.description}; listening on ${address}\n`);

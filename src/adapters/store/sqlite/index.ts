@@ -717,8 +717,13 @@ export class SqliteStore implements Store {
 
   async jobPage(q: JobQuery): Promise<{ items: StoredJob[]; total: number }> {
     const where =
-      'WHERE (@submission IS NULL OR submission = @submission) AND (@state IS NULL OR state = @state)';
-    const params = { submission: q.submission ?? null, state: q.state ?? null };
+      'WHERE (@submission IS NULL OR submission = @submission) AND (@state IS NULL OR state = @state)' +
+      ' AND (@campaign IS NULL OR submission IN (SELECT key FROM submissions WHERE campaign = @campaign))';
+    const params = {
+      submission: q.submission ?? null,
+      state: q.state ?? null,
+      campaign: q.campaign ?? null,
+    };
     const total = (
       this.prepare(`SELECT count(*) AS n FROM jobs ${where}`).get(params) as { n: number }
     ).n;

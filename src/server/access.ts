@@ -1,0 +1,85 @@
+// Who a request is: the bearer token it carries, or for reading pages in a browser (GET only)
+// the same token in a SameSite=Strict cookie. An action needs the Authorization header, so a
+// page of another site can never act with a browser's ambient credential.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TokenStore } from '../adapters/store/types.js';
+import { TokenVerifier } from '../engine/tokens.js';
+import { mayAct, type Principal } from '../model/index.js';
+
+export type Req = FastifyRequest & { principal?: Principal };
+
+/** The cookie a browser tab signed in with keeps its token in. */
+export const TOKEN_COOKIE = 'gitpoms_token';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Access {
+  readAccess: 'open' | 'token';
+  /** Whether the request may read what belongs to `experiment`. */
+  mayRead(req: Req, experiment: string | undefined): boolean;
+  /** 401 when reads need a token and the request has none. */
+  readGate(req: Req): Promise<void>;
+}
+
+const COOKIE = new RegExp(`(?:^|;\\s*)${TOKEN_COOKIE}=([^;\\s]+)`);
+
+function credential(req: FastifyRequest): { token: string; cookie: boolean } | undefined {
+  const header = req.headers.authorization;
+  if (header !== undefined)
+    return { token: /^Bearer (\S+)$/.exec(header)?.[1] ?? '', cookie: false };
+  if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
+  const m = COOKIE.exec(req.headers.cookie ?? '');
+  return m ? { token: decodeURIComponent(m[1]!), cookie: true } : undefined;
+}
+
+/** Sets `req.principal` from the request's credential; a credential that fails is a 401. */
+export function registerAccess(
+  app: FastifyInstance,
+  opts: {
+    store: TokenStore;
+    readAccess: 'open' | 'token';
+    clock: () => Date;
+    log: (msg: string, detail: Record<string, unknown>) => void;
+  },
+): Access {
+  const verifier = new TokenVerifier(opts.store);
+  app.decorateRequest('principal', undefined);
+  app.addHook('preHandler', async (req: Req) => {
+    const c = credential(req);
+    if (c === undefined) return;
+    const a = c.token ? await verifier.authenticate(c.token, opts.clock()) : undefined;
+    if (!a?.ok) {
+      opts.log('api credential refused', {
+        reason: a?.reason ?? 'not a bearer token',
+        ...(a?.tokenId ? { token: a.tokenId } : {}),
+        ...(c.cookie ? { from: 'cookie' } : {}),
+        ip: req.ip,
+        url: req.url,
+      });
+      // A browser's stale cookie leaves it signed out (the page says so), not locked out.
+      if (c.cookie) return;
+      throw new HttpError(
+        401,
+        `credential refused: ${a?.reason ?? 'use Authorization: Bearer TOKEN'}`,
+      );
+    }
+    req.principal = a.principal;
+  });
+  return {
+    readAccess: opts.readAccess,
+    mayRead: (req, experiment) =>
+      opts.readAccess === 'open' ||
+      (req.principal !== undefined && mayAct(req.principal, 'viewer', experiment)),
+    readGate: async (req) => {
+      if (opts.readAccess === 'token' && !req.principal)
+        throw new HttpError(401, 'this server needs a token to read: Authorization: Bearer TOKEN');
+    },
+  };
+}

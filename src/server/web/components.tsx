@@ -1,0 +1,192 @@
+// Pieces every page uses. Text from the spec, the store or the batch system is always escaped
+// (`safe`); `npm run lint` runs kitajs's xss-scan over these files.
+import type { Children } from '@kitajs/html';
+
+export const when = (iso: string | undefined): string =>
+  iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-';
+
+export const href = (path: string, q: Record<string, string | number | undefined> = {}): string => {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v));
+  const s = params.toString();
+  return s ? `${path}?${s}` : path;
+};
+
+export const campaignHref = (c: string): string => `/campaigns/${encodeURIComponent(c)}`;
+export const stageHref = (c: string, s: string): string =>
+  `${campaignHref(c)}/stages/${encodeURIComponent(s)}`;
+export const submissionHref = (key: string): string => href('/submission', { key });
+export const jobHref = (key: string, id: string): string => href('/job', { key, id });
+
+/** A state: its colour and always its word, so it reads without colour too. */
+export function State({ state }: { state: string }): JSX.Element {
+  return (
+    <span class={`state st-${state.replace(/[^a-z-]/g, '')}`} safe>
+      {state}
+    </span>
+  );
+}
+
+export function Num({ n }: { n: number | string | undefined }): JSX.Element {
+  return (
+    <td class="num" safe>
+      {n === undefined ? '-' : String(n)}
+    </td>
+  );
+}
+
+export function Link({ to, children }: { to: string; children: Children }): JSX.Element {
+  return <a href={to}>{children}</a>;
+}
+
+export function Banner({ lines }: { lines: readonly string[] }): JSX.Element {
+  if (!lines.length) return <></>;
+  return (
+    <div class="banner" role="alert">
+      {lines.map((l) => (
+        <p safe>{l}</p>
+      ))}
+    </div>
+  );
+}
+
+export function Pager(p: {
+  path: string;
+  query: Record<string, string | number | undefined>;
+  offset: number;
+  limit: number;
+  total: number;
+}): JSX.Element {
+  const last = Math.min(p.offset + p.limit, p.total);
+  return (
+    <nav class="pager" aria-label="pages">
+      {p.offset > 0 ? (
+        <a href={href(p.path, { ...p.query, offset: Math.max(0, p.offset - p.limit) })}>
+          ← previous
+        </a>
+      ) : (
+        <span />
+      )}
+      <span safe>{`${p.total ? p.offset + 1 : 0}–${last} of ${p.total}`}</span>
+      {last < p.total ? (
+        <a href={href(p.path, { ...p.query, offset: p.offset + p.limit })}>next →</a>
+      ) : (
+        <span />
+      )}
+    </nav>
+  );
+}
+
+export interface Crumb {
+  label: string;
+  to?: string;
+}
+
+export function Layout(p: {
+  title: string;
+  crumbs?: Crumb[];
+  banner?: readonly string[];
+  /** The campaign whose events refresh the page (all events when undefined). */
+  live?: string;
+  children: Children;
+}): JSX.Element {
+  return (
+    <>
+      {'<!doctype html>'}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title safe>{`${p.title} · gitpoms`}</title>
+          <link rel="icon" href="data:," />
+          <link rel="stylesheet" href="/static/app.css" />
+          <script type="module" src="/static/app.js"></script>
+        </head>
+        <body data-live-campaign={p.live}>
+          <header>
+            <a class="brand" href="/">
+              gitpoms
+            </a>
+            <nav aria-label="main">
+              <a href="/">Campaigns</a>
+              <a href="/plan">Plan</a>
+              <a href="/revisions">Revisions</a>
+              <a href="/sign-in" id="sign-in">
+                Token
+              </a>
+            </nav>
+            <span id="live" class="live" aria-live="polite">
+              static
+            </span>
+          </header>
+          <main>
+            <div data-live id="banner">
+              <Banner lines={p.banner ?? []} />
+            </div>
+            {p.crumbs?.length ? (
+              <nav class="crumbs" aria-label="breadcrumb">
+                {p.crumbs.map((c) =>
+                  c.to ? (
+                    <>
+                      <a href={c.to} safe>
+                        {c.label}
+                      </a>
+                      {' / '}
+                    </>
+                  ) : (
+                    <span safe>{c.label}</span>
+                  ),
+                )}
+              </nav>
+            ) : (
+              ''
+            )}
+            <h1 safe>{p.title}</h1>
+            {p.children}
+          </main>
+        </body>
+      </html>
+    </>
+  );
+}
+
+/** A form the page script sends to the API with the token of this browser tab. */
+export function ActionForm(p: {
+  action: string;
+  label: string;
+  stage?: string | undefined;
+  fields?: Array<'reason' | 'for' | 'confirm'>;
+  danger?: boolean;
+}): JSX.Element {
+  const f = new Set(p.fields ?? ['reason']);
+  return (
+    <form class={`action${p.danger ? ' danger' : ''}`} data-api={p.action}>
+      {p.stage !== undefined ? <input type="hidden" name="stage" value={p.stage} /> : ''}
+      {f.has('reason') ? (
+        <label>
+          reason <input name="reason" required />
+        </label>
+      ) : (
+        ''
+      )}
+      {f.has('for') ? (
+        <label>
+          for <input name="for" size="5" placeholder="2h" />
+        </label>
+      ) : (
+        ''
+      )}
+      {f.has('confirm') ? (
+        <label>
+          <input type="checkbox" name="confirm" value="true" /> confirm
+        </label>
+      ) : (
+        ''
+      )}
+      <button type="submit" safe>
+        {p.label}
+      </button>
+      <output role="status" />
+    </form>
+  );
+}

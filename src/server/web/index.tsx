@@ -1,0 +1,551 @@
+// The dashboard's routes: server-rendered pages over what the API reads (the applied revision,
+// the last pass, the store's records and last observation of the jobs), with /static for the
+// stylesheet and the page script. Reading a page adds no query to the batch system or catalog.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Store, StoredJob } from '../../adapters/store/types.js';
+import type { CatalogFigures } from '../../engine/catalog-figures.js';
+import { explain } from '../../engine/explain.js';
+import type { Reconciler } from '../../engine/loop.js';
+import { experimentOf } from '../../engine/operator.js';
+import type { ServiceProbes } from '../../engine/probes.js';
+import { stageStats } from '../../engine/stats.js';
+import { GitpomsError } from '../../errors.js';
+import type { DesiredState } from '../../model/index.js';
+import { deriveStatus } from '../../plan/plan.js';
+import type { StageSummary } from '../../plan/types.js';
+import { HttpError, type Access, type Req } from '../access.js';
+import { segments } from './charts.js';
+import { submissionHref, when } from './components.js';
+import {
+  campaignGraph,
+  csv,
+  DAILY_HEADER,
+  dailyStats,
+  failedJob,
+  jobsByKey,
+  submissionTree,
+} from './data.js';
+import {
+  CampaignPage,
+  ErrorPage,
+  JobPage,
+  OverviewPage,
+  PlanPage,
+  RevisionsPage,
+  SignInPage,
+  StagePage,
+  SubmissionPage,
+  SubmissionsPage,
+  TimeBarsPage,
+  TriagePage,
+  type CampaignRow,
+  type TriageGroup,
+} from './pages.js';
+
+export interface WebOptions {
+  store: Store;
+  reconciler: Pick<Reconciler, 'current' | 'lastPass' | 'status'>;
+  probes?: ServiceProbes | undefined;
+  /** The catalog's per-stage figures, read after passes; without it those columns show '-'. */
+  figures?: CatalogFigures | undefined;
+  clock?: () => Date;
+  log: (msg: string, detail: Record<string, unknown>) => void;
+}
+
+const ALL = 1_000_000_000;
+const PAGE = 100;
+
+const WAITING = new Set(['gated', 'waiting', 'schedule', 'override']);
+
+export function registerPages(app: FastifyInstance, opts: WebOptions, access: Access): void {
+  const clock = opts.clock ?? (() => new Date());
+  const { mayRead } = access;
+
+  /** What is wrong, for the banner on every page: a backend or the source failing, no revision. */
+  const banner = (): string[] => {
+    const out: string[] = [];
+    const s = opts.reconciler.status();
+    if (!s.applied) out.push('No valid revision applied yet: the pages show the store only.');
+    if (s.failures > 0 && s.lastError)
+      out.push(`The last ${s.failures} pass(es) failed: ${s.lastError}`);
+    if (s.sourceError) out.push(`The source cannot be read: ${s.sourceError}`);
+    if (s.latest && !s.latest.valid)
+      out.push(
+        `Revision ${s.latest.revision.slice(0, 12)} does not validate and is not applied (see Revisions).`,
+      );
+    for (const [name, r] of Object.entries(opts.probes?.results() ?? {}))
+      if (r.status === 'failed') out.push(`Service ${name} failed: ${r.detail}`);
+    const f = opts.figures?.snapshot();
+    if (f?.error) out.push(`The catalog could not be read for Pending and Files: ${f.error}`);
+    return out;
+  };
+
+  const html = (reply: FastifyReply, body: JSX.Element, status = 200) =>
+    reply
+      .code(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(body as string);
+
+  const applied = (): { revision: string; desired: DesiredState } => {
+    const c = opts.reconciler.current();
+    if (!c) throw new HttpError(503, 'No valid revision has been applied yet; see Revisions.');
+    return c;
+  };
+
+  const campaignOf = (req: Req, name: string) => {
+    const { revision, desired } = applied();
+    const c = desired.campaigns.find((x) => x.name === name);
+    if (!c || !mayRead(req, c.experiment)) throw new HttpError(404, `No campaign ${name}.`);
+    return { revision, desired, campaign: c };
+  };
+
+  const summariesOf = (campaign: string): Map<string, StageSummary> =>
+    new Map(
+      (opts.reconciler.lastPass()?.plan.stages ?? [])
+        .filter((s) => s.campaign === campaign)
+        .map((s) => [s.stage, s]),
+    );
+
+  const campaignJobs = async (campaign: string) =>
+    (await opts.store.jobPage({ campaign, limit: ALL, offset: 0 })).items;
+
+  app.setErrorHandler((e: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+    const status =
+      e instanceof HttpError
+        ? e.status
+        : e.validation || (e instanceof GitpomsError && e.code === 'invalid-input')
+          ? 400
+          : e instanceof GitpomsError
+            ? 503
+            : (e.statusCode ?? 500);
+    if (status >= 500) opts.log('page failed', { url: req.url, err: e.message });
+    const message = status === 500 ? 'Internal error; the server log says more.' : e.message;
+    return html(reply, <ErrorPage banner={banner()} status={status} message={message} />, status);
+  });
+
+  const pageGate = async (req: Req) => {
+    if (access.readAccess === 'token' && !req.principal)
+      throw new HttpError(401, 'This server needs a token to read: use Token (top right) first.');
+  };
+
+  app.get('/sign-in', async (_req, reply) =>
+    html(reply, <SignInPage banner={banner()} readAccess={access.readAccess} />),
+  );
+
+  app.get('/', { preHandler: pageGate }, async (req: Req, reply) => {
+    const cur = opts.reconciler.current();
+    const last = opts.reconciler.lastPass();
+    const overrides = await opts.store.activeOverrides(clock(), cur?.revision);
+    const held = overrides.find((o) => o.action === 'hold-launches');
+    const byStage = new Map((last?.plan.stages ?? []).map((s) => [`${s.campaign}/${s.stage}`, s]));
+    const rows: CampaignRow[] = (cur?.desired.campaigns ?? [])
+      .filter((c) => mayRead(req, c.experiment))
+      .map((c) => {
+        const row: CampaignRow = {
+          name: c.name,
+          experiment: c.experiment,
+          state: c.state,
+          stages: c.stages.length,
+          submissions: 0,
+          located: 0,
+          failed: 0,
+          running: 0,
+          idle: 0,
+          held: 0,
+          holds: overrides.filter((o) => o.campaign === c.name).length,
+        };
+        for (const s of c.stages) {
+          const sum = byStage.get(`${c.name}/${s.name}`);
+          if (!sum) continue;
+          for (const [k, n] of Object.entries(sum.submissions)) {
+            row.submissions += n;
+            if (k === 'located') row.located += n;
+            if (k === 'failed' || k === 'launch-failed') row.failed += n;
+          }
+          row.running += sum.jobs.running ?? 0;
+          row.idle += sum.jobs.idle ?? 0;
+          row.held += sum.jobs.held ?? 0;
+        }
+        const whole = overrides.filter((o) => o.campaign === c.name && o.stage === undefined);
+        if (whole.some((o) => o.action === 'kill')) row.state = 'killed';
+        else if (whole.some((o) => o.action === 'hold')) row.state = 'held';
+        return row;
+      });
+    const readable = (campaign: string | undefined) =>
+      campaign === undefined || mayRead(req, cur && experimentOf(cur.desired, campaign));
+    return html(
+      reply,
+      <OverviewPage
+        banner={banner()}
+        revision={cur?.revision}
+        campaigns={rows}
+        services={opts.probes?.results() ?? {}}
+        waiting={(last?.plan.notes ?? [])
+          .filter((n) => WAITING.has(n.kind) && readable(n.campaign))
+          .slice(0, 200)}
+        launches={
+          held
+            ? {
+                held: true,
+                text: `held by ${held.actor} since ${when(held.createdAt)}: ${held.reason}`,
+              }
+            : { held: false, text: 'every campaign may launch' }
+        }
+      />,
+    );
+  });
+
+  app.get<{ Params: { campaign: string } }>(
+    '/campaigns/:campaign',
+    { preHandler: pageGate },
+    async (req, reply) => {
+      const { revision, desired, campaign: c } = campaignOf(req as Req, req.params.campaign);
+      const records = (await opts.store.submissions()).filter((r) => r.campaign === c.name);
+      const jobs = await campaignJobs(c.name);
+      const fig = opts.figures?.snapshot();
+      const stats = stageStats(
+        { ...desired, campaigns: [c] },
+        records,
+        jobs,
+        fig?.counts ?? new Map(),
+      );
+      const summaries = summariesOf(c.name);
+      const overrides = (await opts.store.activeOverrides(clock(), revision)).filter(
+        (o) => o.campaign === c.name,
+      );
+      const whole = overrides.filter((o) => o.stage === undefined);
+      const state = whole.some((o) => o.action === 'kill')
+        ? 'killed'
+        : whole.some((o) => o.action === 'hold')
+          ? 'held'
+          : c.state;
+      return html(
+        reply,
+        <CampaignPage
+          banner={banner()}
+          campaign={c}
+          state={state}
+          stats={stats}
+          summaries={summaries}
+          overrides={overrides}
+          graph={campaignGraph(c, new Map(stats.map((s) => [s.stage, s])), summaries)}
+          figures={fig?.at ? `Pending and Files as the catalog said at ${when(fig.at)}.` : ''}
+        />,
+      );
+    },
+  );
+
+  app.get<{ Params: { campaign: string; stage: string } }>(
+    '/campaigns/:campaign/stages/:stage',
+    { preHandler: pageGate },
+    async (req, reply) => {
+      const { revision, campaign: c } = campaignOf(req as Req, req.params.campaign);
+      const s = c.stages.find((x) => x.name === req.params.stage);
+      if (!s) throw new HttpError(404, `Campaign ${c.name} has no stage ${req.params.stage}.`);
+      const records = (await opts.store.submissions()).filter(
+        (r) => r.campaign === c.name && r.stage === s.name,
+      );
+      const recent = records.slice(-20).reverse();
+      const jobs = await campaignJobs(c.name);
+      const keys = new Set(records.map((r) => r.key));
+      const mine = jobs.filter((j) => keys.has(j.submission));
+      const byKey = jobsByKey(mine);
+      const split = (await opts.store.splitStates())[`${c.name}/${s.name}`];
+      return html(
+        reply,
+        <StagePage
+          banner={banner()}
+          stage={s}
+          state={summariesOf(c.name).get(s.name)?.state ?? s.state}
+          overrides={(await opts.store.activeOverrides(clock(), revision)).filter(
+            (o) => o.campaign === c.name && (o.stage === undefined || o.stage === s.name),
+          )}
+          recent={recent.map((r) => {
+            const js = byKey.get(r.key) ?? [];
+            return { record: r, status: deriveStatus(r, js), depth: 0, jobs: js.length };
+          })}
+          total={records.length}
+          jobs={mine}
+          splitPosition={
+            s.split.type === 'none' || !split
+              ? undefined
+              : `at slice ${split.position + 1}${split.generation ? `, generation ${split.generation}` : ''}`
+          }
+        />,
+      );
+    },
+  );
+
+  const pageQuery = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      stage: { type: 'string', maxLength: 200 },
+      offset: { type: 'integer', minimum: 0, default: 0 },
+    },
+  } as const;
+
+  app.get<{ Params: { campaign: string }; Querystring: { stage?: string; offset: number } }>(
+    '/campaigns/:campaign/submissions',
+    { preHandler: pageGate, schema: { querystring: pageQuery } },
+    async (req, reply) => {
+      const { campaign: c } = campaignOf(req as Req, req.params.campaign);
+      const stage = req.query.stage || undefined;
+      if (stage && !c.stages.some((s) => s.name === stage))
+        throw new HttpError(404, `Campaign ${c.name} has no stage ${stage}.`);
+      const records = (await opts.store.submissions()).filter(
+        (r) => r.campaign === c.name && (!stage || r.stage === stage),
+      );
+      const rows = submissionTree(records, jobsByKey(await campaignJobs(c.name)));
+      const offset = req.query.offset;
+      return html(
+        reply,
+        <SubmissionsPage
+          banner={banner()}
+          campaign={c.name}
+          stage={stage}
+          rows={rows.slice(offset, offset + PAGE)}
+          offset={offset}
+          limit={PAGE}
+          total={rows.length}
+        />,
+      );
+    },
+  );
+
+  /** A submission the request may read, or a 404. */
+  const readableSubmission = async (req: Req, key: string) => {
+    const r = await opts.store.submission(key);
+    const cur = opts.reconciler.current();
+    const experiment =
+      (cur && experimentOf(cur.desired, r?.campaign ?? '')) ?? r?.definition?.stage.experiment;
+    if (!r || !mayRead(req, experiment)) throw new HttpError(404, `No submission ${key}.`);
+    return r;
+  };
+
+  app.get<{ Querystring: { key: string; offset: number } }>(
+    '/submission',
+    {
+      preHandler: pageGate,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['key'],
+          properties: {
+            key: { type: 'string', minLength: 1, maxLength: 400 },
+            offset: { type: 'integer', minimum: 0, default: 0 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const r = await readableSubmission(req as Req, req.query.key);
+      const e = await explain(
+        opts.store,
+        undefined,
+        r.key,
+        clock(),
+        opts.reconciler.current()?.revision,
+      );
+      if (!e) throw new HttpError(404, `No submission ${r.key}.`);
+      const jobs = await opts.store.jobPage({
+        submission: r.key,
+        limit: PAGE,
+        offset: req.query.offset,
+      });
+      return html(
+        reply,
+        <SubmissionPage
+          banner={banner()}
+          record={r}
+          explanation={e}
+          jobs={jobs.items}
+          jobTotal={jobs.total}
+          offset={req.query.offset}
+          limit={PAGE}
+        />,
+      );
+    },
+  );
+
+  app.get<{ Querystring: { key: string; id: string } }>(
+    '/job',
+    {
+      preHandler: pageGate,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['key', 'id'],
+          properties: {
+            key: { type: 'string', minLength: 1, maxLength: 400 },
+            id: { type: 'string', minLength: 1, maxLength: 400 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const r = await readableSubmission(req as Req, req.query.key);
+      const job = (
+        await opts.store.jobPage({ submission: r.key, limit: ALL, offset: 0 })
+      ).items.find((j) => j.id === req.query.id);
+      if (!job) throw new HttpError(404, `Submission ${r.key} has no job ${req.query.id}.`);
+      return html(reply, <JobPage banner={banner()} job={job} record={r} />);
+    },
+  );
+
+  app.get<{ Params: { campaign: string } }>(
+    '/campaigns/:campaign/triage',
+    { preHandler: pageGate },
+    async (req, reply) => {
+      const { campaign: c } = campaignOf(req as Req, req.params.campaign);
+      const stageOf = new Map(
+        (await opts.store.submissions())
+          .filter((r) => r.campaign === c.name)
+          .map((r) => [r.key, r.stage]),
+      );
+      const failed = (await campaignJobs(c.name)).filter(failedJob);
+      const groups = (label: (j: StoredJob) => string): TriageGroup[] => {
+        const m = new Map<string, TriageGroup>();
+        for (const j of failed) {
+          const k = label(j);
+          const g = m.get(k);
+          if (g) g.count++;
+          else m.set(k, { label: k, count: 1, example: j });
+        }
+        return [...m.values()].sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1));
+      };
+      const exit = (j: StoredJob) =>
+        j.state === 'completed' ? `exit ${j.exitCode ?? '?'}` : j.state;
+      return html(
+        reply,
+        <TriagePage
+          banner={banner()}
+          campaign={c.name}
+          byExit={groups((j) => `${exit(j)} × ${stageOf.get(j.submission) ?? '?'}`)}
+          byNode={groups((j) => j.node ?? 'unknown node')}
+          bySite={groups((j) => j.site ?? 'unknown site')}
+          failed={failed.slice(0, 200)}
+          total={failed.length}
+        />,
+      );
+    },
+  );
+
+  app.get<{ Params: { campaign: string }; Querystring: { to?: string; seconds?: number } }>(
+    '/campaigns/:campaign/timebars',
+    {
+      preHandler: pageGate,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            to: { type: 'string', format: 'date-time' },
+            seconds: { type: 'integer', minimum: 60, maximum: 31 * 86_400 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { campaign: c } = campaignOf(req as Req, req.params.campaign);
+      const records = (await opts.store.submissions()).filter((r) => r.campaign === c.name);
+      const byKey = jobsByKey(await campaignJobs(c.name));
+      const now = clock().getTime();
+      // By default the window spans the campaign's submissions (at most a day, to its last
+      // change), so a finished campaign still shows.
+      let first = Infinity;
+      let lastChange = -Infinity;
+      for (const r of records) {
+        first = Math.min(first, Date.parse(r.launchedAt));
+        lastChange = Math.max(lastChange, Date.parse(r.history.at(-1)?.at ?? r.launchedAt));
+      }
+      const span =
+        (req.query.seconds ??
+          (records.length ? Math.min(86_400, Math.max(60, (lastChange - first) / 1000)) : 86_400)) *
+        1000;
+      const to = req.query.to
+        ? Date.parse(req.query.to)
+        : records.length
+          ? Math.min(now, lastChange + span * 0.02)
+          : now;
+      const from = to - span * (req.query.seconds ? 1 : 1.04);
+      const rows = records
+        .map((r) => ({
+          key: r.key,
+          label: r.key.slice(c.name.length + 1),
+          href: submissionHref(r.key),
+          segments: segments(r, byKey.get(r.key) ?? [], now),
+        }))
+        .filter((r) => r.segments.some((s) => s.to >= from && s.from <= to))
+        .slice(0, 500);
+      return html(
+        reply,
+        <TimeBarsPage banner={banner()} campaign={c.name} rows={rows} from={from} to={to} />,
+      );
+    },
+  );
+
+  app.get<{ Params: { campaign: string } }>(
+    '/campaigns/:campaign/stats.csv',
+    { preHandler: pageGate },
+    async (req, reply) => {
+      const { campaign: c } = campaignOf(req as Req, req.params.campaign);
+      const records = (await opts.store.submissions()).filter((r) => r.campaign === c.name);
+      const stageOf = new Map(records.map((r) => [r.key, r.stage]));
+      const body = csv([
+        DAILY_HEADER,
+        ...dailyStats(records, await campaignJobs(c.name), stageOf, clock()),
+      ]);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header(
+          'content-disposition',
+          `attachment; filename="${c.name.replace(/[^\w.-]/g, '_')}-daily.csv"`,
+        )
+        .send(body);
+    },
+  );
+
+  app.get('/plan', { preHandler: pageGate }, async (req: Req, reply) => {
+    const p = opts.reconciler.lastPass();
+    const cur = opts.reconciler.current();
+    const seen = (campaign: string | undefined) =>
+      campaign === undefined
+        ? access.readAccess === 'open' || req.principal?.role === 'admin'
+        : mayRead(req, cur && experimentOf(cur.desired, campaign));
+    return html(
+      reply,
+      <PlanPage
+        banner={banner()}
+        pass={p?.pass}
+        revision={p?.revision}
+        latest={opts.reconciler.status().latest}
+        actions={(p?.plan.actions ?? []).filter((a) => seen(a.campaign))}
+        notes={(p?.plan.notes ?? []).filter((n) => seen(n.campaign))}
+        failed={(p?.results ?? [])
+          .filter((r) => !r.ok && seen(r.action.campaign))
+          .map((r) => ({
+            key: r.action.key,
+            kind: r.action.kind,
+            error: (r.ok ? '' : r.error) ?? 'failed',
+          }))}
+      />,
+    );
+  });
+
+  app.get('/revisions', { preHandler: pageGate }, async (req: Req, reply) => {
+    if (access.readAccess === 'token' && req.principal?.role !== 'admin')
+      throw new HttpError(403, 'The revision history and the audit log need an admin token.');
+    return html(
+      reply,
+      <RevisionsPage
+        banner={banner()}
+        revisions={await opts.store.revisions(100)}
+        audit={await opts.store.auditLog(100)}
+      />,
+    );
+  });
+}

@@ -1,0 +1,1072 @@
+// The operator's pages (POMS's campaign stages, stage info, submissions, submission details,
+// triage, time bars; Argo CD's plan and history). Each takes what its route read.
+import { stringify } from 'yaml';
+import type {
+  AuditEntry,
+  RevisionRecord,
+  StoredJob,
+  StoredSubmission,
+} from '../../adapters/store/types.js';
+import type { Explanation } from '../../engine/explain.js';
+import type { ProbeResult } from '../../engine/probes.js';
+import type { StageStats } from '../../engine/stats.js';
+import type { OperatorOverride, ResolvedCampaign, ResolvedStage } from '../../model/index.js';
+import type { Action, Note, StageSummary } from '../../plan/types.js';
+import { Histogram, TimeBars, binned, type Segment } from './charts.js';
+import {
+  ActionForm,
+  Layout,
+  Num,
+  Pager,
+  State,
+  campaignHref,
+  href,
+  jobHref,
+  stageHref,
+  submissionHref,
+  when,
+  type Crumb,
+} from './components.js';
+import { Dag, type DagEdge, type DagNode } from './dag.js';
+import { efficiency, type TreeRow } from './data.js';
+
+export interface Frame {
+  banner: string[];
+}
+
+const overrideText = (o: OperatorOverride) =>
+  `${o.action} by ${o.actor} since ${when(o.createdAt)}${o.expiresAt ? ` until ${when(o.expiresAt)}` : ''}: ${o.reason}`;
+
+const home: Crumb = { label: 'Campaigns', to: '/' };
+const crumbsOf = (campaign: string, stage?: string): Crumb[] => [
+  home,
+  { label: campaign, to: campaignHref(campaign) },
+  ...(stage ? [{ label: stage, to: stageHref(campaign, stage) }] : []),
+];
+
+export interface CampaignRow {
+  name: string;
+  experiment: string;
+  state: string;
+  stages: number;
+  submissions: number;
+  located: number;
+  failed: number;
+  running: number;
+  idle: number;
+  held: number;
+  holds: number;
+}
+
+export function OverviewPage(
+  p: Frame & {
+    revision: string | undefined;
+    campaigns: CampaignRow[];
+    services: Record<string, ProbeResult>;
+    waiting: Note[];
+    launches: { held: boolean; text: string };
+  },
+): JSX.Element {
+  return (
+    <Layout title="Campaigns" banner={p.banner}>
+      <section data-live id="switch" class="panel">
+        <h2>Launches</h2>
+        <p>
+          <State state={p.launches.held ? 'held' : 'allowed'} /> <span safe>{p.launches.text}</span>
+        </p>
+        <ActionForm action="/api/launches/hold" label="Hold all launches" fields={['reason']} />
+        <ActionForm action="/api/launches/allow" label="Allow launches" fields={['reason']} />
+      </section>
+      <section data-live id="campaigns">
+        <p safe>
+          {p.revision ? `Applied revision ${p.revision.slice(0, 12)}` : 'No revision applied yet.'}
+        </p>
+        <table>
+          <thead>
+            <tr>
+              <th>Campaign</th>
+              <th>Experiment</th>
+              <th>State</th>
+              <th class="num">Stages</th>
+              <th class="num">Located / submissions</th>
+              <th class="num">Failed</th>
+              <th class="num">Idle</th>
+              <th class="num">Running</th>
+              <th class="num">Held</th>
+              <th class="num">Overrides</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.campaigns.map((c) => (
+              <tr data-campaign={c.name}>
+                <td>
+                  <a href={campaignHref(c.name)} safe>
+                    {c.name}
+                  </a>
+                </td>
+                <td safe>{c.experiment}</td>
+                <td>
+                  <State state={c.state} />
+                </td>
+                <Num n={c.stages} />
+                <Num n={`${c.located}/${c.submissions}`} />
+                <Num n={c.failed} />
+                <Num n={c.idle} />
+                <Num n={c.running} />
+                <Num n={c.held} />
+                <Num n={c.holds} />
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section data-live id="services" class="panel">
+        <h2>Services</h2>
+        <Services services={p.services} />
+      </section>
+      <section data-live id="waiting">
+        <h2>Waiting launches</h2>
+        <NoteList notes={p.waiting} empty="Nothing waits on a gate, a schedule or a hold." />
+      </section>
+    </Layout>
+  );
+}
+
+function Services({ services }: { services: Record<string, ProbeResult> }): JSX.Element {
+  const names = Object.keys(services);
+  if (!names.length) return <p>No services configured (gitpoms.yaml, services).</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Service</th>
+          <th>Status</th>
+          <th>Detail</th>
+          <th>Checked</th>
+        </tr>
+      </thead>
+      <tbody>
+        {names.map((n) => (
+          <tr>
+            <td safe>{n}</td>
+            <td>
+              <State state={services[n]!.status} />
+            </td>
+            <td safe>{services[n]!.detail}</td>
+            <td safe>{when(services[n]!.at)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function NoteList({ notes, empty }: { notes: readonly Note[]; empty: string }): JSX.Element {
+  if (!notes.length) return <p safe>{empty}</p>;
+  return (
+    <ul class="notes">
+      {notes.map((n) => (
+        <li>
+          <span class="kind">{n.kind}</span>{' '}
+          {n.campaign ? (
+            <a href={n.stage ? stageHref(n.campaign, n.stage) : campaignHref(n.campaign)} safe>
+              {n.stage ? `${n.campaign}/${n.stage}` : n.campaign}
+            </a>
+          ) : (
+            ''
+          )}{' '}
+          <span safe>{n.message}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export const STAT_COLUMNS = [
+  'Stage',
+  'State',
+  'Subs',
+  'All',
+  'Idle',
+  'Running',
+  'Held',
+  'Completed',
+  'Not Located',
+  'Located',
+  'Removed',
+  '%Efficiency',
+  'Pending',
+  'Files',
+] as const;
+
+export function StageTable(p: {
+  campaign: string;
+  stats: readonly StageStats[];
+  state: (stage: string) => string;
+  holds: (stage: string) => OperatorOverride[];
+  figuresKnown: boolean;
+}): JSX.Element {
+  const fig = (n: number) => (p.figuresKnown ? n : undefined);
+  return (
+    <table class="stages">
+      <thead>
+        <tr>
+          {STAT_COLUMNS.map((c, i) => (
+            <th class={i > 1 ? 'num' : ''}>{c}</th>
+          ))}
+          <th>Held by</th>
+        </tr>
+      </thead>
+      <tbody>
+        {p.stats.map((s) => (
+          <tr data-stage={s.stage}>
+            <td>
+              <a href={stageHref(p.campaign, s.stage)} safe>
+                {s.stage}
+              </a>
+            </td>
+            <td>
+              <State state={p.state(s.stage)} />
+            </td>
+            <Num n={`${s.located}/${s.submissions}`} />
+            <Num n={s.all} />
+            <Num n={s.idle} />
+            <Num n={s.running} />
+            <Num n={s.held} />
+            <Num n={s.completed} />
+            <Num n={s.notLocated} />
+            <Num n={s.jobsLocated} />
+            <Num n={s.removed} />
+            <Num n={s.efficiency} />
+            <Num n={fig(s.pending)} />
+            <Num n={fig(s.files)} />
+            <td>
+              {p.holds(s.stage).map((o) => (
+                <div safe>{overrideText(o)}</div>
+              ))}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function CampaignPage(
+  p: Frame & {
+    campaign: ResolvedCampaign;
+    state: string;
+    stats: StageStats[];
+    summaries: ReadonlyMap<string, StageSummary>;
+    overrides: OperatorOverride[];
+    graph: { nodes: DagNode[]; edges: DagEdge[] };
+    figures: string;
+  },
+): JSX.Element {
+  const c = p.campaign;
+  const holds = (stage: string) => p.overrides.filter((o) => o.stage === stage);
+  const whole = p.overrides.filter((o) => o.stage === undefined);
+  const scheduled = c.stages.filter((s) => s.schedule);
+  return (
+    <Layout title={c.name} crumbs={[home]} banner={p.banner} live={c.name}>
+      <p>
+        <span safe>{`Experiment ${c.experiment} · `}</span>
+        <State state={p.state} />{' '}
+        <a href={href(`${campaignHref(c.name)}/submissions`)}>Submissions</a> ·{' '}
+        <a href={`${campaignHref(c.name)}/triage`}>Failed-job triage</a> ·{' '}
+        <a href={`${campaignHref(c.name)}/timebars`}>Time bars</a> ·{' '}
+        <a href={`${campaignHref(c.name)}/stats.csv`}>Daily statistics (CSV)</a>
+      </p>
+      <section data-live id="campaign-overrides">
+        {whole.length ? (
+          <ul class="holds">
+            {whole.map((o) => (
+              <li safe>{`Campaign ${overrideText(o)}`}</li>
+            ))}
+          </ul>
+        ) : (
+          ''
+        )}
+      </section>
+      <section data-live id="stage-table">
+        <h2>Stages</h2>
+        <StageTable
+          campaign={c.name}
+          stats={p.stats}
+          state={(s) =>
+            p.summaries.get(s)?.state ?? c.stages.find((x) => x.name === s)?.state ?? '-'
+          }
+          holds={holds}
+          figuresKnown={p.figures !== ''}
+        />
+        <p class="small" safe>
+          {p.figures || 'Pending and Files: the catalog has not been read yet.'}
+        </p>
+      </section>
+      <section data-live id="dag">
+        <h2>Dependencies</h2>
+        <Dag nodes={p.graph.nodes} edges={p.graph.edges} />
+      </section>
+      <section data-live id="schedule">
+        <h2>Schedule</h2>
+        {scheduled.length ? (
+          <table>
+            <thead>
+              <tr>
+                <th>Stage</th>
+                <th>Cron</th>
+                <th>Next launch</th>
+              </tr>
+            </thead>
+            <tbody>
+              {scheduled.map((s) => (
+                <tr>
+                  <td safe>{s.name}</td>
+                  <td>
+                    <code safe>{s.schedule ?? ''}</code>
+                  </td>
+                  <td safe>{when(p.summaries.get(s.name)?.nextLaunch)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p>No stage of this campaign launches on a schedule.</p>
+        )}
+      </section>
+      <section class="panel">
+        <h2>Campaign actions</h2>
+        <ActionForm
+          action={`/api/campaigns/${encodeURIComponent(c.name)}/hold`}
+          label="Hold campaign"
+          fields={['reason', 'for']}
+        />
+        <ActionForm
+          action={`/api/campaigns/${encodeURIComponent(c.name)}/release`}
+          label="Release campaign"
+          fields={['reason']}
+        />
+        <ActionForm
+          action={`/api/campaigns/${encodeURIComponent(c.name)}/kill`}
+          label="Kill campaign"
+          fields={['reason', 'confirm']}
+          danger
+        />
+      </section>
+    </Layout>
+  );
+}
+
+export function SubmissionRows({ rows }: { rows: readonly TreeRow[] }): JSX.Element {
+  return (
+    <table class="submissions">
+      <thead>
+        <tr>
+          <th>Submission</th>
+          <th>Stage</th>
+          <th>Status</th>
+          <th class="num">Jobs</th>
+          <th>Launched</th>
+          <th>Last change</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr>
+            <td style={`padding-left:${0.4 + r.depth * 1.2}em`}>
+              {r.via ? (
+                <span
+                  class="via"
+                  title={
+                    r.via === 'recovery'
+                      ? 'recovery of the row above'
+                      : 'dependent of the row above'
+                  }
+                >
+                  {r.via === 'recovery' ? '↺ ' : '↳ '}
+                </span>
+              ) : (
+                ''
+              )}
+              <a href={submissionHref(r.record.key)} safe>
+                {r.record.key}
+              </a>
+            </td>
+            <td safe>{r.record.stage}</td>
+            <td>
+              <State state={r.status} />
+            </td>
+            <Num n={r.jobs} />
+            <td safe>{when(r.record.launchedAt)}</td>
+            <td safe>{r.record.history.at(-1)?.reason ?? ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function SubmissionsPage(
+  p: Frame & {
+    campaign: string;
+    stage?: string | undefined;
+    rows: TreeRow[];
+    offset: number;
+    limit: number;
+    total: number;
+  },
+): JSX.Element {
+  const path = `${campaignHref(p.campaign)}/submissions`;
+  return (
+    <Layout
+      title={`Submissions of ${p.stage ? `${p.campaign}/${p.stage}` : p.campaign}`}
+      crumbs={crumbsOf(p.campaign, p.stage)}
+      banner={p.banner}
+      live={p.campaign}
+    >
+      <p>↳ a dependent stage's launch over the row above's files; ↺ a recovery of the row above.</p>
+      <section data-live id="submissions">
+        <SubmissionRows rows={p.rows} />
+        <Pager
+          path={path}
+          query={{ stage: p.stage }}
+          offset={p.offset}
+          limit={p.limit}
+          total={p.total}
+        />
+      </section>
+    </Layout>
+  );
+}
+
+export function StagePage(
+  p: Frame & {
+    stage: ResolvedStage;
+    state: string;
+    overrides: OperatorOverride[];
+    recent: TreeRow[];
+    total: number;
+    jobs: readonly StoredJob[];
+    splitPosition: string | undefined;
+  },
+): JSX.Element {
+  const s = p.stage;
+  const api = `/api/campaigns/${encodeURIComponent(s.campaign)}`;
+  const done = p.jobs.filter((j) => j.endedAt && j.wallSeconds);
+  const effs = done.flatMap((j) => {
+    const e = efficiency(j);
+    return e === undefined ? [] : [e];
+  });
+  return (
+    <Layout
+      title={`${s.campaign}/${s.name}`}
+      crumbs={crumbsOf(s.campaign)}
+      banner={p.banner}
+      live={s.campaign}
+    >
+      <section data-live id="stage-state">
+        <p>
+          <State state={p.state} />{' '}
+          <span
+            safe
+          >{`job type ${s.jobType} · launch template ${s.launchTemplate}${s.schedule ? ` · schedule ${s.schedule}` : ''}${p.splitPosition ? ` · split ${p.splitPosition}` : ''}`}</span>
+        </p>
+        {p.overrides.length ? (
+          <ul class="holds">
+            {p.overrides.map((o) => (
+              <li safe>{overrideText(o)}</li>
+            ))}
+          </ul>
+        ) : (
+          <p>No override in force.</p>
+        )}
+      </section>
+      <section class="panel" aria-label="stage actions">
+        <h2>Actions</h2>
+        <ActionForm
+          action={`${api}/launch-now`}
+          label="Launch now"
+          stage={s.name}
+          fields={['reason']}
+        />
+        <ActionForm action={`${api}/hold`} label="Hold" stage={s.name} fields={['reason', 'for']} />
+        <ActionForm action={`${api}/release`} label="Release" stage={s.name} fields={['reason']} />
+        <ActionForm
+          action={`${api}/kill`}
+          label="Kill"
+          stage={s.name}
+          fields={['reason', 'confirm']}
+          danger
+        />
+        {s.split.type !== 'none' ? (
+          <ActionForm
+            action={`${api}/stages/${encodeURIComponent(s.name)}/split-reset`}
+            label="Reset split"
+            fields={['reason', 'confirm']}
+            danger
+          />
+        ) : (
+          ''
+        )}
+      </section>
+      <section data-live id="recent">
+        <h2>
+          Recent submissions{' '}
+          <a
+            class="small"
+            href={href(`${campaignHref(s.campaign)}/submissions`, { stage: s.name })}
+            safe
+          >
+            {`all ${p.total}`}
+          </a>
+        </h2>
+        <SubmissionRows rows={p.recent} />
+      </section>
+      <section data-live id="histograms">
+        <h2>Finished jobs</h2>
+        <div class="charts">
+          <Histogram title="CPU efficiency" unit="%" bins={binned(effs, 10)} />
+          <Histogram
+            title="Wall time"
+            unit="s"
+            bins={binned(
+              done.map((j) => j.wallSeconds!),
+              10,
+            )}
+          />
+          <Histogram
+            title="CPU time"
+            unit="s"
+            bins={binned(
+              done.flatMap((j) => (j.cpuSeconds === undefined ? [] : [j.cpuSeconds])),
+              10,
+            )}
+          />
+        </div>
+      </section>
+      <section>
+        <h2>Definition</h2>
+        <pre safe>{stringify(s)}</pre>
+      </section>
+    </Layout>
+  );
+}
+
+const shellWord = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
+export function SubmissionPage(
+  p: Frame & {
+    record: StoredSubmission;
+    explanation: Explanation;
+    jobs: StoredJob[];
+    jobTotal: number;
+    offset: number;
+    limit: number;
+  },
+): JSX.Element {
+  const r = p.record;
+  const e = p.explanation;
+  return (
+    <Layout
+      title={r.key}
+      crumbs={crumbsOf(r.campaign, r.stage)}
+      banner={p.banner}
+      live={r.campaign}
+    >
+      <section data-live id="summary">
+        <dl class="facts">
+          <dt>Status</dt>
+          <dd>
+            <State state={e.status} />
+          </dd>
+          <dt>Launched</dt>
+          <dd safe>{`${when(e.launched.at)}: ${e.launched.reason}`}</dd>
+          <dt>Revision</dt>
+          <dd safe>{e.launched.revision ?? 'not recorded'}</dd>
+          <dt>Batch system</dt>
+          <dd safe>{e.launched.batch ?? '-'}</dd>
+          <dt>Consumes</dt>
+          <dd safe>{e.input}</dd>
+          {e.parent ? (
+            <>
+              <dt>Parent</dt>
+              <dd>
+                <a href={submissionHref(e.parent.key)} safe>
+                  {e.parent.key}
+                </a>{' '}
+                <State state={e.parent.status ?? 'unknown'} />
+              </dd>
+            </>
+          ) : (
+            ''
+          )}
+          {e.recoveryOf ? (
+            <>
+              <dt>Recovery of</dt>
+              <dd>
+                <a href={submissionHref(e.recoveryOf.key)} safe>
+                  {e.recoveryOf.key}
+                </a>
+                <span safe>{` (${e.recoveryOf.type}, recovery ${e.recoveryOf.index + 1})`}</span>
+              </dd>
+            </>
+          ) : (
+            ''
+          )}
+          <dt>Project</dt>
+          <dd safe>
+            {e.project
+              ? `${e.project.name} (file counts: gitpoms files ${r.key})`
+              : 'none (no input files)'}
+          </dd>
+        </dl>
+        {e.recoveries.length + e.dependents.length ? (
+          <ul>
+            {[
+              ...e.recoveries.map((x) => ({ ...x, via: '↺ recovery' })),
+              ...e.dependents.map((x) => ({ ...x, via: '↳ dependent' })),
+            ].map((x) => (
+              <li>
+                <span safe>{`${x.via} `}</span>
+                <a href={submissionHref(x.key)} safe>
+                  {x.key}
+                </a>{' '}
+                <State state={x.status} />
+              </li>
+            ))}
+          </ul>
+        ) : (
+          ''
+        )}
+      </section>
+      <section>
+        <h2>Command</h2>
+        <pre class="command" safe>
+          {e.launched.command.map(shellWord).join(' ')}
+        </pre>
+      </section>
+      <section data-live id="timeline">
+        <h2>Timeline</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>At</th>
+              <th>Status</th>
+              <th>Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {e.history.map((h) => (
+              <tr>
+                <td safe>{when(h.at)}</td>
+                <td>
+                  <State state={h.status} />
+                </td>
+                <td safe>{h.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {e.overrides.length ? (
+          <>
+            <h3>Overrides in force on its stage</h3>
+            <ul>
+              {e.overrides.map((o) => (
+                <li safe>{overrideText(o)}</li>
+              ))}
+            </ul>
+          </>
+        ) : (
+          ''
+        )}
+      </section>
+      <section data-live id="jobs">
+        <h2>Jobs</h2>
+        <JobTable jobs={p.jobs} />
+        <Pager
+          path="/submission"
+          query={{ key: r.key }}
+          offset={p.offset}
+          limit={p.limit}
+          total={p.jobTotal}
+        />
+      </section>
+      <section>
+        <h2>Stage definition it was launched from</h2>
+        <pre safe>{r.definition ? stringify(r.definition) : 'not recorded'}</pre>
+      </section>
+    </Layout>
+  );
+}
+
+const secs = (n: number | undefined) => (n === undefined ? undefined : n.toFixed(1));
+
+function JobTable({ jobs }: { jobs: readonly StoredJob[] }): JSX.Element {
+  return (
+    <table class="jobs">
+      <thead>
+        <tr>
+          <th>Job</th>
+          <th>State</th>
+          <th class="num">Exit</th>
+          <th>Node</th>
+          <th>Site</th>
+          <th class="num">%Eff</th>
+          <th class="num">Wall s</th>
+          <th class="num">CPU s</th>
+          <th>Ended</th>
+        </tr>
+      </thead>
+      <tbody>
+        {jobs.map((j) => {
+          const e = efficiency(j);
+          return (
+            <tr>
+              <td>
+                <a href={jobHref(j.submission, j.id)} safe>
+                  {j.id}
+                </a>
+              </td>
+              <td>
+                <State state={j.state} />
+              </td>
+              <Num n={j.exitCode ?? undefined} />
+              <td safe>{j.node ?? '-'}</td>
+              <td safe>{j.site ?? '-'}</td>
+              <Num n={e === undefined ? undefined : Math.round(e)} />
+              <Num n={secs(j.wallSeconds)} />
+              <Num n={secs(j.cpuSeconds)} />
+              <td safe>{when(j.endedAt)}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+export function JobPage(p: Frame & { job: StoredJob; record: StoredSubmission }): JSX.Element {
+  const j = p.job;
+  const e = efficiency(j);
+  const facts: Array<[string, string]> = [
+    ['State', j.state],
+    ['Exit code', j.exitCode === undefined || j.exitCode === null ? '-' : String(j.exitCode)],
+    ['Held reason', j.heldReason ?? '-'],
+    ['Node', j.node ?? '-'],
+    ['Site', j.site ?? '-'],
+    ['CPU efficiency', e === undefined ? '-' : `${Math.round(e)}%`],
+    ['Wall time', j.wallSeconds === undefined ? '-' : `${j.wallSeconds.toFixed(1)} s`],
+    ['CPU time', j.cpuSeconds === undefined ? '-' : `${j.cpuSeconds.toFixed(1)} s`],
+    ['Started', when(j.startedAt)],
+    ['Ended', when(j.endedAt)],
+    ['Log', j.logPath ?? '-'],
+    ['Last changed', when(j.updatedAt)],
+  ];
+  return (
+    <Layout
+      title={`Job ${j.id}`}
+      crumbs={[
+        ...crumbsOf(p.record.campaign, p.record.stage),
+        { label: p.record.key, to: submissionHref(p.record.key) },
+      ]}
+      banner={p.banner}
+    >
+      <dl class="facts">
+        {facts.map(([k, v]) => (
+          <>
+            <dt safe>{k}</dt>
+            <dd safe>{v}</dd>
+          </>
+        ))}
+      </dl>
+      <p>
+        <span>Logs: </span>
+        <code safe>{`gitpoms logs ${p.record.key}`}</code>
+      </p>
+    </Layout>
+  );
+}
+
+export interface TriageGroup {
+  label: string;
+  count: number;
+  /** A failed job of the group, to drill down to. */
+  example: StoredJob;
+}
+
+export function TriagePage(
+  p: Frame & {
+    campaign: string;
+    byExit: TriageGroup[];
+    byNode: TriageGroup[];
+    bySite: TriageGroup[];
+    failed: StoredJob[];
+    total: number;
+  },
+): JSX.Element {
+  const group = (title: string, groups: TriageGroup[]) => (
+    <div>
+      <h3 safe>{title}</h3>
+      <table>
+        <thead>
+          <tr>
+            <th safe>{title.replace(/^By /, '')}</th>
+            <th class="num">Failed jobs</th>
+            <th>Example</th>
+          </tr>
+        </thead>
+        <tbody>
+          {groups.map((g) => (
+            <tr>
+              <td safe>{g.label}</td>
+              <Num n={g.count} />
+              <td>
+                <a href={jobHref(g.example.submission, g.example.id)} safe>
+                  {g.example.id}
+                </a>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+  return (
+    <Layout
+      title={`Failed jobs of ${p.campaign}`}
+      crumbs={crumbsOf(p.campaign)}
+      banner={p.banner}
+      live={p.campaign}
+    >
+      <section data-live id="triage">
+        {p.total ? (
+          <>
+            <p safe>{`${p.total} failed job(s): exited non-zero, removed or held.`}</p>
+            <div class="charts">
+              {group('By exit code × stage', p.byExit)}
+              {group('By node', p.byNode)}
+              {group('By site', p.bySite)}
+            </div>
+            <h2>Failed jobs</h2>
+            <JobTable jobs={p.failed} />
+          </>
+        ) : (
+          <p>No failed job.</p>
+        )}
+      </section>
+    </Layout>
+  );
+}
+
+export function TimeBarsPage(
+  p: Frame & {
+    campaign: string;
+    rows: Array<{ key: string; label: string; href: string; segments: Segment[] }>;
+    from: number;
+    to: number;
+  },
+): JSX.Element {
+  const path = `${campaignHref(p.campaign)}/timebars`;
+  const width = p.to - p.from;
+  const seconds = Math.max(60, Math.round(width / 1000));
+  const shift = (by: number) => href(path, { to: new Date(p.to + by).toISOString(), seconds });
+  return (
+    <Layout title={`Time bars of ${p.campaign}`} crumbs={crumbsOf(p.campaign)} banner={p.banner}>
+      <nav class="pager" aria-label="time window">
+        <a href={shift(-width)}>← earlier</a>
+        <span
+          safe
+        >{`${when(new Date(p.from).toISOString())} to ${when(new Date(p.to).toISOString())}, ${p.rows.length} submission(s)`}</span>
+        <a href={shift(width)}>later →</a>
+      </nav>
+      <p class="legend">
+        <State state="idle" /> <State state="running" /> <State state="completed" />{' '}
+        <State state="located" /> <State state="failed" />
+      </p>
+      {p.rows.length ? (
+        <TimeBars rows={p.rows} from={p.from} to={p.to} />
+      ) : (
+        <p>No submission in this window.</p>
+      )}
+    </Layout>
+  );
+}
+
+const actionTarget = (a: Action) => a.key;
+
+export function PlanPage(
+  p: Frame & {
+    pass: number | undefined;
+    revision: string | undefined;
+    latest: { revision: string; valid: boolean; errors: string[] } | undefined;
+    actions: Action[];
+    notes: Note[];
+    failed: Array<{ key: string; kind: string; error: string }>;
+  },
+): JSX.Element {
+  return (
+    <Layout title="Plan" crumbs={[home]} banner={p.banner}>
+      <section data-live id="plan">
+        <p safe>
+          {p.pass === undefined
+            ? 'No pass has run yet.'
+            : `What pass ${p.pass} at revision ${p.revision?.slice(0, 12) ?? '-'} planned; the next pass plans again from what it observes.`}
+        </p>
+        {p.latest && p.latest.revision !== p.revision ? (
+          <p class={p.latest.valid ? '' : 'bad'} safe>
+            {p.latest.valid
+              ? `Revision ${p.latest.revision.slice(0, 12)} is valid and not applied yet.`
+              : `Revision ${p.latest.revision.slice(0, 12)} does not validate and is not applied: ${p.latest.errors.join('; ')}`}
+          </p>
+        ) : (
+          ''
+        )}
+        <h2>Actions</h2>
+        {p.actions.length ? (
+          <table class="plan">
+            <thead>
+              <tr>
+                <th>Action</th>
+                <th>Submission</th>
+                <th>Why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.actions.map((a) => (
+                <tr class={a.kind === 'kill' ? 'kill' : ''}>
+                  <td>
+                    <State state={a.kind} />
+                  </td>
+                  <td safe>{actionTarget(a)}</td>
+                  <td safe>{a.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p>Nothing to do: observed matches desired.</p>
+        )}
+        {p.failed.length ? (
+          <>
+            <h2>Failed actions</h2>
+            <ul>
+              {p.failed.map((f) => (
+                <li class="bad" safe>{`${f.kind} ${f.key}: ${f.error}`}</li>
+              ))}
+            </ul>
+          </>
+        ) : (
+          ''
+        )}
+        <h2>Notes</h2>
+        <NoteList notes={p.notes} empty="No notes." />
+      </section>
+    </Layout>
+  );
+}
+
+export function RevisionsPage(
+  p: Frame & { revisions: RevisionRecord[]; audit: AuditEntry[] },
+): JSX.Element {
+  return (
+    <Layout title="Revisions" crumbs={[home]} banner={p.banner}>
+      <section data-live id="revisions">
+        <table>
+          <thead>
+            <tr>
+              <th>Revision</th>
+              <th>Valid</th>
+              <th>First seen</th>
+              <th>Last applied</th>
+              <th>Diagnostics</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.revisions.map((r) => (
+              <tr>
+                <td>
+                  <code safe>{r.revision.slice(0, 12)}</code>
+                </td>
+                <td>
+                  <State state={r.valid ? 'valid' : 'rejected'} />
+                </td>
+                <td safe>{when(r.firstSeenAt)}</td>
+                <td safe>{when(r.appliedAt)}</td>
+                <td>
+                  {r.errors.map((e) => (
+                    <div class="diag" safe>
+                      {e}
+                    </div>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <h2>Audit log</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>At</th>
+              <th>Who</th>
+              <th>What</th>
+              <th>Target</th>
+              <th>Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.audit.map((a) => (
+              <tr>
+                <td safe>{when(a.at)}</td>
+                <td safe>{a.actor}</td>
+                <td safe>{a.action}</td>
+                <td safe>{a.target}</td>
+                <td safe>{a.detail ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </Layout>
+  );
+}
+
+export function SignInPage(p: Frame & { readAccess: string }): JSX.Element {
+  return (
+    <Layout title="Token" crumbs={[home]} banner={p.banner}>
+      <p>
+        {p.readAccess === 'token'
+          ? 'This server needs a token to read. '
+          : 'Anyone may read this server; actions need a token. '}
+      </p>
+      <p>
+        A token is kept in this browser tab only (session storage, and a SameSite=Strict cookie for
+        reading pages). Tokens are made with <code>gitpoms token create</code>.
+      </p>
+      <form id="token-form">
+        <label>
+          token <input name="token" type="password" autocomplete="off" size="60" required />
+        </label>
+        <button type="submit">Use this token</button>
+        <button type="button" id="sign-out">
+          Forget the token
+        </button>
+        <output id="whoami" role="status" />
+      </form>
+    </Layout>
+  );
+}
+
+export function ErrorPage(p: Frame & { status: number; message: string }): JSX.Element {
+  return (
+    <Layout
+      title={p.status === 404 ? 'Not found' : `Error ${p.status}`}
+      crumbs={[home]}
+      banner={p.banner}
+    >
+      <p class="bad" safe>
+        {p.message}
+      </p>
+    </Layout>
+  );
+}

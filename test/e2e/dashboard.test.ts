@@ -1,0 +1,257 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cli } from '../helpers/capture.js';
+import { copyDemoRepo, DEMO_ENV, demoRunArgs } from '../helpers/demo.js';
+
+/**
+ * The dashboard in a real headless Chromium against `gitpoms serve` on the SBND demo's state.
+ * CI installs Debian's chromium and sets GITPOMS_TEST_BROWSER=1, which makes a missing browser
+ * a failure instead of a skip. GITPOMS_SCREENSHOTS=DIR keeps the screenshots (the README's).
+ */
+const CHROMIUM = process.env.GITPOMS_CHROMIUM ?? '/usr/bin/chromium';
+const required = process.env.GITPOMS_TEST_BROWSER === '1';
+const available = existsSync(CHROMIUM);
+const CAMPAIGN = 'sbnd-mcc-test-1';
+
+let repo: string;
+let dataDir: string;
+let shots: string;
+let child: ChildProcess | undefined;
+let out = '';
+let base = '';
+let browser: Browser | undefined;
+const tokens: Record<'shifter' | 'viewer', string> = { shifter: '', viewer: '' };
+
+const waitForOutput = (re: RegExp) =>
+  vi.waitFor(
+    () => {
+      const m = out.match(re);
+      if (!m) throw new Error(`no ${re} in output:\n${out}`);
+      return m;
+    },
+    { timeout: 30_000, interval: 50 },
+  );
+
+async function newPage(token?: string): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`);
+  });
+  if (token) {
+    await page.goto(`${base}/sign-in`);
+    await page.fill('input[name=token]', token);
+    await page.click('#token-form button[type=submit]');
+    await expect.poll(() => page.textContent('#whoami')).toMatch(/^Signed in as /);
+  }
+  return { page, errors };
+}
+
+/** The numbers of a table's rows, keyed by their first cell. */
+async function tableNumbers(page: Page, selector: string): Promise<Record<string, string[]>> {
+  return page.$$eval(`${selector} tbody tr`, (rows) =>
+    Object.fromEntries(
+      rows.map((r) => {
+        const cells = [...r.querySelectorAll('td')].map((c) => c.textContent!.trim());
+        return [cells[0]!, cells];
+      }),
+    ),
+  );
+}
+
+beforeAll(async () => {
+  if (!available) return;
+  repo = copyDemoRepo(mkdtempSync(path.join(tmpdir(), 'gitpoms-dashboard-')));
+  dataDir = path.join(repo, '.gitpoms-data');
+  shots = process.env.GITPOMS_SCREENSHOTS ?? path.join(repo, 'screenshots');
+  mkdirSync(shots, { recursive: true });
+  const ran = await cli(demoRunArgs(dataDir, 100, CAMPAIGN), { cwd: repo, env: DEMO_ENV });
+  expect(ran.code, ran.stderr).toBe(0);
+  for (const role of ['shifter', 'viewer'] as const) {
+    const t = await cli(
+      ['token', 'create', '--name', `${role}-1`, '--role', role, '--experiment', 'sbnd'],
+      { cwd: repo, env: DEMO_ENV },
+    );
+    expect(t.code, t.stderr).toBe(0);
+    tokens[role] = t.stdout.trim();
+  }
+  child = spawn(
+    process.execPath,
+    [
+      path.resolve('bin/gitpoms.js'),
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      '--interval',
+      '3600',
+    ],
+    { cwd: repo, env: { ...DEMO_ENV }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  base = (await waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  await waitForOutput(/^pass 1 at /m);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--headless=new'],
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (child && child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child!.once('exit', r));
+  }
+  if (repo) rmSync(repo, { recursive: true, force: true });
+});
+
+describe.runIf(available || required)('the dashboard in a real browser', () => {
+  it('finds the browser', () => {
+    expect(available, `GITPOMS_TEST_BROWSER=1 but there is no ${CHROMIUM}`).toBe(true);
+  });
+
+  it('loads every page with no console error, and writes a screenshot of each', async () => {
+    const { page, errors } = await newPage();
+    const key = `${CAMPAIGN}/g4/mc-1#1`;
+    const pages: Array<[string, string, string]> = [
+      ['overview', '/', 'Campaigns'],
+      ['campaign', `/campaigns/${CAMPAIGN}`, CAMPAIGN],
+      ['stage', `/campaigns/${CAMPAIGN}/stages/g4`, `${CAMPAIGN}/g4`],
+      ['submissions', `/campaigns/${CAMPAIGN}/submissions`, `Submissions of ${CAMPAIGN}`],
+      ['submission', `/submission?key=${encodeURIComponent(key)}`, key],
+      ['triage', `/campaigns/${CAMPAIGN}/triage`, `Failed jobs of ${CAMPAIGN}`],
+      ['timebars', `/campaigns/${CAMPAIGN}/timebars`, `Time bars of ${CAMPAIGN}`],
+      ['plan', '/plan', 'Plan'],
+      ['revisions', '/revisions', 'Revisions'],
+      ['sign-in', '/sign-in', 'Token'],
+    ];
+    for (const [name, url, title] of pages) {
+      const r = await page.goto(`${base}${url}`);
+      expect(r?.status(), url).toBe(200);
+      expect(await page.textContent('h1'), url).toBe(title);
+      await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+    }
+    // The triage drill-down: a failed job of the demo (g4 job 3 fails by design).
+    await page.goto(`${base}/campaigns/${CAMPAIGN}/triage`);
+    await page.click('table.jobs tbody tr a');
+    expect(await page.textContent('h1')).toMatch(/^Job /);
+    const exit = /Exit code(\d+)/.exec((await page.textContent('dl.facts')) ?? '');
+    expect(Number(exit?.[1])).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(shots, 'job.png'), fullPage: true });
+    const missing = await page.goto(`${base}/campaigns/no-such-campaign`);
+    expect(missing?.status()).toBe(404);
+    expect(await page.textContent('main')).toContain('No campaign no-such-campaign.');
+    expect(errors.filter((e) => !e.includes('404'))).toEqual([]);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('shows in its stage table and DAG the numbers gitpoms status prints', async () => {
+    const status = await cli(['status', CAMPAIGN, '--data-dir', dataDir], {
+      cwd: repo,
+      env: DEMO_ENV,
+    });
+    expect(status.code, status.stderr).toBe(0);
+    const cliRows = Object.fromEntries(
+      // The stage table, before the submissions table that follows a blank line.
+      status.stdout
+        .split('\n\n')[0]!
+        .split('\n')
+        .filter((l) => l.startsWith(`${CAMPAIGN}/`))
+        .map((l) => l.trim().split(/\s{2,}/))
+        .map((cells) => [cells[0]!.slice(CAMPAIGN.length + 1), cells.slice(1)]),
+    );
+    expect(Object.keys(cliRows)).toEqual(['gen', 'g4', 'detsim', 'reco', 'anatree']);
+    const { page } = await newPage();
+    // Pending and Files come from the catalog, read after the first pass.
+    await expect
+      .poll(
+        async () => {
+          await page.goto(`${base}/campaigns/${CAMPAIGN}`);
+          return page.textContent('#stage-table');
+        },
+        { timeout: 20_000 },
+      )
+      .toContain('as the catalog said at');
+    const web = await tableNumbers(page, 'table.stages');
+    for (const [stage, cells] of Object.entries(cliRows)) {
+      // Page: Stage, State, Subs … Files, Held by; CLI: Subs … Files.
+      expect(web[stage]!.slice(2, 2 + cells.length), stage).toEqual(cells);
+    }
+    const dag = await page.$$eval('svg.dag g.node', (nodes) =>
+      nodes.map((n) => [...n.querySelectorAll('text')].map((t) => t.textContent)),
+    );
+    for (const [stage, cells] of Object.entries(cliRows)) {
+      const node = dag.find((t) => t[0] === stage);
+      expect(node, stage).toBeDefined();
+      expect(node![2]).toBe(`${cells[0]} located`);
+      expect(node![3]).toMatch(new RegExp(`^${cells[1]} jobs, `));
+      expect(node![4]).toBe(`${cells[11]} files`);
+    }
+  });
+
+  it('refuses a hold without a token and with a viewer token, and needs a kill confirmed', async () => {
+    const stage = `${base}/campaigns/${CAMPAIGN}/stages/anatree`;
+    const hold = 'form[data-api$="/hold"]';
+    const anonymous = await newPage();
+    await anonymous.page.goto(stage);
+    await anonymous.page.fill(`${hold} input[name=reason]`, 'try');
+    await anonymous.page.click(`${hold} button`);
+    await expect
+      .poll(() => anonymous.page.textContent(`${hold} output`))
+      .toMatch(/^sign in \(Token\): hold needs a token/);
+
+    const viewer = await newPage(tokens.viewer);
+    await viewer.page.goto(stage);
+    await viewer.page.fill(`${hold} input[name=reason]`, 'try');
+    await viewer.page.click(`${hold} button`);
+    await expect
+      .poll(() => viewer.page.textContent(`${hold} output`))
+      .toMatch(/needs the role shifter for experiment sbnd; this token is viewer/);
+
+    const shifter = await newPage(tokens.shifter);
+    await shifter.page.goto(stage);
+    const kill = 'form[data-api$="/kill"]';
+    await shifter.page.fill(`${kill} input[name=reason]`, 'bad geometry');
+    await shifter.page.click(`${kill} button`);
+    await expect
+      .poll(() => shifter.page.textContent(`${kill} output`))
+      .toContain('add "confirm": true to confirm');
+    const overrides = (await (await fetch(`${base}/api/overrides`)).json()) as { items: unknown[] };
+    expect(overrides.items).toEqual([]);
+  });
+
+  it('shows a shifter’s hold through the event stream, without a reload', async () => {
+    const { page, errors } = await newPage(tokens.shifter);
+    await page.goto(`${base}/campaigns/${CAMPAIGN}/stages/anatree`);
+    await expect.poll(() => page.textContent('#live')).toBe('live');
+    expect(await page.textContent('#stage-state')).toContain('No override in force.');
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    const hold = 'form[data-api$="/hold"]';
+    await page.fill(`${hold} input[name=reason]`, 'detector calibration');
+    await page.click(`${hold} button`);
+    await expect.poll(() => page.textContent(`${hold} output`)).toMatch(/^done/);
+    await expect
+      .poll(() => page.textContent('#stage-state'), { timeout: 15_000 })
+      .toMatch(/hold by shifter-1 \(token [0-9a-f]{16}\) since .*: detector calibration/);
+    await expect
+      .poll(() => page.textContent('#stage-state .state'), { timeout: 15_000 })
+      .toBe('held');
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    await page.screenshot({ path: path.join(shots, 'stage-held.png'), fullPage: true });
+    // The campaign page shows who holds the stage.
+    await page.goto(`${base}/campaigns/${CAMPAIGN}`);
+    const row = (await tableNumbers(page, 'table.stages')).anatree!;
+    expect(row[1]).toBe('held');
+    expect(row.at(-1)).toContain('detector calibration');
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,123 @@
+// The dashboard's only script: live updates from the event stream, operator actions sent to
+// the API with this tab's token, and the token form. The pages read fine without it.
+const TOKEN = 'gitpoms.token';
+const COOKIE = 'gitpoms_token';
+
+const token = () => sessionStorage.getItem(TOKEN) ?? '';
+
+function setToken(value) {
+  if (value) {
+    sessionStorage.setItem(TOKEN, value);
+    document.cookie = `${COOKIE}=${encodeURIComponent(value)}; Path=/; SameSite=Strict`;
+  } else {
+    sessionStorage.removeItem(TOKEN);
+    document.cookie = `${COOKIE}=; Path=/; SameSite=Strict; Max-Age=0`;
+  }
+}
+
+async function whoami(out) {
+  const headers = token() ? { authorization: `Bearer ${token()}` } : {};
+  const r = await fetch('/api/whoami', { headers });
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) out.textContent = body.error ?? `HTTP ${r.status}`;
+  else if (!body.authenticated) out.textContent = 'No token: you can read; actions need a token.';
+  else
+    out.textContent = `Signed in as ${body.name}: ${body.role}${body.role === 'admin' ? '' : ` of ${body.experiments.join(', ')}`}.`;
+}
+
+function tokenForm() {
+  const form = document.getElementById('token-form');
+  if (!form) return;
+  const out = document.getElementById('whoami');
+  void whoami(out);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    setToken(new FormData(form).get('token').trim());
+    form.reset();
+    void whoami(out);
+  });
+  document.getElementById('sign-out').addEventListener('click', () => {
+    setToken('');
+    void whoami(out);
+  });
+}
+
+/** An action form: its fields as a JSON body, with the token; the API's answer shown beside it. */
+function actionForms() {
+  document.addEventListener('submit', async (ev) => {
+    const form = ev.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.api) return;
+    ev.preventDefault();
+    const out = form.querySelector('output');
+    const body = {};
+    for (const [k, v] of new FormData(form)) {
+      if (k === 'confirm') body.confirm = true;
+      else if (v !== '') body[k] = v;
+    }
+    out.textContent = '…';
+    out.className = '';
+    const headers = { 'content-type': 'application/json' };
+    if (token()) headers.authorization = `Bearer ${token()}`;
+    try {
+      const r = await fetch(form.dataset.api, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+      });
+      const answer = await r.json().catch(() => ({}));
+      if (r.ok) {
+        out.textContent = 'done; the next pass acts on it';
+        out.className = 'ok';
+        form.reset();
+      } else {
+        out.textContent = `${r.status === 401 ? 'sign in (Token): ' : ''}${answer.error ?? `HTTP ${r.status}`}`;
+        out.className = 'bad';
+      }
+    } catch (e) {
+      out.textContent = String(e);
+      out.className = 'bad';
+    }
+  });
+}
+
+/** Each region marked data-live is replaced by the same region of the page fetched again. */
+async function refresh() {
+  const r = await fetch(location.href, { headers: { accept: 'text/html' } });
+  if (!r.ok) return;
+  const next = new DOMParser().parseFromString(await r.text(), 'text/html');
+  for (const el of document.querySelectorAll('[data-live][id]')) {
+    const fresh = next.getElementById(el.id);
+    if (fresh && fresh.innerHTML !== el.innerHTML) el.innerHTML = fresh.innerHTML;
+  }
+  document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed ?? 0) + 1);
+}
+
+function live() {
+  const status = document.getElementById('live');
+  if (!('EventSource' in window) || !status) return;
+  const campaign = document.body.dataset.liveCampaign;
+  let timer;
+  const soon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void refresh(), 200);
+  };
+  const es = new EventSource('/api/events');
+  es.addEventListener('open', () => {
+    status.textContent = 'live';
+    status.className = 'live on';
+  });
+  es.addEventListener('error', () => {
+    status.textContent = 'reconnecting';
+    status.className = 'live off';
+  });
+  es.addEventListener('pass', soon);
+  es.addEventListener('pass-failed', soon);
+  es.addEventListener('action', (ev) => {
+    const e = JSON.parse(ev.data);
+    if (!campaign || e.campaign === campaign || e.campaign === '*') soon();
+  });
+}
+
+tokenForm();
+actionForms();
+live();
