@@ -10,6 +10,7 @@ import type {
   SliceDef,
   SubmissionRecord,
 } from '../model/index.js';
+import { EVERY_CAMPAIGN } from '../model/index.js';
 import { plan } from './plan.js';
 import { splitSlice } from './splits.js';
 import type { Action } from './types.js';
@@ -527,6 +528,47 @@ describe('plan: states, gates, schedules, recoveries', () => {
     expect(genLaunches([o({ action: 'launch-now', stage: 'gen' })])).toEqual([
       `launch ${SBND}/gen/mc-2#1`,
     ]);
+  });
+
+  it('holds every launch while the global switch is held; other actions go on', () => {
+    const hold: OperatorOverride = {
+      id: 7,
+      action: 'hold-launches',
+      campaign: EVERY_CAMPAIGN,
+      actor: 'admin',
+      reason: 'jobsub upgrade',
+      createdAt: '2026-11-25T11:00:00Z',
+    };
+    const kill: OperatorOverride = { ...hold, id: 8, action: 'kill', campaign: SBND, stage: 'gen' };
+    const running = rec('gen', 'mc-2');
+    const run = (overrides: OperatorOverride[]) =>
+      plan(
+        sbnd(),
+        emptyObserved({ jobs: jobs(running.key, 2, 'running') }),
+        [genLocated, running],
+        NOW,
+        overrides,
+      );
+    expect(brief(run([]).actions)).toEqual([`launch ${SBND}/g4/mc-1#1`]);
+    const held = run([hold]);
+    expect(held.actions).toEqual([]);
+    expect(held.notes).toContainEqual({
+      kind: 'override',
+      message: 'every launch held by admin since 2026-11-25T11:00:00Z: jobsub upgrade',
+    });
+    expect(held.notes).toContainEqual({
+      kind: 'gated',
+      campaign: SBND,
+      stage: 'g4',
+      key: `${SBND}/g4/mc-1#1`,
+      message: `${SBND}/g4/mc-1#1 waits: launches are held by admin since 2026-11-25T11:00:00Z: jobsub upgrade`,
+    });
+    // A kill is not a launch: it goes on under the switch.
+    expect(brief(run([kill]).actions)).toEqual([
+      `kill ${running.key} x2`,
+      `launch ${SBND}/g4/mc-1#1`,
+    ]);
+    expect(brief(run([hold, kill]).actions)).toEqual([`kill ${running.key} x2`]);
   });
 
   it('complete-type stages count successful jobs', () => {

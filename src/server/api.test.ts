@@ -1,140 +1,21 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { launchAction } from '../../test/contracts/store.js';
-import { MemoryStore } from '../../test/fakes/memory-store.js';
-import { loadSpec } from '../desired/index.js';
+import {
+  apps,
+  type Fixture,
+  bearer,
+  desired,
+  fixture,
+  get,
+  NOW,
+  post,
+  SBND,
+  stateOf,
+} from '../../test/helpers/server-fixture.js';
 import { AdapterError } from '../errors.js';
-import type { PassReport } from '../engine/loop.js';
-import { createToken } from '../engine/tokens.js';
-import type { Role } from '../model/index.js';
-import { plan } from '../plan/plan.js';
-import { fsRepo } from '../source/fs-repo.js';
-import { EventHub } from './events.js';
-import { buildServer } from './index.js';
 
-const NOW = new Date('2026-12-01T12:00:00Z');
-const desired = loadSpec(fsRepo('.')).desired!;
-const SBND = 'sbnd-mcc-test-1';
-
-interface Fixture {
-  app: ReturnType<typeof buildServer>;
-  events: EventHub;
-  store: MemoryStore;
-  trigger: ReturnType<typeof vi.fn>;
-  tokens: Record<string, string>;
-  logged: Array<[string, Record<string, unknown>]>;
-}
-
-const apps: Fixture['app'][] = [];
 afterEach(async () => {
   while (apps.length) await apps.pop()!.close();
 });
-
-/** A server over the example repository, with two submissions of SBND's gen stage and their jobs observed. */
-async function fixture(
-  readAccess: 'open' | 'token' = 'open',
-  actionsPerMinute?: number,
-): Promise<Fixture> {
-  const store = new MemoryStore(() => NOW);
-  for (const i of [1, 2]) {
-    const key = `${SBND}/gen/mc-${i}#1`;
-    const id = await store.beginLaunch(launchAction(key), 'rev1', 'local');
-    await store.finishLaunch(id, { ok: true });
-  }
-  await store.setStatus(`${SBND}/gen/mc-1#1`, 'located', 'test');
-  await store.recordJobs(
-    Array.from({ length: 2500 }, (_, j) => ({
-      id: `${j}.0@local`,
-      submission: `${SBND}/gen/mc-${j < 10 ? 1 : 2}#1`,
-      state: j < 10 ? ('completed' as const) : ('running' as const),
-      ...(j < 10 ? { exitCode: 0 } : {}),
-    })),
-    NOW.toISOString(),
-  );
-  const records = await store.submissions();
-  const jobs = await store.jobs();
-  const p = plan(
-    desired,
-    { jobs, outputs: {}, recoveryFiles: {}, splits: {}, services: {} },
-    records,
-    NOW,
-  );
-  const last: PassReport = {
-    pass: 7,
-    seconds: 0.5,
-    revision: 'rev1',
-    plan: p,
-    results: [],
-    events: [],
-  };
-  const trigger = vi.fn();
-  const reconciler = {
-    current: () => ({ revision: 'rev1', desired }),
-    lastPass: () => last,
-    trigger,
-    status: () => ({ source: 'test', passes: 7, failures: 0 }),
-  };
-  const logged: Fixture['logged'] = [];
-  const events = new EventHub();
-  const app = buildServer({
-    reconciler,
-    branch: 'main',
-    webhookSecret: undefined,
-    log: (msg, detail) => logged.push([msg, detail]),
-    api: {
-      store,
-      reconciler,
-      readAccess,
-      events,
-      clock: () => NOW,
-      ...(actionsPerMinute ? { actionsPerMinute } : {}),
-    },
-  });
-  apps.push(app);
-  const tokens: Record<string, string> = {};
-  const make = async (key: string, role: Role, experiments: string[]) =>
-    (tokens[key] = (
-      await createToken(store, { name: key, role, experiments, createdBy: 'root' }, NOW)
-    ).text);
-  await make('viewer-sbnd', 'viewer', ['sbnd']);
-  await make('shifter-sbnd', 'shifter', ['sbnd']);
-  await make('shifter-dune', 'shifter', ['dune']);
-  await make('production-sbnd', 'production', ['sbnd']);
-  await make('admin', 'admin', []);
-  const expired = await createToken(
-    store,
-    { name: 'old', role: 'admin', experiments: [], expires: '1s', createdBy: 'root' },
-    new Date(NOW.getTime() - 60_000),
-  );
-  tokens.expired = expired.text;
-  return { app, events, store, trigger, tokens, logged };
-}
-
-const bearer = (t: string | undefined): Record<string, string> =>
-  t ? { authorization: `Bearer ${t}` } : {};
-
-async function get(f: Fixture, url: string, token?: string) {
-  const r = await f.app.inject({ method: 'GET', url, headers: bearer(token) });
-  return { status: r.statusCode, body: r.json() as Record<string, unknown> & { error?: string } };
-}
-
-async function post(f: Fixture, url: string, body: unknown, token?: string) {
-  const r = await f.app.inject({
-    method: 'POST',
-    url,
-    headers: { 'content-type': 'application/json', ...bearer(token) },
-    payload: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: r.statusCode, body: r.json() as Record<string, unknown> & { error?: string } };
-}
-
-/** What a refused request must leave as it was. */
-async function stateOf(s: MemoryStore) {
-  return {
-    overrides: await s.activeOverrides(NOW, 'rev1'),
-    audit: await s.auditLog(),
-    splits: await s.splitStates(),
-  };
-}
 
 describe('the API reads', () => {
   it('lists the campaigns of the applied revision with the counts of the last pass', async () => {
@@ -280,6 +161,9 @@ describe('the API reads', () => {
       '/api/campaigns/{campaign}/launch-now',
       '/api/campaigns/{campaign}/prune',
       '/api/campaigns/{campaign}/stages/{stage}/split-reset',
+      '/api/launches',
+      '/api/launches/hold',
+      '/api/launches/allow',
     ])
       expect(paths, route).toContain(route);
   });
@@ -488,6 +372,48 @@ describe('operator actions', () => {
         expect((await post(f, r.url, r.body, f.tokens.admin)).status).toBe(201);
     },
   );
+
+  it('the global launch switch: an admin holds and allows every launch; nobody else may', async () => {
+    const f = await fixture();
+    const before = await stateOf(f.store);
+    const body = { reason: 'jobsub upgrade' };
+    expect(await post(f, '/api/launches/hold', body)).toMatchObject({ status: 401 });
+    for (const t of ['viewer-sbnd', 'shifter-sbnd', 'production-sbnd']) {
+      const r = await post(f, '/api/launches/hold', body, f.tokens[t]);
+      expect(r.status, t).toBe(403);
+      expect(r.body.error).toMatch(/^hold-launches of every launch needs the role admin/);
+      expect((await post(f, '/api/launches/allow', body, f.tokens[t])).status, t).toBe(403);
+    }
+    expect(await post(f, '/api/launches/hold', {}, f.tokens.admin)).toMatchObject({
+      status: 400,
+      body: { error: 'holding every launch needs a "reason": the plan and the audit log show it' },
+    });
+    expect(await stateOf(f.store)).toEqual(before);
+    expect((await get(f, '/api/launches')).body).toEqual({ held: false });
+
+    const held = await post(f, '/api/launches/hold', body, f.tokens.admin);
+    expect(held).toMatchObject({ status: 201, body: { action: 'hold-launches' } });
+    // Held twice is the same hold.
+    expect((await post(f, '/api/launches/hold', body, f.tokens.admin)).body.id).toBe(held.body.id);
+    expect((await get(f, '/api/launches')).body).toEqual({
+      held: true,
+      actor: expect.stringMatching(/^admin \(token [0-9a-f]{16}\)$/),
+      reason: 'jobsub upgrade',
+      since: NOW.toISOString(),
+    });
+    // A new revision leaves it held.
+    expect(await f.store.activeOverrides(NOW, 'rev2')).toMatchObject([{ action: 'hold-launches' }]);
+    expect(await post(f, '/api/launches/allow', {}, f.tokens.admin)).toMatchObject({
+      status: 201,
+      body: { wasHeld: true },
+    });
+    expect((await get(f, '/api/launches')).body).toEqual({ held: false });
+    expect((await f.store.auditLog()).map((a) => [a.action, a.target]).slice(0, 2)).toEqual([
+      ['launches allow', '*'],
+      ['override hold-launches', '*'],
+    ]);
+    expect(f.trigger).toHaveBeenCalledTimes(3);
+  });
 
   it('a hold shows in the overrides and the campaign; a release clears it', async () => {
     const f = await fixture();

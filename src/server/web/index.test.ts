@@ -1,0 +1,182 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { apps, fixture, NOW, SBND, type Fixture } from '../../../test/helpers/server-fixture.js';
+import { TOKEN_COOKIE } from '../access.js';
+
+afterEach(async () => {
+  while (apps.length) await apps.pop()!.close();
+});
+
+async function page(f: Fixture, url: string, headers: Record<string, string> = {}) {
+  const r = await f.app.inject({ method: 'GET', url, headers });
+  return { status: r.statusCode, body: r.body, headers: r.headers };
+}
+
+const cookie = (t: string) => ({ cookie: `other=1; ${TOKEN_COOKIE}=${encodeURIComponent(t)}` });
+
+describe('the dashboard pages (server-side)', () => {
+  it('serves every page as HTML under a strict content security policy', async () => {
+    const f = await fixture();
+    const key = encodeURIComponent(`${SBND}/gen/mc-2#1`);
+    for (const url of [
+      '/',
+      `/campaigns/${SBND}`,
+      `/campaigns/${SBND}/stages/gen`,
+      `/campaigns/${SBND}/submissions`,
+      `/campaigns/${SBND}/submissions?stage=gen`,
+      `/submission?key=${key}`,
+      `/job?key=${key}&id=2000.0%40local`,
+      `/campaigns/${SBND}/triage`,
+      `/campaigns/${SBND}/timebars`,
+      '/plan',
+      '/revisions',
+      '/sign-in',
+    ]) {
+      const r = await page(f, url);
+      expect(r.status, url).toBe(200);
+      expect(r.headers['content-type'], url).toBe('text/html; charset=utf-8');
+      expect(r.body, url).toMatch(/^<!doctype html><html lang="en">/);
+      expect(r.headers['content-security-policy'], url).toContain("script-src 'self'");
+      expect(r.body, url).not.toMatch(/<script>|<script [^>]*>[^<]/);
+    }
+    expect((await page(f, '/static/app.js')).status).toBe(200);
+    expect((await page(f, '/static/app.css')).headers['content-type']).toMatch(/^text\/css/);
+  });
+
+  it('shows the stage table of gitpoms status, and one page of a submission with 2,490 jobs', async () => {
+    const f = await fixture();
+    const c = await page(f, `/campaigns/${SBND}`);
+    // gen: 1 of 2 located; 2,500 jobs, 10 completed (of the located one), 2,490 running.
+    expect(c.body).toMatch(
+      /<tr data-stage="gen"><td><a href="[^"]+">gen<\/a><\/td><td><span class="state st-active">active<\/span><\/td><td class="num">1\/2<\/td><td class="num">2500<\/td><td class="num">0<\/td><td class="num">2490<\/td><td class="num">0<\/td><td class="num">10<\/td><td class="num">0<\/td><td class="num">10<\/td>/,
+    );
+    // No catalog figures read yet: Pending and Files are unknown, not zero.
+    expect(c.body).toContain('Pending and Files: the catalog has not been read yet.');
+    expect(c.body).toContain('<g class="node st-active" data-stage="gen">');
+    const s = await page(f, `/submission?key=${encodeURIComponent(`${SBND}/gen/mc-2#1`)}`);
+    expect(s.body.match(/<tr><td><a href="\/job\?/g)).toHaveLength(100);
+    expect(s.body).toContain('1–100 of 2490');
+    const next = await page(
+      f,
+      `/submission?key=${encodeURIComponent(`${SBND}/gen/mc-2#1`)}&offset=2400`,
+    );
+    expect(next.body).toContain('2401–2490 of 2490');
+  });
+
+  it('escapes what the store and the batch system say', async () => {
+    const f = await fixture();
+    await f.store.setStatus(`${SBND}/gen/mc-2#1`, 'failed', '<script>alert(1)</script> & "x"');
+    await f.store.recordJobs(
+      [
+        {
+          id: '9.0@local',
+          submission: `${SBND}/gen/mc-2#1`,
+          state: 'completed',
+          exitCode: 1,
+          node: '<img src=x onerror=alert(2)>',
+        },
+      ],
+      NOW.toISOString(),
+    );
+    for (const url of [
+      `/campaigns/${SBND}/submissions`,
+      `/submission?key=${encodeURIComponent(`${SBND}/gen/mc-2#1`)}`,
+      `/campaigns/${SBND}/triage`,
+    ]) {
+      const r = await page(f, url);
+      expect(r.body, url).not.toContain('<script>alert');
+      expect(r.body, url).not.toContain('<img src=x');
+    }
+    expect((await page(f, `/campaigns/${SBND}/submissions`)).body).toContain(
+      '&lt;script>alert(1)&lt;/script> &amp; &#34;x&#34;',
+    );
+    expect((await page(f, `/campaigns/${SBND}/triage`)).body).toContain(
+      '&lt;img src=x onerror=alert(2)>',
+    );
+  });
+
+  it('answers unknown names with 404 and bad queries with 400, as pages', async () => {
+    const f = await fixture();
+    for (const [url, status, text] of [
+      ['/campaigns/nope', 404, 'No campaign nope.'],
+      [`/campaigns/${SBND}/stages/nope`, 404, `Campaign ${SBND} has no stage nope.`],
+      [`/campaigns/${SBND}/submissions?stage=nope`, 404, `Campaign ${SBND} has no stage nope.`],
+      ['/submission?key=nope', 404, 'No submission nope.'],
+      [`/job?key=${encodeURIComponent(`${SBND}/gen/mc-2#1`)}&id=nope`, 404, 'has no job nope'],
+      [`/campaigns/${SBND}/submissions?offset=-1`, 400, 'offset'],
+      ['/submission', 400, 'key'],
+      [`/campaigns/${SBND}/timebars?to=yesterday`, 400, 'to'],
+    ] as const) {
+      const r = await page(f, url);
+      expect(r.status, url).toBe(status);
+      expect(r.headers['content-type'], url).toBe('text/html; charset=utf-8');
+      expect(r.body, url).toContain(text);
+    }
+  });
+
+  it('behind tokens: a page needs one, in the header or the cookie; an action never takes the cookie', async () => {
+    const f = await fixture('token');
+    const url = `/campaigns/${SBND}`;
+    const no = await page(f, url);
+    expect(no.status).toBe(401);
+    expect(no.body).toContain('This server needs a token to read');
+    expect((await page(f, url, cookie(f.tokens['viewer-sbnd']!))).status).toBe(200);
+    expect(
+      (await page(f, url, { authorization: `Bearer ${f.tokens['viewer-sbnd']}` })).status,
+    ).toBe(200);
+    // A DUNE token sees no SBND campaign.
+    expect((await page(f, url, cookie(f.tokens['shifter-dune']!))).status).toBe(404);
+    // A stale cookie leaves the browser signed out, with the sign-in page still open to it.
+    expect((await page(f, url, cookie(f.tokens.expired!))).status).toBe(401);
+    expect((await page(f, '/sign-in', cookie(f.tokens.expired!))).status).toBe(200);
+    expect((await page(f, '/revisions', cookie(f.tokens['viewer-sbnd']!))).status).toBe(403);
+    expect((await page(f, '/revisions', cookie(f.tokens.admin!))).status).toBe(200);
+    // A page of another site posting with the browser's cookie is refused: no ambient authority.
+    const forged = await f.app.inject({
+      method: 'POST',
+      url: `/api/campaigns/${SBND}/hold`,
+      headers: { 'content-type': 'application/json', ...cookie(f.tokens['shifter-sbnd']!) },
+      payload: JSON.stringify({ reason: 'forged' }),
+    });
+    expect(forged.statusCode).toBe(401);
+    expect(await f.store.activeOverrides(NOW, 'rev1')).toEqual([]);
+  });
+
+  it('shows the launch switch and holds on the overview and the campaign page', async () => {
+    const f = await fixture();
+    expect((await page(f, '/')).body).toContain('every campaign may launch');
+    await f.store.addOverride({
+      action: 'hold-launches',
+      campaign: '*',
+      actor: 'admin',
+      reason: 'jobsub upgrade',
+    });
+    await f.store.addOverride({
+      action: 'hold',
+      campaign: SBND,
+      stage: 'g4',
+      actor: 'alice',
+      reason: 'dCache outage',
+      revision: 'rev1',
+    });
+    const o = (await page(f, '/')).body;
+    expect(o).toContain('<span class="state st-held">held</span> <span>held by admin since');
+    expect(o).toContain(': jobsub upgrade</span>');
+    const c = (await page(f, `/campaigns/${SBND}`)).body;
+    expect(c).toMatch(
+      /<tr data-stage="g4">.*hold by alice since [^<]*: dCache outage<\/div><\/td><\/tr>/,
+    );
+  });
+
+  it('downloads per-stage daily statistics as CSV', async () => {
+    const f = await fixture();
+    const r = await f.app.inject({ method: 'GET', url: `/campaigns/${SBND}/stats.csv` });
+    expect(r.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(r.headers['content-disposition']).toBe(`attachment; filename="${SBND}-daily.csv"`);
+    const lines = r.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'day,stage,submissions launched,submissions located,jobs succeeded,jobs failed,cpu hours,wall hours,cpu efficiency %',
+    );
+    // Two gen submissions launched today, one located; no job has ended.
+    expect(lines.slice(1)).toEqual(['2026-12-01,gen,2,1,0,0,0.000,0.000,']);
+  });
+});
