@@ -39,7 +39,7 @@ export const COMMAND_MODULES: ReadonlyArray<{ names: string[]; load: () => Promi
     load: async () => (await import('./commands/inspect.js')).registerInspect,
   },
   {
-    names: ['hold', 'kill', 'launch-now', 'release', 'prune', 'overrides'],
+    names: ['hold', 'kill', 'launch-now', 'release', 'prune', 'overrides', 'launches'],
     load: async () => (await import('./commands/override.js')).registerOverrides,
   },
   { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },

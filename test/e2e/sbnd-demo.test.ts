@@ -184,6 +184,28 @@ describe('the SBND demo, end to end on the embedded backends', () => {
     expect((await cli(['overrides', '--data-dir', dataDir], { env })).stdout).toBe(
       'no overrides in force\n',
     );
+
+    // The global launch switch.
+    const d = ['--data-dir', dataDir];
+    const bare = await cli(['launches', 'hold', ...d], { env });
+    expect([bare.code, bare.stderr]).toEqual([
+      1,
+      'gitpoms: holding every launch needs --reason: the plan and the audit log show it\n',
+    ]);
+    const held = await cli(['launches', 'hold', '--reason', 'jobsub upgrade', ...d], {
+      env: { ...env, USER: 'alice' },
+    });
+    expect(held.stdout).toMatch(/^override \d+: every launch held; running jobs go on\n$/);
+    expect((await cli(['launches', 'status', ...d], { env })).stdout).toMatch(
+      /^launches held by alice since \S+: jobsub upgrade\n$/,
+    );
+    expect((await cli(['reconcile', '--dry-run', ...d], { env })).stdout).toMatch(
+      /\[override\] every launch held by alice since .*: jobsub upgrade/,
+    );
+    expect((await cli(['launches', 'allow', ...d], { env })).stdout).toBe(
+      'launches allowed again\n',
+    );
+    expect((await cli(['launches', 'status', ...d], { env })).stdout).toBe('launches allowed\n');
   });
 
   it('reprocesses over SAM datasets cut by nfiles and drainingn, each file once', async () => {

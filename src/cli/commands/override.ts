@@ -2,10 +2,13 @@ import type { Command } from 'commander';
 import type { Store } from '../../adapters/store/types.js';
 import {
   addOverride,
+  allowLaunches,
   checkOverride,
   checkPrune,
   CLI_WORDING,
   confirmPrune,
+  holdLaunches,
+  launchSwitch,
   releaseOverrides,
   targetName,
   type OverrideRequest,
@@ -136,6 +139,44 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
             `${o.id}  ${o.action}  ${o.stage ? `${o.campaign}/${o.stage}` : o.campaign}  by ${o.actor} at ${o.createdAt}${o.expiresAt ? ` until ${o.expiresAt}` : ''}: ${o.reason}\n`,
           );
         }
+      });
+    },
+  );
+
+  const launches = program
+    .command('launches')
+    .description(
+      "POMS's global launch switch: hold every launch (running jobs go on), or allow them",
+    );
+  common(
+    launches
+      .command('hold')
+      .description('hold every launch of every campaign until allowed again')
+      .option('--reason <text>', 'why (shown in plans and the audit log)'),
+  ).action(async (opts: Opts) => {
+    const req = { actor: actor(opts), reason: opts.reason };
+    await withStore(opts, async (store) => {
+      const id = await holdLaunches(store, req, io.now(), CLI_WORDING);
+      io.stdout(`override ${id}: every launch held; running jobs go on\n`);
+    });
+  });
+  common(
+    launches.command('allow').description('allow launches again').option('--reason <text>'),
+  ).action(async (opts: Opts) => {
+    await withStore(opts, async (store) => {
+      const was = await allowLaunches(store, { actor: actor(opts), reason: opts.reason });
+      io.stdout(was ? 'launches allowed again\n' : 'launches were not held\n');
+    });
+  });
+  common(launches.command('status').description('whether launches are held, by whom')).action(
+    async (opts: Opts) => {
+      await withStore(opts, async (store) => {
+        const held = await launchSwitch(store, io.now());
+        io.stdout(
+          held
+            ? `launches held by ${held.actor} since ${held.createdAt}: ${held.reason}\n`
+            : 'launches allowed\n',
+        );
       });
     },
   );
