@@ -12,6 +12,7 @@ import { fsRepo } from '../dist/source/fs-repo.js';
 import { loadSpec } from '../dist/desired/index.js';
 import { cliStart } from './cli-start.mjs';
 import { commitToLaunch } from './commit-to-launch.mjs';
+import { dashboard } from './dashboard.mjs';
 import { fifeRender } from './fife.mjs';
 import { localScale } from './local-scale.mjs';
 import { experimentScale } from './scale.mjs';
@@ -93,6 +94,7 @@ results.push(
 );
 results.push(...(await localScale({ short })));
 results.push(...(await commitToLaunch({ short })));
+results.push(...(await dashboard({ short })));
 results.push(...(await fifeRender()));
 results.push(
   ...(short

@@ -84,6 +84,48 @@ describe('sqlite store', () => {
     await w.close();
   });
 
+  it("keeps the job cache in memory: its own writes in place, another connection's commit read again", async () => {
+    const file = tmpFile();
+    const w = new SqliteStore(file);
+    const r = new SqliteStore(file, { readonly: true });
+    const at = (m: number) => `2026-11-25T12:0${m}:00.000Z`;
+    await w.recordJobs(
+      [
+        { id: '2.0@x', submission: 'b', state: 'running' },
+        { id: '1.1@x', submission: 'a', state: 'idle' },
+      ],
+      at(0),
+    );
+    const ids = (js: Array<{ id: string; state: string }>) => js.map((j) => `${j.id} ${j.state}`);
+    expect(ids(await w.jobs())).toEqual(['1.1@x idle', '2.0@x running']);
+    expect(ids(await r.jobs())).toEqual(['1.1@x idle', '2.0@x running']);
+    const first = await w.jobs();
+    expect(() => ((first[0] as { state: string }).state = 'held')).toThrow(TypeError);
+    // Its own writes: a change, a new job sorted in, a job relabelled to another submission.
+    await w.recordJobs(
+      [
+        { id: '1.1@x', submission: 'a', state: 'completed', exitCode: 0 },
+        { id: '1.0@x', submission: 'a', state: 'running' },
+        { id: '2.0@x', submission: 'c', state: 'running' },
+      ],
+      at(1),
+    );
+    const want = ['1.0@x running', '1.1@x completed', '2.0@x running'];
+    expect(ids(await w.jobs())).toEqual(want);
+    expect((await w.jobs()).map((j) => j.submission)).toEqual(['a', 'a', 'c']);
+    expect((await w.jobPage({ submission: 'b', limit: 10, offset: 0 })).total).toBe(0);
+    // The reader sees the writer's commit, as the table has it.
+    expect(ids(await r.jobs())).toEqual(want);
+    expect(await r.jobs()).toEqual(await w.jobs());
+    const page = await r.jobPage({ submission: 'a', state: 'completed', limit: 5, offset: 0 });
+    expect(page).toEqual({
+      items: [{ id: '1.1@x', submission: 'a', state: 'completed', exitCode: 0, updatedAt: at(1) }],
+      total: 1,
+    });
+    await w.close();
+    await r.close();
+  });
+
   it('commits journal writes made together once, and settles each only after that commit', async () => {
     const file = tmpFile();
     const w = new SqliteStore(file);

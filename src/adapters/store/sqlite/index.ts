@@ -158,6 +158,9 @@ interface SubmissionRow {
   definition: string | null;
 }
 
+/** SQLite's BINARY order of ASCII text, as ORDER BY gives it. */
+const binary = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 function fail(message: string, cause?: unknown): never {
   throw new AdapterError('sqlite-store', message, { retryable: false, cause });
 }
@@ -177,6 +180,18 @@ export class SqliteStore implements Store {
   private naming = false;
   /** Each job as this store last recorded it, to write only changes. */
   private readonly recorded = new Map<string, JobRecord>();
+  /** Every job as last read or written, by submission, and the data_version it was read at. */
+  private jobsCache:
+    | {
+        version: number;
+        bySubmission: Map<string, StoredJob[]>;
+        /** Each job's submission. */
+        submissionOf: Map<string, string>;
+        /** Submissions whose jobs are not in id order since a write. */
+        unsorted: Set<string>;
+        keys?: string[];
+      }
+    | undefined;
   /** Journal writes waiting for their shared commit. */
   private readonly queued: QueuedWrite[] = [];
   private flushing = false;
@@ -680,7 +695,7 @@ export class SqliteStore implements Store {
     const up = this.prepare(
       `INSERT INTO jobs (id, submission, state, exit_code, held_reason, ended_at, node, site, started_at, cpu_seconds, wall_seconds, log_path, updated_at)
        VALUES (@id, @submission, @state, @exitCode, @heldReason, @endedAt, @node, @site, @startedAt, @cpuSeconds, @wallSeconds, @logPath, @updatedAt)
-       ON CONFLICT (id) DO UPDATE SET state = excluded.state, exit_code = excluded.exit_code, held_reason = excluded.held_reason,
+       ON CONFLICT (id) DO UPDATE SET submission = excluded.submission, state = excluded.state, exit_code = excluded.exit_code, held_reason = excluded.held_reason,
          ended_at = excluded.ended_at, node = excluded.node, site = excluded.site, started_at = excluded.started_at, cpu_seconds = excluded.cpu_seconds,
          wall_seconds = excluded.wall_seconds, log_path = excluded.log_path, updated_at = excluded.updated_at`,
     );
@@ -705,37 +720,91 @@ export class SqliteStore implements Store {
     });
     // A copy: the caller's objects are its own to change.
     for (const j of changed) this.recorded.set(j.id, { ...j });
+    const c = this.jobsCache;
+    if (c) {
+      for (const j of changed) {
+        const stored = frozen({ ...structuredClone(j), updatedAt: at });
+        const was = c.submissionOf.get(j.id);
+        const list = c.bySubmission.get(j.submission);
+        if (was === j.submission) list![list!.findIndex((x) => x.id === j.id)] = stored;
+        else {
+          // A job relabelled leaves the submission it was in.
+          if (was !== undefined) {
+            const old = c.bySubmission.get(was)!;
+            old.splice(
+              old.findIndex((x) => x.id === j.id),
+              1,
+            );
+          }
+          c.submissionOf.set(j.id, j.submission);
+          if (list) list.push(stored);
+          else {
+            c.bySubmission.set(j.submission, [stored]);
+            delete c.keys;
+          }
+          c.unsorted.add(j.submission);
+        }
+      }
+    }
+  }
+
+  /**
+   * The job cache, read in full once and again after another connection commits (as
+   * submissions()); this store's own writes keep it current. Pages and status read it often.
+   */
+  private jobIndex(): { bySubmission: Map<string, StoredJob[]>; keys: string[] } {
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    let c = this.jobsCache;
+    if (c?.version !== version) {
+      const bySubmission = new Map<string, StoredJob[]>();
+      const submissionOf = new Map<string, string>();
+      for (const row of this.prepare('SELECT * FROM jobs ORDER BY submission, id').all() as Array<
+        Record<string, unknown>
+      >) {
+        const j = frozen(toStoredJob(row));
+        submissionOf.set(j.id, j.submission);
+        const list = bySubmission.get(j.submission);
+        if (list) list.push(j);
+        else bySubmission.set(j.submission, [j]);
+      }
+      c = this.jobsCache = { version, bySubmission, submissionOf, unsorted: new Set() };
+    }
+    for (const key of c.unsorted) c.bySubmission.get(key)?.sort((a, b) => binary(a.id, b.id));
+    c.unsorted.clear();
+    c.keys ??= [...c.bySubmission.keys()].sort(binary);
+    return { bySubmission: c.bySubmission, keys: c.keys };
   }
 
   async jobs(): Promise<StoredJob[]> {
-    return (
-      this.prepare('SELECT * FROM jobs ORDER BY submission, id').all() as Array<
-        Record<string, unknown>
-      >
-    ).map(toStoredJob);
+    const { bySubmission, keys } = this.jobIndex();
+    return keys.flatMap((k) => bySubmission.get(k)!);
   }
 
   async jobPage(q: JobQuery): Promise<{ items: StoredJob[]; total: number }> {
-    const where =
-      'WHERE (@submission IS NULL OR submission = @submission) AND (@state IS NULL OR state = @state)' +
-      ' AND (@campaign IS NULL OR submission IN (SELECT key FROM submissions WHERE campaign = @campaign))';
-    const params = {
-      submission: q.submission ?? null,
-      state: q.state ?? null,
-      campaign: q.campaign ?? null,
-    };
-    const total = (
-      this.prepare(`SELECT count(*) AS n FROM jobs ${where}`).get(params) as { n: number }
-    ).n;
-    const items = (
-      this.prepare(
-        `SELECT * FROM jobs ${where} ORDER BY submission, id LIMIT @limit OFFSET @offset`,
-      ).all({
-        ...params,
-        limit: q.limit,
-        offset: q.offset,
-      }) as Array<Record<string, unknown>>
-    ).map(toStoredJob);
+    const { bySubmission, keys } = this.jobIndex();
+    let selected: readonly string[] = q.submission === undefined ? keys : [q.submission];
+    if (q.campaign !== undefined) {
+      const ofCampaign = new Set(
+        (await this.submissions()).filter((r) => r.campaign === q.campaign).map((r) => r.key),
+      );
+      selected = selected.filter((k) => ofCampaign.has(k));
+    }
+    const items: StoredJob[] = [];
+    let total = 0;
+    const end = q.offset + q.limit;
+    for (const k of selected) {
+      const list = bySubmission.get(k);
+      if (!list) continue;
+      if (q.state === undefined && (total + list.length <= q.offset || total >= end)) {
+        total += list.length;
+        continue;
+      }
+      for (const j of list) {
+        if (q.state !== undefined && j.state !== q.state) continue;
+        if (total >= q.offset && total < end) items.push(j);
+        total++;
+      }
+    }
     return { items, total };
   }
 
