@@ -5,7 +5,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { SqliteStore } from '../dist/adapters/store/sqlite/index.js';
 import { loadSpec } from '../dist/desired/index.js';
 import { stageStats } from '../dist/engine/stats.js';
@@ -13,20 +12,9 @@ import { plan } from '../dist/plan/plan.js';
 import { buildServer } from '../dist/server/index.js';
 import { fsRepo } from '../dist/source/fs-repo.js';
 import { STAGES, submission } from './local-scale.mjs';
+import { timed } from './timing.mjs';
 
 const CAMPAIGN = 'sbnd-mcc-test-1';
-
-async function median(fn, rounds) {
-  await fn();
-  const times = [];
-  for (let i = 0; i < rounds; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 export async function dashboard({ short = false } = {}) {
   const perStage = short ? 400 : 2000;
@@ -115,12 +103,12 @@ export async function dashboard({ short = false } = {}) {
     };
     const size = `${records.length} submissions / ${jobs.length} jobs`;
     const out = [];
-    const numbersMs = await median(numbers, rounds);
+    const numbersMs = await timed(numbers, rounds);
     for (const [what, url] of [
       ['campaign page (stage table, DAG)', `/campaigns/${CAMPAIGN}`],
       ['submission tree, first page', `/campaigns/${CAMPAIGN}/submissions`],
     ]) {
-      const ms = await median(() => get(url), rounds);
+      const ms = await timed(() => get(url), rounds);
       out.push(
         {
           name: `dashboard ${what} of a campaign with ${size}, rendered by the server (median of ${rounds}) vs its numbers computed alone`,

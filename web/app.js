@@ -56,7 +56,8 @@ function actionForms() {
     }
     out.textContent = '…';
     out.className = '';
-    const headers = { 'content-type': 'application/json' };
+    // X-Gitpoms-Action: what a page of another site cannot send (CORS), for SSO proxies.
+    const headers = { 'content-type': 'application/json', 'x-gitpoms-action': '1' };
     if (token()) headers.authorization = `Bearer ${token()}`;
     try {
       const r = await fetch(form.dataset.api, {

@@ -482,6 +482,36 @@ export interface ServerSettings {
    * Who may read the API: anyone who reaches it (open, the default; it listens on 127.0.0.1 unless told otherwise), or only holders of a token, each seeing the experiments its role holds for (token). Every action needs a token whatever this says.
    */
   readAccess?: 'open' | 'token';
+  trustedProxy?: TrustedProxy;
+}
+/**
+ * A reverse proxy that puts single sign-on in front (as POMS reads X-Shib-Userid): the user it names in a header is taken as authenticated, only from these addresses, with the role given here. An action so authenticated must also carry X-Gitpoms-Action (the dashboard sends it), which a page of another site cannot send.
+ */
+export interface TrustedProxy {
+  /**
+   * The header naming the user (default X-Shib-Userid).
+   */
+  header?: string;
+  /**
+   * The proxy's IP addresses, as the server sees them connect; the header from any other address is refused.
+   *
+   * @minItems 1
+   */
+  addresses: [string, ...string[]];
+  /**
+   * Each user's role and the experiments it holds for; a user not listed is refused.
+   */
+  users: {
+    [k: string]:
+      | {
+          role: 'viewer' | 'shifter' | 'production' | 'admin';
+          /**
+           * The experiments the role holds for; an admin holds it for every experiment.
+           */
+          experiments?: string[];
+        }
+      | undefined;
+  };
 }
 export interface Defaults {
   /**

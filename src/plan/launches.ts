@@ -48,6 +48,8 @@ export interface LaunchContext extends WantsContext {
   now: Date;
   /** Stages an operator asked to launch now, whatever their schedule. */
   launchNow: ReadonlySet<string>;
+  /** Why every launch waits: an operator holds them all (the runtime launch switch). */
+  launchesHeld?: string | undefined;
 }
 
 /**
@@ -91,7 +93,7 @@ function plannedLaunches(
     missing.push({ want, attempt: attempts.length + 1 });
   }
   if (missing.length === 0) return;
-  const gate = who ?? launchGate(ctx.desired, ctx.observed, campaign);
+  const gate = who ?? ctx.launchesHeld ?? launchGate(ctx.desired, ctx.observed, campaign);
   if (gate) {
     out.notes.push({
       kind: 'gated',

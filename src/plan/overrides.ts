@@ -7,12 +7,17 @@ const stricter = (a: State, b: State): State => (STATE_RANK[b] > STATE_RANK[a] ?
 
 /**
  * Operator overrides on top of the spec: hold and kill make a campaign or stage at least
- * that strict (kill wins); launch-now opens a stage's schedule. Pure: returns a new state.
+ * that strict (kill wins); launch-now opens a stage's schedule; hold-launches holds every
+ * launch (running jobs go on). Pure: returns a new state.
  */
 export function applyOverrides(
   desired: DesiredState,
   overrides: readonly OperatorOverride[],
-): { desired: DesiredState; launchNow: Set<string> } {
+): { desired: DesiredState; launchNow: Set<string>; launchesHeld?: string } {
+  const hold = overrides.find((o) => o.action === 'hold-launches');
+  const launchesHeld = hold
+    ? `launches are held by ${hold.actor} since ${hold.createdAt}: ${hold.reason}`
+    : undefined;
   const launchNow = new Set<string>();
   const byCampaign = new Map<string, OperatorOverride[]>();
   for (const o of overrides) {
@@ -40,25 +45,10 @@ export function applyOverrides(
     }
     return { ...c, state, stages };
   });
-  return { desired: { ...desired, campaigns }, launchNow };
-}
-
-/** While launches are held everywhere, each launch due waits, said in the plan. */
-export function holdLaunches(step: StepResult, hold: OperatorOverride | undefined): StepResult {
-  if (!hold) return step;
-  const held = step.actions.filter((a) => a.kind === 'launch');
   return {
-    actions: step.actions.filter((a) => a.kind !== 'launch'),
-    notes: [
-      ...step.notes,
-      ...held.map((a) => ({
-        kind: 'gated' as const,
-        campaign: a.campaign,
-        stage: a.stage,
-        key: a.key,
-        message: `${a.key} waits: launches are held by ${hold.actor} since ${hold.createdAt}: ${hold.reason}`,
-      })),
-    ],
+    desired: { ...desired, campaigns },
+    launchNow,
+    ...(launchesHeld ? { launchesHeld } : {}),
   };
 }
 

@@ -560,8 +560,7 @@ describe('plan: states, gates, schedules, recoveries', () => {
       kind: 'gated',
       campaign: SBND,
       stage: 'g4',
-      key: `${SBND}/g4/mc-1#1`,
-      message: `${SBND}/g4/mc-1#1 waits: launches are held by admin since 2026-11-25T11:00:00Z: jobsub upgrade`,
+      message: `${SBND}/g4: 1 launch(es) waiting: launches are held by admin since 2026-11-25T11:00:00Z: jobsub upgrade`,
     });
     // A kill is not a launch: it goes on under the switch.
     expect(brief(run([kill]).actions)).toEqual([

@@ -4,7 +4,7 @@ import { buildIndexes } from './indexes.js';
 import { jobActionsStep } from './job-actions.js';
 import { launchStep } from './launches.js';
 import { countActions, orderActions } from './order.js';
-import { applyOverrides, holdLaunches, overrideNotes } from './overrides.js';
+import { applyOverrides, overrideNotes } from './overrides.js';
 import { pruneStep } from './prune.js';
 import { deriveStatuses, settle, statusNotes } from './status.js';
 import { summarize } from './summary.js';
@@ -35,7 +35,7 @@ export function plan(
   now: Date,
   overrides: readonly OperatorOverride[] = [],
 ): Plan {
-  const { desired, launchNow } = applyOverrides(spec, overrides);
+  const { desired, launchNow, launchesHeld } = applyOverrides(spec, overrides);
   const ix = buildIndexes(desired, observed, records);
   const derived = deriveStatuses(ix);
   const completion = completionStep(ix, derived, observed, now);
@@ -46,10 +46,7 @@ export function plan(
     completion,
     jobActionsStep(ix),
     pruneStep(ix, overrides),
-    holdLaunches(
-      launchStep({ ix, desired, observed, status, now, launchNow }),
-      overrides.find((o) => o.action === 'hold-launches'),
-    ),
+    launchStep({ ix, desired, observed, status, now, launchNow, launchesHeld }),
   ];
   const actions = orderActions(
     ix,

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TokenStore } from '../adapters/store/types.js';
 import { TokenVerifier } from '../engine/tokens.js';
-import { mayAct, type Principal } from '../model/index.js';
+import { mayAct, type Principal, type TrustedProxy } from '../model/index.js';
 
 export type Req = FastifyRequest & { principal?: Principal };
 
@@ -39,6 +39,37 @@ function credential(req: FastifyRequest): { token: string; cookie: boolean } | u
   return m ? { token: decodeURIComponent(m[1]!), cookie: true } : undefined;
 }
 
+/**
+ * The user a trusted proxy names: only from the proxy's addresses (the socket's peer, never a
+ * forwarded-for header), only a user given a role, and for an action only with
+ * X-Gitpoms-Action, so that a page of another site cannot act with the proxy's SSO session.
+ */
+function proxyPrincipal(
+  req: FastifyRequest,
+  proxy: TrustedProxy,
+  header: string,
+  log: (msg: string, detail: Record<string, unknown>) => void,
+): Principal {
+  const user = String(req.headers[header]);
+  const peer = req.socket.remoteAddress ?? '';
+  const refuse = (status: number, reason: string): never => {
+    log('api credential refused', { reason, user, ip: peer, url: req.url });
+    throw new HttpError(status, `credential refused: ${reason}`);
+  };
+  if (!proxy.addresses.includes(peer) && !proxy.addresses.includes(peer.replace(/^::ffff:/, '')))
+    refuse(401, `${header} from ${peer}, which is not a trusted proxy`);
+  const entry = Object.hasOwn(proxy.users, user) ? proxy.users[user] : undefined;
+  if (!entry)
+    return refuse(403, `user ${user} has no role on this server (server.trustedProxy.users)`);
+  if (
+    req.method !== 'GET' &&
+    req.method !== 'HEAD' &&
+    req.headers['x-gitpoms-action'] === undefined
+  )
+    refuse(403, 'an action through the proxy needs the X-Gitpoms-Action header');
+  return { name: user, role: entry.role, experiments: entry.experiments ?? [] };
+}
+
 /** Sets `req.principal` from the request's credential; a credential that fails is a 401. */
 export function registerAccess(
   app: FastifyInstance,
@@ -47,11 +78,22 @@ export function registerAccess(
     readAccess: 'open' | 'token';
     clock: () => Date;
     log: (msg: string, detail: Record<string, unknown>) => void;
+    trustedProxy?: TrustedProxy | undefined;
   },
 ): Access {
   const verifier = new TokenVerifier(opts.store);
+  const proxy = opts.trustedProxy;
+  const proxyHeader = (proxy?.header ?? 'X-Shib-Userid').toLowerCase();
   app.decorateRequest('principal', undefined);
   app.addHook('preHandler', async (req: Req) => {
+    if (
+      proxy &&
+      req.headers[proxyHeader] !== undefined &&
+      req.headers.authorization === undefined
+    ) {
+      req.principal = proxyPrincipal(req, proxy, proxyHeader, opts.log);
+      return;
+    }
     const c = credential(req);
     if (c === undefined) return;
     const a = c.token ? await verifier.authenticate(c.token, opts.clock()) : undefined;

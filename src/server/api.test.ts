@@ -415,6 +415,59 @@ describe('operator actions', () => {
     expect(f.trigger).toHaveBeenCalledTimes(3);
   });
 
+  it('believes a trusted proxy’s user header only from its address, for a listed user, and an action only with X-Gitpoms-Action', async () => {
+    const f = await fixture('token', undefined, {
+      header: 'X-Shib-Userid',
+      addresses: ['127.0.0.1'],
+      users: {
+        alice: { role: 'shifter', experiments: ['sbnd'] },
+        vic: { role: 'viewer', experiments: ['sbnd'] },
+      },
+    });
+    const as = (user: string, over: { remoteAddress?: string; action?: boolean } = {}) =>
+      f.app.inject({
+        method: 'POST',
+        url: `/api/campaigns/${SBND}/hold`,
+        remoteAddress: over.remoteAddress ?? '127.0.0.1',
+        headers: {
+          'content-type': 'application/json',
+          'x-shib-userid': user,
+          ...(over.action === false ? {} : { 'x-gitpoms-action': '1' }),
+        },
+        payload: JSON.stringify({ stage: 'g4', reason: 'dCache outage' }),
+      });
+    const before = await stateOf(f.store);
+    const untrusted = await as('alice', { remoteAddress: '10.1.2.3' });
+    expect([untrusted.statusCode, untrusted.json().error]).toEqual([
+      401,
+      'credential refused: x-shib-userid from 10.1.2.3, which is not a trusted proxy',
+    ]);
+    expect((await as('mallory')).json()).toEqual({
+      error:
+        'credential refused: user mallory has no role on this server (server.trustedProxy.users)',
+    });
+    expect((await as('alice', { action: false })).statusCode).toBe(403);
+    expect((await as('vic')).json().error).toMatch(
+      /needs the role shifter for experiment sbnd; this token is viewer/,
+    );
+    expect(await stateOf(f.store)).toEqual(before);
+    const ok = await as('alice');
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect((await f.store.auditLog())[0]!.actor).toBe('alice (single sign-on)');
+    // Reads behind tokens: the proxy's user reads its experiments.
+    const read = await f.app.inject({
+      method: 'GET',
+      url: '/api/campaigns',
+      headers: { 'x-shib-userid': 'vic' },
+    });
+    expect(read.statusCode).toBe(200);
+    const experiments = (read.json() as { items: Array<{ experiment: string }> }).items.map(
+      (c) => c.experiment,
+    );
+    expect(new Set(experiments)).toEqual(new Set(['sbnd']));
+    expect(f.logged.filter(([m]) => m === 'api credential refused')).toHaveLength(3);
+  });
+
   it('a hold shows in the overrides and the campaign; a release clears it', async () => {
     const f = await fixture();
     const hold = await post(

@@ -33,6 +33,7 @@ import {
   type OperatorAction,
   type Principal,
   type Role,
+  type TrustedProxy,
 } from '../model/index.js';
 
 export interface ApiOptions {
@@ -43,6 +44,8 @@ export interface ApiOptions {
   readAccess: 'open' | 'token';
   /** Where passes and actions are announced to open event streams (GET /api/events). */
   events?: EventHub | undefined;
+  /** A reverse proxy with single sign-on whose user header is believed (gitpoms.yaml server). */
+  trustedProxy?: TrustedProxy | undefined;
   /** Actions a client may ask for a minute; more get 429. Default 30. */
   actionsPerMinute?: number;
   clock?: () => Date;
@@ -422,7 +425,8 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
     }
     return p;
   };
-  const actor = (p: Principal) => `${p.name} (token ${p.tokenId})`;
+  const actor = (p: Principal) =>
+    p.tokenId ? `${p.name} (token ${p.tokenId})` : `${p.name} (single sign-on)`;
   /** Announces an action taken, and starts the pass that acts on it. */
   const done = (
     action: OperatorAction,

@@ -31,7 +31,7 @@ export interface ServerOptions {
     reconciler: ApiOptions['reconciler'];
   };
   /** The dashboard's pages (needs `api`). */
-  web?: Pick<WebOptions, 'figures' | 'reconciler'>;
+  web?: Pick<WebOptions, 'figures' | 'reconciler' | 'dataDir'>;
 }
 
 /** The dashboard's stylesheet and script. */
@@ -104,21 +104,12 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
         readAccess: api.readAccess,
         clock: api.clock ?? (() => new Date()),
         log,
+        trustedProxy: api.trustedProxy,
       });
       registerApi(scope, { ...api, probes: opts.probes, log }, access);
       if (opts.web)
         await scope.register(async (pages) =>
-          registerPages(
-            pages,
-            {
-              ...api,
-              probes: opts.probes,
-              figures: opts.web?.figures,
-              log,
-              reconciler: opts.web!.reconciler,
-            },
-            access,
-          ),
+          registerPages(pages, { ...api, ...opts.web!, probes: opts.probes, log }, access),
         );
     });
     if (opts.web) {

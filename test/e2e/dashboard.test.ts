@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/capture.js';
+import { waitForOutput } from '../helpers/output.js';
 import { copyDemoRepo, DEMO_ENV, demoRunArgs } from '../helpers/demo.js';
 
 /**
@@ -26,15 +27,7 @@ let base = '';
 let browser: Browser | undefined;
 const tokens: Record<'shifter' | 'viewer', string> = { shifter: '', viewer: '' };
 
-const waitForOutput = (re: RegExp) =>
-  vi.waitFor(
-    () => {
-      const m = out.match(re);
-      if (!m) throw new Error(`no ${re} in output:\n${out}`);
-      return m;
-    },
-    { timeout: 30_000, interval: 50 },
-  );
+const waitFor = (re: RegExp) => waitForOutput(() => out, re, 30_000);
 
 async function newPage(token?: string): Promise<{ page: Page; errors: string[] }> {
   const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
@@ -97,8 +90,8 @@ beforeAll(async () => {
   );
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  base = (await waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-  await waitForOutput(/^pass 1 at /m);
+  base = (await waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  await waitFor(/^pass 1 at /m);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--headless=new'],
@@ -140,6 +133,11 @@ describe.runIf(available || required)('the dashboard in a real browser', () => {
       expect(await page.textContent('h1'), url).toBe(title);
       await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
     }
+    // The submission page shows what its launch left: the jobsub_submit fife_launch rendered.
+    await page.goto(`${base}/submission?key=${encodeURIComponent(key)}`);
+    expect(await page.textContent('#launch-output')).toMatch(
+      /The jobsub_submit command fife_launch rendered for it\.[\s\S]*jobsub_submit \\\n\s+-e IFDH_DEBUG/,
+    );
     // The triage drill-down: a failed job of the demo (g4 job 3 fails by design).
     await page.goto(`${base}/campaigns/${CAMPAIGN}/triage`);
     await page.click('table.jobs tbody tr a');

@@ -9,6 +9,7 @@ import { LocalExecutor } from '../../src/adapters/batch/local/index.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite/index.js';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { cli } from '../helpers/capture.js';
+import { waitForOutput } from '../helpers/output.js';
 import type { GitFixture } from '../helpers/git-fixture.js';
 import { gitopsFixture, writeGitopsRepo } from '../helpers/gitops-repo.js';
 
@@ -25,15 +26,7 @@ let child: ChildProcess;
 let out = '';
 let base = '';
 
-const waitForOutput = (re: RegExp) =>
-  vi.waitFor(
-    () => {
-      const m = out.match(re);
-      if (!m) throw new Error(`no ${re} in output:\n${out}`);
-      return m;
-    },
-    { timeout: 20_000, interval: 50 },
-  );
+const waitFor = (re: RegExp) => waitForOutput(() => out, re);
 
 function hook(payload: string, secret = SECRET) {
   return fetch(`${base}/hooks/git`, {
@@ -82,8 +75,8 @@ beforeAll(async () => {
   );
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  base = (await waitForOutput(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
-  await waitForOutput(/^pass 1 at /m);
+  base = (await waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  await waitFor(/^pass 1 at /m);
 });
 
 afterAll(async () => {
@@ -111,7 +104,7 @@ describe('gitpoms serve', () => {
     const r = await hook(JSON.stringify({ ref: 'refs/heads/main', after: head }));
     expect(r.status).toBe(202);
     expect(await r.json()).toEqual({ ok: true, triggered: true });
-    await waitForOutput(new RegExp(`^pass 2 at ${head.slice(0, 12)}: `, 'm'));
+    await waitFor(new RegExp(`^pass 2 at ${head.slice(0, 12)}: `, 'm'));
     const store = new SqliteStore(path.join(dataDir, 'state.sqlite'), { readonly: true });
     const gen2 = (await store.submissions()).filter((x) => x.stage === 'gen2');
     await store.close();
@@ -181,7 +174,7 @@ describe('gitpoms serve', () => {
       new RegExp(`^event: pass\ndata: \\{"kind":"pass","pass":${passes + 1},`, 'm'),
     );
     // The action starts a pass, whose plan says the stage is held.
-    await waitForOutput(new RegExp(`^pass ${passes + 1} at `, 'm'));
+    await waitFor(new RegExp(`^pass ${passes + 1} at `, 'm'));
     const overrides = (await (await fetch(`${base}/api/overrides`)).json()) as {
       items: Array<{ action: string; stage: string; actor: string }>;
     };

@@ -5,7 +5,7 @@ import { MemoryStore } from '../fakes/memory-store.js';
 import { loadSpec } from '../../src/desired/index.js';
 import type { PassReport } from '../../src/engine/loop.js';
 import { createToken } from '../../src/engine/tokens.js';
-import type { Role } from '../../src/model/index.js';
+import type { Role, TrustedProxy } from '../../src/model/index.js';
 import { plan } from '../../src/plan/plan.js';
 import { fsRepo } from '../../src/source/fs-repo.js';
 import { EventHub } from '../../src/server/events.js';
@@ -30,6 +30,7 @@ export const apps: Fixture['app'][] = [];
 export async function fixture(
   readAccess: 'open' | 'token' = 'open',
   actionsPerMinute?: number,
+  trustedProxy?: TrustedProxy,
 ): Promise<Fixture> {
   const store = new MemoryStore(() => NOW);
   for (const i of [1, 2]) {
@@ -84,6 +85,7 @@ export async function fixture(
       events,
       clock: () => NOW,
       ...(actionsPerMinute ? { actionsPerMinute } : {}),
+      trustedProxy,
     },
     web: { reconciler },
   });

@@ -93,8 +93,9 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
           reconciler: d.reconciler,
           events,
           readAccess: d.config?.spec.server?.readAccess ?? 'open',
+          trustedProxy: d.config?.spec.server?.trustedProxy,
         },
-        web: { reconciler: d.reconciler, figures },
+        web: { reconciler: d.reconciler, figures, dataDir: d.deps.dataDir },
       });
       const address = await app.listen({ host: opts.host, port });
       io.stdout(`gitpoms serve: ${d.source.description}; listening on ${address}\n`);

@@ -1,6 +1,8 @@
 // The dashboard's routes: server-rendered pages over what the API reads (the applied revision,
 // the last pass, the store's records and last observation of the jobs), with /static for the
 // stylesheet and the page script. Reading a page adds no query to the batch system or catalog.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Store, StoredJob } from '../../adapters/store/types.js';
 import type { CatalogFigures } from '../../engine/catalog-figures.js';
@@ -10,6 +12,7 @@ import { experimentOf } from '../../engine/operator.js';
 import type { ServiceProbes } from '../../engine/probes.js';
 import { stageStats } from '../../engine/stats.js';
 import { GitpomsError } from '../../errors.js';
+import { projectName } from '../../job/dimensions.js';
 import type { DesiredState } from '../../model/index.js';
 import { deriveStatus } from '../../plan/plan.js';
 import type { StageSummary } from '../../plan/types.js';
@@ -48,11 +51,33 @@ export interface WebOptions {
   probes?: ServiceProbes | undefined;
   /** The catalog's per-stage figures, read after passes; without it those columns show '-'. */
   figures?: CatalogFigures | undefined;
+  /** The reconciler's data directory, where each launch leaves its output. */
+  dataDir?: string | undefined;
   clock?: () => Date;
   log: (msg: string, detail: Record<string, unknown>) => void;
 }
 
 const ALL = 1_000_000_000;
+const OUTPUT_TAIL = 64 * 1024;
+
+/**
+ * What the launch of a submission left: a launch script's output (launch.log), or the
+ * jobsub_submit command fife_launch rendered; its last 64 KiB.
+ */
+function launchOutput(dataDir: string, key: string): { file: string; text: string } | undefined {
+  const dir = path.join(dataDir, 'submissions', projectName(key));
+  for (const file of ['launch.log', 'jobsub_submit.sh']) {
+    let text: Buffer;
+    try {
+      text = readFileSync(path.join(dir, file));
+    } catch {
+      continue;
+    }
+    const tail = text.subarray(Math.max(0, text.length - OUTPUT_TAIL)).toString('utf8');
+    return { file, text: text.length > OUTPUT_TAIL ? `…${tail}` : tail };
+  }
+  return undefined;
+}
 const PAGE = 100;
 
 const WAITING = new Set(['gated', 'waiting', 'schedule', 'override']);
@@ -359,6 +384,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
         reply,
         <SubmissionPage
           banner={banner()}
+          launchOutput={opts.dataDir ? launchOutput(opts.dataDir, r.key) : undefined}
           record={r}
           explanation={e}
           jobs={jobs.items}

@@ -9,7 +9,7 @@ import type {
 } from '../../adapters/store/types.js';
 import type { Explanation } from '../../engine/explain.js';
 import type { ProbeResult } from '../../engine/probes.js';
-import type { StageStats } from '../../engine/stats.js';
+import { STATS_HEADER, type StageStats } from '../../engine/stats.js';
 import type { OperatorOverride, ResolvedCampaign, ResolvedStage } from '../../model/index.js';
 import type { Action, Note, StageSummary } from '../../plan/types.js';
 import { Histogram, TimeBars, binned, type Segment } from './charts.js';
@@ -182,22 +182,8 @@ function NoteList({ notes, empty }: { notes: readonly Note[]; empty: string }): 
   );
 }
 
-export const STAT_COLUMNS = [
-  'Stage',
-  'State',
-  'Subs',
-  'All',
-  'Idle',
-  'Running',
-  'Held',
-  'Completed',
-  'Not Located',
-  'Located',
-  'Removed',
-  '%Efficiency',
-  'Pending',
-  'Files',
-] as const;
+/** POMS's stage table, as gitpoms status prints it, with the stage's state. */
+const STAT_COLUMNS = ['Stage', 'State', ...STATS_HEADER.slice(1)];
 
 export function StageTable(p: {
   campaign: string;
@@ -212,7 +198,9 @@ export function StageTable(p: {
       <thead>
         <tr>
           {STAT_COLUMNS.map((c, i) => (
-            <th class={i > 1 ? 'num' : ''}>{c}</th>
+            <th class={i > 1 ? 'num' : ''} safe>
+              {c}
+            </th>
           ))}
           <th>Held by</th>
         </tr>
@@ -556,6 +544,7 @@ const shellWord = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace
 
 export function SubmissionPage(
   p: Frame & {
+    launchOutput: { file: string; text: string } | undefined;
     record: StoredSubmission;
     explanation: Explanation;
     jobs: StoredJob[];
@@ -644,6 +633,21 @@ export function SubmissionPage(
         <pre class="command" safe>
           {e.launched.command.map(shellWord).join(' ')}
         </pre>
+      </section>
+      <section data-live id="launch-output">
+        <h2>Launch output</h2>
+        {p.launchOutput ? (
+          <>
+            <p class="small" safe>
+              {p.launchOutput.file === 'launch.log'
+                ? 'What the launch script printed.'
+                : 'The jobsub_submit command fife_launch rendered for it.'}
+            </p>
+            <pre safe>{p.launchOutput.text}</pre>
+          </>
+        ) : (
+          <p>Nothing recorded for it in this server's data directory.</p>
+        )}
       </section>
       <section data-live id="timeline">
         <h2>Timeline</h2>
