@@ -95,7 +95,7 @@ async function refresh() {
 
 function live() {
   const status = document.getElementById('live');
-  if (!('EventSource' in window) || !status) return;
+  if (!('EventSource' in window) || !status || document.body.dataset.still) return;
   const campaign = document.body.dataset.liveCampaign;
   let timer;
   const soon = () => {

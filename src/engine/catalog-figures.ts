@@ -1,6 +1,6 @@
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
-import type { DesiredState } from '../model/index.js';
+import type { DesiredState, ResolvedCampaign } from '../model/index.js';
 import { catalogStageCounts } from './converge.js';
 
 export interface FigureSnapshot {
@@ -12,14 +12,19 @@ export interface FigureSnapshot {
   error?: string;
 }
 
+const EMPTY: FigureSnapshot = { counts: new Map() };
+
 /**
- * The catalog's per-stage figures (Pending, Files) for pages, read after a pass at most once
- * per `minIntervalMs`, one read at a time. Pages read the last snapshot: readers add no query.
+ * The catalog's per-stage figures (Pending, Files) of a campaign, for pages: read in the
+ * background when a page shows them, at most once per `minIntervalMs` per campaign and one
+ * read at a time; a page shows the last read. Nobody looking, nothing asked; the projects of
+ * finished submissions are asked once.
  */
 export class CatalogFigures {
-  private snap: FigureSnapshot = { counts: new Map() };
+  private readonly snaps = new Map<string, FigureSnapshot>();
+  private readonly started = new Map<string, number>();
+  private readonly settled = new Map<string, number>();
   private inFlight: Promise<void> | undefined;
-  private lastStart = -Infinity;
 
   constructor(
     private readonly catalog: Pick<Catalog, 'projectInfo' | 'countFiles'>,
@@ -27,26 +32,46 @@ export class CatalogFigures {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  snapshot(): FigureSnapshot {
-    return this.snap;
+  snapshot(campaign: string): FigureSnapshot {
+    return this.snaps.get(campaign) ?? EMPTY;
   }
 
-  /** Reads the figures again unless a read is running or the last began under the interval ago. */
-  refresh(desired: DesiredState, records: readonly StoredSubmission[]): Promise<void> {
+  /** The last error of any campaign's read, for the banner. */
+  lastError(): string | undefined {
+    for (const s of this.snaps.values()) if (s.error) return s.error;
+    return undefined;
+  }
+
+  /**
+   * Reads the campaign's figures again unless one is being read or this one was read under
+   * the interval ago. Resolves when the read ends (pages do not wait for it).
+   */
+  refresh(
+    desired: DesiredState,
+    campaign: ResolvedCampaign,
+    records: readonly StoredSubmission[],
+  ): Promise<void> {
     const now = this.clock().getTime();
     if (this.inFlight) return this.inFlight;
-    if (now - this.lastStart < this.minIntervalMs) return Promise.resolve();
-    this.lastStart = now;
-    this.inFlight = catalogStageCounts(this.catalog, desired, records)
+    if (now - (this.started.get(campaign.name) ?? -Infinity) < this.minIntervalMs)
+      return Promise.resolve();
+    this.started.set(campaign.name, now);
+    const mine = records.filter((r) => r.campaign === campaign.name);
+    this.inFlight = catalogStageCounts(
+      this.catalog,
+      { ...desired, campaigns: [campaign] },
+      mine,
+      this.settled,
+    )
       .then(
         (counts) => {
-          this.snap = { counts, at: this.clock().toISOString() };
+          this.snaps.set(campaign.name, { counts, at: this.clock().toISOString() });
         },
         (e: unknown) => {
-          this.snap = {
-            ...this.snap,
+          this.snaps.set(campaign.name, {
+            ...this.snapshot(campaign.name),
             error: e instanceof Error ? e.message : String(e),
-          };
+          });
         },
       )
       .finally(() => {

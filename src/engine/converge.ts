@@ -9,24 +9,37 @@ import { stageStats, type StageStats } from './stats.js';
 import { pushTo } from '../group.js';
 import { newestOfChain } from '../plan/indexes.js';
 
-/** Per stage: input files not yet consumed, and located output files, from the catalog. */
+/**
+ * Per stage: input files not yet consumed, and located output files, from the catalog.
+ * `settled` keeps the pending count of the projects of finished submissions, which no longer
+ * change: given, each is asked once.
+ */
 export async function catalogStageCounts(
   catalog: Pick<Catalog, 'projectInfo' | 'countFiles'>,
   desired: DesiredState,
   records: readonly StoredSubmission[],
+  settled?: Map<string, number>,
 ): Promise<Map<string, { pending: number; files: number }>> {
   const out = new Map<string, { pending: number; files: number }>();
-  const projects = new Map<string, string[]>();
+  const projects = new Map<string, StoredSubmission[]>();
   for (const r of records) {
     if (!r.project) continue;
-    pushTo(projects, stageId(r), r.project);
+    pushTo(projects, stageId(r), r);
   }
   for (const c of desired.campaigns) {
     for (const s of c.stages) {
       let pending = 0;
-      for (const project of projects.get(stageId({ campaign: c.name, stage: s.name })) ?? []) {
-        const info = await catalog.projectInfo(project);
-        if (info) pending += info.counts.unknown + info.counts.delivered;
+      for (const r of projects.get(stageId({ campaign: c.name, stage: s.name })) ?? []) {
+        const known = settled?.get(r.project!);
+        if (known !== undefined) {
+          pending += known;
+          continue;
+        }
+        const info = await catalog.projectInfo(r.project!);
+        const n = info ? info.counts.unknown + info.counts.delivered : 0;
+        if (info && settled && r.status !== 'launching' && r.status !== 'launched')
+          settled.set(r.project!, n);
+        pending += n;
       }
       const files = await catalog.countFiles(
         `gitpoms.campaign ${quote(c.name)} and gitpoms.stage ${quote(s.name)} and availability physical`,

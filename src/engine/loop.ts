@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GitpomsError } from '../errors.js';
 import type { RepoFiles } from '../desired/repo.js';
+import { specChanges, type SpecChange } from '../desired/spec-changes.js';
 import type { DesiredState, SubmissionRecord } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
 import {
@@ -52,6 +53,14 @@ export interface PassReport {
   plan: Plan;
   results: ActionResult[];
   events: NotifyEvent[];
+}
+
+/** A new revision applied: from which, when, and what it changed. */
+export interface RevisionChange {
+  from: string;
+  to: string;
+  at: string;
+  changes: SpecChange[];
 }
 
 /** What the reconciler is doing, for `serve`'s status endpoint and logs. */
@@ -125,6 +134,7 @@ export class Reconciler {
   private triggeredAt = 0;
   private readonly memory = freshMemory();
   private last: PassReport | undefined;
+  private change: RevisionChange | undefined;
   private readonly state: ReconcilerStatus;
 
   constructor(
@@ -154,6 +164,11 @@ export class Reconciler {
   /** The revision passes act on and its desired state; undefined before the first valid one. */
   current(): { revision: string; desired: DesiredState } | undefined {
     return this.good && { revision: this.good.rev.id, desired: this.good.desired };
+  }
+
+  /** What the last change of the applied revision changed; undefined before one. */
+  lastChange(): RevisionChange | undefined {
+    return this.change;
   }
 
   /** What the last pass planned and did (the server shows it without planning again). */
@@ -231,8 +246,15 @@ export class Reconciler {
       ]);
       return;
     }
-    if (this.good && this.good.rev.id !== rev.id)
+    if (this.good && this.good.rev.id !== rev.id) {
       this.deps.log.info({ from: this.good.rev.id, to: rev.id }, 'new revision');
+      this.change = {
+        from: this.good.rev.id,
+        to: rev.id,
+        at: this.deps.clock().toISOString(),
+        changes: specChanges(this.good.desired, spec.desired),
+      };
+    }
     this.good = { rev, root: await this.source.checkout(rev), desired: spec.desired };
   }
 

@@ -12,6 +12,7 @@ import {
   stateOf,
 } from '../../test/helpers/server-fixture.js';
 import { AdapterError } from '../errors.js';
+import { CatalogReads } from './catalog-reads.js';
 
 afterEach(async () => {
   while (apps.length) await apps.pop()!.close();
@@ -136,6 +137,91 @@ describe('the API reads', () => {
     expect(f.logged.map(([m]) => m)).toContain('api request failed');
   });
 
+  it("answers a submission's file accounting and file lists from the catalog, and one file", async () => {
+    const files: Record<string, string[]> = {
+      [`gitpoms.submission '${SBND}/gen/mc-1#1'`]: ['gen_1.root', 'gen_2.root'],
+      [`gitpoms.submission '${SBND}/gen/mc-1#1' and availability physical`]: ['gen_1.root'],
+    };
+    const catalog = new CatalogReads({
+      countFiles: async (d) => files[d]?.length ?? 0,
+      listFiles: async (d) => files[d] ?? [],
+      getFile: async (name) =>
+        name === 'gen_1.root'
+          ? {
+              name,
+              id: 1,
+              size: 5,
+              checksum: undefined,
+              createDate: NOW.toISOString(),
+              metadata: { 'gitpoms.campaign': SBND },
+              parents: [],
+              children: [],
+              locations: ['/pnfs/x'],
+            }
+          : undefined,
+    });
+    const f = await fixture('open', undefined, undefined, catalog);
+    const key = encodeURIComponent(`${SBND}/gen/mc-1#1`);
+    expect((await get(f, `/api/submissions/${key}/files`)).body).toEqual({
+      key: `${SBND}/gen/mc-1#1`,
+      items: [
+        { category: 'outputs declared', dims: `gitpoms.submission '${SBND}/gen/mc-1#1'`, count: 2 },
+        {
+          category: 'outputs located',
+          dims: `gitpoms.submission '${SBND}/gen/mc-1#1' and availability physical`,
+          count: 1,
+        },
+      ],
+    });
+    expect(
+      (await get(f, `/api/submissions/${key}/files?category=outputs%20declared&limit=1&offset=1`))
+        .body,
+    ).toMatchObject({ items: ['gen_2.root'], total: 2, limit: 1, offset: 1 });
+    expect((await get(f, `/api/submissions/${key}/files?category=consumed`)).status).toBe(404);
+    expect((await get(f, `/api/submissions/${key}/files?category=nope`)).status).toBe(400);
+    expect((await get(f, '/api/files?name=gen_1.root')).body).toMatchObject({
+      name: 'gen_1.root',
+      locations: ['/pnfs/x'],
+    });
+    expect((await get(f, '/api/files?name=nope')).status).toBe(404);
+    expect((await get(f, '/api/files')).body).toEqual({ error: 'give one of "name" or "dims"' });
+    const dims = encodeURIComponent(`gitpoms.submission '${SBND}/gen/mc-1#1'`);
+    expect((await get(f, `/api/files?dims=${dims}`)).body).toMatchObject({ total: 2 });
+    // Behind tokens: a file is its campaign's experiment's; a query, an admin's.
+    const t = await fixture('token', undefined, undefined, catalog);
+    expect((await get(t, '/api/files?name=gen_1.root', t.tokens['viewer-sbnd'])).status).toBe(200);
+    expect((await get(t, '/api/files?name=gen_1.root', t.tokens['shifter-dune'])).status).toBe(404);
+    expect((await get(t, `/api/files?dims=${dims}`, t.tokens['viewer-sbnd'])).status).toBe(403);
+    expect((await get(t, `/api/files?dims=${dims}`, t.tokens.admin)).status).toBe(200);
+    // Without a catalog: 503, saying so.
+    const none = await fixture();
+    expect((await get(none, '/api/files?name=gen_1.root')).body).toEqual({
+      error: 'this server has no catalog to ask',
+    });
+  });
+
+  it('answers the stage statistics of gitpoms status, without catalog figures before they are read', async () => {
+    const f = await fixture();
+    const r = await get(f, `/api/campaigns/${SBND}/statistics`);
+    const gen = (r.body.items as Array<Record<string, unknown>>)[0];
+    expect(gen).toEqual({
+      stage: 'gen',
+      submissions: 2,
+      located: 1,
+      failed: 0,
+      all: 2500,
+      idle: 0,
+      running: 2490,
+      held: 0,
+      completed: 10,
+      notLocated: 0,
+      jobsLocated: 10,
+      removed: 0,
+    });
+    expect(r.body).not.toHaveProperty('catalogAt');
+    expect((await get(f, '/api/campaigns/nope/statistics')).status).toBe(404);
+  });
+
   it('serves an OpenAPI document naming every route', async () => {
     const f = await fixture();
     const doc = (await get(f, '/api/openapi.json')).body as { openapi: string; paths: object };
@@ -161,6 +247,9 @@ describe('the API reads', () => {
       '/api/campaigns/{campaign}/launch-now',
       '/api/campaigns/{campaign}/prune',
       '/api/campaigns/{campaign}/stages/{stage}/split-reset',
+      '/api/submissions/{key}/files',
+      '/api/campaigns/{campaign}/statistics',
+      '/api/files',
       '/api/launches',
       '/api/launches/hold',
       '/api/launches/allow',

@@ -21,6 +21,10 @@ import {
 } from '../engine/operator.js';
 import type { ServiceProbes } from '../engine/probes.js';
 import { HttpError, type Access, type Req } from './access.js';
+import type { CatalogReads } from './catalog-reads.js';
+import type { CatalogFigures } from '../engine/catalog-figures.js';
+import { stageStats } from '../engine/stats.js';
+import { FILE_CATEGORIES, fileExperiment, type FileCategory } from '../engine/file-accounting.js';
 import { registerEvents, type EventHub } from './events.js';
 import { GitpomsError } from '../errors.js';
 import {
@@ -44,6 +48,10 @@ export interface ApiOptions {
   readAccess: 'open' | 'token';
   /** Where passes and actions are announced to open event streams (GET /api/events). */
   events?: EventHub | undefined;
+  /** The catalog's per-stage figures (Pending, Files), read when asked for, at most once a minute. */
+  figures?: CatalogFigures | undefined;
+  /** The catalog, asked only for a file drill-down (cached); without it those routes are 503. */
+  catalog?: CatalogReads | undefined;
   /** A reverse proxy with single sign-on whose user header is believed (gitpoms.yaml server). */
   trustedProxy?: TrustedProxy | undefined;
   /** Actions a client may ask for a minute; more get 429. Default 30. */
@@ -189,6 +197,40 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
     },
   );
 
+  app.get<{ Params: { campaign: string } }>(
+    '/api/campaigns/:campaign/statistics',
+    {
+      preHandler: readGate,
+      schema: {
+        summary:
+          "POMS's stage statistics, as gitpoms status prints them (Pending and Files as the catalog said after a pass)",
+        params: { type: 'object', properties: { campaign: name }, required: ['campaign'] },
+      },
+    },
+    async (req) => {
+      const { desired } = applied();
+      const c = desired.campaigns.find((x) => x.name === req.params.campaign);
+      if (!c || !mayRead(req as Req, c.experiment))
+        throw new HttpError(404, `no campaign ${req.params.campaign}`);
+      const records = (await opts.store.submissions()).filter((r) => r.campaign === c.name);
+      void opts.figures?.refresh(desired, c, records);
+      const fig = opts.figures?.snapshot(c.name);
+      const jobs = await opts.store.jobPage({ campaign: c.name, limit: 1e9, offset: 0 });
+      return {
+        campaign: c.name,
+        ...(fig?.at ? { catalogAt: fig.at } : {}),
+        items: stageStats(
+          { ...desired, campaigns: [c] },
+          records,
+          jobs.items,
+          fig?.counts ?? new Map(),
+        ).map(({ campaign: _c, pending, files, ...row }) =>
+          fig?.at ? { ...row, pending, files } : row,
+        ),
+      };
+    },
+  );
+
   app.get<{
     Querystring: {
       campaign?: string;
@@ -258,6 +300,81 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
         throw new HttpError(404, `no submission ${req.params.key}`);
       // The catalog is not asked: the API adds no query to it.
       return explain(opts.store, undefined, r.key, clock(), revision);
+    },
+  );
+
+  const catalogOf = (): CatalogReads => {
+    if (!opts.catalog) throw new HttpError(503, 'this server has no catalog to ask');
+    return opts.catalog;
+  };
+
+  app.get<{
+    Params: { key: string };
+    Querystring: { category?: FileCategory; limit: number; offset: number };
+  }>(
+    '/api/submissions/:key/files',
+    {
+      preHandler: readGate,
+      schema: {
+        summary:
+          "a submission's file accounting (POMS's submitted, delivered, consumed, failed, skipped, with children declared and located, pending; outputs), or the files of one category; asks the catalog (answers kept a minute)",
+        params: { type: 'object', properties: { key: name }, required: ['key'] },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { category: { enum: FILE_CATEGORIES }, ...page },
+        },
+      },
+    },
+    async (req) => {
+      const { desired } = applied();
+      const r = await opts.store.submission(req.params.key);
+      if (!r || !mayRead(req as Req, experimentOfKey(desired, r)))
+        throw new HttpError(404, `no submission ${req.params.key}`);
+      const counts = await catalogOf().accounting(r.key, r.project);
+      if (!req.query.category) return { key: r.key, project: r.project, items: counts };
+      const row = counts.find((c) => c.category === req.query.category);
+      if (!row)
+        throw new HttpError(404, `${r.key} has no ${req.query.category} files (no input project)`);
+      return {
+        category: row.category,
+        dims: row.dims,
+        ...paged(await catalogOf().list(row.dims), req.query),
+      };
+    },
+  );
+
+  app.get<{ Querystring: { name?: string; dims?: string; limit: number; offset: number } }>(
+    '/api/files',
+    {
+      preHandler: readGate,
+      schema: {
+        summary:
+          'one file by name (metadata, parents, children, locations), or the files a dimension query selects; asks the catalog',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { name, dims: { type: 'string', minLength: 1, maxLength: 4000 }, ...page },
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      if ((q.name === undefined) === (q.dims === undefined))
+        throw new HttpError(400, 'give one of "name" or "dims"');
+      if (q.dims !== undefined) {
+        // A query may select any experiment's files: behind tokens, an admin's.
+        if (opts.readAccess === 'token' && (req as Req).principal?.role !== 'admin')
+          throw new HttpError(403, 'a dimension query needs an admin token on this server');
+        return { dims: q.dims, ...paged(await catalogOf().list(q.dims), q) };
+      }
+      const f = await catalogOf().file(q.name!);
+      if (
+        !f ||
+        !mayRead(req as Req, fileExperiment(opts.reconciler.current()?.desired, f.metadata))
+      )
+        throw new HttpError(404, `no file ${q.name}`);
+      return f;
     },
   );
 

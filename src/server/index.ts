@@ -31,7 +31,7 @@ export interface ServerOptions {
     reconciler: ApiOptions['reconciler'];
   };
   /** The dashboard's pages (needs `api`). */
-  web?: Pick<WebOptions, 'figures' | 'reconciler' | 'dataDir'>;
+  web?: Pick<WebOptions, 'reconciler' | 'dataDir'>;
 }
 
 /** The dashboard's stylesheet and script. */

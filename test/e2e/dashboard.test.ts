@@ -138,9 +138,27 @@ describe.runIf(available || required)('the dashboard in a real browser', () => {
     expect(await page.textContent('#launch-output')).toMatch(
       /The jobsub_submit command fife_launch rendered for it\.[\s\S]*jobsub_submit \\\n\s+-e IFDH_DEBUG/,
     );
+    // Its file accounting, from the catalog: 10 gen files in, job 3 failed, 9 outputs located.
+    await Promise.all([
+      page.waitForURL(/\/submission\/files\?/),
+      page.click('a:text("File accounting")'),
+    ]);
+    expect(await page.textContent('h1')).toBe(`Files of ${key}`);
+    const counts = await tableNumbers(page, 'main table');
+    expect(counts.submitted![1]).toBe('10');
+    expect(counts['with children located']![1]).toBe('9');
+    expect(counts['outputs located']![1]).toBe('9');
+    await page.screenshot({ path: path.join(shots, 'files.png'), fullPage: true });
+    await Promise.all([
+      page.waitForURL(/category=outputs\+located/),
+      page.click('tr:has-text("outputs located") a'),
+    ]);
+    expect(await page.$$eval('ul.files li a', (a) => a.length)).toBe(9);
+    await Promise.all([page.waitForURL(/\/file\?/), page.click('ul.files li a >> nth=0')]);
+    expect(await page.textContent('main table')).toContain(`gitpoms.submission${key}`);
     // The triage drill-down: a failed job of the demo (g4 job 3 fails by design).
     await page.goto(`${base}/campaigns/${CAMPAIGN}/triage`);
-    await page.click('table.jobs tbody tr a');
+    await Promise.all([page.waitForURL(/\/job\?/), page.click('table.jobs tbody tr a >> nth=0')]);
     expect(await page.textContent('h1')).toMatch(/^Job /);
     const exit = /Exit code(\d+)/.exec((await page.textContent('dl.facts')) ?? '');
     expect(Number(exit?.[1])).toBeGreaterThan(0);

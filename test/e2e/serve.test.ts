@@ -117,6 +117,10 @@ describe('gitpoms serve', () => {
     };
     expect(status.applied.revision).toBe(head);
     expect(status.latest.valid).toBe(true);
+    // The plan page says what the new revision changed.
+    const planPage = await (await fetch(`${base}/plan`)).text();
+    expect(planPage).toContain(`→ ${head.slice(0, 12)}, applied `);
+    expect(planPage).toContain('<li>added stage gitops/gen2</li>');
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
   });
 

@@ -9,6 +9,7 @@ import type { Role, TrustedProxy } from '../../src/model/index.js';
 import { plan } from '../../src/plan/plan.js';
 import { fsRepo } from '../../src/source/fs-repo.js';
 import { EventHub } from '../../src/server/events.js';
+import type { CatalogReads } from '../../src/server/catalog-reads.js';
 import { buildServer } from '../../src/server/index.js';
 
 export const NOW = new Date('2026-12-01T12:00:00Z');
@@ -31,6 +32,7 @@ export async function fixture(
   readAccess: 'open' | 'token' = 'open',
   actionsPerMinute?: number,
   trustedProxy?: TrustedProxy,
+  catalog?: CatalogReads,
 ): Promise<Fixture> {
   const store = new MemoryStore(() => NOW);
   for (const i of [1, 2]) {
@@ -86,6 +88,7 @@ export async function fixture(
       clock: () => NOW,
       ...(actionsPerMinute ? { actionsPerMinute } : {}),
       trustedProxy,
+      catalog,
     },
     web: { reconciler },
   });

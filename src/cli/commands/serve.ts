@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CatalogFigures } from '../../engine/catalog-figures.js';
+import { CatalogReads } from '../../server/catalog-reads.js';
 import { buildServer } from '../../server/index.js';
 import { EventHub } from '../../server/events.js';
 import { Metrics } from '../../server/metrics.js';
@@ -39,26 +40,12 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
       metrics.failed();
       events.publish({ kind: 'pass-failed', pass, error: e.message });
     });
-    // Made once the daemon's catalog is known; the first pass may run before.
-    const pages: { figures?: CatalogFigures } = {};
     const d = await openDaemon(io, opts, {
       watch: true,
       onFetch: (seconds, ok) => metrics.fetched(seconds, ok),
       onPass(r) {
         metrics.passed(r);
         events.passed(r);
-        // The catalog's figures for the pages, read after a pass (at most once a minute).
-        const f = pages.figures;
-        if (f) {
-          const desired = d!.reconciler.current()?.desired;
-          if (desired)
-            d!.deps.store
-              .submissions()
-              .then((recs) => f.refresh(desired, recs))
-              .catch((e: Error) =>
-                d!.deps.log.warn({ err: e.message }, 'catalog figures not read'),
-              );
-        }
         const failed = r.results.filter((x) => !x.ok).length;
         io.stdout(
           `pass ${r.pass} at ${r.revision.slice(0, 12)}: ${r.plan.actions.length} action(s)${failed ? `, ${failed} failed` : ''}\n`,
@@ -73,7 +60,7 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
     metrics.watch({ reconciler: d.reconciler, probes: d.probes });
     d.deps.batch = metrics.instrument(d.deps.batch.name, d.deps.batch);
     d.deps.catalog = metrics.instrument(d.deps.catalog.name, d.deps.catalog);
-    const figures = (pages.figures = new CatalogFigures(d.deps.catalog));
+    const figures = new CatalogFigures(d.deps.catalog);
     let app: ReturnType<typeof buildServer> | undefined;
     try {
       const secret = webhookSecret(io, d.config);
@@ -94,8 +81,10 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
           events,
           readAccess: d.config?.spec.server?.readAccess ?? 'open',
           trustedProxy: d.config?.spec.server?.trustedProxy,
+          catalog: new CatalogReads(d.deps.catalog),
+          figures,
         },
-        web: { reconciler: d.reconciler, figures, dataDir: d.deps.dataDir },
+        web: { reconciler: d.reconciler, dataDir: d.deps.dataDir },
       });
       const address = await app.listen({ host: opts.host, port });
       io.stdout(`gitpoms serve: ${d.source.description}; listening on ${address}\n`);

@@ -88,6 +88,8 @@ export function Layout(p: {
   banner?: readonly string[];
   /** The campaign whose events refresh the page (all events when undefined). */
   live?: string;
+  /** A page that asks the catalog: never refreshed by events. */
+  still?: boolean;
   children: Children;
 }): JSX.Element {
   return (
@@ -102,7 +104,7 @@ export function Layout(p: {
           <link rel="stylesheet" href="/static/app.css" />
           <script type="module" src="/static/app.js"></script>
         </head>
-        <body data-live-campaign={p.live}>
+        <body data-live-campaign={p.live} data-still={p.still ? 'true' : undefined}>
           <header>
             <a class="brand" href="/">
               gitpoms

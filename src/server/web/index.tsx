@@ -17,6 +17,12 @@ import type { DesiredState } from '../../model/index.js';
 import { deriveStatus } from '../../plan/plan.js';
 import type { StageSummary } from '../../plan/types.js';
 import { HttpError, type Access, type Req } from '../access.js';
+import type { CatalogReads } from '../catalog-reads.js';
+import {
+  FILE_CATEGORIES,
+  fileExperiment,
+  type FileCategory,
+} from '../../engine/file-accounting.js';
 import { segments } from './charts.js';
 import { submissionHref, when } from './components.js';
 import {
@@ -31,6 +37,8 @@ import {
 import {
   CampaignPage,
   ErrorPage,
+  FilePage,
+  FilesPage,
   JobPage,
   OverviewPage,
   PlanPage,
@@ -47,12 +55,15 @@ import {
 
 export interface WebOptions {
   store: Store;
-  reconciler: Pick<Reconciler, 'current' | 'lastPass' | 'status'>;
+  reconciler: Pick<Reconciler, 'current' | 'lastPass' | 'status'> &
+    Partial<Pick<Reconciler, 'lastChange'>>;
   probes?: ServiceProbes | undefined;
-  /** The catalog's per-stage figures, read after passes; without it those columns show '-'. */
+  /** The catalog's per-stage figures, read when a page shows them; without it those show '-'. */
   figures?: CatalogFigures | undefined;
   /** The reconciler's data directory, where each launch leaves its output. */
   dataDir?: string | undefined;
+  /** The catalog for file drill-downs (cached); without it those pages say so. */
+  catalog?: CatalogReads | undefined;
   clock?: () => Date;
   log: (msg: string, detail: Record<string, unknown>) => void;
 }
@@ -100,8 +111,8 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       );
     for (const [name, r] of Object.entries(opts.probes?.results() ?? {}))
       if (r.status === 'failed') out.push(`Service ${name} failed: ${r.detail}`);
-    const f = opts.figures?.snapshot();
-    if (f?.error) out.push(`The catalog could not be read for Pending and Files: ${f.error}`);
+    const error = opts.figures?.lastError();
+    if (error) out.push(`The catalog could not be read for Pending and Files: ${error}`);
     return out;
   };
 
@@ -228,7 +239,9 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       const { revision, desired, campaign: c } = campaignOf(req as Req, req.params.campaign);
       const records = (await opts.store.submissions()).filter((r) => r.campaign === c.name);
       const jobs = await campaignJobs(c.name);
-      const fig = opts.figures?.snapshot();
+      // Read again in the background (at most once a minute): this view shows the last read.
+      void opts.figures?.refresh(desired, c, records);
+      const fig = opts.figures?.snapshot(c.name);
       const stats = stageStats(
         { ...desired, campaigns: [c] },
         records,
@@ -549,6 +562,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
         pass={p?.pass}
         revision={p?.revision}
         latest={opts.reconciler.status().latest}
+        change={opts.reconciler.lastChange?.()}
         actions={(p?.plan.actions ?? []).filter((a) => seen(a.campaign))}
         notes={(p?.plan.notes ?? []).filter((n) => seen(n.campaign))}
         failed={(p?.results ?? [])
@@ -574,4 +588,101 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       />,
     );
   });
+
+  const catalogOf = (): CatalogReads => {
+    if (!opts.catalog) throw new HttpError(503, 'This server has no catalog to ask.');
+    return opts.catalog;
+  };
+
+  app.get<{ Querystring: { key: string; category?: FileCategory; offset: number } }>(
+    '/submission/files',
+    {
+      preHandler: pageGate,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['key'],
+          properties: {
+            key: { type: 'string', minLength: 1, maxLength: 400 },
+            category: { enum: FILE_CATEGORIES },
+            offset: { type: 'integer', minimum: 0, default: 0 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const r = await readableSubmission(req as Req, req.query.key);
+      const counts = await catalogOf().accounting(r.key, r.project);
+      const category = req.query.category;
+      const row = category && counts.find((c) => c.category === category);
+      if (category && !row)
+        throw new HttpError(404, `${r.key} has no ${category} files: it has no input project.`);
+      const files = row ? await catalogOf().list(row.dims) : [];
+      const offset = req.query.offset;
+      return html(
+        reply,
+        <FilesPage
+          banner={banner()}
+          record={r}
+          counts={counts}
+          category={category}
+          files={files.slice(offset, offset + PAGE)}
+          offset={offset}
+          limit={PAGE}
+          total={files.length}
+        />,
+      );
+    },
+  );
+
+  app.get<{ Querystring: { key: string } }>(
+    '/submission/files.csv',
+    {
+      preHandler: pageGate,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['key'],
+          properties: { key: { type: 'string', minLength: 1, maxLength: 400 } },
+        },
+      },
+    },
+    async (req, reply) => {
+      const r = await readableSubmission(req as Req, req.query.key);
+      const rows: string[][] = [['category', 'file']];
+      for (const c of await catalogOf().accounting(r.key, r.project))
+        for (const f of await catalogOf().list(c.dims)) rows.push([c.category, f]);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header(
+          'content-disposition',
+          `attachment; filename="${r.key.replace(/[^\w.-]/g, '_')}-files.csv"`,
+        )
+        .send(csv(rows));
+    },
+  );
+
+  app.get<{ Querystring: { name: string } }>(
+    '/file',
+    {
+      preHandler: pageGate,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: { name: { type: 'string', minLength: 1, maxLength: 400 } },
+        },
+      },
+    },
+    async (req, reply) => {
+      const f = await catalogOf().file(req.query.name);
+      const desired = opts.reconciler.current()?.desired;
+      if (!f || !mayRead(req as Req, fileExperiment(desired, f.metadata)))
+        throw new HttpError(404, `No file ${req.query.name} in the catalog.`);
+      return html(reply, <FilePage banner={banner()} file={f} />);
+    },
+  );
 }

@@ -7,7 +7,10 @@ import type {
   StoredJob,
   StoredSubmission,
 } from '../../adapters/store/types.js';
+import type { FileRecord } from '../../adapters/catalog/types.js';
 import type { Explanation } from '../../engine/explain.js';
+import type { RevisionChange } from '../../engine/loop.js';
+import type { FileCategory, FileCount } from '../../engine/file-accounting.js';
 import type { ProbeResult } from '../../engine/probes.js';
 import { STATS_HEADER, type StageStats } from '../../engine/stats.js';
 import type { OperatorOverride, ResolvedCampaign, ResolvedStage } from '../../model/index.js';
@@ -603,10 +606,11 @@ export function SubmissionPage(
             ''
           )}
           <dt>Project</dt>
-          <dd safe>
-            {e.project
-              ? `${e.project.name} (file counts: gitpoms files ${r.key})`
-              : 'none (no input files)'}
+          <dd safe>{e.project ? e.project.name : 'none (no input files)'}</dd>
+          <dt>Files</dt>
+          <dd>
+            <a href={href('/submission/files', { key: r.key })}>File accounting</a> (asks the
+            catalog)
           </dd>
         </dl>
         {e.recoveries.length + e.dependents.length ? (
@@ -903,6 +907,7 @@ export function PlanPage(
     pass: number | undefined;
     revision: string | undefined;
     latest: { revision: string; valid: boolean; errors: string[] } | undefined;
+    change: RevisionChange | undefined;
     actions: Action[];
     notes: Note[];
     failed: Array<{ key: string; kind: string; error: string }>;
@@ -924,6 +929,27 @@ export function PlanPage(
           </p>
         ) : (
           ''
+        )}
+        <h2>Last revision change</h2>
+        {p.change ? (
+          <>
+            <p safe>
+              {`${p.change.from.slice(0, 12)} → ${p.change.to.slice(0, 12)}, applied ${when(p.change.at)}:`}
+            </p>
+            {p.change.changes.length ? (
+              <ul class="changes">
+                {p.change.changes.map((c) => (
+                  <li class={c.kind === 'removed' ? 'bad' : undefined} safe>
+                    {`${c.kind} ${c.what}${c.fields ? ` (${c.fields.join(', ')})` : ''}`}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p>No change to campaigns, job types, launch templates or services.</p>
+            )}
+          </>
+        ) : (
+          <p>None since this server started.</p>
         )}
         <h2>Actions</h2>
         {p.actions.length ? (
@@ -1071,6 +1097,139 @@ export function ErrorPage(p: Frame & { status: number; message: string }): JSX.E
       <p class="bad" safe>
         {p.message}
       </p>
+    </Layout>
+  );
+}
+
+export function FilesPage(
+  p: Frame & {
+    record: StoredSubmission;
+    counts: FileCount[];
+    category?: FileCategory | undefined;
+    files: string[];
+    offset: number;
+    limit: number;
+    total: number;
+  },
+): JSX.Element {
+  const r = p.record;
+  const at = (category?: string) => href('/submission/files', { key: r.key, category });
+  return (
+    <Layout
+      title={`Files of ${r.key}`}
+      crumbs={[...crumbsOf(r.campaign, r.stage), { label: r.key, to: submissionHref(r.key) }]}
+      banner={p.banner}
+      still
+    >
+      <p class="small">
+        Asked of the catalog when this page is opened (answers kept a minute).{' '}
+        <a href={href('/submission/files.csv', { key: r.key })}>Every file of these (CSV)</a>
+      </p>
+      <table>
+        <thead>
+          <tr>
+            <th>Files</th>
+            <th class="num">Count</th>
+            <th>Dimension query</th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.counts.map((c) => (
+            <tr class={c.category === p.category ? 'current' : ''}>
+              <td safe>{c.category}</td>
+              <td class="num">
+                <a href={at(c.category)} safe>
+                  {String(c.count)}
+                </a>
+              </td>
+              <td>
+                <code safe>{c.dims}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {p.category ? (
+        <section>
+          <h2 safe>{`${p.category}: ${p.total} file(s)`}</h2>
+          <ul class="files">
+            {p.files.map((f) => (
+              <li>
+                <a href={href('/file', { name: f })} safe>
+                  {f}
+                </a>
+              </li>
+            ))}
+          </ul>
+          <Pager
+            path="/submission/files"
+            query={{ key: r.key, category: p.category }}
+            offset={p.offset}
+            limit={p.limit}
+            total={p.total}
+          />
+        </section>
+      ) : (
+        ''
+      )}
+    </Layout>
+  );
+}
+
+const metaValue = (v: unknown): string =>
+  typeof v === 'string'
+    ? v
+    : typeof v === 'object' && v !== null
+      ? stringify(v).trimEnd()
+      : String(v);
+
+export function FilePage(p: Frame & { file: FileRecord }): JSX.Element {
+  const f = p.file;
+  const links = (title: string, names: string[]) => (
+    <>
+      <h2 safe>{`${title} (${names.length})`}</h2>
+      {names.length ? (
+        <ul class="files">
+          {names.map((n) => (
+            <li>
+              <a href={href('/file', { name: n })} safe>
+                {n}
+              </a>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>None.</p>
+      )}
+    </>
+  );
+  return (
+    <Layout title={f.name} crumbs={[home]} banner={p.banner} still>
+      <dl class="facts">
+        <dt>Size</dt>
+        <dd safe>{`${f.size} bytes`}</dd>
+        <dt>Checksum</dt>
+        <dd safe>{f.checksum ?? '-'}</dd>
+        <dt>Declared</dt>
+        <dd safe>{when(f.createDate)}</dd>
+        <dt>Locations</dt>
+        <dd safe>{f.locations.join(', ') || 'none (virtual)'}</dd>
+      </dl>
+      <h2>Metadata</h2>
+      <table>
+        <tbody>
+          {Object.entries(f.metadata).map(([k, v]) => (
+            <tr>
+              <th safe>{k}</th>
+              <td>
+                <code safe>{metaValue(v)}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {links('Parents', f.parents)}
+      {links('Children', f.children)}
     </Layout>
   );
 }
