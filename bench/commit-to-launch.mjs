@@ -262,10 +262,11 @@ export async function commitToLaunch({ short = false } = {}) {
   const rounds = short ? 3 : 7;
   return [
     ...(await cases(rounds)),
-    // Known to miss at 1,000,000 jobs (about 3.3 s here): each pass reads and plans every job
-    // (plan 1.0-1.3 s, observation 0.8-1.0 s, of which 0.5 s comparing jobs with the job cache)
-    // and loads and checks out the new revision (0.9 s). Meeting 1 s needs planning only what
-    // changed, campaign by campaign.
+    // Known to miss at 1,000,000 jobs: each pass reads and plans every job (plan 1.0-1.3 s,
+    // observation 0.8-1.0 s, of which 0.5 s comparing jobs with the job cache) and loads and
+    // checks out the new revision (0.9 s). The same code measured 3.8 s in one run and 4.7-6.6 s
+    // in four later ones, above the guard; why a triggered pass is slower than one started by
+    // hand (3.4-3.6 s) is not found yet. Meeting 1 s needs planning only what changed.
     ...(await cases(
       rounds,
       { campaigns: short ? 10 : 100, perStage: 200, jobsPer: 10 },

@@ -133,6 +133,11 @@ describe.runIf(available || required)('the dashboard in a real browser', () => {
       expect(await page.textContent('h1'), url).toBe(title);
       await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
     }
+    // The services panel says which launches a failed service holds.
+    await page.goto(`${base}/`);
+    const services = await tableNumbers(page, '#services table');
+    expect(services['sam-sbnd']!.at(-1)).toBe('every sbnd campaign');
+    expect(services['dcache-sbnd']!.at(-1)).toBe('none');
     // The submission page shows what its launch left: the jobsub_submit fife_launch rendered.
     await page.goto(`${base}/submission?key=${encodeURIComponent(key)}`);
     expect(await page.textContent('#launch-output')).toMatch(

@@ -217,6 +217,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
         revision={cur?.revision}
         campaigns={rows}
         services={opts.probes?.results() ?? {}}
+        serviceSpecs={cur?.desired.services ?? []}
         waiting={(last?.plan.notes ?? [])
           .filter((n) => WAITING.has(n.kind) && readable(n.campaign))
           .slice(0, 200)}

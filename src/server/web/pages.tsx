@@ -13,7 +13,12 @@ import type { RevisionChange } from '../../engine/loop.js';
 import type { FileCategory, FileCount } from '../../engine/file-accounting.js';
 import type { ProbeResult } from '../../engine/probes.js';
 import { STATS_HEADER, type StageStats } from '../../engine/stats.js';
-import type { OperatorOverride, ResolvedCampaign, ResolvedStage } from '../../model/index.js';
+import type {
+  NamedService,
+  OperatorOverride,
+  ResolvedCampaign,
+  ResolvedStage,
+} from '../../model/index.js';
 import type { Action, Note, StageSummary } from '../../plan/types.js';
 import { Histogram, TimeBars, binned, type Segment } from './charts.js';
 import {
@@ -66,6 +71,7 @@ export function OverviewPage(
     revision: string | undefined;
     campaigns: CampaignRow[];
     services: Record<string, ProbeResult>;
+    serviceSpecs: readonly NamedService[];
     waiting: Note[];
     launches: { held: boolean; text: string };
   },
@@ -125,7 +131,7 @@ export function OverviewPage(
       </section>
       <section data-live id="services" class="panel">
         <h2>Services</h2>
-        <Services services={p.services} />
+        <Services services={p.services} specs={p.serviceSpecs} />
       </section>
       <section data-live id="waiting">
         <h2>Waiting launches</h2>
@@ -135,7 +141,19 @@ export function OverviewPage(
   );
 }
 
-function Services({ services }: { services: Record<string, ProbeResult> }): JSX.Element {
+/** Which launches a failed service holds: its experiment's campaigns, or those it names. */
+export function gateText(s: NamedService | undefined): string {
+  if (!s?.gatesLaunches) return 'none';
+  return s.campaigns?.length ? s.campaigns.join(', ') : `every ${s.experiment} campaign`;
+}
+
+function Services({
+  services,
+  specs,
+}: {
+  services: Record<string, ProbeResult>;
+  specs: readonly NamedService[];
+}): JSX.Element {
   const names = Object.keys(services);
   if (!names.length) return <p>No services configured (gitpoms.yaml, services).</p>;
   return (
@@ -146,6 +164,7 @@ function Services({ services }: { services: Record<string, ProbeResult> }): JSX.
           <th>Status</th>
           <th>Detail</th>
           <th>Checked</th>
+          <th>Holds the launches of, when failed</th>
         </tr>
       </thead>
       <tbody>
@@ -157,6 +176,7 @@ function Services({ services }: { services: Record<string, ProbeResult> }): JSX.
             </td>
             <td safe>{services[n]!.detail}</td>
             <td safe>{when(services[n]!.at)}</td>
+            <td safe>{gateText(specs.find((s) => s.name === n))}</td>
           </tr>
         ))}
       </tbody>
