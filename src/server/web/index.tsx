@@ -93,6 +93,21 @@ const PAGE = 100;
 
 const WAITING = new Set(['gated', 'waiting', 'schedule', 'override']);
 
+const text = { type: 'string', minLength: 1, maxLength: 400 } as const;
+const offset = { type: 'integer', minimum: 0, default: 0 } as const;
+
+/** A route's query: these fields and no other, `required` among them. */
+const query = (properties: Record<string, object>, required: string[] = []) => ({
+  querystring: { type: 'object', additionalProperties: false, required, properties },
+});
+
+/** A CSV download named `name`. */
+const sendCsv = (reply: FastifyReply, name: string, rows: readonly (readonly string[])[]) =>
+  reply
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"`)
+    .send(csv(rows));
+
 export function registerPages(app: FastifyInstance, opts: WebOptions, access: Access): void {
   const clock = opts.clock ?? (() => new Date());
   const { mayRead } = access;
@@ -316,18 +331,9 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
     },
   );
 
-  const pageQuery = {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      stage: { type: 'string', maxLength: 200 },
-      offset: { type: 'integer', minimum: 0, default: 0 },
-    },
-  } as const;
-
   app.get<{ Params: { campaign: string }; Querystring: { stage?: string; offset: number } }>(
     '/campaigns/:campaign/submissions',
-    { preHandler: pageGate, schema: { querystring: pageQuery } },
+    { preHandler: pageGate, schema: query({ stage: { type: 'string', maxLength: 200 }, offset }) },
     async (req, reply) => {
       const { campaign: c } = campaignOf(req as Req, req.params.campaign);
       const stage = req.query.stage || undefined;
@@ -365,20 +371,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
 
   app.get<{ Querystring: { key: string; offset: number } }>(
     '/submission',
-    {
-      preHandler: pageGate,
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['key'],
-          properties: {
-            key: { type: 'string', minLength: 1, maxLength: 400 },
-            offset: { type: 'integer', minimum: 0, default: 0 },
-          },
-        },
-      },
-    },
+    { preHandler: pageGate, schema: query({ key: text, offset }, ['key']) },
     async (req, reply) => {
       const r = await readableSubmission(req as Req, req.query.key);
       const e = await explain(
@@ -412,20 +405,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
 
   app.get<{ Querystring: { key: string; id: string } }>(
     '/job',
-    {
-      preHandler: pageGate,
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['key', 'id'],
-          properties: {
-            key: { type: 'string', minLength: 1, maxLength: 400 },
-            id: { type: 'string', minLength: 1, maxLength: 400 },
-          },
-        },
-      },
-    },
+    { preHandler: pageGate, schema: query({ key: text, id: text }, ['key', 'id']) },
     async (req, reply) => {
       const r = await readableSubmission(req as Req, req.query.key);
       const job = (
@@ -478,16 +458,10 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
     '/campaigns/:campaign/timebars',
     {
       preHandler: pageGate,
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            to: { type: 'string', format: 'date-time' },
-            seconds: { type: 'integer', minimum: 60, maximum: 31 * 86_400 },
-          },
-        },
-      },
+      schema: query({
+        to: { type: 'string', format: 'date-time' },
+        seconds: { type: 'integer', minimum: 60, maximum: 31 * 86_400 },
+      }),
     },
     async (req, reply) => {
       const { campaign: c } = campaignOf(req as Req, req.params.campaign);
@@ -535,17 +509,10 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       const { campaign: c } = campaignOf(req as Req, req.params.campaign);
       const records = (await opts.store.submissions()).filter((r) => r.campaign === c.name);
       const stageOf = new Map(records.map((r) => [r.key, r.stage]));
-      const body = csv([
+      return sendCsv(reply, `${c.name}-daily.csv`, [
         DAILY_HEADER,
         ...dailyStats(records, await campaignJobs(c.name), stageOf, clock()),
       ]);
-      return reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header(
-          'content-disposition',
-          `attachment; filename="${c.name.replace(/[^\w.-]/g, '_')}-daily.csv"`,
-        )
-        .send(body);
     },
   );
 
@@ -599,18 +566,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
     '/submission/files',
     {
       preHandler: pageGate,
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['key'],
-          properties: {
-            key: { type: 'string', minLength: 1, maxLength: 400 },
-            category: { enum: FILE_CATEGORIES },
-            offset: { type: 'integer', minimum: 0, default: 0 },
-          },
-        },
-      },
+      schema: query({ key: text, category: { enum: FILE_CATEGORIES }, offset }, ['key']),
     },
     async (req, reply) => {
       const r = await readableSubmission(req as Req, req.query.key);
@@ -639,45 +595,19 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
 
   app.get<{ Querystring: { key: string } }>(
     '/submission/files.csv',
-    {
-      preHandler: pageGate,
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['key'],
-          properties: { key: { type: 'string', minLength: 1, maxLength: 400 } },
-        },
-      },
-    },
+    { preHandler: pageGate, schema: query({ key: text }, ['key']) },
     async (req, reply) => {
       const r = await readableSubmission(req as Req, req.query.key);
       const rows: string[][] = [['category', 'file']];
       for (const c of await catalogOf().accounting(r.key, r.project))
         for (const f of await catalogOf().list(c.dims)) rows.push([c.category, f]);
-      return reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header(
-          'content-disposition',
-          `attachment; filename="${r.key.replace(/[^\w.-]/g, '_')}-files.csv"`,
-        )
-        .send(csv(rows));
+      return sendCsv(reply, `${r.key}-files.csv`, rows);
     },
   );
 
   app.get<{ Querystring: { name: string } }>(
     '/file',
-    {
-      preHandler: pageGate,
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['name'],
-          properties: { name: { type: 'string', minLength: 1, maxLength: 400 } },
-        },
-      },
-    },
+    { preHandler: pageGate, schema: query({ name: text }, ['name']) },
     async (req, reply) => {
       const f = await catalogOf().file(req.query.name);
       const desired = opts.reconciler.current()?.desired;
