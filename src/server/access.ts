@@ -36,7 +36,13 @@ function credential(req: FastifyRequest): { token: string; cookie: boolean } | u
     return { token: /^Bearer (\S+)$/.exec(header)?.[1] ?? '', cookie: false };
   if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
   const m = COOKIE.exec(req.headers.cookie ?? '');
-  return m ? { token: decodeURIComponent(m[1]!), cookie: true } : undefined;
+  if (!m) return undefined;
+  try {
+    return { token: decodeURIComponent(m[1]!), cookie: true };
+  } catch {
+    // Not percent-encoded as the page sets it: a cookie that signs nobody in.
+    return { token: '', cookie: true };
+  }
 }
 
 /**

@@ -128,6 +128,7 @@ describe('the dashboard pages (server-side)', () => {
     // A stale cookie leaves the browser signed out, with the sign-in page still open to it.
     expect((await page(f, url, cookie(f.tokens.expired!))).status).toBe(401);
     expect((await page(f, '/sign-in', cookie(f.tokens.expired!))).status).toBe(200);
+    expect((await page(f, '/sign-in', { cookie: `${TOKEN_COOKIE}=%E0%A4%A` })).status).toBe(200);
     expect((await page(f, '/revisions', cookie(f.tokens['viewer-sbnd']!))).status).toBe(403);
     expect((await page(f, '/revisions', cookie(f.tokens.admin!))).status).toBe(200);
     // A page of another site posting with the browser's cookie is refused: no ambient authority.
