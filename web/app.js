@@ -103,6 +103,8 @@ function live() {
     timer = setTimeout(() => void refresh(), 200);
   };
   const es = new EventSource('/api/events');
+  // Closed before the page goes, so leaving it is no aborted request.
+  window.addEventListener('pagehide', () => es.close());
   es.addEventListener('open', () => {
     status.textContent = 'live';
     status.className = 'live on';
