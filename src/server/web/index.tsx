@@ -14,7 +14,7 @@ import { stageStats } from '../../engine/stats.js';
 import { GitpomsError } from '../../errors.js';
 import { projectName } from '../../job/dimensions.js';
 import type { DesiredState } from '../../model/index.js';
-import { deriveStatus } from '../../plan/plan.js';
+import { applyOverrides, deriveStatus } from '../../plan/plan.js';
 import type { StageSummary } from '../../plan/types.js';
 import { HttpError, type Access, type Req } from '../access.js';
 import type { CatalogReads } from '../catalog-reads.js';
@@ -189,6 +189,13 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
     const last = opts.reconciler.lastPass();
     const overrides = await opts.store.activeOverrides(clock(), cur?.revision);
     const held = overrides.find((o) => o.action === 'hold-launches');
+    // A campaign's state with its holds and kills, as the planner sees it.
+    const stateOf = new Map(
+      (cur ? applyOverrides(cur.desired, overrides).desired.campaigns : []).map((c) => [
+        c.name,
+        c.state,
+      ]),
+    );
     const byStage = new Map((last?.plan.stages ?? []).map((s) => [`${s.campaign}/${s.stage}`, s]));
     const rows: CampaignRow[] = (cur?.desired.campaigns ?? [])
       .filter((c) => mayRead(req, c.experiment))
@@ -196,7 +203,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
         const row: CampaignRow = {
           name: c.name,
           experiment: c.experiment,
-          state: c.state,
+          state: stateOf.get(c.name) ?? c.state,
           stages: c.stages.length,
           submissions: 0,
           located: 0,
@@ -218,9 +225,6 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
           row.idle += sum.jobs.idle ?? 0;
           row.held += sum.jobs.held ?? 0;
         }
-        const whole = overrides.filter((o) => o.campaign === c.name && o.stage === undefined);
-        if (whole.some((o) => o.action === 'kill')) row.state = 'killed';
-        else if (whole.some((o) => o.action === 'hold')) row.state = 'held';
         return row;
       });
     const readable = (campaign: string | undefined) =>
@@ -268,12 +272,8 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       const overrides = (await opts.store.activeOverrides(clock(), revision)).filter(
         (o) => o.campaign === c.name,
       );
-      const whole = overrides.filter((o) => o.stage === undefined);
-      const state = whole.some((o) => o.action === 'kill')
-        ? 'killed'
-        : whole.some((o) => o.action === 'hold')
-          ? 'held'
-          : c.state;
+      const state = applyOverrides({ ...desired, campaigns: [c] }, overrides).desired.campaigns[0]!
+        .state;
       return html(
         reply,
         <CampaignPage
