@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/adapters/store/sqlite/index.js';
-import { TokenVerifier } from '../src/engine/tokens.js';
+import { tokenSecret, TokenVerifier } from '../src/engine/tokens.js';
 import { cli } from './helpers/capture.js';
 
 describe('gitpoms token', () => {
@@ -31,7 +31,7 @@ describe('gitpoms token', () => {
 
     const list = await cli(['token', 'list', '--format', 'json', ...d]);
     expect(list.code).toBe(0);
-    expect(list.stdout).not.toContain(text.split('_')[2]);
+    expect(list.stdout).not.toContain(tokenSecret(text)!);
     const listed = JSON.parse(list.stdout) as Array<Record<string, unknown>>;
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ id, name: 'alice', role: 'shifter', experiments: ['sbnd'] });

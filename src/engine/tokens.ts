@@ -8,6 +8,11 @@ import { isRole, ROLES, type Principal, type Role, type StoredToken } from '../m
 
 const TOKEN = /^gpt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
+/** The secret part of a token's text (it may itself hold `_`), or undefined if malformed. */
+export function tokenSecret(text: string): string | undefined {
+  return TOKEN.exec(text)?.[2];
+}
+
 function hashOf(secret: string, salt: string): string {
   return scryptSync(secret, Buffer.from(salt, 'hex'), 32).toString('hex');
 }
