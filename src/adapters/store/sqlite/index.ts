@@ -25,28 +25,21 @@ import type {
   StoredSubmission,
 } from '../types.js';
 import { sameJob } from '../types.js';
+import {
+  byLaunch,
+  frozen,
+  jobColumns,
+  JobIndex,
+  type SubmissionRow,
+  toStoredJob,
+  toSubmission,
+  toToken,
+  type TokenRow,
+} from '../rows.js';
 
 /** A statement that changes what submissions() returns. */
 const WRITES_SUBMISSIONS =
   /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b[\s\S]*\b(submissions|status_history)\b/i;
-
-/** `o` and everything in it, frozen. */
-function frozen<T extends object>(o: T): T {
-  for (const v of Object.values(o)) if (v && typeof v === 'object') frozen(v as object);
-  return Object.freeze(o);
-}
-
-/** Launch order, then key (SQLite's binary order, for the ASCII names keys are made of). */
-const byLaunch = (a: StoredSubmission, b: StoredSubmission): number =>
-  a.launchedAt < b.launchedAt
-    ? -1
-    : a.launchedAt > b.launchedAt
-      ? 1
-      : a.key < b.key
-        ? -1
-        : a.key > b.key
-          ? 1
-          : 0;
 
 /** Schema migrations, applied in order; PRAGMA user_version counts those applied. */
 const MIGRATIONS: string[] = [
@@ -83,51 +76,6 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE jobs ADD COLUMN site TEXT;`,
 ];
 
-function toStoredJob(r: Record<string, unknown>): StoredJob {
-  const j: StoredJob = {
-    id: r.id as string,
-    submission: r.submission as string,
-    state: r.state as StoredJob['state'],
-    updatedAt: r.updated_at as string,
-  };
-  if (r.exit_code !== null) j.exitCode = r.exit_code as number;
-  if (r.held_reason !== null) j.heldReason = r.held_reason as string;
-  if (r.ended_at !== null) j.endedAt = r.ended_at as string;
-  if (r.node !== null) j.node = r.node as string;
-  if (r.site !== null) j.site = r.site as string;
-  if (r.started_at !== null) j.startedAt = r.started_at as string;
-  if (r.cpu_seconds !== null) j.cpuSeconds = r.cpu_seconds as number;
-  if (r.wall_seconds !== null) j.wallSeconds = r.wall_seconds as number;
-  if (r.log_path !== null) j.logPath = r.log_path as string;
-  return j;
-}
-
-interface TokenRow {
-  id: string;
-  name: string;
-  role: StoredToken['role'];
-  experiments: string;
-  salt: string;
-  hash: string;
-  created_at: string;
-  created_by: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
-
-const toToken = (r: TokenRow): StoredToken => ({
-  id: r.id,
-  name: r.name,
-  role: r.role,
-  experiments: JSON.parse(r.experiments) as string[],
-  salt: r.salt,
-  hash: r.hash,
-  createdAt: r.created_at,
-  createdBy: r.created_by,
-  ...(r.expires_at ? { expiresAt: r.expires_at } : {}),
-  ...(r.revoked_at ? { revokedAt: r.revoked_at } : {}),
-});
-
 type Outcome = { value: unknown } | { error: unknown };
 
 interface QueuedWrite {
@@ -136,30 +84,6 @@ interface QueuedWrite {
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
-
-interface SubmissionRow {
-  key: string;
-  campaign: string;
-  stage: string;
-  slice: string;
-  attempt: number;
-  parent: string | null;
-  recovery: string | null;
-  revision: string | null;
-  command: string;
-  input: string;
-  job_type: string;
-  launch_template: string;
-  batch: string | null;
-  project: string | null;
-  status: SubmissionStatus;
-  held_by_gitpoms: number;
-  launched_at: string;
-  definition: string | null;
-}
-
-/** SQLite's BINARY order of ASCII text, as ORDER BY gives it. */
-const binary = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function fail(message: string, cause?: unknown): never {
   throw new AdapterError('sqlite-store', message, { retryable: false, cause });
@@ -180,18 +104,8 @@ export class SqliteStore implements Store {
   private naming = false;
   /** Each job as this store last recorded it, to write only changes. */
   private readonly recorded = new Map<string, JobRecord>();
-  /** Every job as last read or written, by submission, and the data_version it was read at. */
-  private jobsCache:
-    | {
-        version: number;
-        bySubmission: Map<string, StoredJob[]>;
-        /** Each job's submission. */
-        submissionOf: Map<string, string>;
-        /** Submissions whose jobs are not in id order since a write. */
-        unsorted: Set<string>;
-        keys?: string[];
-      }
-    | undefined;
+  /** Every job as last read or written, and the data_version it was read at. */
+  private jobsCache: { version: number; index: JobIndex } | undefined;
   /** Journal writes waiting for their shared commit. */
   private readonly queued: QueuedWrite[] = [];
   private flushing = false;
@@ -370,27 +284,7 @@ export class SqliteStore implements Store {
   }
 
   private toSubmission(r: SubmissionRow, history = this.history(r.key)): StoredSubmission {
-    return {
-      key: r.key,
-      campaign: r.campaign,
-      stage: r.stage,
-      slice: r.slice,
-      attempt: r.attempt,
-      ...(r.parent ? { parent: r.parent } : {}),
-      ...(r.recovery ? { recovery: JSON.parse(r.recovery) as StoredSubmission['recovery'] } : {}),
-      ...(r.revision ? { revision: r.revision } : {}),
-      ...(r.project ? { project: r.project } : {}),
-      ...(r.batch ? { batch: r.batch } : {}),
-      launchedAt: r.launched_at,
-      status: r.status,
-      heldByGitpoms: r.held_by_gitpoms === 1,
-      command: JSON.parse(r.command) as string[],
-      input: JSON.parse(r.input) as StoredSubmission['input'],
-      jobType: r.job_type,
-      launchTemplate: r.launch_template,
-      ...(r.definition ? { definition: JSON.parse(r.definition) as StageDefinition } : {}),
-      history,
-    };
+    return toSubmission(r, history);
   }
 
   /**
@@ -700,112 +594,42 @@ export class SqliteStore implements Store {
          wall_seconds = excluded.wall_seconds, log_path = excluded.log_path, updated_at = excluded.updated_at`,
     );
     this.tx(() => {
-      for (const j of changed) {
-        up.run({
-          id: j.id,
-          submission: j.submission,
-          state: j.state,
-          exitCode: j.exitCode ?? null,
-          heldReason: j.heldReason ?? null,
-          endedAt: j.endedAt ?? null,
-          node: j.node ?? null,
-          site: j.site ?? null,
-          startedAt: j.startedAt ?? null,
-          cpuSeconds: j.cpuSeconds ?? null,
-          wallSeconds: j.wallSeconds ?? null,
-          logPath: j.logPath ?? null,
-          updatedAt: at,
-        });
-      }
+      for (const j of changed) up.run(jobColumns(j, at));
     });
     // A copy: the caller's objects are its own to change.
     for (const j of changed) this.recorded.set(j.id, { ...j });
-    const c = this.jobsCache;
-    if (c) {
-      for (const j of changed) {
-        const stored = frozen({ ...structuredClone(j), updatedAt: at });
-        const was = c.submissionOf.get(j.id);
-        const list = c.bySubmission.get(j.submission);
-        if (was === j.submission) list![list!.findIndex((x) => x.id === j.id)] = stored;
-        else {
-          // A job relabelled leaves the submission it was in.
-          if (was !== undefined) {
-            const old = c.bySubmission.get(was)!;
-            old.splice(
-              old.findIndex((x) => x.id === j.id),
-              1,
-            );
-          }
-          c.submissionOf.set(j.id, j.submission);
-          if (list) list.push(stored);
-          else {
-            c.bySubmission.set(j.submission, [stored]);
-            delete c.keys;
-          }
-          c.unsorted.add(j.submission);
-        }
-      }
-    }
+    this.jobsCache?.index.put(changed.map((j) => ({ ...j, updatedAt: at })));
   }
 
   /**
    * The job cache, read in full once and again after another connection commits (as
    * submissions()); this store's own writes keep it current. Pages and status read it often.
    */
-  private jobIndex(): { bySubmission: Map<string, StoredJob[]>; keys: string[] } {
+  private jobIndex(): JobIndex {
     const version = this.db.pragma('data_version', { simple: true }) as number;
     let c = this.jobsCache;
     if (c?.version !== version) {
-      const bySubmission = new Map<string, StoredJob[]>();
-      const submissionOf = new Map<string, string>();
-      for (const row of this.prepare('SELECT * FROM jobs ORDER BY submission, id').all() as Array<
+      const rows = this.prepare('SELECT * FROM jobs ORDER BY submission, id').all() as Array<
         Record<string, unknown>
-      >) {
-        const j = frozen(toStoredJob(row));
-        submissionOf.set(j.id, j.submission);
-        const list = bySubmission.get(j.submission);
-        if (list) list.push(j);
-        else bySubmission.set(j.submission, [j]);
-      }
-      c = this.jobsCache = { version, bySubmission, submissionOf, unsorted: new Set() };
+      >;
+      c = this.jobsCache = { version, index: new JobIndex(rows.map(toStoredJob)) };
     }
-    for (const key of c.unsorted) c.bySubmission.get(key)?.sort((a, b) => binary(a.id, b.id));
-    c.unsorted.clear();
-    c.keys ??= [...c.bySubmission.keys()].sort(binary);
-    return { bySubmission: c.bySubmission, keys: c.keys };
+    return c.index;
   }
 
   async jobs(): Promise<StoredJob[]> {
-    const { bySubmission, keys } = this.jobIndex();
-    return keys.flatMap((k) => bySubmission.get(k)!);
+    return this.jobIndex().all();
   }
 
   async jobPage(q: JobQuery): Promise<{ items: StoredJob[]; total: number }> {
-    const { bySubmission, keys } = this.jobIndex();
-    let selected: readonly string[] = q.submission === undefined ? keys : [q.submission];
-    if (q.campaign !== undefined) {
-      const ofCampaign = new Set(
-        (await this.submissions()).filter((r) => r.campaign === q.campaign).map((r) => r.key),
-      );
-      selected = selected.filter((k) => ofCampaign.has(k));
-    }
-    const items: StoredJob[] = [];
-    let total = 0;
-    const end = q.offset + q.limit;
-    for (const k of selected) {
-      const list = bySubmission.get(k);
-      if (!list) continue;
-      if (q.state === undefined && (total + list.length <= q.offset || total >= end)) {
-        total += list.length;
-        continue;
-      }
-      for (const j of list) {
-        if (q.state !== undefined && j.state !== q.state) continue;
-        if (total >= q.offset && total < end) items.push(j);
-        total++;
-      }
-    }
-    return { items, total };
+    const index = this.jobIndex();
+    const ofCampaign =
+      q.campaign === undefined
+        ? undefined
+        : new Set(
+            (await this.submissions()).filter((r) => r.campaign === q.campaign).map((r) => r.key),
+          );
+    return index.page(q, ofCampaign);
   }
 
   async addOverride(o: NewOverride): Promise<number> {
