@@ -5,7 +5,7 @@ import type { Catalog } from '../adapters/catalog/types.js';
 import { STORE_BACKENDS } from '../adapters/store/index.js';
 import type { Store } from '../adapters/store/types.js';
 import { InvalidInputError } from '../errors.js';
-import { backendsOf, batchOpenOptions, dataDirOf } from '../engine/open-deps.js';
+import { backendsOf, batchOpenOptions, configuredStore, dataDirOf } from '../engine/open-deps.js';
 import type { Config, DesiredState } from '../model/index.js';
 import { observeCatalog, observeSplits } from '../engine/observe.js';
 import { plan } from '../plan/plan.js';
@@ -39,7 +39,7 @@ export function openState(
     throw new InvalidInputError(
       `no gitpoms state in ${dataDir}; run gitpoms run (or npm start) first`,
     );
-  const store = storeBackend.open({ dataDir, readonly: true });
+  const store = configuredStore(config, dataDir, env, { readonly: true });
   const catalog = openCatalog(backends.catalog, {
     dataDir,
     backends: backends.settings,

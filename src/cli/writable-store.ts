@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { openStore } from '../adapters/store/index.js';
 import type { Store } from '../adapters/store/types.js';
-import { backendsOf, dataDirOf } from '../engine/open-deps.js';
+import { configuredStore, dataDirOf } from '../engine/open-deps.js';
 import type { DesiredState } from '../model/index.js';
 import { EXIT, dataDirFlag, loadOrReport, repoContext, type Io } from './io.js';
 
@@ -32,7 +31,7 @@ export async function withWritableStore(
   const config = spec.docs.config?.value;
   const dir = dataDirOf(ctx.root, config, dataDirFlag(io, flags.dataDir));
   mkdirSync(dir, { recursive: true });
-  const store = openStore(backendsOf(config).store, { dataDir: dir });
+  const store = configuredStore(config, dir, io.env);
   try {
     const revision = (await store.appliedRevision())?.revision ?? ctx.revision;
     await fn(store, revision, spec.desired);

@@ -102,6 +102,22 @@ describe('resolution and warnings', () => {
     ]);
   });
 
+  it('warns about settings of a backend gitpoms.yaml does not select: nothing would read them', () => {
+    const config = (backends: string) => `${baseFiles['gitpoms.yaml']!}  backends:\n${backends}`;
+    const load = (backends: string) =>
+      loadSpec(memoryRepo({ ...baseFiles, 'gitpoms.yaml': config(backends) }));
+    const unused = load('    postgres: { schema: sbnd }\n    slurm: { finishedFrom: sacct }\n');
+    expect(unused.desired).toBeDefined();
+    expect(unused.diagnostics.map(formatDiagnostic)).toEqual([
+      'gitpoms.yaml:6:15: warning spec.backends.postgres: backends.postgres is not used: backends.store is not postgres (select the backend, or remove backends.postgres) [backend-settings-unused]',
+      'gitpoms.yaml:7:12: warning spec.backends.slurm: backends.slurm is not used: backends.batch does not name slurm (select the backend, or remove backends.slurm) [backend-settings-unused]',
+    ]);
+    const used = load(
+      '    store: postgres\n    postgres: { schema: sbnd }\n    batch: [local, slurm]\n    slurm: {}\n',
+    );
+    expect(used.diagnostics.map(formatDiagnostic)).toEqual([]);
+  });
+
   it('warns when a stage waits for parents but reads another dataset', () => {
     const r = withDemo((t) =>
       t.replace(

@@ -14,6 +14,7 @@ import {
   type CatalogBackendName,
 } from '../adapters/catalog/index.js';
 import { openStore, type StoreBackendName } from '../adapters/store/index.js';
+import type { Store } from '../adapters/store/types.js';
 import type { Backends, Config } from '../model/index.js';
 import { DEFAULTS, reachableBatches } from '../desired/desired.js';
 import { BatchSet } from './batches.js';
@@ -40,6 +41,17 @@ export function backendsOf(config: Config | undefined): {
     store: settings.store ?? 'sqlite',
     settings,
   };
+}
+
+/** The store gitpoms.yaml names, opened through its registry. */
+export function configuredStore(
+  config: Config | undefined,
+  dataDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+  o: { readonly?: boolean; clock?: () => Date } = {},
+): Store {
+  const b = backendsOf(config);
+  return openStore(b.store, { dataDir, backends: b.settings, env, ...o });
 }
 
 /** What every batch backend of this deployment is opened with (its settings, the local slots). */
@@ -85,7 +97,7 @@ export function openDeps(
     return {
       batch: new BatchSet(batches, opts.batch),
       catalog: track(openCatalogSpec(catalogSpec, { env: opts.env, clock })),
-      store: track(openStore(backends.store, { dataDir, clock })),
+      store: track(configuredStore(config, dataDir, opts.env, { clock })),
       log: pino(
         { level: 'info', redact: ['env', '*.env'] },
         pino.destination({ dest: path.join(dataDir, 'reconciler.log'), sync: true }),

@@ -61,7 +61,7 @@ export type Probe =
       command: Argv;
     };
 /**
- * A bearer token, by reference; a job resolves it in its own environment.
+ * postgresql://user:password@host:port/database, from the reconciler's environment or a file. Default: the environment variable GITPOMS_STORE_URL.
  */
 export type SecretRef =
   | {
@@ -71,7 +71,7 @@ export type SecretRef =
       fromFile: string;
     };
 /**
- * Shared secret of push webhooks (GitHub and Gitea HMAC, GitLab token). Without it the webhook endpoints refuse every request.
+ * A bearer token, by reference; a job resolves it in its own environment.
  */
 export type SecretRef1 =
   | {
@@ -81,9 +81,19 @@ export type SecretRef1 =
       fromFile: string;
     };
 /**
- * A secret by reference: an environment variable of the reconciler or a file on its host. Never the secret itself.
+ * Shared secret of push webhooks (GitHub and Gitea HMAC, GitLab token). Without it the webhook endpoints refuse every request.
  */
 export type SecretRef2 =
+  | {
+      fromEnv: string;
+    }
+  | {
+      fromFile: string;
+    };
+/**
+ * A secret by reference: an environment variable of the reconciler or a file on its host. Never the secret itself.
+ */
+export type SecretRef3 =
   | {
       fromEnv: string;
     }
@@ -393,10 +403,32 @@ export interface Backends {
     | ('local' | 'slurm' | 'condor' | 'jobsub')
     | ['local' | 'slurm' | 'condor' | 'jobsub', ...('local' | 'slurm' | 'condor' | 'jobsub')[]];
   catalog?: 'embedded' | 'samweb';
-  store?: 'sqlite';
+  /**
+   * Where the reconciler keeps its records: sqlite (one file in the data directory; the default) or postgres (a PostgreSQL server, for several replicas).
+   */
+  store?: 'sqlite' | 'postgres';
+  postgres?: PostgresSettings;
   slurm?: SlurmSettings;
   samweb?: SamwebSettings;
   jobsub?: JobsubSettings;
+}
+/**
+ * For store: postgres. The connection by reference only: it holds the password.
+ */
+export interface PostgresSettings {
+  url?: SecretRef;
+  /**
+   * The schema gitpoms's tables live in, created if absent (several sites may share a database). Default: the role's search_path.
+   */
+  schema?: string;
+  /**
+   * Connections each process keeps open. Default: 4.
+   */
+  poolSize?: number;
+  /**
+   * A statement running longer is cancelled, and the pass that made it fails. Default: 30.
+   */
+  statementTimeoutSeconds?: number;
 }
 /**
  * For batch: slurm.
@@ -427,7 +459,7 @@ export interface SamwebSettings {
    * The SAM group files are declared in, e.g. sbnd.
    */
   group: string;
-  token?: SecretRef;
+  token?: SecretRef1;
   cert?: SamwebCert;
   /**
    * Per request. Default: 30.
@@ -472,7 +504,7 @@ export interface Source {
    * Seconds between fetches when no webhook arrives. Default: 60.
    */
   pollSeconds?: number;
-  webhookSecret?: SecretRef1;
+  webhookSecret?: SecretRef2;
 }
 /**
  * The HTTP API of gitpoms serve.
@@ -563,7 +595,7 @@ export interface Notification {
   /**
    * The endpoint; by reference (fromEnv/fromFile) when the URL itself is a credential, as Slack's are.
    */
-  url: string | SecretRef2;
+  url: string | SecretRef3;
   /**
    * Default: json.
    */

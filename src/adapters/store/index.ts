@@ -1,11 +1,18 @@
 // The state stores gitpoms can keep its records in, by the name backends.store gives.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Backends } from '../../model/index.js';
+import { resolveSecret } from '../../secrets.js';
+import { PostgresStore } from './postgres/index.js';
 import { SqliteStore } from './sqlite/index.js';
 import type { Store } from './types.js';
 
 export interface StoreOpenOptions {
   dataDir: string;
+  /** gitpoms.yaml's backends (a server store's connection). */
+  backends?: Backends;
+  /** Where a connection given by reference is read. */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Operator commands read the store and never write it. */
   readonly?: boolean;
   /** The time its records carry (the reconciler's clock). */
@@ -15,13 +22,16 @@ export interface StoreOpenOptions {
 export interface StoreBackend {
   title: string;
   open(o: StoreOpenOptions): Store;
-  /** Whether a data directory has state to read (operator commands need a run first). */
+  /** Whether there is state to read (operator commands need a run first); a server store says on open. */
   hasState(dataDir: string): boolean;
 }
 
 export function sqliteStoreFile(dataDir: string): string {
   return path.join(dataDir, 'state.sqlite');
 }
+
+/** The environment variable the PostgreSQL URL is read from when gitpoms.yaml names none. */
+export const STORE_URL_ENV = 'GITPOMS_STORE_URL';
 
 export const STORE_BACKENDS = {
   sqlite: {
@@ -32,6 +42,26 @@ export const STORE_BACKENDS = {
         ...(o.clock ? { clock: o.clock } : {}),
       }),
     hasState: (dataDir) => existsSync(sqliteStoreFile(dataDir)),
+  },
+  postgres: {
+    title: 'a PostgreSQL server',
+    open: (o) => {
+      const s = o.backends?.postgres ?? {};
+      return new PostgresStore({
+        url: resolveSecret(
+          s.url ?? { fromEnv: STORE_URL_ENV },
+          o.env ?? {},
+          'backends.postgres.url',
+        ),
+        schema: s.schema,
+        poolSize: s.poolSize,
+        statementTimeoutMs:
+          s.statementTimeoutSeconds === undefined ? undefined : s.statementTimeoutSeconds * 1000,
+        readonly: o.readonly ?? false,
+        ...(o.clock ? { clock: o.clock } : {}),
+      });
+    },
+    hasState: () => true,
   },
 } as const satisfies Record<string, StoreBackend>;
 

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { openStore } from '../../adapters/store/index.js';
-import { backendsOf } from '../../engine/open-deps.js';
+import { configuredStore } from '../../engine/open-deps.js';
 import { previewSplit } from '../../engine/split-preview.js';
 import {
   checkSplitReset,
@@ -102,7 +101,7 @@ export function registerSplit(program: Command, io: Io, setCode: (n: number) => 
       const state = openState(ctx.root, config, dataDirFlag(io, opts.dataDir), io.env);
       const dataDir = state.dataDir;
       await state.close();
-      const store = openStore(backendsOf(config).store, { dataDir });
+      const store = configuredStore(config, dataDir, io.env);
       try {
         const { stage, generation } = await resetStageSplit(store, spec.desired, req, CLI_WORDING);
         io.stdout(

@@ -1,7 +1,7 @@
 import type { Campaign, Stage } from '../../model/index.js';
 import { batchOfTemplate, reachableBatches } from '../desired.js';
 import type { Located, LoadedDocs } from '../load.js';
-import { err, type Ctx, hintFor } from './context.js';
+import { err, type Ctx, hintFor, warn } from './context.js';
 import { insideRepo, type RepoFiles } from '../repo.js';
 import type { FieldPath } from '../yaml-source.js';
 
@@ -80,6 +80,25 @@ export function checkBackends(ctx: Ctx, docs: LoadedDocs): void {
       "catalog samweb needs backends.samweb: the server's baseUrl, the station and the group",
       'e.g. samweb: { baseUrl: https://samweb.fnal.gov:8483/sam/sbnd/api, station: sbnd, group: sbnd }',
     );
+  if (!b) return;
+  // Settings of a backend the deployment does not use would be read by nothing.
+  const batches: readonly string[] = reachableBatches(b);
+  const used: Record<string, [boolean, string]> = {
+    slurm: [batches.includes('slurm'), 'backends.batch does not name slurm'],
+    jobsub: [batches.includes('jobsub'), 'backends.batch does not name jobsub'],
+    samweb: [b.catalog === 'samweb', 'backends.catalog is not samweb'],
+    postgres: [b.store === 'postgres', 'backends.store is not postgres'],
+  };
+  for (const [name, [inUse, why]] of Object.entries(used))
+    if (name in b && !inUse)
+      warn(
+        ctx,
+        config!.doc,
+        ['spec', 'backends', name],
+        'backend-settings-unused',
+        `backends.${name} is not used: ${why}`,
+        `select the backend, or remove backends.${name}`,
+      );
 }
 
 /** gitpoms.yaml's paths into the repository stay inside it (local.path, source.path), not through a link either. */

@@ -1,0 +1,900 @@
+import pg from 'pg';
+import { AdapterError, GitpomsError } from '../../../errors.js';
+import {
+  type ActionKind,
+  FRESH_SPLIT,
+  type NewSubmission,
+  type OperatorOverride,
+  type SplitState,
+  type StoredToken,
+  type SubmissionStatus,
+} from '../../../model/index.js';
+import {
+  byLaunch,
+  frozen,
+  jobColumns,
+  JobIndex,
+  type SubmissionRow,
+  toStoredJob,
+  toSubmission,
+  toToken,
+  type TokenRow,
+} from '../rows.js';
+import type {
+  AuditEntry,
+  Intent,
+  JobQuery,
+  JobRecord,
+  NewOverride,
+  RevisionRecord,
+  SplitAdvance,
+  StageDefinition,
+  Store,
+  StoredJob,
+  StoredSubmission,
+} from '../types.js';
+import { sameJob } from '../types.js';
+import { MIGRATIONS } from './migrations.js';
+
+/** bigint columns (ids, versions) as numbers: they stay far below 2^53. */
+const TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8
+      ? Number
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** SQLSTATE classes and codes worth another try: a connection lost, a conflict, a timeout. */
+const RETRYABLE = /^(08|40|53|57P0[1-3])|^55P03$|^57014$/;
+
+/** The store's change log keeps this many versions; a reader further behind reads all again. */
+const KEEP_CHANGES = 10_000;
+
+type Kind = 'submission' | 'jobs';
+
+export interface PostgresStoreOptions {
+  /** postgresql://user:password@host:port/db; never logged. */
+  url: string;
+  /** The schema gitpoms's tables live in (created if absent); default: the role's search_path. */
+  schema?: string | undefined;
+  /** Operator commands read the store and never write it: the server refuses their writes. */
+  readonly?: boolean;
+  clock?: () => Date;
+  /** Connections kept open. Default 4. */
+  poolSize?: number | undefined;
+  /** A statement running longer is cancelled. Default 30 s. */
+  statementTimeoutMs?: number | undefined;
+}
+
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured PostgreSQL URL (unparseable)';
+  }
+}
+
+/**
+ * The PostgreSQL store, for a site that runs several replicas or keeps its state on a database
+ * server. Tables as the SQLite store's; every write of submissions or jobs takes the store's
+ * version in one row, so writers commit in version order and a reader follows them through the
+ * change log, reading again only what changed.
+ */
+export class PostgresStore implements Store {
+  readonly name = 'postgres';
+  private readonly pool: pg.Pool;
+  private readonly clock: () => Date;
+  private readonly readonly: boolean;
+  private readonly where: string;
+  private readonly ready: Promise<void>;
+  /** The store version the caches below are at. */
+  private version = -1;
+  private subs: { byKey: Map<string, StoredSubmission>; list?: StoredSubmission[] } | undefined;
+  private jobIndex: JobIndex | undefined;
+  /** Syncs of the caches, one at a time. */
+  private syncing: Promise<unknown> = Promise.resolve();
+  /** Each job as this store last recorded it, to write only changes. */
+  private readonly recorded = new Map<string, JobRecord>();
+
+  constructor(private readonly opts: PostgresStoreOptions) {
+    this.clock = opts.clock ?? (() => new Date());
+    this.readonly = opts.readonly ?? false;
+    this.where = `the PostgreSQL store ${redactUrl(opts.url)}${opts.schema ? ` (schema ${opts.schema})` : ''}`;
+    if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema))
+      throw new GitpomsError(
+        'invalid-config',
+        `backends.postgres.schema ${JSON.stringify(opts.schema)}: lower-case letters, digits and _`,
+      );
+    const settings = [
+      ...(opts.schema ? [`-c search_path=${opts.schema}`] : []),
+      ...(this.readonly ? ['-c default_transaction_read_only=on'] : []),
+    ];
+    this.pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize ?? 4,
+      statement_timeout: opts.statementTimeoutMs ?? 30_000,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'gitpoms',
+      types: TYPES,
+      ...(settings.length ? { options: settings.join(' ') } : {}),
+    });
+    // An idle connection the server cut is an event, not a crash: the next query reconnects.
+    this.pool.on('error', () => undefined);
+    this.ready = this.open();
+    this.ready.catch(() => undefined);
+  }
+
+  private fail(message: string, cause?: unknown, retryable = false): never {
+    throw new AdapterError('postgres-store', `${this.where}: ${message}`, { retryable, cause });
+  }
+
+  /** A driver or server error as a store error that says where and whether to try again. */
+  private wrap(e: unknown): unknown {
+    if (e instanceof GitpomsError) return e;
+    const code = (e as { code?: string }).code ?? '';
+    const message = (e as Error).message ?? String(e);
+    const connection =
+      /^E[A-Z]+$/.test(code) || /connect|terminat|timeout|closed/i.test(message) || !code;
+    return new AdapterError('postgres-store', `${this.where}: ${message}`, {
+      retryable: RETRYABLE.test(code) || connection,
+      cause: e,
+    });
+  }
+
+  /** Creates or upgrades the tables, once across replicas (under an advisory lock). */
+  private async open(): Promise<void> {
+    const c = await this.client();
+    try {
+      if (this.readonly) {
+        const v = await this.schemaVersion(c);
+        if (v === undefined)
+          this.fail('has no gitpoms tables; run gitpoms store migrate, or gitpoms run, first');
+        if (v > MIGRATIONS.length) this.tooNew(v);
+        return;
+      }
+      await c.query('BEGIN');
+      await c.query("SELECT pg_advisory_xact_lock(hashtext('gitpoms store migrations'))");
+      if (this.opts.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.opts.schema}`);
+      await c.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at text NOT NULL)',
+      );
+      const v = (await this.schemaVersion(c)) ?? 0;
+      if (v > MIGRATIONS.length) this.tooNew(v);
+      for (let i = v; i < MIGRATIONS.length; i++) {
+        await c.query(MIGRATIONS[i]!);
+        await c.query('INSERT INTO schema_migrations VALUES ($1, $2)', [i + 1, this.now()]);
+      }
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw this.wrap(e);
+    } finally {
+      c.release();
+    }
+  }
+
+  private tooNew(v: number): never {
+    this.fail(
+      `has schema version ${v}, newer than this gitpoms knows (${MIGRATIONS.length}); upgrade gitpoms`,
+    );
+  }
+
+  private async schemaVersion(c: pg.PoolClient): Promise<number | undefined> {
+    const t = await c.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+    if (!t.rows[0].present) return undefined;
+    const r = await c.query('SELECT coalesce(max(version), 0) AS v FROM schema_migrations');
+    return r.rows[0].v as number;
+  }
+
+  /** The schema version and how many migrations this gitpoms has. */
+  async migrations(): Promise<{ applied: number; known: number }> {
+    await this.ready;
+    const c = await this.client();
+    try {
+      return { applied: (await this.schemaVersion(c)) ?? 0, known: MIGRATIONS.length };
+    } finally {
+      c.release();
+    }
+  }
+
+  private async client(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
+  private async query<R extends object = Record<string, unknown>>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<R[]> {
+    await this.ready;
+    try {
+      return (await this.pool.query(sql, params)).rows as R[];
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
+  /**
+   * One transaction. `durable: false` commits without waiting for the disk (only for the end
+   * of an intent: lost, the intent is pending again and is ended from the batch system).
+   */
+  private async tx<T>(
+    fn: (c: pg.PoolClient) => Promise<T>,
+    opts: { durable?: boolean; isolation?: string } = {},
+  ): Promise<T> {
+    await this.ready;
+    const c = await this.client();
+    let broken = false;
+    try {
+      await c.query(opts.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation}` : 'BEGIN');
+      if (opts.durable === false) await c.query('SET LOCAL synchronous_commit = off');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => (broken = true));
+      throw this.wrap(e);
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  /**
+   * Takes the next store version for a write of submissions or jobs (the row lock orders
+   * writers until they commit) and logs what it changes. First in its transaction, so writers
+   * queue on this one row and never deadlock on others.
+   */
+  private async bump(c: pg.PoolClient): Promise<(kind: Kind, keys: string[]) => Promise<void>> {
+    const r = await c.query('UPDATE store_state SET version = version + 1 RETURNING version');
+    const version = r.rows[0].version as number;
+    if (version % 1000 === 0) {
+      await c.query('DELETE FROM changes WHERE version <= $1', [version - KEEP_CHANGES]);
+      await c.query('UPDATE store_state SET pruned_below = greatest(pruned_below, $1)', [
+        version - KEEP_CHANGES,
+      ]);
+    }
+    return async (kind, keys) => {
+      if (keys.length)
+        await c.query(
+          'INSERT INTO changes (version, kind, key) SELECT $1, $2, k FROM unnest($3::text[]) AS k',
+          [version, kind, [...new Set(keys)]],
+        );
+    };
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+
+  /**
+   * Brings the caches to the store's version, in one snapshot: the rows the change log names
+   * since, or everything when the log no longer reaches back (or nothing was read yet).
+   */
+  private sync(need: 'submissions' | 'jobs'): Promise<void> {
+    const run = this.syncing.then(() =>
+      this.tx(
+        async (c) => {
+          const s = (await c.query('SELECT version, pruned_below FROM store_state')).rows[0] as {
+            version: number;
+            pruned_below: number;
+          };
+          if (s.version !== this.version) {
+            if (this.version < s.pruned_below || this.version < 0) {
+              this.subs = undefined;
+              this.jobIndex = undefined;
+            } else {
+              const changed = (
+                await c.query('SELECT DISTINCT kind, key FROM changes WHERE version > $1', [
+                  this.version,
+                ])
+              ).rows as Array<{ kind: Kind; key: string }>;
+              const of = (k: Kind) => changed.filter((x) => x.kind === k).map((x) => x.key);
+              if (this.subs) await this.refreshSubmissions(c, of('submission'));
+              if (this.jobIndex) await this.refreshJobs(c, of('jobs'));
+            }
+            this.version = s.version;
+          }
+          if (need === 'submissions' && !this.subs) {
+            const byKey = new Map<string, StoredSubmission>();
+            for (const sub of await this.readSubmissions(c)) byKey.set(sub.key, frozen(sub));
+            this.subs = { byKey };
+          }
+          if (need === 'jobs' && !this.jobIndex) {
+            const rows = await c.query('SELECT * FROM jobs ORDER BY submission, id');
+            this.jobIndex = new JobIndex(rows.rows.map(toStoredJob));
+          }
+        },
+        { isolation: 'REPEATABLE READ READ ONLY' },
+      ),
+    );
+    this.syncing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async refreshSubmissions(c: pg.PoolClient, keys: string[]): Promise<void> {
+    if (!keys.length) return;
+    const read = new Map((await this.readSubmissions(c, keys)).map((s) => [s.key, s]));
+    for (const k of keys) {
+      const sub = read.get(k);
+      if (sub) this.subs!.byKey.set(k, frozen(sub));
+      else this.subs!.byKey.delete(k);
+    }
+    delete this.subs!.list;
+  }
+
+  private async refreshJobs(c: pg.PoolClient, submissions: string[]): Promise<void> {
+    if (!submissions.length) return;
+    const rows = await c.query(
+      'SELECT * FROM jobs WHERE submission = ANY($1) ORDER BY submission, id',
+      [submissions],
+    );
+    const bySub = new Map<string, StoredJob[]>(submissions.map((k) => [k, []]));
+    for (const r of rows.rows) bySub.get(r.submission)!.push(toStoredJob(r));
+    for (const [k, jobs] of bySub) this.jobIndex!.replace(k, jobs);
+  }
+
+  /** Submissions with their history: all, or those of `keys`. */
+  private async readSubmissions(
+    c: pg.PoolClient | pg.Pool,
+    keys?: string[],
+  ): Promise<StoredSubmission[]> {
+    const where = keys ? ' WHERE key = ANY($1)' : '';
+    const params = keys ? [keys] : [];
+    const rows = (await c.query(`SELECT * FROM submissions${where}`, params))
+      .rows as SubmissionRow[];
+    const hist = new Map<string, StoredSubmission['history']>();
+    for (const h of (
+      await c.query(
+        `SELECT key, status, at, reason FROM status_history${where} ORDER BY id`,
+        params,
+      )
+    ).rows as Array<{ key: string } & StoredSubmission['history'][number]>) {
+      const { key, ...rest } = h;
+      const list = hist.get(key);
+      if (list) list.push(rest);
+      else hist.set(key, [rest]);
+    }
+    return rows.map((r) => toSubmission(r, hist.get(r.key) ?? []));
+  }
+
+  /** Every submission with its history, in launch order; frozen, shared by every caller. */
+  async submissions(): Promise<StoredSubmission[]> {
+    await this.sync('submissions');
+    const s = this.subs!;
+    s.list ??= [...s.byKey.values()].sort(byLaunch);
+    return [...s.list];
+  }
+
+  async submission(key: string): Promise<StoredSubmission | undefined> {
+    await this.ready;
+    try {
+      return (await this.readSubmissions(this.pool, [key]))[0];
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
+  private async addHistory(
+    c: pg.PoolClient,
+    key: string,
+    status: SubmissionStatus,
+    reason: string,
+    at = this.now(),
+  ): Promise<void> {
+    await c.query('INSERT INTO status_history (key, status, at, reason) VALUES ($1, $2, $3, $4)', [
+      key,
+      status,
+      at,
+      reason,
+    ]);
+  }
+
+  async beginLaunch(
+    a: NewSubmission,
+    revision: string | undefined,
+    batch: string,
+    definition?: StageDefinition,
+  ): Promise<number> {
+    return this.tx(async (c) => {
+      const changed = await this.bump(c);
+      const at = this.now();
+      const inserted = await c.query(
+        `INSERT INTO submissions (key, campaign, stage, slice, attempt, parent, recovery, revision, command, input,
+             job_type, launch_template, batch, status, launched_at, definition)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'launching', $14, $15)
+           ON CONFLICT (key) DO NOTHING`,
+        [
+          a.key,
+          a.campaign,
+          a.stage,
+          a.slice,
+          a.attempt,
+          a.parent ?? null,
+          a.recovery ? JSON.stringify(a.recovery) : null,
+          revision ?? null,
+          JSON.stringify(a.command),
+          JSON.stringify(a.input),
+          a.jobType,
+          a.launchTemplate,
+          batch,
+          at,
+          definition ? JSON.stringify(definition) : null,
+        ],
+      );
+      if (inserted.rowCount === 0)
+        this.fail(`submission ${a.key} already exists; refusing to launch it twice`);
+      await this.addHistory(c, a.key, 'launching', a.reason, at);
+      const r = await c.query(
+        "INSERT INTO intents (kind, key, state, created_at) VALUES ('launch', $1, 'pending', $2) RETURNING id",
+        [a.key, at],
+      );
+      await changed('submission', [a.key]);
+      return r.rows[0].id as number;
+    });
+  }
+
+  private async intent(c: pg.PoolClient, id: number): Promise<Intent> {
+    const r = await c.query(
+      'SELECT id, kind, key, state, created_at AS "createdAt", detail FROM intents WHERE id = $1',
+      [id],
+    );
+    if (!r.rows.length) this.fail(`no intent ${id}`);
+    return intentOf(r.rows[0]);
+  }
+
+  async finishLaunch(
+    intentId: number,
+    outcome: { ok: true; project?: string; split?: SplitAdvance } | { ok: false; error: string },
+  ): Promise<void> {
+    await this.tx(
+      async (c) => {
+        const changed = await this.bump(c);
+        const it = await this.intent(c, intentId);
+        const at = this.now();
+        if (outcome.ok && outcome.split) await this.advanceSplit(c, outcome.split, at);
+        if (outcome.ok) {
+          await c.query(
+            "UPDATE submissions SET status = 'launched', project = coalesce($1, project) WHERE key = $2",
+            [outcome.project ?? null, it.key],
+          );
+          await this.addHistory(c, it.key, 'launched', 'jobs are in the batch system', at);
+        } else {
+          await c.query("UPDATE submissions SET status = 'launch-failed' WHERE key = $1", [it.key]);
+          await this.addHistory(c, it.key, 'launch-failed', outcome.error, at);
+        }
+        await c.query(
+          'UPDATE intents SET state = $1, finished_at = $2, detail = $3 WHERE id = $4',
+          [outcome.ok ? 'done' : 'failed', at, outcome.ok ? null : outcome.error, intentId],
+        );
+        await changed('submission', [it.key]);
+      },
+      { durable: false },
+    );
+  }
+
+  /** Moves a split on past a launched slice, once: only from the position the slice was cut at. */
+  private async advanceSplit(c: pg.PoolClient, a: SplitAdvance, at: string): Promise<void> {
+    const params = [
+      a.campaign,
+      a.stage,
+      a.to.position,
+      a.to.last ?? null,
+      a.from.generation,
+      at,
+      a.from.position,
+    ];
+    const fresh =
+      a.from.position === FRESH_SPLIT.position && a.from.generation === FRESH_SPLIT.generation;
+    // Only from where it stands: a split that moved since (a reset, a replay) is left alone.
+    await c.query(
+      fresh
+        ? `INSERT INTO splits (campaign, stage, position, last, generation, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (campaign, stage) DO UPDATE SET position = excluded.position, last = excluded.last,
+               updated_at = excluded.updated_at
+             WHERE splits.position = $7 AND splits.generation = $5`
+        : `UPDATE splits SET position = $3, last = $4, updated_at = $6
+             WHERE campaign = $1 AND stage = $2 AND position = $7 AND generation = $5`,
+      params,
+    );
+  }
+
+  async splitStates(): Promise<Record<string, SplitState>> {
+    const rows = await this.query<{
+      campaign: string;
+      stage: string;
+      position: number;
+      last: number | null;
+      generation: number;
+    }>('SELECT campaign, stage, position, last, generation FROM splits');
+    return Object.fromEntries(
+      rows.map((r) => [
+        `${r.campaign}/${r.stage}`,
+        {
+          position: r.position,
+          generation: r.generation,
+          ...(r.last !== null ? { last: r.last } : {}),
+        },
+      ]),
+    );
+  }
+
+  async resetSplit(
+    campaign: string,
+    stage: string,
+    actor: string,
+    reason: string,
+  ): Promise<SplitState> {
+    return this.tx(async (c) => {
+      const at = this.now();
+      const r = await c.query(
+        `INSERT INTO splits (campaign, stage, position, last, generation, updated_at) VALUES ($1, $2, 0, NULL, 1, $3)
+           ON CONFLICT (campaign, stage) DO UPDATE SET position = 0, last = NULL,
+             generation = splits.generation + 1, updated_at = excluded.updated_at
+           RETURNING generation`,
+        [campaign, stage, at],
+      );
+      await this.auditIn(
+        c,
+        { actor, action: 'split reset', target: `${campaign}/${stage}`, detail: reason },
+        at,
+      );
+      return { position: 0, generation: r.rows[0].generation as number };
+    });
+  }
+
+  async abandonLaunch(intentId: number, reason: string): Promise<void> {
+    await this.tx(async (c) => {
+      const changed = await this.bump(c);
+      const it = await this.intent(c, intentId);
+      await c.query('DELETE FROM submissions WHERE key = $1', [it.key]);
+      await this.addHistory(c, it.key, 'launching', `abandoned: ${reason}`);
+      await c.query(
+        "UPDATE intents SET state = 'abandoned', finished_at = $1, detail = $2 WHERE id = $3",
+        [this.now(), reason, intentId],
+      );
+      await changed('submission', [it.key]);
+    });
+  }
+
+  async noteIntent(intentId: number, detail: string): Promise<void> {
+    await this.query('UPDATE intents SET detail = $1 WHERE id = $2', [detail, intentId]);
+  }
+
+  async transientFailures(key: string): Promise<{ count: number; last: Date | undefined }> {
+    const [r] = await this.query<{ n: number; last: string | null }>(
+      `SELECT count(*)::integer AS n, max(finished_at) AS last FROM intents
+         WHERE kind = 'launch' AND key = $1 AND state = 'abandoned' AND detail LIKE 'transient:%'`,
+      [key],
+    );
+    return { count: r!.n, last: r!.last ? new Date(r!.last) : undefined };
+  }
+
+  async pendingIntents(): Promise<Intent[]> {
+    return (
+      await this.query(
+        `SELECT id, kind, key, state, created_at AS "createdAt", detail FROM intents
+           WHERE state = 'pending' ORDER BY id`,
+      )
+    ).map(intentOf);
+  }
+
+  async beginAction(kind: ActionKind, key: string): Promise<number> {
+    const [r] = await this.query<{ id: number }>(
+      "INSERT INTO intents (kind, key, state, created_at) VALUES ($1, $2, 'pending', $3) RETURNING id",
+      [kind, key, this.now()],
+    );
+    return r!.id;
+  }
+
+  async finishAction(intentId: number, error?: string): Promise<void> {
+    await this.tx(
+      async (c) => {
+        await c.query(
+          'UPDATE intents SET state = $1, finished_at = $2, detail = $3 WHERE id = $4',
+          [error ? 'failed' : 'done', this.now(), error ?? null, intentId],
+        );
+      },
+      { durable: false },
+    );
+  }
+
+  async setStatus(key: string, status: SubmissionStatus, reason: string): Promise<void> {
+    await this.tx(async (c) => {
+      const changed = await this.bump(c);
+      const r = await c.query('UPDATE submissions SET status = $1 WHERE key = $2', [status, key]);
+      if (r.rowCount === 0) this.fail(`no submission ${key}`);
+      await this.addHistory(c, key, status, reason);
+      await changed('submission', [key]);
+    });
+  }
+
+  async setHeld(key: string, held: boolean): Promise<void> {
+    await this.tx(async (c) => {
+      const changed = await this.bump(c);
+      await c.query('UPDATE submissions SET held_by_gitpoms = $1 WHERE key = $2', [held, key]);
+      await changed('submission', [key]);
+    });
+  }
+
+  async recordJobs(jobs: readonly JobRecord[], at: string): Promise<void> {
+    const changed = jobs.filter((j) => {
+      const was = this.recorded.get(j.id);
+      return !was || !sameJob(was, j);
+    });
+    if (!changed.length) return;
+    const cols = changed.map((j) => jobColumns(j, at));
+    const column = <K extends keyof (typeof cols)[number]>(k: K) => cols.map((c) => c[k]);
+    await this.tx(async (c) => {
+      const log = await this.bump(c);
+      // A job relabelled changes the submission it left too.
+      const before = await c.query('SELECT DISTINCT submission FROM jobs WHERE id = ANY($1)', [
+        column('id'),
+      ]);
+      await c.query(
+        `INSERT INTO jobs (id, submission, state, exit_code, held_reason, ended_at, node, site, started_at,
+             cpu_seconds, wall_seconds, log_path, updated_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::text[],
+             $7::text[], $8::text[], $9::text[], $10::double precision[], $11::double precision[], $12::text[],
+             $13::text[])
+           ON CONFLICT (id) DO UPDATE SET submission = excluded.submission, state = excluded.state,
+             exit_code = excluded.exit_code, held_reason = excluded.held_reason, ended_at = excluded.ended_at,
+             node = excluded.node, site = excluded.site, started_at = excluded.started_at,
+             cpu_seconds = excluded.cpu_seconds, wall_seconds = excluded.wall_seconds,
+             log_path = excluded.log_path, updated_at = excluded.updated_at`,
+        [
+          column('id'),
+          column('submission'),
+          column('state'),
+          column('exitCode'),
+          column('heldReason'),
+          column('endedAt'),
+          column('node'),
+          column('site'),
+          column('startedAt'),
+          column('cpuSeconds'),
+          column('wallSeconds'),
+          column('logPath'),
+          column('updatedAt'),
+        ],
+      );
+      await log('jobs', [
+        ...column('submission'),
+        ...before.rows.map((r) => r.submission as string),
+      ]);
+    });
+    // A copy: the caller's objects are its own to change.
+    for (const j of changed) this.recorded.set(j.id, { ...j });
+  }
+
+  async jobs(): Promise<StoredJob[]> {
+    await this.sync('jobs');
+    return this.jobIndex!.all();
+  }
+
+  async jobPage(q: JobQuery): Promise<{ items: StoredJob[]; total: number }> {
+    const ofCampaign =
+      q.campaign === undefined
+        ? undefined
+        : new Set(
+            (await this.submissions()).filter((r) => r.campaign === q.campaign).map((r) => r.key),
+          );
+    await this.sync('jobs');
+    return this.jobIndex!.page(q, ofCampaign);
+  }
+
+  private async auditIn(
+    c: pg.PoolClient | pg.Pool,
+    e: Omit<AuditEntry, 'at'>,
+    at = this.now(),
+  ): Promise<void> {
+    await c.query(
+      'INSERT INTO audit (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)',
+      [at, e.actor, e.action, e.target, e.detail ?? null],
+    );
+  }
+
+  async addOverride(o: NewOverride): Promise<number> {
+    return this.tx(async (c) => {
+      const r = await c.query(
+        `INSERT INTO overrides (action, campaign, stage, actor, reason, created_at, revision, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+        [
+          o.action,
+          o.campaign,
+          o.stage ?? null,
+          o.actor,
+          o.reason,
+          this.now(),
+          o.revision ?? null,
+          o.expiresAt ?? null,
+        ],
+      );
+      await this.auditIn(c, {
+        actor: o.actor,
+        action: `override ${o.action}`,
+        target: o.stage ? `${o.campaign}/${o.stage}` : o.campaign,
+        detail: o.reason,
+      });
+      return r.rows[0].id as number;
+    });
+  }
+
+  async activeOverrides(now: Date, revision: string | undefined): Promise<OperatorOverride[]> {
+    const at = now.toISOString();
+    // Expired overrides and those of another revision are recorded as cleared (when this store may write).
+    if (!this.readonly) {
+      await this.tx(async (c) => {
+        await c.query(
+          `UPDATE overrides SET cleared_at = $1, cleared_reason = 'expired'
+             WHERE cleared_at IS NULL AND expires_at IS NOT NULL AND expires_at <= $1`,
+          [at],
+        );
+        if (revision)
+          await c.query(
+            `UPDATE overrides SET cleared_at = $1, cleared_reason = 'cleared by revision ' || $2
+               WHERE cleared_at IS NULL AND revision IS NOT NULL AND revision != $2`,
+            [at, revision],
+          );
+      });
+    }
+    const rows = await this.query<Record<string, string | number | null>>(
+      'SELECT * FROM overrides WHERE cleared_at IS NULL ORDER BY id',
+    );
+    return rows
+      .filter(
+        (r) =>
+          !(r.expires_at && String(r.expires_at) <= at) &&
+          !(revision && r.revision && r.revision !== revision),
+      )
+      .map((r) => ({
+        id: r.id as number,
+        action: r.action as OperatorOverride['action'],
+        campaign: r.campaign as string,
+        ...(r.stage ? { stage: r.stage as string } : {}),
+        actor: r.actor as string,
+        reason: r.reason as string,
+        createdAt: r.created_at as string,
+        ...(r.revision ? { revision: r.revision as string } : {}),
+        ...(r.expires_at ? { expiresAt: r.expires_at as string } : {}),
+      }));
+  }
+
+  async clearOverrides(
+    target: { campaign: string; stage?: string; actions?: OperatorOverride['action'][] },
+    reason: string,
+  ): Promise<number> {
+    const actions = target.actions ?? ['hold', 'kill', 'launch-now', 'prune'];
+    await this.ready;
+    try {
+      const r = await this.pool.query(
+        `UPDATE overrides SET cleared_at = $1, cleared_reason = $2 WHERE cleared_at IS NULL AND campaign = $3
+           AND ($4::text IS NULL OR stage = $4) AND action = ANY($5)`,
+        [this.now(), reason, target.campaign, target.stage ?? null, actions],
+      );
+      return r.rowCount ?? 0;
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
+  async recordRevision(r: { revision: string; valid: boolean; errors: string[] }): Promise<void> {
+    const at = this.now();
+    await this.query(
+      `INSERT INTO revisions (revision, first_seen_at, last_seen_at, seen_seq, valid, errors)
+           VALUES ($1, $2, $2, nextval('revision_seq'), $3, $4)
+         ON CONFLICT (revision) DO UPDATE SET last_seen_at = excluded.last_seen_at,
+           seen_seq = excluded.seen_seq, valid = excluded.valid, errors = excluded.errors`,
+      [r.revision, at, r.valid, JSON.stringify(r.errors)],
+    );
+  }
+
+  async markApplied(revision: string): Promise<void> {
+    await this.query(
+      "UPDATE revisions SET applied_at = $1, applied_seq = nextval('revision_seq') WHERE revision = $2",
+      [this.now(), revision],
+    );
+  }
+
+  async revisions(limit = 10): Promise<RevisionRecord[]> {
+    return this.revisionRows('ORDER BY seen_seq DESC', limit);
+  }
+
+  async appliedRevision(): Promise<RevisionRecord | undefined> {
+    return (
+      await this.revisionRows('WHERE applied_seq IS NOT NULL ORDER BY applied_seq DESC', 1)
+    )[0];
+  }
+
+  private async revisionRows(where: string, limit: number): Promise<RevisionRecord[]> {
+    const rows = await this.query<Record<string, string | boolean | null>>(
+      `SELECT * FROM revisions ${where} LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      revision: r.revision as string,
+      firstSeenAt: r.first_seen_at as string,
+      lastSeenAt: r.last_seen_at as string,
+      valid: r.valid === true,
+      errors: JSON.parse(r.errors as string) as string[],
+      ...(r.applied_at ? { appliedAt: r.applied_at as string } : {}),
+    }));
+  }
+
+  async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {
+    await this.ready;
+    try {
+      await this.auditIn(this.pool, entry);
+    } catch (e) {
+      throw this.wrap(e);
+    }
+  }
+
+  async auditLog(limit = 100): Promise<AuditEntry[]> {
+    const rows = await this.query<AuditEntry & { detail: string | null }>(
+      'SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT $1',
+      [limit],
+    );
+    return rows.map(({ detail, ...r }) => (detail === null ? r : { ...r, detail }));
+  }
+
+  async addToken(t: Omit<StoredToken, 'createdAt' | 'revokedAt'>): Promise<void> {
+    await this.query(
+      `INSERT INTO tokens (id, name, role, experiments, salt, hash, created_at, created_by, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        t.id,
+        t.name,
+        t.role,
+        JSON.stringify(t.experiments),
+        t.salt,
+        t.hash,
+        this.now(),
+        t.createdBy,
+        t.expiresAt ?? null,
+      ],
+    );
+  }
+
+  async token(id: string): Promise<StoredToken | undefined> {
+    const [r] = await this.query<TokenRow>('SELECT * FROM tokens WHERE id = $1', [id]);
+    return r && toToken(r);
+  }
+
+  async tokens(): Promise<StoredToken[]> {
+    return (
+      await this.query<TokenRow>('SELECT * FROM tokens ORDER BY created_at DESC, seq DESC')
+    ).map(toToken);
+  }
+
+  async revokeToken(id: string): Promise<boolean> {
+    const r = await this.query(
+      'UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING id',
+      [this.now(), id],
+    );
+    return r.length === 1;
+  }
+
+  async close(): Promise<void> {
+    await this.ready.catch(() => undefined);
+    await this.pool.end();
+  }
+}
+
+function intentOf(r: Record<string, unknown>): Intent {
+  return {
+    id: r.id as number,
+    kind: r.kind as ActionKind,
+    key: r.key as string,
+    state: r.state as Intent['state'],
+    createdAt: r.createdAt as string,
+    detail: r.detail as string,
+  };
+}

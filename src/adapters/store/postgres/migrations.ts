@@ -1,0 +1,44 @@
+// The PostgreSQL store's schema, by version; schema_migrations records those applied. Times
+// are ISO 8601 text, as in the SQLite store, so a copy between them is exact; names and times
+// sort in binary order (COLLATE "C") whatever the database's locale.
+
+export const MIGRATIONS: string[] = [
+  `CREATE TABLE store_state (id integer PRIMARY KEY CHECK (id = 1), version bigint NOT NULL,
+     pruned_below bigint NOT NULL);
+   INSERT INTO store_state VALUES (1, 0, 0);
+   CREATE TABLE changes (version bigint NOT NULL, kind text NOT NULL, key text NOT NULL);
+   CREATE INDEX changes_version ON changes (version);
+   CREATE TABLE submissions (
+     key text COLLATE "C" PRIMARY KEY, campaign text NOT NULL, stage text NOT NULL, slice text NOT NULL,
+     attempt integer NOT NULL, parent text, recovery text, revision text, command text NOT NULL,
+     input text NOT NULL, job_type text NOT NULL, launch_template text NOT NULL, batch text,
+     project text, status text NOT NULL, held_by_gitpoms boolean NOT NULL DEFAULT false,
+     launched_at text COLLATE "C" NOT NULL, definition text);
+   CREATE INDEX submissions_stage ON submissions (campaign, stage);
+   CREATE TABLE status_history (id bigserial PRIMARY KEY, key text NOT NULL, status text NOT NULL,
+     at text NOT NULL, reason text NOT NULL);
+   CREATE INDEX status_history_key ON status_history (key);
+   CREATE TABLE intents (id bigserial PRIMARY KEY, kind text NOT NULL, key text NOT NULL,
+     state text NOT NULL, created_at text NOT NULL, finished_at text COLLATE "C", detail text);
+   CREATE INDEX intents_pending ON intents (state);
+   CREATE INDEX intents_key ON intents (key);
+   CREATE TABLE jobs (id text COLLATE "C" PRIMARY KEY, submission text COLLATE "C" NOT NULL,
+     state text NOT NULL, exit_code integer, held_reason text, ended_at text, node text, site text,
+     started_at text, cpu_seconds double precision, wall_seconds double precision, log_path text,
+     updated_at text NOT NULL);
+   CREATE INDEX jobs_submission ON jobs (submission, id);
+   CREATE TABLE audit (id bigserial PRIMARY KEY, at text NOT NULL, actor text NOT NULL,
+     action text NOT NULL, target text NOT NULL, detail text);
+   CREATE TABLE overrides (id bigserial PRIMARY KEY, action text NOT NULL, campaign text NOT NULL,
+     stage text, actor text NOT NULL, reason text NOT NULL, created_at text NOT NULL, revision text,
+     expires_at text COLLATE "C", cleared_at text, cleared_reason text);
+   CREATE SEQUENCE revision_seq;
+   CREATE TABLE revisions (revision text PRIMARY KEY, first_seen_at text NOT NULL,
+     last_seen_at text NOT NULL, seen_seq bigint NOT NULL, valid boolean NOT NULL, errors text NOT NULL,
+     applied_at text, applied_seq bigint);
+   CREATE TABLE splits (campaign text NOT NULL, stage text NOT NULL, position integer NOT NULL,
+     last integer, generation integer NOT NULL, updated_at text NOT NULL, PRIMARY KEY (campaign, stage));
+   CREATE TABLE tokens (seq bigserial, id text PRIMARY KEY, name text NOT NULL, role text NOT NULL,
+     experiments text NOT NULL, salt text NOT NULL, hash text NOT NULL, created_at text COLLATE "C" NOT NULL,
+     created_by text NOT NULL, expires_at text, revoked_at text);`,
+];
