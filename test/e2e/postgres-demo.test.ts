@@ -1,0 +1,82 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../../src/adapters/store/postgres/index.js';
+import { cli } from '../helpers/capture.js';
+import {
+  copyDemoRepo,
+  DEMO_ENV,
+  demoRunArgs,
+  editFile,
+  expectDemoComplete,
+} from '../helpers/demo.js';
+import {
+  postgresAvailable,
+  postgresRequired,
+  startPostgres,
+  type TestPostgres,
+} from '../helpers/postgres.js';
+
+/**
+ * The SBND demo with backends.store: postgres, on a real PostgreSQL 15 this test starts: the
+ * reconciler's records, the operator commands' reads and a token all go to the server, and
+ * nothing opens an SQLite file.
+ */
+const run = postgresAvailable || postgresRequired;
+const temps: string[] = [];
+let server: TestPostgres | undefined;
+beforeAll(async () => {
+  if (run) server = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  await server?.destroy();
+  for (const t of temps) rmSync(t, { recursive: true, force: true });
+});
+
+describe.runIf(run)('the SBND demo on the PostgreSQL store', () => {
+  it('runs gen → anatree with every record in PostgreSQL, and converges', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-pg-data-'));
+    const repo = copyDemoRepo(mkdtempSync(path.join(tmpdir(), 'gitpoms-pg-repo-')));
+    temps.push(dataDir, repo);
+    editFile(
+      path.join(repo, 'gitpoms.yaml'),
+      'store: sqlite',
+      'store: postgres\n    postgres: { schema: sbnd_demo }',
+    );
+    const env = { ...DEMO_ENV, GITPOMS_STORE_URL: server!.url };
+    const r = await cli(demoRunArgs(dataDir, 200), { cwd: repo, env });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/converged after \d+ pass\(es\)/);
+    await expectDemoComplete(dataDir, 'on postgres');
+    expect(existsSync(path.join(dataDir, 'state.sqlite'))).toBe(false);
+
+    const status = await cli(['status', '--data-dir', dataDir], { cwd: repo, env });
+    expect(status.stderr).toBe('');
+    expect(status.stdout).toMatch(/sbnd-mcc-test-1\/anatree\s+2\/2\s+20\b/);
+    const token = await cli(
+      ['token', 'create', '--role', 'viewer', '--experiment', 'sbnd', '--name', 'alice'],
+      { cwd: repo, env },
+    );
+    expect(token.code).toBe(0);
+    expect(token.stdout).toMatch(/^gpt_/m);
+
+    // What the commands read is in the server, under the schema gitpoms.yaml names.
+    const store = new PostgresStore({ url: server!.url, schema: 'sbnd_demo', readonly: true });
+    const subs = await store.submissions();
+    expect(subs.filter((s) => s.stage === 'anatree').map((s) => s.status)).toEqual([
+      'located',
+      'located',
+    ]);
+    expect((await store.tokens()).map((t) => t.name)).toEqual(['alice']);
+    expect((await store.appliedRevision())?.valid).toBe(true);
+    await store.close();
+
+    // Without the URL, a command says where it looked; nothing else is opened.
+    const none = await cli(['status', '--data-dir', dataDir], { cwd: repo, env: DEMO_ENV });
+    expect(none.stderr).toMatch(
+      /backends\.postgres\.url: environment variable GITPOMS_STORE_URL is not set/,
+    );
+    expect(none.code).not.toBe(0);
+  }, 300_000);
+});
