@@ -44,6 +44,7 @@ export const COMMAND_MODULES: ReadonlyArray<{ names: string[]; load: () => Promi
   },
   { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServe },
   { names: ['token'], load: async () => (await import('./commands/token.js')).registerToken },
+  { names: ['store'], load: async () => (await import('./commands/store.js')).registerStore },
   {
     names: ['split-preview', 'split-reset'],
     load: async () => (await import('./commands/split.js')).registerSplit,

@@ -14,6 +14,7 @@ import {
   type CatalogBackendName,
 } from '../adapters/catalog/index.js';
 import { openStore, type StoreBackendName } from '../adapters/store/index.js';
+import type { StoreTables } from '../adapters/store/tables.js';
 import type { Store } from '../adapters/store/types.js';
 import type { Backends, Config } from '../model/index.js';
 import { DEFAULTS, reachableBatches } from '../desired/desired.js';
@@ -49,7 +50,7 @@ export function configuredStore(
   dataDir: string,
   env: Readonly<Record<string, string | undefined>>,
   o: { readonly?: boolean; clock?: () => Date } = {},
-): Store {
+): Store & StoreTables {
   const b = backendsOf(config);
   return openStore(b.store, { dataDir, backends: b.settings, env, ...o });
 }

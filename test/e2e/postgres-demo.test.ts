@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,32 @@ describe.runIf(run)('the SBND demo on the PostgreSQL store', () => {
     expect((await store.tokens()).map((t) => t.name)).toEqual(['alice']);
     expect((await store.appliedRevision())?.valid).toBe(true);
     await store.close();
+
+    const migrate = await cli(['store', 'migrate'], { cwd: repo, env });
+    expect(migrate.stdout).toMatch(/^postgres store: schema version 1 of 1$/m);
+
+    // Moved back to SQLite (a backup, or a site leaving PostgreSQL): the same status there.
+    const out = mkdtempSync(path.join(tmpdir(), 'gitpoms-pg-copy-'));
+    const lite = copyDemoRepo(mkdtempSync(path.join(tmpdir(), 'gitpoms-pg-lite-')));
+    temps.push(out, lite);
+    const copy = await cli(
+      ['store', 'copy', '--from', 'postgres', '--to', `sqlite:${out}/state.sqlite`],
+      { cwd: repo, env },
+    );
+    expect(copy.stderr).toBe('');
+    expect(copy.stdout).toMatch(/^submissions\s+\d+$/m);
+    expect(copy.stdout).toMatch(/every table compared equal/);
+    // The embedded catalog is a backend of its own, in its own file: copied as a file.
+    copyFileSync(path.join(dataDir, 'catalog.sqlite'), path.join(out, 'catalog.sqlite'));
+    const there = await cli(['status', '--data-dir', out], { cwd: lite, env: DEMO_ENV });
+    expect(there.stdout).toBe(status.stdout);
+    // Into a store that has records: refused, exit 1.
+    const again = await cli(
+      ['store', 'copy', '--from', `sqlite:${out}/state.sqlite`, '--to', 'postgres'],
+      { cwd: repo, env },
+    );
+    expect(again.stderr).toMatch(/table submissions has rows; copy only into an empty store/);
+    expect(again.code).toBe(1);
 
     // Without the URL, a command says where it looked; nothing else is opened.
     const none = await cli(['status', '--data-dir', dataDir], { cwd: repo, env: DEMO_ENV });

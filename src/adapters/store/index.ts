@@ -5,6 +5,7 @@ import type { Backends } from '../../model/index.js';
 import { resolveSecret } from '../../secrets.js';
 import { PostgresStore } from './postgres/index.js';
 import { SqliteStore } from './sqlite/index.js';
+import type { StoreTables } from './tables.js';
 import type { Store } from './types.js';
 
 export interface StoreOpenOptions {
@@ -21,7 +22,7 @@ export interface StoreOpenOptions {
 
 export interface StoreBackend {
   title: string;
-  open(o: StoreOpenOptions): Store;
+  open(o: StoreOpenOptions): Store & StoreTables;
   /** Whether there is state to read (operator commands need a run first); a server store says on open. */
   hasState(dataDir: string): boolean;
 }
@@ -68,6 +69,6 @@ export const STORE_BACKENDS = {
 export type StoreBackendName = keyof typeof STORE_BACKENDS;
 export const STORE_BACKEND_NAMES = Object.keys(STORE_BACKENDS) as StoreBackendName[];
 
-export function openStore(name: StoreBackendName, o: StoreOpenOptions): Store {
+export function openStore(name: StoreBackendName, o: StoreOpenOptions): Store & StoreTables {
   return STORE_BACKENDS[name].open(o);
 }

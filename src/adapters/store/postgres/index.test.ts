@@ -6,6 +6,11 @@ import {
   startPostgres,
   type TestPostgres,
 } from '../../../../test/helpers/postgres.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { copyStore } from '../../../engine/store-copy.js';
+import { SqliteStore } from '../sqlite/index.js';
 import { PostgresStore } from './index.js';
 
 /**
@@ -84,6 +89,116 @@ describe.runIf(run)('postgres', () => {
         stores.map(() => ({ applied: 1, known: 1 })),
       );
       for (const s of stores) await s.close();
+    });
+
+    it('takes a copy of an SQLite store, every table equal, and goes on from it (and back)', async () => {
+      let t = Date.parse('2026-11-25T12:00:00Z');
+      const clock = () => new Date(t++);
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'store-copy-')), 'state.sqlite');
+      const lite = new SqliteStore(file, { clock });
+      const key = (i: number) => `c/gen/mc-${i}#1`;
+      for (let i = 1; i <= 3; i++) {
+        const id = await lite.beginLaunch(launchAction(key(i)), 'r1', 'local');
+        await lite.finishLaunch(id, {
+          ok: true,
+          split: {
+            campaign: 'c',
+            stage: 'gen',
+            from: { position: i - 1, generation: 0 },
+            to: { position: i },
+          },
+        });
+      }
+      await lite.setHeld(key(2), true);
+      await lite.setStatus(key(3), 'located', '10/10 files located');
+      const pending = await lite.beginLaunch(launchAction(key(4)), 'r1', 'local');
+      await lite.recordJobs(
+        [
+          {
+            id: '1.0@local',
+            submission: key(1),
+            state: 'completed',
+            exitCode: 0,
+            cpuSeconds: 1.25,
+          },
+          { id: '1.1@local', submission: key(1), state: 'held', heldReason: 'memory' },
+        ],
+        '2026-11-25T12:30:00.000Z',
+      );
+      await lite.addOverride({
+        action: 'hold',
+        campaign: 'c',
+        stage: 'gen',
+        actor: 'alice',
+        reason: 'dCache',
+      });
+      await lite.recordRevision({ revision: 'r1', valid: true, errors: [] });
+      await lite.markApplied('r1');
+      await lite.recordRevision({ revision: 'r2', valid: false, errors: ['x.yaml:1:1: bad'] });
+      await lite.addToken({
+        id: '0000000000000001',
+        name: 'bob',
+        role: 'shifter',
+        experiments: ['sbnd'],
+        salt: 'aa',
+        hash: 'bb',
+        createdBy: 'root',
+      });
+      await lite.audit({ actor: 'reconciler', action: 'launch', target: key(1) });
+
+      const pgStore = await fresh({ clock });
+      const report = await copyStore(lite, pgStore);
+      expect(Object.fromEntries(report.tables.map((r) => [r.table, r.rows]))).toMatchObject({
+        submissions: 4,
+        intents: 4,
+        jobs: 2,
+        overrides: 1,
+        revisions: 2,
+        splits: 1,
+        tokens: 1,
+      });
+      // What the roles read is the same in both.
+      const now = new Date('2026-11-25T13:00:00Z');
+      for (const read of [
+        (s: SqliteStore | PostgresStore) => s.submissions(),
+        (s: SqliteStore | PostgresStore) => s.jobs(),
+        (s: SqliteStore | PostgresStore) => s.pendingIntents(),
+        (s: SqliteStore | PostgresStore) => s.splitStates(),
+        (s: SqliteStore | PostgresStore) => s.activeOverrides(now, 'r1'),
+        (s: SqliteStore | PostgresStore) => s.revisions(),
+        (s: SqliteStore | PostgresStore) => s.appliedRevision(),
+        (s: SqliteStore | PostgresStore) => s.tokens(),
+        (s: SqliteStore | PostgresStore) => s.auditLog(),
+      ])
+        expect(await read(pgStore)).toEqual(await read(lite));
+      // It goes on from there: the pending launch ends, new ids follow the copied ones, the
+      // split moves on from where the copy left it.
+      await pgStore.finishLaunch(pending, { ok: true });
+      expect(await pgStore.pendingIntents()).toEqual([]);
+      const next = await pgStore.beginLaunch(launchAction(key(5)), 'r1', 'local');
+      expect(next).toBe(pending + 1);
+      await pgStore.finishLaunch(next, {
+        ok: true,
+        split: {
+          campaign: 'c',
+          stage: 'gen',
+          from: { position: 3, generation: 0 },
+          to: { position: 4 },
+        },
+      });
+      expect((await pgStore.splitStates())['c/gen']?.position).toBe(4);
+      await pgStore.recordRevision({ revision: 'r3', valid: true, errors: [] });
+      expect((await pgStore.revisions(1))[0]?.revision).toBe('r3');
+      // Copied into a store that has records: refused, nothing written.
+      await expect(copyStore(lite, pgStore)).rejects.toThrow(
+        /has rows; copy only into an empty store/,
+      );
+      expect(await pgStore.submissions()).toHaveLength(5);
+      // And back into a new SQLite file.
+      const back = new SqliteStore(path.join(path.dirname(file), 'back.sqlite'));
+      await copyStore(pgStore, back);
+      expect(await back.submissions()).toEqual(await pgStore.submissions());
+      for (const s of [lite, pgStore, back]) await s.close();
     });
 
     it('names the server, never the password, when it cannot reach it', async () => {

@@ -35,6 +35,27 @@ import type {
 } from '../types.js';
 import { sameJob } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
+import { normalize, type Row, type StoreTables, type TableDef } from '../tables.js';
+
+const ARRAY_TYPE = {
+  text: 'text[]',
+  int: 'bigint[]',
+  real: 'double precision[]',
+  bool: 'boolean[]',
+};
+
+/** The sequences behind the columns a copy writes ids into, and the columns they must pass. */
+const SEQUENCES: Record<string, Array<[string, string]>> = {
+  status_history: [['status_history_id_seq', 'id']],
+  intents: [['intents_id_seq', 'id']],
+  audit: [['audit_id_seq', 'id']],
+  overrides: [['overrides_id_seq', 'id']],
+  tokens: [['tokens_seq_seq', 'seq']],
+  revisions: [
+    ['revision_seq', 'seen_seq'],
+    ['revision_seq', 'applied_seq'],
+  ],
+};
 
 /** bigint columns (ids, versions) as numbers: they stay far below 2^53. */
 const TYPES = {
@@ -85,7 +106,7 @@ export function redactUrl(url: string): string {
  * version in one row, so writers commit in version order and a reader follows them through the
  * change log, reading again only what changed.
  */
-export class PostgresStore implements Store {
+export class PostgresStore implements Store, StoreTables {
   readonly name = 'postgres';
   private readonly pool: pg.Pool;
   private readonly clock: () => Date;
@@ -880,6 +901,45 @@ export class PostgresStore implements Store {
       [this.now(), id],
     );
     return r.length === 1;
+  }
+
+  async readTable(t: TableDef): Promise<Row[]> {
+    const rows = await this.query(
+      `SELECT ${Object.keys(t.columns).join(', ')} FROM ${t.name} ORDER BY ${t.order.join(', ')}`,
+    );
+    return rows.map((r) =>
+      Object.fromEntries(Object.entries(t.columns).map(([c, type]) => [c, normalize(type, r[c])])),
+    );
+  }
+
+  async writeTables(rows: ReadonlyMap<TableDef, readonly Row[]>): Promise<void> {
+    await this.tx(async (c) => {
+      await this.bump(c);
+      // Not in the change log: every reader reads all again.
+      await c.query('UPDATE store_state SET pruned_below = version');
+      for (const t of rows.keys())
+        if ((await c.query(`SELECT 1 FROM ${t.name} LIMIT 1`)).rows.length)
+          this.fail(`table ${t.name} has rows; copy only into an empty store`);
+      for (const [t, list] of rows) {
+        const cols = Object.entries(t.columns);
+        for (let i = 0; i < list.length; i += 10_000) {
+          const chunk = list.slice(i, i + 10_000);
+          await c.query(
+            `INSERT INTO ${t.name} (${cols.map(([n]) => n).join(', ')})
+               SELECT * FROM unnest(${cols.map(([, type], k) => `$${k + 1}::${ARRAY_TYPE[type]}`).join(', ')})`,
+            cols.map(([n]) => chunk.map((r) => r[n] ?? null)),
+          );
+        }
+        // The next id a store makes comes after every copied one.
+        for (const [seq, col] of SEQUENCES[t.name] ?? [])
+          await c.query(
+            `SELECT setval('${seq}', greatest((SELECT max(${col}) FROM ${t.name}), (SELECT last_value FROM ${seq})))`,
+          );
+      }
+    });
+    this.subs = undefined;
+    this.jobIndex = undefined;
+    this.version = -1;
   }
 
   async close(): Promise<void> {

@@ -25,6 +25,7 @@ import type {
   StoredSubmission,
 } from '../types.js';
 import { sameJob } from '../types.js';
+import { normalize, type Row, type StoreTables, type TableDef } from '../tables.js';
 import {
   byLaunch,
   frozen,
@@ -90,7 +91,7 @@ function fail(message: string, cause?: unknown): never {
 }
 
 /** The embedded store: one SQLite file, WAL so readers (status, server) never block the reconciler. */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, StoreTables {
   readonly name = 'sqlite';
   private readonly conn: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
@@ -797,6 +798,44 @@ export class SqliteStore implements Store {
         id,
       ).changes === 1
     );
+  }
+
+  async migrations(): Promise<{ applied: number; known: number }> {
+    return {
+      applied: this.db.pragma('user_version', { simple: true }) as number,
+      known: MIGRATIONS.length,
+    };
+  }
+
+  async readTable(t: TableDef): Promise<Row[]> {
+    const cols = Object.keys(t.columns).map((c) => (c === t.rowid ? `rowid AS ${c}` : c));
+    const order = t.order.map((c) => (c === t.rowid ? 'rowid' : c)).join(', ');
+    return (
+      this.db.prepare(`SELECT ${cols.join(', ')} FROM ${t.name} ORDER BY ${order}`).all() as Array<
+        Record<string, unknown>
+      >
+    ).map((r) =>
+      Object.fromEntries(Object.entries(t.columns).map(([c, type]) => [c, normalize(type, r[c])])),
+    );
+  }
+
+  async writeTables(rows: ReadonlyMap<TableDef, readonly Row[]>): Promise<void> {
+    this.tx(() => {
+      for (const t of rows.keys())
+        if (this.db.prepare(`SELECT 1 FROM ${t.name} LIMIT 1`).get())
+          fail(`table ${t.name} of ${this.file} has rows; copy only into an empty store`);
+      for (const [t, list] of rows) {
+        const cols = Object.keys(t.columns);
+        const insert = this.db.prepare(
+          `INSERT INTO ${t.name} (${cols.map((c) => (c === t.rowid ? 'rowid' : c)).join(', ')})
+             VALUES (${cols.map(() => '?').join(', ')})`,
+        );
+        for (const r of list)
+          insert.run(...cols.map((c) => (typeof r[c] === 'boolean' ? (r[c] ? 1 : 0) : r[c])));
+      }
+    });
+    this.submissionsCache = undefined;
+    this.jobsCache = undefined;
   }
 
   async close(): Promise<void> {
