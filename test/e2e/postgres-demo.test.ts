@@ -73,7 +73,7 @@ describe.runIf(run)('the SBND demo on the PostgreSQL store', () => {
     await store.close();
 
     const migrate = await cli(['store', 'migrate'], { cwd: repo, env });
-    expect(migrate.stdout).toMatch(/^postgres store: schema version 1 of 1$/m);
+    expect(migrate.stdout).toMatch(/^postgres store: schema version 2 of 2$/m);
 
     // Moved back to SQLite (a backup, or a site leaving PostgreSQL): the same status there.
     const out = mkdtempSync(path.join(tmpdir(), 'gitpoms-pg-copy-'));

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { batchContract } from '../contracts/batch.js';
 import { catalogContract } from '../contracts/catalog.js';
+import { leaseContract } from '../contracts/leases.js';
 import { storeContract } from '../contracts/store.js';
+import { MemoryLeases } from './memory-leases.js';
 import { MemoryBatch } from './memory-batch.js';
 import { MemoryCatalog } from './memory-catalog.js';
 import { MemoryStore } from './memory-store.js';
@@ -41,4 +43,10 @@ describe('the memory batch fake', () => {
     await b.settled();
     expect((await b.observe())[0]).toMatchObject({ state: 'completed', exitCode: 4 });
   });
+});
+
+leaseContract('memory', async () => {
+  let t = 1_000_000;
+  const store = new MemoryLeases(() => t);
+  return { store, pass: async (ms) => void (t += ms), close: async () => undefined };
 });

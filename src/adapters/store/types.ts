@@ -236,3 +236,77 @@ export interface Store
   readonly name: string;
   close(): Promise<void>;
 }
+
+/** A replica of the reconciler, as its heartbeats record it. Times in ms since the epoch, the database's clock. */
+export interface ReplicaRecord {
+  id: string;
+  startedAt: number;
+  heartbeatAt: number;
+  host?: string;
+  pid?: number;
+}
+
+/** A campaign's lease: who may act on it until when, and the fencing token its writes carry. */
+export interface Lease {
+  campaign: string;
+  owner: string;
+  /** Grows with every new holder: a write with an older token is refused. */
+  token: number;
+  acquiredAt: number;
+  expiresAt: number;
+}
+
+/** What a replica's writes about a campaign carry. */
+export interface Fence {
+  replica: string;
+  token: number;
+}
+
+/** A write under a lease, as the store recorded it (in the write's own transaction). */
+export interface FencedWrite {
+  id: number;
+  at: number;
+  replica: string;
+  campaign: string;
+  token: number;
+  what: string;
+}
+
+/**
+ * Replicas and the leases on campaigns they act under, kept by a store several reconcilers
+ * share. Times are the database's (`now` in each answer), so replicas' clocks need not agree.
+ */
+export interface LeaseStore {
+  /** Records that the replica is alive; the store's time now. */
+  heartbeat(replica: string, info?: { host?: string; pid?: number }): Promise<number>;
+  /** Every replica that has a heartbeat, and the store's time now. */
+  replicas(): Promise<{ now: number; replicas: ReplicaRecord[] }>;
+  /**
+   * Renews the replica's leases among `campaigns` and takes those nobody holds or whose lease
+   * expired (each with a new token); returns the leases it holds among them, and the time.
+   */
+  acquireLeases(
+    replica: string,
+    campaigns: readonly string[],
+    ttlMs: number,
+  ): Promise<{ now: number; held: Lease[] }>;
+  /** Gives up the replica's leases on `campaigns` (all of them when absent). */
+  releaseLeases(replica: string, campaigns?: readonly string[]): Promise<void>;
+  /** The replica leaves: its leases are released and its heartbeat forgotten. */
+  leave(replica: string): Promise<void>;
+  leases(): Promise<{ now: number; leases: Lease[] }>;
+  /**
+   * From now on every write of an action about a campaign (a launch, its end, a status, a
+   * hold, an observed job) carries the fence `fenceOf` gives, and the store refuses it unless
+   * the lease is still that replica's, with that token, unexpired; each accepted one is logged.
+   */
+  useFences(fenceOf: (campaign: string) => Fence | undefined): void;
+  /** The writes made under leases, in the order they were made. */
+  fencedWrites(campaign?: string): Promise<FencedWrite[]>;
+}
+
+/** The campaign a submission key (campaign/stage/slice#attempt) belongs to. */
+export function campaignOfKey(key: string): string {
+  const i = key.indexOf('/');
+  return i < 0 ? key : key.slice(0, i);
+}

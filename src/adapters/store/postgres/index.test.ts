@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leaseContract } from '../../../../test/contracts/leases.js';
 import { launchAction, storeContract } from '../../../../test/contracts/store.js';
 import {
   postgresAvailable,
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { copyStore } from '../../../engine/store-copy.js';
 import { SqliteStore } from '../sqlite/index.js';
 import { PostgresStore } from './index.js';
+import { MIGRATIONS } from './migrations.js';
 
 /**
  * The store contract and what only PostgreSQL does, against a real PostgreSQL 15 this file
@@ -30,6 +32,14 @@ const fresh = async (o: { readonly?: boolean; clock?: () => Date; schema?: strin
 
 describe.runIf(run)('postgres', () => {
   storeContract('postgres', () => fresh());
+  leaseContract('postgres', async () => {
+    const store = await fresh();
+    return {
+      store,
+      pass: (ms) => new Promise((r) => setTimeout(r, ms)),
+      close: () => store.close(),
+    };
+  });
 
   describe('postgres store', () => {
     it('follows the commits of another store on the same database, reading again only what changed', async () => {
@@ -86,7 +96,7 @@ describe.runIf(run)('postgres', () => {
       const schema = await server.freshSchema();
       const stores = await Promise.all([1, 2, 3].map(() => fresh({ schema })));
       expect(await Promise.all(stores.map((s) => s.migrations()))).toEqual(
-        stores.map(() => ({ applied: 1, known: 1 })),
+        stores.map(() => ({ applied: MIGRATIONS.length, known: MIGRATIONS.length })),
       );
       for (const s of stores) await s.close();
     });
@@ -199,6 +209,44 @@ describe.runIf(run)('postgres', () => {
       await copyStore(pgStore, back);
       expect(await back.submissions()).toEqual(await pgStore.submissions());
       for (const s of [lite, pgStore, back]) await s.close();
+    });
+
+    it("refuses a replica's write once its lease is lost or was never its, and logs each write it takes", async () => {
+      const schema = await server.freshSchema();
+      const a = await fresh({ schema });
+      const b = await fresh({ schema });
+      const tokens = new Map<string, number>();
+      a.useFences((c) => (tokens.has(c) ? { replica: 'a', token: tokens.get(c)! } : undefined));
+      const [lease] = (await a.acquireLeases('a', ['c'], 300)).held;
+      tokens.set('c', lease!.token);
+      const id = await a.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');
+      await expect(a.beginLaunch(launchAction('d/gen/mc-1#1'), undefined, 'local')).rejects.toThrow(
+        /write about campaign d refused: this replica holds no lease on it/,
+      );
+      await new Promise((r) => setTimeout(r, 400));
+      // Expired and taken by b: a paused a's late write is refused by the database.
+      const [taken] = (await b.acquireLeases('b', ['c'], 5000)).held;
+      expect(taken!.token).toBeGreaterThan(lease!.token);
+      const late = await a.finishLaunch(id, { ok: true }).catch((e: Error) => e);
+      expect(String(late)).toMatch(
+        new RegExp(
+          `write about campaign c refused: its lease is no longer a's with token ${lease!.token}`,
+        ),
+      );
+      expect((late as { code?: string }).code).toBe('lease-lost');
+      expect((await a.submission('c/gen/mc-1#1'))?.status).toBe('launching');
+      await expect(
+        a.recordJobs([{ id: '1.0@x', submission: 'c/gen/mc-1#1', state: 'running' }], 't'),
+      ).rejects.toThrow(/refused/);
+      expect(await a.jobs()).toEqual([]);
+      b.useFences((c) => (c === 'c' ? { replica: 'b', token: taken!.token } : undefined));
+      await b.finishLaunch(id, { ok: true });
+      expect((await b.fencedWrites('c')).map((w) => [w.replica, w.token, w.what])).toEqual([
+        ['a', lease!.token, 'launch c/gen/mc-1#1'],
+        ['b', taken!.token, 'launch c/gen/mc-1#1 done'],
+      ]);
+      await a.close();
+      await b.close();
     });
 
     it('names the server, never the password, when it cannot reach it', async () => {

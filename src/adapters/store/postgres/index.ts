@@ -20,6 +20,14 @@ import {
   toToken,
   type TokenRow,
 } from '../rows.js';
+import {
+  campaignOfKey,
+  type Fence,
+  type FencedWrite,
+  type Lease,
+  type LeaseStore,
+  type ReplicaRecord,
+} from '../types.js';
 import type {
   AuditEntry,
   Intent,
@@ -106,7 +114,7 @@ export function redactUrl(url: string): string {
  * version in one row, so writers commit in version order and a reader follows them through the
  * change log, reading again only what changed.
  */
-export class PostgresStore implements Store, StoreTables {
+export class PostgresStore implements Store, StoreTables, LeaseStore {
   readonly name = 'postgres';
   private readonly pool: pg.Pool;
   private readonly clock: () => Date;
@@ -121,6 +129,8 @@ export class PostgresStore implements Store, StoreTables {
   private syncing: Promise<unknown> = Promise.resolve();
   /** Each job as this store last recorded it, to write only changes. */
   private readonly recorded = new Map<string, JobRecord>();
+  /** The fences a replica's writes carry; none outside replica mode. */
+  private fences: ((campaign: string) => Fence | undefined) | undefined;
 
   constructor(private readonly opts: PostgresStoreOptions) {
     this.clock = opts.clock ?? (() => new Date());
@@ -296,6 +306,50 @@ export class PostgresStore implements Store, StoreTables {
   }
 
   /**
+   * Refuses the write unless this replica still holds each campaign's lease with the token its
+   * fence carries (FOR SHARE: a new holder's acquisition waits until this write commits), and
+   * logs the write under it, in the write's transaction.
+   */
+  private async fence(c: pg.PoolClient, keys: readonly string[], what: string): Promise<void> {
+    if (!this.fences) return;
+    const campaigns = [...new Set(keys.map(campaignOfKey))];
+    const fences = campaigns.map((campaign) => {
+      const f = this.fences!(campaign);
+      if (!f) this.lost(campaign, 'this replica holds no lease on it');
+      return f;
+    });
+    const args = [campaigns, fences.map((f) => f.replica), fences.map((f) => f.token)];
+    const r = await c.query(
+      `SELECT l.campaign FROM leases l
+         JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS f(campaign, owner, token)
+           ON l.campaign = f.campaign AND l.owner = f.owner AND l.token = f.token
+       WHERE l.expires_at > now() FOR SHARE OF l`,
+      args,
+    );
+    const held = new Set(r.rows.map((x) => x.campaign as string));
+    for (const [i, campaign] of campaigns.entries())
+      if (!held.has(campaign))
+        this.lost(
+          campaign,
+          `its lease is no longer ${fences[i]!.replica}'s with token ${fences[i]!.token}`,
+        );
+    await c.query(
+      `INSERT INTO action_log (replica, campaign, token, what)
+         SELECT f.owner, f.campaign, f.token, $4
+           FROM unnest($1::text[], $2::text[], $3::bigint[]) AS f(campaign, owner, token)`,
+      [...args, what],
+    );
+  }
+
+  private lost(campaign: string, why: string): never {
+    throw new AdapterError(
+      'postgres-store',
+      `${this.where}: write about campaign ${campaign} refused: ${why}`,
+      { retryable: false, code: 'lease-lost' },
+    );
+  }
+
+  /**
    * Brings the caches to the store's version, in one snapshot: the rows the change log names
    * since, or everything when the log no longer reaches back (or nothing was read yet).
    */
@@ -426,6 +480,7 @@ export class PostgresStore implements Store, StoreTables {
   ): Promise<number> {
     return this.tx(async (c) => {
       const changed = await this.bump(c);
+      await this.fence(c, [a.key], `launch ${a.key}`);
       const at = this.now();
       const inserted = await c.query(
         `INSERT INTO submissions (key, campaign, stage, slice, attempt, parent, recovery, revision, command, input,
@@ -479,6 +534,7 @@ export class PostgresStore implements Store, StoreTables {
       async (c) => {
         const changed = await this.bump(c);
         const it = await this.intent(c, intentId);
+        await this.fence(c, [it.key], `launch ${it.key} ${outcome.ok ? 'done' : 'failed'}`);
         const at = this.now();
         if (outcome.ok && outcome.split) await this.advanceSplit(c, outcome.split, at);
         if (outcome.ok) {
@@ -575,6 +631,7 @@ export class PostgresStore implements Store, StoreTables {
     await this.tx(async (c) => {
       const changed = await this.bump(c);
       const it = await this.intent(c, intentId);
+      await this.fence(c, [it.key], `launch ${it.key} abandoned`);
       await c.query('DELETE FROM submissions WHERE key = $1', [it.key]);
       await this.addHistory(c, it.key, 'launching', `abandoned: ${reason}`);
       await c.query(
@@ -586,7 +643,10 @@ export class PostgresStore implements Store, StoreTables {
   }
 
   async noteIntent(intentId: number, detail: string): Promise<void> {
-    await this.query('UPDATE intents SET detail = $1 WHERE id = $2', [detail, intentId]);
+    await this.tx(async (c) => {
+      await this.fence(c, [(await this.intent(c, intentId)).key], `note ${intentId}`);
+      await c.query('UPDATE intents SET detail = $1 WHERE id = $2', [detail, intentId]);
+    });
   }
 
   async transientFailures(key: string): Promise<{ count: number; last: Date | undefined }> {
@@ -608,16 +668,21 @@ export class PostgresStore implements Store, StoreTables {
   }
 
   async beginAction(kind: ActionKind, key: string): Promise<number> {
-    const [r] = await this.query<{ id: number }>(
-      "INSERT INTO intents (kind, key, state, created_at) VALUES ($1, $2, 'pending', $3) RETURNING id",
-      [kind, key, this.now()],
-    );
-    return r!.id;
+    return this.tx(async (c) => {
+      await this.fence(c, [key], `${kind} ${key}`);
+      const r = await c.query(
+        "INSERT INTO intents (kind, key, state, created_at) VALUES ($1, $2, 'pending', $3) RETURNING id",
+        [kind, key, this.now()],
+      );
+      return r.rows[0].id as number;
+    });
   }
 
   async finishAction(intentId: number, error?: string): Promise<void> {
     await this.tx(
       async (c) => {
+        const it = await this.intent(c, intentId);
+        await this.fence(c, [it.key], `${it.kind} ${it.key} ${error ? 'failed' : 'done'}`);
         await c.query(
           'UPDATE intents SET state = $1, finished_at = $2, detail = $3 WHERE id = $4',
           [error ? 'failed' : 'done', this.now(), error ?? null, intentId],
@@ -630,6 +695,7 @@ export class PostgresStore implements Store, StoreTables {
   async setStatus(key: string, status: SubmissionStatus, reason: string): Promise<void> {
     await this.tx(async (c) => {
       const changed = await this.bump(c);
+      await this.fence(c, [key], `${status} ${key}`);
       const r = await c.query('UPDATE submissions SET status = $1 WHERE key = $2', [status, key]);
       if (r.rowCount === 0) this.fail(`no submission ${key}`);
       await this.addHistory(c, key, status, reason);
@@ -640,6 +706,7 @@ export class PostgresStore implements Store, StoreTables {
   async setHeld(key: string, held: boolean): Promise<void> {
     await this.tx(async (c) => {
       const changed = await this.bump(c);
+      await this.fence(c, [key], `${held ? 'held' : 'released'} ${key}`);
       await c.query('UPDATE submissions SET held_by_gitpoms = $1 WHERE key = $2', [held, key]);
       await changed('submission', [key]);
     });
@@ -655,6 +722,7 @@ export class PostgresStore implements Store, StoreTables {
     const column = <K extends keyof (typeof cols)[number]>(k: K) => cols.map((c) => c[k]);
     await this.tx(async (c) => {
       const log = await this.bump(c);
+      await this.fence(c, column('submission'), 'observed jobs');
       // A job relabelled changes the submission it left too.
       const before = await c.query('SELECT DISTINCT submission FROM jobs WHERE id = ANY($1)', [
         column('id'),
@@ -903,6 +971,109 @@ export class PostgresStore implements Store, StoreTables {
     return r.length === 1;
   }
 
+  async heartbeat(replica: string, info: { host?: string; pid?: number } = {}): Promise<number> {
+    const [r] = await this.query<{ now: number }>(
+      `INSERT INTO replicas (id, started_at, heartbeat_at, host, pid) VALUES ($1, now(), now(), $2, $3)
+         ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), host = excluded.host, pid = excluded.pid
+       RETURNING ${MS('now()')} AS now`,
+      [replica, info.host ?? null, info.pid ?? null],
+    );
+    return r!.now;
+  }
+
+  async replicas(): Promise<{ now: number; replicas: ReplicaRecord[] }> {
+    const rows = await this.query<Record<string, unknown>>(
+      `SELECT id, ${MS('started_at')} AS started, ${MS('heartbeat_at')} AS heartbeat, host, pid,
+         ${MS('now()')} AS now FROM replicas ORDER BY id`,
+    );
+    return {
+      now: rows[0]?.now !== undefined ? (rows[0].now as number) : await this.dbNow(),
+      replicas: rows.map((r) => ({
+        id: r.id as string,
+        startedAt: r.started as number,
+        heartbeatAt: r.heartbeat as number,
+        ...(r.host !== null ? { host: r.host as string } : {}),
+        ...(r.pid !== null ? { pid: r.pid as number } : {}),
+      })),
+    };
+  }
+
+  private async dbNow(): Promise<number> {
+    const [r] = await this.query<{ now: number }>(`SELECT ${MS('now()')} AS now`);
+    return r!.now;
+  }
+
+  async acquireLeases(
+    replica: string,
+    campaigns: readonly string[],
+    ttlMs: number,
+  ): Promise<{ now: number; held: Lease[] }> {
+    return this.tx(async (c) => {
+      const now = (await c.query(`SELECT ${MS('now()')} AS now`)).rows[0].now as number;
+      if (!campaigns.length) return { now, held: [] };
+      // A lease still its holder's keeps its token; one taken over gets a new, larger one.
+      const r = await c.query(
+        `INSERT INTO leases (campaign, owner, token, acquired_at, expires_at)
+           SELECT c, $1, nextval('lease_token_seq'), now(), now() + $3 * interval '1 millisecond'
+             FROM unnest($2::text[]) AS c ORDER BY c
+         ON CONFLICT (campaign) DO UPDATE SET owner = excluded.owner,
+           token = CASE WHEN leases.owner = excluded.owner AND leases.expires_at > now()
+             THEN leases.token ELSE excluded.token END,
+           acquired_at = CASE WHEN leases.owner = excluded.owner AND leases.expires_at > now()
+             THEN leases.acquired_at ELSE now() END,
+           expires_at = excluded.expires_at
+         WHERE leases.owner = excluded.owner OR leases.expires_at <= now()
+         RETURNING campaign, owner, token, ${MS('acquired_at')} AS acquired, ${MS('expires_at')} AS expires`,
+        [replica, [...new Set(campaigns)], ttlMs],
+      );
+      return { now, held: r.rows.map(leaseOf) };
+    });
+  }
+
+  async releaseLeases(replica: string, campaigns?: readonly string[]): Promise<void> {
+    await this.query(
+      campaigns
+        ? 'DELETE FROM leases WHERE owner = $1 AND campaign = ANY($2)'
+        : 'DELETE FROM leases WHERE owner = $1',
+      campaigns ? [replica, [...campaigns]] : [replica],
+    );
+  }
+
+  async leave(replica: string): Promise<void> {
+    await this.tx(async (c) => {
+      await c.query('DELETE FROM leases WHERE owner = $1', [replica]);
+      await c.query('DELETE FROM replicas WHERE id = $1', [replica]);
+    });
+  }
+
+  async leases(): Promise<{ now: number; leases: Lease[] }> {
+    const rows = await this.query<Record<string, unknown>>(
+      `SELECT campaign, owner, token, ${MS('acquired_at')} AS acquired, ${MS('expires_at')} AS expires
+         FROM leases ORDER BY campaign`,
+    );
+    return { now: await this.dbNow(), leases: rows.map(leaseOf) };
+  }
+
+  useFences(fenceOf: (campaign: string) => Fence | undefined): void {
+    this.fences = fenceOf;
+  }
+
+  async fencedWrites(campaign?: string): Promise<FencedWrite[]> {
+    const rows = await this.query<Record<string, unknown>>(
+      `SELECT id, ${MS('at')} AS at, replica, campaign, token, what FROM action_log
+         ${campaign === undefined ? '' : 'WHERE campaign = $1'} ORDER BY id`,
+      campaign === undefined ? [] : [campaign],
+    );
+    return rows.map((r) => ({
+      id: r.id as number,
+      at: r.at as number,
+      replica: r.replica as string,
+      campaign: r.campaign as string,
+      token: r.token as number,
+      what: r.what as string,
+    }));
+  }
+
   async readTable(t: TableDef): Promise<Row[]> {
     const rows = await this.query(
       `SELECT ${Object.keys(t.columns).join(', ')} FROM ${t.name} ORDER BY ${t.order.join(', ')}`,
@@ -946,6 +1117,19 @@ export class PostgresStore implements Store, StoreTables {
     await this.ready.catch(() => undefined);
     await this.pool.end();
   }
+}
+
+/** A timestamptz as ms since the epoch (a float8 the driver reads as a number). */
+const MS = (col: string) => `(extract(epoch from ${col}) * 1000)::float8`;
+
+function leaseOf(r: Record<string, unknown>): Lease {
+  return {
+    campaign: r.campaign as string,
+    owner: r.owner as string,
+    token: r.token as number,
+    acquiredAt: r.acquired as number,
+    expiresAt: r.expires as number,
+  };
 }
 
 function intentOf(r: Record<string, unknown>): Intent {

@@ -2,7 +2,7 @@
 // are ISO 8601 text, as in the SQLite store, so a copy between them is exact; names and times
 // sort in binary order (COLLATE "C") whatever the database's locale.
 
-export const MIGRATIONS: string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE store_state (id integer PRIMARY KEY CHECK (id = 1), version bigint NOT NULL,
      pruned_below bigint NOT NULL);
    INSERT INTO store_state VALUES (1, 0, 0);
@@ -41,4 +41,13 @@ export const MIGRATIONS: string[] = [
    CREATE TABLE tokens (seq bigserial, id text PRIMARY KEY, name text NOT NULL, role text NOT NULL,
      experiments text NOT NULL, salt text NOT NULL, hash text NOT NULL, created_at text COLLATE "C" NOT NULL,
      created_by text NOT NULL, expires_at text, revoked_at text);`,
+  // Replicas, the leases they hold on campaigns, and the record of every write made under one.
+  `  CREATE TABLE replicas (id text PRIMARY KEY, started_at timestamptz NOT NULL,
+    heartbeat_at timestamptz NOT NULL, host text, pid integer);
+  CREATE SEQUENCE lease_token_seq;
+  CREATE TABLE leases (campaign text PRIMARY KEY, owner text NOT NULL, token bigint NOT NULL,
+    acquired_at timestamptz NOT NULL, expires_at timestamptz NOT NULL);
+  CREATE TABLE action_log (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(),
+    replica text NOT NULL, campaign text NOT NULL, token bigint NOT NULL, what text NOT NULL);
+  CREATE INDEX action_log_campaign ON action_log (campaign, id);`,
 ];
