@@ -21,7 +21,13 @@ export interface SourceFlags {
   path?: string;
   interval: string;
   poll?: string;
+  /** serve: one of several replicas, by this name. */
+  replicaId?: string;
+  leaseSeconds?: string;
 }
+
+/** How long a replica's lease lasts unrenewed (renewed four times as often). */
+export const DEFAULT_LEASE_MS = 6000;
 
 /** The options every long-running command shares: where the desired state comes from and how often to look. */
 export function sourceOptions(c: Command): Command {
@@ -116,7 +122,18 @@ export async function openDaemon(
   let deps: Deps;
   let notifier: Notifier | undefined;
   try {
-    deps = openDeps(root, config, { dataDir, revision: undefined, env: io.env });
+    const ttlMs =
+      flags.leaseSeconds === undefined
+        ? DEFAULT_LEASE_MS
+        : positiveNumber('--lease-seconds', flags.leaseSeconds) * 1000;
+    deps = openDeps(root, config, {
+      dataDir,
+      revision: undefined,
+      env: io.env,
+      ...(flags.replicaId !== undefined
+        ? { replica: { id: flags.replicaId, ttlMs, marginMs: Math.min(2000, ttlMs / 4) } }
+        : {}),
+    });
   } catch (e) {
     return fail(io, e);
   }
@@ -136,6 +153,12 @@ export async function openDaemon(
     probes,
     ...(notifier ? { notifier } : {}),
   });
+  deps.ownership?.start((e) =>
+    deps.log.warn(
+      { err: (e as Error).message },
+      'cannot renew the leases; acting stops at their deadline',
+    ),
+  );
   const stopWatch = loop.watch
     ? await source.watch((why) => reconciler.trigger(`changed: ${why}`))
     : undefined;
@@ -149,6 +172,10 @@ export async function openDaemon(
     async close() {
       reconciler.stop();
       await stopWatch?.();
+      // A replica that stops hands its campaigns over at once, not when its leases expire.
+      await deps.ownership
+        ?.leave()
+        .catch((e: Error) => deps.log.warn({ err: e.message }, 'cannot release the leases'));
       await closeDeps(deps);
     },
   };

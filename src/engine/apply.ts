@@ -1,4 +1,4 @@
-import { AdapterError } from '../errors.js';
+import { AdapterError, GitpomsError } from '../errors.js';
 import type { DesiredState } from '../model/index.js';
 import type { Action, JobAction, LaunchAction, MarkAction } from '../plan/types.js';
 import { findJobType, findStage } from '../desired/desired.js';
@@ -131,10 +131,17 @@ export async function apply(
   deps: Deps,
   desired: DesiredState,
   actions: readonly Action[],
+  since = Date.now(),
 ): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
   const run = async (a: Action) => {
     try {
+      // The lease may have run short since the plan: then the next owner acts.
+      if (deps.ownership && !deps.ownership.mayAct(a.campaign, since))
+        throw new GitpomsError(
+          'lease-lost',
+          `not acting on ${a.campaign}: this replica's lease on it ran out`,
+        );
       if (a.kind === 'launch') await launch(deps, desired, a);
       else if ('jobs' in a) await jobAction(deps, a);
       else await mark(deps, a);

@@ -4,6 +4,7 @@ import type { Batch } from '../adapters/batch/types.js';
 import type { CatalogSpec } from '../adapters/catalog/index.js';
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { Store } from '../adapters/store/types.js';
+import type { Ownership } from './ownership.js';
 
 /** The ports a reconcile pass works through, built once by the entry point. */
 export interface Deps {
@@ -27,6 +28,8 @@ export interface Deps {
   };
   /** Actions in flight at once, and launches rate-limited; they live as long as the reconciler. */
   queues: { actions: PQueue; launches: PQueue };
+  /** One of several replicas: it acts only on the campaigns whose leases it holds. */
+  ownership?: Ownership;
   /** Releases the data directory's reconciler lock. */
   unlock(): void;
 }

@@ -283,7 +283,18 @@ export class Reconciler {
     const good = await this.refresh();
     const deps = { ...this.deps, repoRoot: good.root, revision: good.rev.revision };
     const services = this.opts.probes ? await this.opts.probes.statuses(good.desired.services) : {};
+    const own = this.deps.ownership;
+    if (own) {
+      // Campaigns to own: those desired, and those with records (a removed one is pruned by its owner).
+      own.setCampaigns([
+        ...good.desired.campaigns.map((c) => c.name),
+        ...(await this.deps.store.submissions()).map((s) => s.campaign),
+      ]);
+      await own.renew();
+    }
     const r = await reconcileOnce(deps, good.desired, { services });
+    // Campaigns a replica that joined should have go to it now, after this pass's actions.
+    await own?.handOver();
     await this.deps.store.markApplied(good.rev.id);
     const events = passEvents(
       this.memory,

@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import { jobsBySubmission } from '../plan/plan.js';
 import { newestOfChain } from '../plan/indexes.js';
-import type { StoredSubmission } from '../adapters/store/types.js';
+import { campaignOfKey, type StoredSubmission } from '../adapters/store/types.js';
 import {
   type DesiredState,
   FRESH_SPLIT,
@@ -87,9 +87,18 @@ export interface Observation {
  * Reads the batch system (one bulk query), the store and the catalog. Any failure throws:
  * an outage is never read as "no jobs".
  */
-export async function observe(deps: Deps, desired: DesiredState): Promise<Observation> {
+export async function observe(
+  deps: Deps,
+  desired: DesiredState,
+  since = Date.now(),
+): Promise<Observation> {
   const jobs = await deps.batch.observe();
-  await deps.store.recordJobs(jobs, deps.clock().toISOString());
+  const own = deps.ownership;
+  // A replica records the jobs of its own campaigns: another's are its owner's to record.
+  await deps.store.recordJobs(
+    own ? jobs.filter((j) => own.mayAct(campaignOfKey(j.submission), since)) : jobs,
+    deps.clock().toISOString(),
+  );
   const records = await deps.store.submissions();
   const observed = await observeCatalog(deps.catalog, desired, records, jobs, deps.clock());
   observed.splits = await observeSplits(

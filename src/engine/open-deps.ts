@@ -15,7 +15,9 @@ import {
 } from '../adapters/catalog/index.js';
 import { openStore, type StoreBackendName } from '../adapters/store/index.js';
 import type { StoreTables } from '../adapters/store/tables.js';
-import type { Store } from '../adapters/store/types.js';
+import { isLeaseStore, type LeaseStore, type Store } from '../adapters/store/types.js';
+import { hostname } from 'node:os';
+import { Ownership } from './ownership.js';
 import type { Backends, Config } from '../model/index.js';
 import { DEFAULTS, reachableBatches } from '../desired/desired.js';
 import { BatchSet } from './batches.js';
@@ -23,6 +25,8 @@ import { GitpomsError } from '../errors.js';
 import type { Deps } from './deps.js';
 
 export const DEFAULT_DATA_DIR = '.gitpoms-data';
+
+const REPLICA_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function dataDirOf(repoRoot: string, config: Config | undefined, override?: string): string {
   return path.resolve(repoRoot, override ?? config?.spec.dataDir ?? DEFAULT_DATA_DIR);
@@ -42,6 +46,15 @@ export function backendsOf(config: Config | undefined): {
     store: settings.store ?? 'sqlite',
     settings,
   };
+}
+
+function leaseStore<S extends object>(s: S): S & LeaseStore {
+  if (!isLeaseStore(s))
+    throw new GitpomsError(
+      'replicas-need-a-shared-store',
+      'this store keeps no leases for replicas',
+    );
+  return s;
 }
 
 /** The store gitpoms.yaml names, opened through its registry. */
@@ -75,12 +88,27 @@ export function openDeps(
     env: Readonly<Record<string, string | undefined>>;
     /** Batch backend, over gitpoms.yaml's backends.batch. */
     batch?: BatchBackendName;
+    /** One of several replicas sharing the store (and, on one machine, the data directory). */
+    replica?: { id: string; ttlMs: number; marginMs: number };
   },
 ): Deps {
   const backends = backendsOf(config);
   const dataDir = dataDirOf(repoRoot, config, opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const unlock = lockDataDir(dataDir);
+  const replica = opts.replica;
+  if (replica && !REPLICA_ID.test(replica.id))
+    throw new GitpomsError(
+      'invalid-replica-id',
+      `--replica-id ${JSON.stringify(replica.id)}: letters, digits, '_', '.' and '-', at most 64`,
+    );
+  if (replica && backends.store !== 'postgres')
+    throw new GitpomsError(
+      'replicas-need-a-shared-store',
+      `--replica-id: replicas share their store; gitpoms.yaml's backends.store is ${backends.store}, and replicas need postgres`,
+    );
+  // Replicas on one machine share the data directory (the local executor's jobs, the catalog):
+  // each takes a lock and keeps a log of its own.
+  const unlock = lockDataDir(dataDir, replica?.id);
   const local = config?.spec.local ?? {};
   // The one clock the passes, the store's and the catalog's records read.
   const clock = () => new Date();
@@ -89,6 +117,18 @@ export function openDeps(
   try {
     const common = { dataDir, backends: backends.settings, env: opts.env };
     const catalogSpec = catalogSpecOf(backends.catalog, common);
+    const store = track(configuredStore(config, dataDir, opts.env, { clock }));
+    const log = pino(
+      {
+        level: 'info',
+        redact: ['env', '*.env'],
+        ...(replica ? { base: { replica: replica.id } } : {}),
+      },
+      pino.destination({
+        dest: path.join(dataDir, replica ? `reconciler-${replica.id}.log` : 'reconciler.log'),
+        sync: true,
+      }),
+    );
     const batches = new Map(
       (opts.batch ? [opts.batch] : backends.batch).map((name) => [
         name,
@@ -98,11 +138,19 @@ export function openDeps(
     return {
       batch: new BatchSet(batches, opts.batch),
       catalog: track(openCatalogSpec(catalogSpec, { env: opts.env, clock })),
-      store: track(configuredStore(config, dataDir, opts.env, { clock })),
-      log: pino(
-        { level: 'info', redact: ['env', '*.env'] },
-        pino.destination({ dest: path.join(dataDir, 'reconciler.log'), sync: true }),
-      ),
+      store,
+      ...(replica
+        ? {
+            ownership: new Ownership(leaseStore(store), replica.id, {
+              ttlMs: replica.ttlMs,
+              marginMs: replica.marginMs,
+              host: hostname(),
+              pid: process.pid,
+              log,
+            }),
+          }
+        : {}),
+      log,
       clock,
       env: opts.env,
       repoRoot,
@@ -131,8 +179,8 @@ export function openDeps(
  * One reconciler acts on a data directory at a time: two would race on the same jobs. The
  * lock holds the owner's pid; a lock left by a process that died is taken over.
  */
-export function lockDataDir(dataDir: string): () => void {
-  const file = path.join(dataDir, 'reconciler.lock');
+export function lockDataDir(dataDir: string, replica?: string): () => void {
+  const file = path.join(dataDir, replica ? `reconciler-${replica}.lock` : 'reconciler.lock');
   for (let attempt = 0; attempt < 3; attempt++) {
     if (createPidLock(file)) return () => rmSync(file, { force: true });
     const owner = lockOwner(file);

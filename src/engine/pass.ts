@@ -6,14 +6,18 @@ import type { Deps } from './deps.js';
 import { observe, type Observation } from './observe.js';
 import { projectName } from '../job/dimensions.js';
 import { splitAdvance } from './launch.js';
+import { campaignOfKey } from '../adapters/store/types.js';
 
 /**
  * Resolves launches a crashed pass left half done: jobs carrying the key mean the launch
  * happened; no jobs mean it did not, and the submission is forgotten so the next plan
  * launches it again under the same key. Either way, never twice.
  */
-export async function recoverIntents(deps: Deps): Promise<number> {
-  const pending = await deps.store.pendingIntents();
+export async function recoverIntents(deps: Deps, since = Date.now()): Promise<number> {
+  // A replica resolves only the intents of campaigns it holds; the others are their owners'.
+  const pending = (await deps.store.pendingIntents()).filter(
+    (it) => !deps.ownership || deps.ownership.mayAct(campaignOfKey(it.key), since),
+  );
   if (pending.length === 0) return 0;
   const labels = new Set((await deps.batch.observe()).map((j) => j.submission));
   for (const it of pending) {
@@ -60,12 +64,21 @@ export async function reconcileOnce(
   desired: DesiredState,
   extra: { services?: Observed['services'] } = {},
 ): Promise<PassResult> {
-  await recoverIntents(deps);
-  const { observed, records } = await observe(deps, desired);
+  // A replica acts only on campaigns it held before it looked: what it saw is after the last
+  // owner's last write.
+  const since = Date.now();
+  await recoverIntents(deps, since);
+  const { observed, records } = await observe(deps, desired, since);
   observed.services = extra.services ?? {};
   const overrides = await deps.store.activeOverrides(deps.clock(), deps.revision);
   const p = plan(desired, observed, records, deps.clock(), overrides);
-  const results = await apply(deps, desired, p.actions);
+  const own = deps.ownership;
+  const results = await apply(
+    deps,
+    desired,
+    own ? p.actions.filter((a) => own.mayAct(a.campaign, since)) : p.actions,
+    since,
+  );
   // A launch-now is spent once its stage has launched.
   for (const o of overrides.filter((x) => x.action === 'launch-now')) {
     const launched = results.some(

@@ -1,3 +1,4 @@
+import type { Ownership } from '../engine/ownership.js';
 import fastifyStatic from '@fastify/static';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -32,6 +33,8 @@ export interface ServerOptions {
   };
   /** The dashboard's pages (needs `api`). */
   web?: Pick<WebOptions, 'reconciler' | 'dataDir'>;
+  /** A replica: /readyz says which campaigns it holds. */
+  ownership?: Pick<Ownership, 'replica' | 'owned'>;
 }
 
 /** The dashboard's stylesheet and script. */
@@ -140,9 +143,12 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.get('/readyz', async (_req, reply) => {
     const s = opts.reconciler.status();
     const ready = s.applied !== undefined && s.failures === 0;
-    return reply
-      .code(ready ? 200 : 503)
-      .send({ ready, ...(s.lastError ? { error: s.lastError } : {}) });
+    const own = opts.ownership;
+    return reply.code(ready ? 200 : 503).send({
+      ready,
+      ...(s.lastError ? { error: s.lastError } : {}),
+      ...(own ? { replica: own.replica, campaigns: own.owned() } : {}),
+    });
   });
   app.get('/api/status', async () => ({
     ...opts.reconciler.status(),

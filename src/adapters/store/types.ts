@@ -305,6 +305,11 @@ export interface LeaseStore {
   fencedWrites(campaign?: string): Promise<FencedWrite[]>;
 }
 
+/** Whether a store keeps leases (one replicas can share). */
+export function isLeaseStore<S extends object>(s: S): s is S & LeaseStore {
+  return 'acquireLeases' in s && 'useFences' in s;
+}
+
 /** The campaign a submission key (campaign/stage/slice#attempt) belongs to. */
 export function campaignOfKey(key: string): string {
   const i = key.indexOf('/');

@@ -5,6 +5,7 @@ import { buildServer } from '../../server/index.js';
 import { EventHub } from '../../server/events.js';
 import { Metrics } from '../../server/metrics.js';
 import {
+  DEFAULT_LEASE_MS,
   openDaemon,
   reportProblems,
   sourceOptions,
@@ -31,7 +32,16 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
       'run the reconciler as a service: the HTTP API under /api (OpenAPI at /api/openapi.json, events at /api/events), /metrics, push webhooks at POST /hooks/git, /healthz, /readyz',
     )
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
-    .option('--port <n>', 'port to listen on (0: any free port)', '8080');
+    .option('--port <n>', 'port to listen on (0: any free port)', '8080')
+    .option(
+      '--replica-id <name>',
+      'one of several replicas sharing a PostgreSQL store: act only on the campaigns it holds leases on',
+    )
+    .option(
+      '--lease-seconds <s>',
+      "with --replica-id: a dead replica's campaigns move after this long",
+      String(DEFAULT_LEASE_MS / 1000),
+    );
   sourceOptions(cmd).action(async (opts: ServeOptions) => {
     const port = opts.port === '0' ? 0 : positiveNumber('--port', opts.port);
     const metrics = new Metrics();
@@ -85,6 +95,7 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
           figures,
         },
         web: { reconciler: d.reconciler, dataDir: d.deps.dataDir },
+        ...(d.deps.ownership ? { ownership: d.deps.ownership } : {}),
       });
       const address = await app.listen({ host: opts.host, port });
       io.stdout(`gitpoms serve: ${d.source.description}; listening on ${address}\n`);
