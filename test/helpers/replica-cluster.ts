@@ -1,0 +1,133 @@
+// Several `gitpoms serve --replica-id` processes on one PostgreSQL store and one data
+// directory (the local executor's jobs and the embedded catalog are shared on one machine),
+// each on its own port: what the replica fault tests and the failover benchmark drive.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { copyDemoRepo, editFile } from './demo.js';
+
+/** A repository of `n` small SBND campaigns: gen (2 submissions of 2 jobs) → g4. */
+export function replicaRepo(dir: string, n: number, schema: string): string[] {
+  copyDemoRepo(dir);
+  editFile(
+    path.join(dir, 'gitpoms.yaml'),
+    'store: sqlite',
+    `store: postgres\n    postgres: { schema: ${schema} }`,
+  );
+  const sbnd = path.join(dir, 'campaigns/sbnd');
+  const text = readFileSync(path.join(sbnd, 'mcc-test-1.yaml'), 'utf8');
+  const small = text
+    .replace('submit.N: 10', 'submit.N: 2')
+    .replace(/\n {4}- name: detsim[\s\S]*$/, '\n');
+  rmSync(path.join(sbnd, 'mcc-test-1.yaml'));
+  rmSync(path.join(sbnd, 'reco2.yaml'));
+  // Its probes reach Fermilab's servers, which this machine cannot: they would gate launches.
+  rmSync(path.join(sbnd, 'services.yaml'));
+  return Array.from({ length: n }, (_, i) => {
+    const name = `sbnd-rep-${String(i).padStart(2, '0')}`;
+    writeFileSync(path.join(sbnd, `${name}.yaml`), small.replaceAll('sbnd-mcc-test-1', name));
+    return name;
+  });
+}
+
+export interface Replica {
+  id: string;
+  child: ChildProcess;
+  url: string;
+  out: string;
+}
+
+export class ReplicaCluster {
+  readonly replicas = new Map<string, Replica>();
+
+  constructor(
+    private readonly o: {
+      repo: string;
+      dataDir: string;
+      env: Record<string, string>;
+      leaseSeconds: number;
+      intervalSeconds: number;
+    },
+  ) {}
+
+  async start(id: string): Promise<Replica> {
+    const child = spawn(
+      process.execPath,
+      [
+        path.resolve('bin/gitpoms.js'),
+        'serve',
+        '--replica-id',
+        id,
+        '--repo',
+        this.o.repo,
+        '--data-dir',
+        this.o.dataDir,
+        '--port',
+        '0',
+        '--interval',
+        String(this.o.intervalSeconds),
+        '--lease-seconds',
+        String(this.o.leaseSeconds),
+      ],
+      { env: this.o.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const r: Replica = { id, child, url: '', out: '' };
+    child.stdout!.on('data', (b: Buffer) => (r.out += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (r.out += b.toString()));
+    this.replicas.set(id, r);
+    const deadline = Date.now() + 30_000;
+    while (!/listening on (http:\/\/\S+)/.test(r.out)) {
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`replica ${id} did not start:\n${r.out}`);
+      await sleep(50);
+    }
+    r.url = /listening on (http:\/\/\S+)/.exec(r.out)![1]!;
+    return r;
+  }
+
+  /** The campaigns each running replica says it holds (a stopped one does not answer). */
+  async holdings(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    await Promise.all(
+      [...this.replicas.values()].map(async (r) => {
+        if (r.child.exitCode !== null || r.child.signalCode !== null) return;
+        try {
+          const res = await fetch(`${r.url}/readyz`, { signal: AbortSignal.timeout(500) });
+          const body = (await res.json()) as { campaigns?: Array<{ campaign: string }> };
+          out.set(
+            r.id,
+            (body.campaigns ?? []).map((c) => c.campaign),
+          );
+        } catch {
+          // Paused, or going: it holds nothing it can act on.
+        }
+      }),
+    );
+    return out;
+  }
+
+  async ownerOf(campaign: string): Promise<string[]> {
+    return [...(await this.holdings())].filter(([, cs]) => cs.includes(campaign)).map(([id]) => id);
+  }
+
+  signal(id: string, sig: NodeJS.Signals): void {
+    this.replicas.get(id)!.child.kill(sig);
+  }
+
+  async exited(id: string): Promise<void> {
+    const c = this.replicas.get(id)!.child;
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    await new Promise((r) => c.once('exit', r));
+  }
+
+  async stopAll(): Promise<void> {
+    for (const r of this.replicas.values()) {
+      if (r.child.exitCode !== null || r.child.signalCode !== null) continue;
+      r.child.kill('SIGCONT');
+      r.child.kill('SIGTERM');
+    }
+    await Promise.all([...this.replicas.keys()].map((id) => this.exited(id)));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
