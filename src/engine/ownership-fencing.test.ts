@@ -55,7 +55,6 @@ describe.runIf(run)('a replica paused past its lease', () => {
       const paused = new Promise<void>((r) => (wake = r));
       // a's submit reaches the batch system, then a stops before it can say so.
       const stalled: Batch = {
-        ...real,
         name: real.name,
         submit: async (req) => {
           const ids = await real.submit(req);
@@ -64,7 +63,12 @@ describe.runIf(run)('a replica paused past its lease', () => {
           return ids;
         },
         observe: () => real.observe(),
+        hold: (ids) => real.hold(ids),
+        release: (ids) => real.release(ids),
+        kill: (ids) => real.kill(ids),
+        logs: (id) => real.logs(id),
         launchEnvironment: () => real.launchEnvironment(),
+        close: () => real.close(),
       };
       const replica = (id: string, clock?: () => number) => {
         const store = new PostgresStore({ url: server.url, schema });
