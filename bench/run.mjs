@@ -16,6 +16,7 @@ import { dashboard } from './dashboard.mjs';
 import { fifeRender } from './fife.mjs';
 import { localScale } from './local-scale.mjs';
 import { experimentScale } from './scale.mjs';
+import { replicaBench } from './replicas.mjs';
 import { slurmThroughput } from './slurm-throughput.mjs';
 import { markdownTable, meetsGoal, withinGuard } from './table.mjs';
 
@@ -96,6 +97,7 @@ results.push(...(await localScale({ short })));
 results.push(...(await commitToLaunch({ short })));
 results.push(...(await dashboard({ short })));
 results.push(...(await fifeRender()));
+results.push(...(await replicaBench({ short })));
 results.push(
   ...(short
     ? [{ name: 'slurm throughput', skipped: 'not in the short profile (npm run bench runs it)' }]

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryDeps } from '../../test/helpers/memory-deps.js';
+import { wrapBatch } from '../../test/helpers/wrap-batch.js';
 import { campaign, desired, sbndDesired } from '../../test/helpers/build.js';
-import type { Batch } from '../adapters/batch/types.js';
 import { AdapterError } from '../errors.js';
 import { reconcileOnce } from './pass.js';
 import type { MarkAction } from '../plan/types.js';
@@ -52,8 +52,7 @@ describe('a launch whose submit fails', () => {
     const deps = memoryDeps();
     const real = deps.batch;
     const state = { mode: 'ok' as Mode, offsetMs: 0 };
-    const batch: Batch = {
-      name: real.name,
+    const batch = wrapBatch(real, {
       async submit(req) {
         const fail = (retryable: boolean) =>
           new AdapterError('local', retryable ? 'timed out' : 'refused: no such group', {
@@ -65,14 +64,7 @@ describe('a launch whose submit fails', () => {
         if (state.mode === 'after') throw fail(true);
         return ids;
       },
-      observe: () => real.observe(),
-      hold: (ids) => real.hold(ids),
-      release: (ids) => real.release(ids),
-      kill: (ids) => real.kill(ids),
-      logs: (id) => real.logs(id),
-      launchEnvironment: () => real.launchEnvironment(),
-      close: () => real.close(),
-    };
+    });
     const clock = () => new Date(Date.now() + state.offsetMs);
     const pass = () => reconcileOnce({ ...deps, batch, clock }, d);
     const labels = async () => [...new Set((await real.observe()).map((j) => j.submission))].sort();

@@ -236,6 +236,8 @@ export class Reconciler {
     if (!spec.desired) {
       this.deps.log.error({ revision: rev.id, errors }, 'revision does not validate; not applied');
       this.opts.onInvalid?.(rev.id, spec.diagnostics);
+      // Every replica sees the revision; the one holding the first campaign tells of it.
+      if (this.deps.ownership?.leads() === false) return;
       await this.opts.notifier?.send([
         {
           kind: 'invalid-revision',
@@ -304,7 +306,12 @@ export class Reconciler {
       r.records,
       good.rev.revision,
     );
-    await this.opts.notifier?.send(events);
+    // Replicas each tell of their own campaigns: one message per event, not one per replica.
+    await this.opts.notifier?.send(
+      own
+        ? events.filter((e) => (e.campaign ? own.mayAct(e.campaign, Infinity) : own.leads()))
+        : events,
+    );
     await this.pruneCheckouts(r.records);
     this.state.applied = { revision: good.rev.id, at: this.deps.clock().toISOString() };
     this.last = {

@@ -1,28 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sbndDesired } from '../../test/helpers/build.js';
 import { memoryDeps } from '../../test/helpers/memory-deps.js';
-import {
-  postgresAvailable,
-  postgresRequired,
-  startPostgres,
-  type TestPostgres,
-} from '../../test/helpers/postgres.js';
-import type { Batch } from '../adapters/batch/types.js';
+import { wrapBatch } from '../../test/helpers/wrap-batch.js';
+import { usePostgres, withPostgres } from '../../test/helpers/postgres.js';
 import { PostgresStore } from '../adapters/store/postgres/index.js';
 import { Ownership } from './ownership.js';
 import { reconcileOnce } from './pass.js';
+
+const pg = usePostgres();
 
 /**
  * The worst instant of a paused replica, made exact: replica a is stopped inside its submit,
  * past its lease; b takes the campaign; a wakes and finishes. Its late write must be refused by
  * PostgreSQL, and b must adopt the launch rather than make it again.
  */
-const run = postgresAvailable || postgresRequired;
-let server: TestPostgres;
-beforeAll(async () => {
-  if (run) server = await startPostgres();
-}, 60_000);
-afterAll(async () => server?.destroy());
 
 const t0 = Date.now();
 const cases = [
@@ -36,14 +27,14 @@ const cases = [
   },
 ];
 
-describe.runIf(run)('a replica paused past its lease', () => {
+describe.runIf(withPostgres)('a replica paused past its lease', () => {
   it.each(cases)(
     'with $clock: its late writes are refused; the new owner adopts its launch, nothing twice',
     async (c) => {
       const d = sbndDesired();
       d.campaigns[0]!.stages = d.campaigns[0]!.stages.filter((s) => s.name === 'gen');
       const campaign = d.campaigns[0]!.name;
-      const schema = await server.freshSchema();
+      const schema = await pg().freshSchema();
       const base = memoryDeps();
       const real = base.batch;
       const submits: string[] = [];
@@ -54,24 +45,16 @@ describe.runIf(run)('a replica paused past its lease', () => {
       const entered = new Promise<void>((r) => (inSubmit = r));
       const paused = new Promise<void>((r) => (wake = r));
       // a's submit reaches the batch system, then a stops before it can say so.
-      const stalled: Batch = {
-        name: real.name,
+      const stalled = wrapBatch(real, {
         submit: async (req) => {
           const ids = await real.submit(req);
           inSubmit();
           await paused;
           return ids;
         },
-        observe: () => real.observe(),
-        hold: (ids) => real.hold(ids),
-        release: (ids) => real.release(ids),
-        kill: (ids) => real.kill(ids),
-        logs: (id) => real.logs(id),
-        launchEnvironment: () => real.launchEnvironment(),
-        close: () => real.close(),
-      };
+      });
       const replica = (id: string, clock?: () => number) => {
-        const store = new PostgresStore({ url: server.url, schema });
+        const store = new PostgresStore({ url: pg().url, schema });
         const ownership = new Ownership(store, id, {
           ttlMs: 600,
           marginMs: 100,

@@ -47,6 +47,8 @@ describe('ownership', () => {
     expect(b.owned().map((o) => o.campaign)).toEqual(given.sort());
     const owners = (c: string) => [a, b].filter((o) => o.mayAct(c)).length;
     expect(campaigns.every((c) => owners(c) === 1)).toBe(true);
+    // News of no one campaign (an invalid revision) is told by one replica.
+    expect([a, b].filter((o) => o.leads())).toHaveLength(1);
     // b took its campaigns after a pass that began earlier: not for that pass.
     expect(b.mayAct(given[0]!, now() - 1)).toBe(false);
     // b stops renewing (dead, or paused): it stops acting before its lease ends...

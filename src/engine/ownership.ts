@@ -127,6 +127,12 @@ export class Ownership {
     return h !== undefined && h.since <= since && this.clock() < h.deadline - this.opts.marginMs;
   }
 
+  /** Whether it speaks for all replicas (news of no one campaign): it holds the first campaign. */
+  leads(): boolean {
+    const first = this.universe[0];
+    return first !== undefined && this.mayAct(first, Infinity);
+  }
+
   fenceOf(campaign: string): Fence | undefined {
     const h = this.held.get(campaign);
     return h && this.clock() < h.deadline ? { replica: this.replica, token: h.token } : undefined;

@@ -254,6 +254,7 @@ describe('the API reads', () => {
       '/api/launches',
       '/api/launches/hold',
       '/api/launches/allow',
+      '/api/replicas',
     ])
       expect(paths, route).toContain(route);
   });

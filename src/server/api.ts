@@ -2,6 +2,7 @@
 // records and last observation of the jobs) and the operator actions. It reads only the store
 // and the reconciler's memory: a hundred clients add no query to the batch system or the
 // catalog. Every action needs a token whose role holds for the campaign's experiment.
+import { replicaView } from '../engine/replica-view.js';
 import type {} from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import type { Store, StoredSubmission } from '../adapters/store/types.js';
@@ -463,6 +464,21 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
       return held
         ? { held: true, actor: held.actor, reason: held.reason, since: held.createdAt }
         : { held: false };
+    },
+  );
+
+  app.get(
+    '/api/replicas',
+    {
+      preHandler: readGate,
+      schema: { summary: 'the replicas sharing the store and the owner of each campaign' },
+    },
+    async () => {
+      const v = await replicaView(opts.store);
+      return {
+        replicas: v?.replicas ?? [],
+        owners: Object.fromEntries(v?.owners ?? []),
+      };
     },
   );
 

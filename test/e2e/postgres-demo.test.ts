@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/adapters/store/postgres/index.js';
 import { cli } from '../helpers/capture.js';
 import {
@@ -11,30 +11,21 @@ import {
   editFile,
   expectDemoComplete,
 } from '../helpers/demo.js';
-import {
-  postgresAvailable,
-  postgresRequired,
-  startPostgres,
-  type TestPostgres,
-} from '../helpers/postgres.js';
+import { usePostgres, withPostgres } from '../helpers/postgres.js';
+
+const pg = usePostgres();
 
 /**
  * The SBND demo with backends.store: postgres, on a real PostgreSQL 15 this test starts: the
  * reconciler's records, the operator commands' reads and a token all go to the server, and
  * nothing opens an SQLite file.
  */
-const run = postgresAvailable || postgresRequired;
 const temps: string[] = [];
-let server: TestPostgres | undefined;
-beforeAll(async () => {
-  if (run) server = await startPostgres();
-}, 60_000);
 afterAll(async () => {
-  await server?.destroy();
   for (const t of temps) rmSync(t, { recursive: true, force: true });
 });
 
-describe.runIf(run)('the SBND demo on the PostgreSQL store', () => {
+describe.runIf(withPostgres)('the SBND demo on the PostgreSQL store', () => {
   it('runs gen → anatree with every record in PostgreSQL, and converges', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-pg-data-'));
     const repo = copyDemoRepo(mkdtempSync(path.join(tmpdir(), 'gitpoms-pg-repo-')));
@@ -44,7 +35,7 @@ describe.runIf(run)('the SBND demo on the PostgreSQL store', () => {
       'store: sqlite',
       'store: postgres\n    postgres: { schema: sbnd_demo }',
     );
-    const env = { ...DEMO_ENV, GITPOMS_STORE_URL: server!.url };
+    const env = { ...DEMO_ENV, GITPOMS_STORE_URL: pg().url };
     const r = await cli(demoRunArgs(dataDir, 200), { cwd: repo, env });
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/converged after \d+ pass\(es\)/);
@@ -62,7 +53,7 @@ describe.runIf(run)('the SBND demo on the PostgreSQL store', () => {
     expect(token.stdout).toMatch(/^gpt_/m);
 
     // What the commands read is in the server, under the schema gitpoms.yaml names.
-    const store = new PostgresStore({ url: server!.url, schema: 'sbnd_demo', readonly: true });
+    const store = new PostgresStore({ url: pg().url, schema: 'sbnd_demo', readonly: true });
     const subs = await store.submissions();
     expect(subs.filter((s) => s.stage === 'anatree').map((s) => s.status)).toEqual([
       'located',

@@ -1,7 +1,19 @@
 // What the SQL stores share: their rows have the same columns, and both keep the job cache
 // in memory between reads.
-import type { StoredToken, SubmissionStatus } from '../../model/index.js';
-import type { JobQuery, JobRecord, StageDefinition, StoredJob, StoredSubmission } from './types.js';
+import type {
+  NewSubmission,
+  OperatorOverride,
+  StoredToken,
+  SubmissionStatus,
+} from '../../model/index.js';
+import type {
+  JobQuery,
+  JobRecord,
+  RevisionRecord,
+  StageDefinition,
+  StoredJob,
+  StoredSubmission,
+} from './types.js';
 
 /** `o` and everything in it, frozen. */
 export function frozen<T extends object>(o: T): T {
@@ -229,4 +241,69 @@ export class JobIndex {
     }
     return { items, total };
   }
+}
+
+type Cells = Record<string, string | number | boolean | null>;
+
+/** The overrides rows still in force at `at` under `revision` (expired or another revision's are not). */
+export function overridesInForce(
+  rows: readonly Cells[],
+  at: string,
+  revision: string | undefined,
+): OperatorOverride[] {
+  return rows
+    .filter(
+      (r) =>
+        !(r.expires_at && String(r.expires_at) <= at) &&
+        !(revision && r.revision && r.revision !== revision),
+    )
+    .map((r) => ({
+      id: Number(r.id),
+      action: r.action as OperatorOverride['action'],
+      campaign: r.campaign as string,
+      ...(r.stage ? { stage: r.stage as string } : {}),
+      actor: r.actor as string,
+      reason: r.reason as string,
+      createdAt: r.created_at as string,
+      ...(r.revision ? { revision: r.revision as string } : {}),
+      ...(r.expires_at ? { expiresAt: r.expires_at as string } : {}),
+    }));
+}
+
+export function toRevision(r: Cells): RevisionRecord {
+  return {
+    revision: r.revision as string,
+    firstSeenAt: r.first_seen_at as string,
+    lastSeenAt: r.last_seen_at as string,
+    valid: r.valid === 1 || r.valid === true,
+    errors: JSON.parse(r.errors as string) as string[],
+    ...(r.applied_at ? { appliedAt: r.applied_at as string } : {}),
+  };
+}
+
+/** A new submission's values, in the column order of the INSERT both stores make. */
+export function submissionValues(
+  a: NewSubmission,
+  revision: string | undefined,
+  batch: string,
+  at: string,
+  definition: StageDefinition | undefined,
+): unknown[] {
+  return [
+    a.key,
+    a.campaign,
+    a.stage,
+    a.slice,
+    a.attempt,
+    a.parent ?? null,
+    a.recovery ? JSON.stringify(a.recovery) : null,
+    revision ?? null,
+    JSON.stringify(a.command),
+    JSON.stringify(a.input),
+    a.jobType,
+    a.launchTemplate,
+    batch,
+    at,
+    definition ? JSON.stringify(definition) : null,
+  ];
 }

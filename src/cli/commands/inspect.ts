@@ -1,3 +1,4 @@
+import { replicaLines, replicaView } from '../../engine/replica-view.js';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.js';
 import { catalogStageCounts } from '../../engine/converge.js';
@@ -89,6 +90,14 @@ export function registerInspect(program: Command, io: Io, setCode: (n: number) =
           await catalogStageCounts(state.catalog, desired, records),
         );
         io.stdout(await revisionLines(state));
+        const replicas = await replicaView(state.store);
+        if (replicas)
+          io.stdout(
+            replicaLines(
+              replicas,
+              desired.campaigns.map((c) => c.name),
+            ),
+          );
         io.stdout(`${table(STATS_HEADER, stats.map(statsRow))}\n`);
         const p = await livePlan(state, desired, io.now(), undefined);
         for (const s of p.stages.filter((x) => x.nextLaunch))

@@ -1,6 +1,7 @@
 // The dashboard's routes: server-rendered pages over what the API reads (the applied revision,
 // the last pass, the store's records and last observation of the jobs), with /static for the
 // stylesheet and the page script. Reading a page adds no query to the batch system or catalog.
+import { replicaView } from '../../engine/replica-view.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -197,6 +198,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       ]),
     );
     const byStage = new Map((last?.plan.stages ?? []).map((s) => [`${s.campaign}/${s.stage}`, s]));
+    const replicas = await replicaView(opts.store);
     const rows: CampaignRow[] = (cur?.desired.campaigns ?? [])
       .filter((c) => mayRead(req, c.experiment))
       .map((c) => {
@@ -212,6 +214,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
           idle: 0,
           held: 0,
           holds: overrides.filter((o) => o.campaign === c.name).length,
+          ...(replicas?.owners.has(c.name) ? { owner: replicas.owners.get(c.name)!.owner } : {}),
         };
         for (const s of c.stages) {
           const sum = byStage.get(`${c.name}/${s.name}`);
@@ -235,6 +238,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
         banner={banner()}
         revision={cur?.revision}
         campaigns={rows}
+        {...(replicas ? { replicas: replicas.replicas } : {})}
         services={opts.probes?.results() ?? {}}
         serviceSpecs={cur?.desired.services ?? []}
         waiting={(last?.plan.notes ?? [])

@@ -1,5 +1,6 @@
 // The operator's pages (POMS's campaign stages, stage info, submissions, submission details,
 // triage, time bars; Argo CD's plan and history). Each takes what its route read.
+import type { ReplicaView } from '../../engine/replica-view.js';
 import { stringify } from 'yaml';
 import type {
   AuditEntry,
@@ -64,6 +65,8 @@ export interface CampaignRow {
   idle: number;
   held: number;
   holds: number;
+  /** The replica holding its lease, when replicas share the store. */
+  owner?: string;
 }
 
 export function OverviewPage(
@@ -74,8 +77,10 @@ export function OverviewPage(
     serviceSpecs: readonly NamedService[];
     waiting: Note[];
     launches: { held: boolean; text: string };
+    replicas?: ReplicaView['replicas'];
   },
 ): JSX.Element {
+  const owners = p.replicas !== undefined;
   return (
     <Layout title="Campaigns" banner={p.banner}>
       <section data-live id="switch" class="panel">
@@ -103,6 +108,7 @@ export function OverviewPage(
               <th class="num">Running</th>
               <th class="num">Held</th>
               <th class="num">Overrides</th>
+              {owners && <th>Replica</th>}
             </tr>
           </thead>
           <tbody>
@@ -124,11 +130,35 @@ export function OverviewPage(
                 <Num n={c.running} />
                 <Num n={c.held} />
                 <Num n={c.holds} />
+                {owners && <td safe>{c.owner ?? 'no owner'}</td>}
               </tr>
             ))}
           </tbody>
         </table>
       </section>
+      {p.replicas !== undefined && (
+        <section data-live id="replicas" class="panel">
+          <h2>Replicas</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>Replica</th>
+                <th>Host</th>
+                <th class="num">Last heartbeat (s ago)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.replicas.map((r) => (
+                <tr>
+                  <td safe>{r.id}</td>
+                  <td safe>{r.host ?? ''}</td>
+                  <Num n={r.heartbeatAgeSeconds.toFixed(1)} />
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
       <section data-live id="services" class="panel">
         <h2>Services</h2>
         <Services services={p.services} specs={p.serviceSpecs} />

@@ -1,12 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { leaseContract } from '../../../../test/contracts/leases.js';
 import { launchAction, storeContract } from '../../../../test/contracts/store.js';
-import {
-  postgresAvailable,
-  postgresRequired,
-  startPostgres,
-  type TestPostgres,
-} from '../../../../test/helpers/postgres.js';
+import { usePostgres, withPostgres } from '../../../../test/helpers/postgres.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,22 +10,17 @@ import { SqliteStore } from '../sqlite/index.js';
 import { PostgresStore } from './index.js';
 import { MIGRATIONS } from './migrations.js';
 
+const pg = usePostgres();
+
 /**
  * The store contract and what only PostgreSQL does, against a real PostgreSQL 15 this file
  * starts (Debian's packages; CI installs them and sets GITPOMS_TEST_POSTGRES=1).
  */
-const run = postgresAvailable || postgresRequired;
-let server: TestPostgres;
-
-beforeAll(async () => {
-  if (run) server = await startPostgres();
-}, 60_000);
-afterAll(async () => server?.destroy());
 
 const fresh = async (o: { readonly?: boolean; clock?: () => Date; schema?: string } = {}) =>
-  new PostgresStore({ url: server.url, schema: o.schema ?? (await server.freshSchema()), ...o });
+  new PostgresStore({ url: pg().url, schema: o.schema ?? (await pg().freshSchema()), ...o });
 
-describe.runIf(run)('postgres', () => {
+describe.runIf(withPostgres)('postgres', () => {
   storeContract('postgres', () => fresh());
   leaseContract('postgres', async () => {
     const store = await fresh();
@@ -43,7 +33,7 @@ describe.runIf(run)('postgres', () => {
 
   describe('postgres store', () => {
     it('follows the commits of another store on the same database, reading again only what changed', async () => {
-      const schema = await server.freshSchema();
+      const schema = await pg().freshSchema();
       const a = await fresh({ schema });
       const b = await fresh({ schema });
       const keys = ['c/gen/mc-1#1', 'c/gen/mc-2#1'];
@@ -75,7 +65,7 @@ describe.runIf(run)('postgres', () => {
     });
 
     it('opened read-only: reads, and the server refuses a write', async () => {
-      const schema = await server.freshSchema();
+      const schema = await pg().freshSchema();
       const w = await fresh({ schema });
       await w.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');
       const r = await fresh({ schema, readonly: true });
@@ -93,7 +83,7 @@ describe.runIf(run)('postgres', () => {
     });
 
     it('migrates once when several open a new database at the same time', async () => {
-      const schema = await server.freshSchema();
+      const schema = await pg().freshSchema();
       const stores = await Promise.all([1, 2, 3].map(() => fresh({ schema })));
       expect(await Promise.all(stores.map((s) => s.migrations()))).toEqual(
         stores.map(() => ({ applied: MIGRATIONS.length, known: MIGRATIONS.length })),
@@ -212,7 +202,7 @@ describe.runIf(run)('postgres', () => {
     });
 
     it("refuses a replica's write once its lease is lost or was never its, and logs each write it takes", async () => {
-      const schema = await server.freshSchema();
+      const schema = await pg().freshSchema();
       const a = await fresh({ schema });
       const b = await fresh({ schema });
       const tokens = new Map<string, number>();
@@ -250,13 +240,13 @@ describe.runIf(run)('postgres', () => {
     });
 
     it('names the server, never the password, when it cannot reach it', async () => {
-      const url = server.url.replace(/:\d+\//, ':1/');
+      const url = pg().url.replace(/:\d+\//, ':1/');
       const s = new PostgresStore({ url });
       const err = await s.submissions().catch((e: Error) => e);
       expect(String(err)).toMatch(
         /postgres-store: the PostgreSQL store postgresql:\/\/gitpoms:\*\*\*@127\.0\.0\.1:1\/gitpoms/,
       );
-      expect(String(err)).not.toContain(new URL(server.url).password);
+      expect(String(err)).not.toContain(new URL(pg().url).password);
       expect((err as { retryable?: boolean }).retryable).toBe(true);
       await s.close();
     });

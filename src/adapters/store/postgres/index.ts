@@ -19,29 +19,30 @@ import {
   toSubmission,
   toToken,
   type TokenRow,
+  overridesInForce,
+  submissionValues,
+  toRevision,
 } from '../rows.js';
 import {
+  type AuditEntry,
   campaignOfKey,
   type Fence,
   type FencedWrite,
+  type Intent,
+  type JobQuery,
+  type JobRecord,
   type Lease,
   type LeaseStore,
+  type NewOverride,
   type ReplicaRecord,
+  type RevisionRecord,
+  sameJob,
+  type SplitAdvance,
+  type StageDefinition,
+  type Store,
+  type StoredJob,
+  type StoredSubmission,
 } from '../types.js';
-import type {
-  AuditEntry,
-  Intent,
-  JobQuery,
-  JobRecord,
-  NewOverride,
-  RevisionRecord,
-  SplitAdvance,
-  StageDefinition,
-  Store,
-  StoredJob,
-  StoredSubmission,
-} from '../types.js';
-import { sameJob } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { normalize, type Row, type StoreTables, type TableDef } from '../tables.js';
 
@@ -234,11 +235,16 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
   }
 
   private async client(): Promise<pg.PoolClient> {
+    let c: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      c = await this.pool.connect();
     } catch (e) {
       throw this.wrap(e);
     }
+    // A connection cut while checked out between two statements (a server restart) is an
+    // event on the client: unheard it would end the process. The next statement fails instead.
+    if (!c.listenerCount('error')) c.on('error', () => undefined);
+    return c;
   }
 
   private async query<R extends object = Record<string, unknown>>(
@@ -487,23 +493,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
              job_type, launch_template, batch, status, launched_at, definition)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'launching', $14, $15)
            ON CONFLICT (key) DO NOTHING`,
-        [
-          a.key,
-          a.campaign,
-          a.stage,
-          a.slice,
-          a.attempt,
-          a.parent ?? null,
-          a.recovery ? JSON.stringify(a.recovery) : null,
-          revision ?? null,
-          JSON.stringify(a.command),
-          JSON.stringify(a.input),
-          a.jobType,
-          a.launchTemplate,
-          batch,
-          at,
-          definition ? JSON.stringify(definition) : null,
-        ],
+        submissionValues(a, revision, batch, at, definition),
       );
       if (inserted.rowCount === 0)
         this.fail(`submission ${a.key} already exists; refusing to launch it twice`);
@@ -837,23 +827,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     const rows = await this.query<Record<string, string | number | null>>(
       'SELECT * FROM overrides WHERE cleared_at IS NULL ORDER BY id',
     );
-    return rows
-      .filter(
-        (r) =>
-          !(r.expires_at && String(r.expires_at) <= at) &&
-          !(revision && r.revision && r.revision !== revision),
-      )
-      .map((r) => ({
-        id: r.id as number,
-        action: r.action as OperatorOverride['action'],
-        campaign: r.campaign as string,
-        ...(r.stage ? { stage: r.stage as string } : {}),
-        actor: r.actor as string,
-        reason: r.reason as string,
-        createdAt: r.created_at as string,
-        ...(r.revision ? { revision: r.revision as string } : {}),
-        ...(r.expires_at ? { expiresAt: r.expires_at as string } : {}),
-      }));
+    return overridesInForce(rows, at, revision);
   }
 
   async clearOverrides(
@@ -907,14 +881,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
       `SELECT * FROM revisions ${where} LIMIT $1`,
       [limit],
     );
-    return rows.map((r) => ({
-      revision: r.revision as string,
-      firstSeenAt: r.first_seen_at as string,
-      lastSeenAt: r.last_seen_at as string,
-      valid: r.valid === true,
-      errors: JSON.parse(r.errors as string) as string[],
-      ...(r.applied_at ? { appliedAt: r.applied_at as string } : {}),
-    }));
+    return rows.map(toRevision);
   }
 
   async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {

@@ -36,6 +36,9 @@ import {
   toSubmission,
   toToken,
   type TokenRow,
+  overridesInForce,
+  submissionValues,
+  toRevision,
 } from '../rows.js';
 
 /** A statement that changes what submissions() returns. */
@@ -385,21 +388,7 @@ export class SqliteStore implements Store, StoreTables {
         `INSERT INTO submissions (key, campaign, stage, slice, attempt, parent, recovery, revision, command, input,
              job_type, launch_template, batch, status, launched_at, definition)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'launching', ?, ?)`,
-        a.key,
-        a.campaign,
-        a.stage,
-        a.slice,
-        a.attempt,
-        a.parent ?? null,
-        a.recovery ? JSON.stringify(a.recovery) : null,
-        revision ?? null,
-        JSON.stringify(a.command),
-        JSON.stringify(a.input),
-        a.jobType,
-        a.launchTemplate,
-        batch,
-        at,
-        definition ? JSON.stringify(definition) : null,
+        ...submissionValues(a, revision, batch, at, definition),
       );
       this.addHistory(a.key, 'launching', a.reason, at);
       const { lastInsertRowid } = this.prepare(
@@ -678,23 +667,7 @@ export class SqliteStore implements Store, StoreTables {
     const rows = this.prepare(
       'SELECT * FROM overrides WHERE cleared_at IS NULL ORDER BY id',
     ).all() as Array<Record<string, string | number | null>>;
-    return rows
-      .filter(
-        (r) =>
-          !(r.expires_at && String(r.expires_at) <= at) &&
-          !(revision && r.revision && r.revision !== revision),
-      )
-      .map((r) => ({
-        id: r.id as number,
-        action: r.action as OperatorOverride['action'],
-        campaign: r.campaign as string,
-        ...(r.stage ? { stage: r.stage as string } : {}),
-        actor: r.actor as string,
-        reason: r.reason as string,
-        createdAt: r.created_at as string,
-        ...(r.revision ? { revision: r.revision as string } : {}),
-        ...(r.expires_at ? { expiresAt: r.expires_at as string } : {}),
-      }));
+    return overridesInForce(rows, at, revision);
   }
 
   async clearOverrides(
@@ -740,14 +713,7 @@ export class SqliteStore implements Store, StoreTables {
     const rows = this.prepare(`SELECT * FROM revisions ${where} LIMIT ?`).all(limit) as Array<
       Record<string, string | number | null>
     >;
-    return rows.map((r) => ({
-      revision: r.revision as string,
-      firstSeenAt: r.first_seen_at as string,
-      lastSeenAt: r.last_seen_at as string,
-      valid: r.valid === 1,
-      errors: JSON.parse(r.errors as string) as string[],
-      ...(r.applied_at ? { appliedAt: r.applied_at as string } : {}),
-    }));
+    return rows.map(toRevision);
   }
 
   async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {

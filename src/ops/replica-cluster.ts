@@ -1,18 +1,27 @@
 // Several `gitpoms serve --replica-id` processes on one PostgreSQL store and one data
 // directory (the local executor's jobs and the embedded catalog are shared on one machine),
-// each on its own port: what the replica fault tests and the failover benchmark drive.
+// each on its own port: the layout deploy/compose.yaml describes, as plain processes, for
+// scripts/replicas.mjs, the replica fault tests and the failover benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { copyDemoRepo, editFile } from './demo.js';
+import { fileURLToPath } from 'node:url';
+
+/** The checkout this gitpoms runs from: the demo, its campaigns, bin/gitpoms.js. */
+const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A repository of `n` small SBND campaigns: gen (2 submissions of 2 jobs) → g4. */
 export function replicaRepo(dir: string, n: number, schema: string): string[] {
-  copyDemoRepo(dir);
-  editFile(
-    path.join(dir, 'gitpoms.yaml'),
-    'store: sqlite',
-    `store: postgres\n    postgres: { schema: ${schema} }`,
+  for (const p of ['gitpoms.yaml', 'schemas', 'demo', 'campaigns/sbnd'])
+    cpSync(path.join(CHECKOUT, p), path.join(dir, p), { recursive: true });
+  const config = path.join(dir, 'gitpoms.yaml');
+  writeFileSync(
+    config,
+    readFileSync(config, 'utf8').replace(
+      'store: sqlite',
+      `store: postgres\n    postgres: { schema: ${schema} }`,
+    ),
   );
   const sbnd = path.join(dir, 'campaigns/sbnd');
   const text = readFileSync(path.join(sbnd, 'mcc-test-1.yaml'), 'utf8');
@@ -54,7 +63,7 @@ export class ReplicaCluster {
     const child = spawn(
       process.execPath,
       [
-        path.resolve('bin/gitpoms.js'),
+        path.join(CHECKOUT, 'bin/gitpoms.js'),
         'serve',
         '--replica-id',
         id,
@@ -128,6 +137,43 @@ export class ReplicaCluster {
     }
     await Promise.all([...this.replicas.keys()].map((id) => this.exited(id)));
   }
+}
+
+/**
+ * A repository of `campaigns` small campaigns and a data directory in temporary directories,
+ * and replicas to run on them with the store at `storeUrl` (none started yet).
+ */
+export function replicaLayout(o: {
+  storeUrl: string;
+  campaigns: number;
+  schema: string;
+  leaseSeconds: number;
+  intervalSeconds: number;
+}): { repo: string; dataDir: string; names: string[]; cluster: ReplicaCluster; remove(): void } {
+  const repo = mkdtempSync(path.join(tmpdir(), 'gitpoms-replicas-repo-'));
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-replicas-data-'));
+  const names = replicaRepo(repo, o.campaigns, o.schema);
+  const cluster = new ReplicaCluster({
+    repo,
+    dataDir,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: tmpdir(),
+      DEMO_EVENT_MS: '0',
+      GITPOMS_STORE_URL: o.storeUrl,
+    },
+    leaseSeconds: o.leaseSeconds,
+    intervalSeconds: o.intervalSeconds,
+  });
+  return {
+    repo,
+    dataDir,
+    names,
+    cluster,
+    remove() {
+      for (const d of [repo, dataDir]) rmSync(d, { recursive: true, force: true });
+    },
+  };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
