@@ -32,7 +32,12 @@ export function retryDelayMs(failures: number): number {
  * Intent first, then the launch, then its outcome: a crash between leaves a pending intent
  * that the next pass resolves. A key whose submits failed transiently waits, backing off.
  */
-async function launch(deps: Deps, desired: DesiredState, a: LaunchAction): Promise<void> {
+async function launch(
+  deps: Deps,
+  desired: DesiredState,
+  a: LaunchAction,
+  since: number,
+): Promise<void> {
   const failed = await deps.store.transientFailures(a.key);
   if (failed.last) {
     const next = new Date(failed.last.getTime() + retryDelayMs(failed.count));
@@ -59,6 +64,9 @@ async function launch(deps: Deps, desired: DesiredState, a: LaunchAction): Promi
     const rendered = await renderSubmission(deps, desired, a);
     project = rendered.project;
     if (rendered.request) {
+      // The batch system takes no fencing token: the lease is looked at again just before.
+      if (deps.ownership && !deps.ownership.mayAct(a.campaign, since))
+        throw new LaunchError(`the lease on ${a.campaign} ran out before the submit`);
       try {
         await batch.submit(rendered.request);
       } catch (e) {
@@ -142,7 +150,7 @@ export async function apply(
           'lease-lost',
           `not acting on ${a.campaign}: this replica's lease on it ran out`,
         );
-      if (a.kind === 'launch') await launch(deps, desired, a);
+      if (a.kind === 'launch') await launch(deps, desired, a, since);
       else if ('jobs' in a) await jobAction(deps, a);
       else await mark(deps, a);
       await deps.store.audit({

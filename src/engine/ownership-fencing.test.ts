@@ -25,6 +25,13 @@ const cases = [
     slow: () => t0 + (Date.now() - t0) / 10,
     refusal: "its lease is no longer a's",
   },
+  // Stopped before its submit reached the batch system: b must not forget the launch while a
+  // submit may still be on its way (with it forgotten, b would launch it again).
+  {
+    clock: 'a submit still on its way',
+    before: true,
+    refusal: 'this replica holds no lease on it',
+  },
 ];
 
 describe.runIf(withPostgres)('a replica paused past its lease', () => {
@@ -44,9 +51,15 @@ describe.runIf(withPostgres)('a replica paused past its lease', () => {
       let inSubmit!: () => void;
       const entered = new Promise<void>((r) => (inSubmit = r));
       const paused = new Promise<void>((r) => (wake = r));
-      // a's submit reaches the batch system, then a stops before it can say so.
+      // a's submit reaches the batch system, then a stops before it can say so (or a stops
+      // first, and its submit arrives when it wakes).
       const stalled = wrapBatch(real, {
         submit: async (req) => {
+          if (c.before) {
+            inSubmit();
+            await paused;
+            return real.submit(req);
+          }
           const ids = await real.submit(req);
           inSubmit();
           await paused;
@@ -76,6 +89,16 @@ describe.runIf(withPostgres)('a replica paused past its lease', () => {
       await new Promise((r) => setTimeout(r, 900));
       await b.ownership.renew();
       expect(b.ownership.owned().map((o) => o.campaign)).toEqual([campaign]);
+      if (c.before) {
+        // No jobs yet, and a submit may be on its way: b leaves the launches as they are.
+        const early = await reconcileOnce({ ...base, store: b.store, ownership: b.ownership }, d);
+        expect(early.plan.actions.filter((x) => x.kind === 'launch')).toEqual([]);
+        expect((await b.store.submissions()).map((s) => s.status)).toEqual([
+          'launching',
+          'launching',
+        ]);
+        expect(submits).toEqual([]);
+      }
       wake();
       const aResult = await aPass;
       expect(aResult.results.filter((r) => r.ok)).toEqual([]);

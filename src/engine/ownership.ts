@@ -26,6 +26,11 @@ export interface OwnershipOptions {
   marginMs: number;
   /** The replica's clock (ms). */
   clock?: () => number;
+  /**
+   * How long after a launch intent began a submit of it may still reach the batch system (a
+   * replica paused past its lease, a slow scheduler). Default: two leases and 30 s.
+   */
+  submitGraceMs?: number;
   host?: string;
   pid?: number;
   log?: Pick<Logger, 'info' | 'warn'>;
@@ -125,6 +130,12 @@ export class Ownership {
   mayAct(campaign: string, since: number = this.clock()): boolean {
     const h = this.held.get(campaign);
     return h !== undefined && h.since <= since && this.clock() < h.deadline - this.opts.marginMs;
+  }
+
+  /** Whether a launch intent begun at `createdAt` may still have a submit on its way. */
+  mayStillSubmit(createdAt: string): boolean {
+    const grace = this.opts.submitGraceMs ?? 2 * this.opts.ttlMs + 30_000;
+    return this.clock() - Date.parse(createdAt) < grace;
   }
 
   /** Whether it speaks for all replicas (news of no one campaign): it holds the first campaign. */

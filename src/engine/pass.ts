@@ -22,6 +22,12 @@ export async function recoverIntents(deps: Deps, since = Date.now()): Promise<nu
   const labels = new Set((await deps.batch.observe()).map((j) => j.submission));
   for (const it of pending) {
     if (it.kind === 'launch') {
+      if (!labels.has(it.key) && deps.ownership?.mayStillSubmit(it.createdAt)) {
+        // Another replica's submit may still be on its way to the batch system: forgetting
+        // the launch now could launch it twice. Later passes look again.
+        deps.log.info({ key: it.key }, 'a launch begun by a replica is left to finish');
+        continue;
+      }
       if (labels.has(it.key)) {
         // The project name follows from the key; it exists when the launch had input.
         const project = projectName(it.key);
