@@ -16,10 +16,10 @@ const pg = usePostgres();
  * a replica SIGSTOPped past its lease and woken, every database connection cut, PostgreSQL
  * restarted, a replica leaving and joining. Then: no campaign was acted on by two replicas
  * at once, no submission launched twice, none lost, and every orphan found an owner within
- * 10 s. GITPOMS_REPLICA_TRIALS sets the number of trials (default 2). A pause lands at a
+ * 10 s. GITPOMS_REPLICA_TRIALS sets the number of trials (default 3). A pause lands at a
  * random instant, seldom inside a write; src/engine/ownership-fencing.test.ts pins that one.
  */
-const TRIALS = Number(process.env.GITPOMS_REPLICA_TRIALS ?? 2);
+const TRIALS = Number(process.env.GITPOMS_REPLICA_TRIALS ?? 3);
 const CAMPAIGNS = 9;
 const LEASE_S = 2;
 
