@@ -117,6 +117,8 @@ export class Ownership {
 
   /** Releases what it holds but no longer wants (a replica joined); call between passes. */
   async handOver(): Promise<string[]> {
+    // A renewal in flight would take back what is given.
+    await this.renewing?.catch(() => undefined);
     const wanted = new Set(this.wanted());
     const give = [...this.held.keys()].filter((c) => !wanted.has(c));
     if (!give.length) return [];
