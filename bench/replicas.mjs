@@ -18,7 +18,7 @@ const layout = (pg, campaigns, schema) =>
   });
 
 async function failover(pg, trials) {
-  const { cluster, remove } = layout(pg, 9, 'bench_failover');
+  const { cluster, remove, settle } = layout(pg, 9, 'bench_failover');
   const times = [];
   try {
     for (const id of ['r1', 'r2', 'r3']) await cluster.start(id);
@@ -45,6 +45,7 @@ async function failover(pg, trials) {
     }
   } finally {
     await cluster.stopAll();
+    await settle();
     remove();
   }
   times.sort((a, b) => a - b);
@@ -54,7 +55,7 @@ async function failover(pg, trials) {
 /** Milliseconds from the replicas' start until every gen submission of 100 campaigns is launched. */
 async function launchAll(pg, replicas) {
   const schema = `bench_throughput_${replicas}`;
-  const { names, cluster, remove } = layout(pg, 100, schema);
+  const { names, cluster, remove, settle } = layout(pg, 100, schema);
   const store = new PostgresStore({ url: pg.url, schema });
   const want = names.length * 2;
   try {
@@ -70,8 +71,7 @@ async function launchAll(pg, replicas) {
   } finally {
     await store.close();
     await cluster.stopAll();
-    // Jobs outlive their replicas: let the local executor's finish before their directory goes.
-    await sleep(5000);
+    await settle();
     remove();
   }
 }

@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LocalExecutor } from '../adapters/batch/local/index.js';
 
 /** The checkout this gitpoms runs from: the demo, its campaigns, bin/gitpoms.js. */
 const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
@@ -149,7 +150,15 @@ export function replicaLayout(o: {
   schema: string;
   leaseSeconds: number;
   intervalSeconds: number;
-}): { repo: string; dataDir: string; names: string[]; cluster: ReplicaCluster; remove(): void } {
+}): {
+  repo: string;
+  dataDir: string;
+  names: string[];
+  cluster: ReplicaCluster;
+  /** Waits (up to 5 min) for the local executor's jobs to end: they outlive their replicas. */
+  settle(): Promise<void>;
+  remove(): void;
+} {
   const repo = mkdtempSync(path.join(tmpdir(), 'gitpoms-replicas-repo-'));
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-replicas-data-'));
   const names = replicaRepo(repo, o.campaigns, o.schema);
@@ -170,8 +179,20 @@ export function replicaLayout(o: {
     dataDir,
     names,
     cluster,
+    async settle() {
+      const batch = new LocalExecutor({ root: path.join(dataDir, 'local-batch'), slots: 1 });
+      try {
+        for (let i = 0; i < 600; i++) {
+          const jobs = await batch.observe();
+          if (!jobs.some((j) => j.state === 'idle' || j.state === 'running')) return;
+          await sleep(500);
+        }
+      } finally {
+        await batch.close();
+      }
+    },
     remove() {
-      for (const d of [repo, dataDir]) rmSync(d, { recursive: true, force: true });
+      for (const d of [repo, dataDir]) rmSync(d, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }

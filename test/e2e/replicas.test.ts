@@ -23,10 +23,13 @@ const TRIALS = Number(process.env.GITPOMS_REPLICA_TRIALS ?? 3);
 const CAMPAIGNS = 9;
 const LEASE_S = 2;
 
-const layouts: Array<{ remove(): void }> = [];
+const layouts: Array<{ settle(): Promise<void>; remove(): void }> = [];
 afterAll(async () => {
-  for (const l of layouts) l.remove();
-});
+  for (const l of layouts) {
+    await l.settle();
+    l.remove();
+  }
+}, 300_000);
 
 /** A small seeded generator: a failing trial can be run again as it was. */
 function random(seed: number): () => number {
