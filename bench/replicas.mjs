@@ -60,7 +60,8 @@ async function launchAll(pg, replicas) {
   const want = names.length * 2;
   try {
     const t0 = Date.now();
-    for (let i = 1; i <= replicas; i++) await cluster.start(`r${i}`);
+    // Started together, so none gets a head start on the campaigns.
+    await Promise.all(Array.from({ length: replicas }, (_, i) => cluster.start(`r${i + 1}`)));
     for (;;) {
       const subs = await store.submissions().catch(() => []);
       if (subs.filter((s) => s.stage === 'gen' && s.status !== 'launching').length >= want)

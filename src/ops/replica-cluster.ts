@@ -85,7 +85,8 @@ export class ReplicaCluster {
     child.stdout!.on('data', (b: Buffer) => (r.out += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (r.out += b.toString()));
     this.replicas.set(id, r);
-    const deadline = Date.now() + 30_000;
+    // Generous: on a loaded machine (replicas and their jobs on two cores) a start is slow.
+    const deadline = Date.now() + 120_000;
     while (!/listening on (http:\/\/\S+)/.test(r.out)) {
       if (child.exitCode !== null || Date.now() > deadline)
         throw new Error(`replica ${id} did not start:\n${r.out}`);
