@@ -307,3 +307,21 @@ export function submissionValues(
     definition ? JSON.stringify(definition) : null,
   ];
 }
+
+/** A new token's values, in the column order of the INSERT both stores make. */
+export function tokenValues(
+  t: Omit<StoredToken, 'createdAt' | 'revokedAt'>,
+  at: string,
+): unknown[] {
+  return [
+    t.id,
+    t.name,
+    t.role,
+    JSON.stringify(t.experiments),
+    t.salt,
+    t.hash,
+    at,
+    t.createdBy,
+    t.expiresAt ?? null,
+  ];
+}

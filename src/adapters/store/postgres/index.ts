@@ -21,6 +21,7 @@ import {
   type TokenRow,
   overridesInForce,
   submissionValues,
+  tokenValues,
   toRevision,
 } from '../rows.js';
 import {
@@ -905,17 +906,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     await this.query(
       `INSERT INTO tokens (id, name, role, experiments, salt, hash, created_at, created_by, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        t.id,
-        t.name,
-        t.role,
-        JSON.stringify(t.experiments),
-        t.salt,
-        t.hash,
-        this.now(),
-        t.createdBy,
-        t.expiresAt ?? null,
-      ],
+      tokenValues(t, this.now()),
     );
   }
 

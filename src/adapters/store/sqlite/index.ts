@@ -38,6 +38,7 @@ import {
   type TokenRow,
   overridesInForce,
   submissionValues,
+  tokenValues,
   toRevision,
 } from '../rows.js';
 
@@ -733,17 +734,7 @@ export class SqliteStore implements Store, StoreTables {
     this.prepare(
       `INSERT INTO tokens (id, name, role, experiments, salt, hash, created_at, created_by, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      t.id,
-      t.name,
-      t.role,
-      JSON.stringify(t.experiments),
-      t.salt,
-      t.hash,
-      this.now(),
-      t.createdBy,
-      t.expiresAt ?? null,
-    );
+    ).run(...tokenValues(t, this.now()));
   }
 
   async token(id: string): Promise<StoredToken | undefined> {
