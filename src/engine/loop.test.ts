@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { memoryDeps, type MemoryDeps } from '../../test/helpers/memory-deps.js';
 import { fsRepo } from '../source/fs-repo.js';
 import type { SpecSource } from '../source/spec-source.js';
+import { AdapterError } from '../errors.js';
 import { Reconciler } from './loop.js';
 
 const root = path.resolve('test/bad-inputs/base');
@@ -48,5 +49,24 @@ describe('the reconciler loop under a storm of triggers', () => {
     expect(passes).toHaveLength(3);
     r.stop();
     await running;
+  });
+});
+
+describe('the reconciler loop when the store fails as a revision is first seen', () => {
+  it('fails that pass, and acts on the revision at the next one', async () => {
+    deps = memoryDeps();
+    const store = deps.store;
+    const record = store.recordRevision.bind(store);
+    let failures = 1;
+    store.recordRevision = async (r) => {
+      if (failures-- > 0)
+        throw new AdapterError('test', 'the store does not answer', { retryable: true });
+      return record(r);
+    };
+    const r = new Reconciler(deps, source, { intervalMs: 60_000, pollMs: 60_000 });
+    await expect(r.pass(1)).rejects.toThrow(/the store does not answer/);
+    const report = await r.pass(2);
+    expect(report.revision).toBe('abc');
+    expect((await store.appliedRevision())?.revision).toBe('abc');
   });
 });

@@ -228,12 +228,13 @@ export class Reconciler {
     const fingerprint = `${rev.id}:${tracked.digest}`;
     if (fingerprint === this.latestFingerprint) return;
     const spec = await tracked.scan();
-    this.latestId = rev.id;
-    this.latestFingerprint = fingerprint;
     const errors = errorsOf(spec);
     await this.deps.store.recordRevision({ revision: rev.id, valid: !errors.length, errors });
     this.state.latest = { revision: rev.id, valid: !errors.length, errors };
     if (!spec.desired) {
+      // Considered only once recorded: a store failing before then makes it seen afresh.
+      this.latestId = rev.id;
+      this.latestFingerprint = fingerprint;
       this.deps.log.error({ revision: rev.id, errors }, 'revision does not validate; not applied');
       this.opts.onInvalid?.(rev.id, spec.diagnostics);
       // Every replica sees the revision; the one holding the first campaign tells of it.
@@ -258,6 +259,8 @@ export class Reconciler {
       };
     }
     this.good = { rev, root: await this.source.checkout(rev), desired: spec.desired };
+    this.latestId = rev.id;
+    this.latestFingerprint = fingerprint;
   }
 
   /** After a restart on an invalid revision: act on the revision applied last, if the source still has it. */

@@ -62,7 +62,7 @@ export function configuredStore(
   config: Config | undefined,
   dataDir: string,
   env: Readonly<Record<string, string | undefined>>,
-  o: { readonly?: boolean; clock?: () => Date } = {},
+  o: { readonly?: boolean; clock?: () => Date; leaseMs?: number } = {},
 ): Store & StoreTables {
   const b = backendsOf(config);
   return openStore(b.store, { dataDir, backends: b.settings, env, ...o });
@@ -117,7 +117,12 @@ export function openDeps(
   try {
     const common = { dataDir, backends: backends.settings, env: opts.env };
     const catalogSpec = catalogSpecOf(backends.catalog, common);
-    const store = track(configuredStore(config, dataDir, opts.env, { clock }));
+    const store = track(
+      configuredStore(config, dataDir, opts.env, {
+        clock,
+        ...(replica ? { leaseMs: replica.ttlMs } : {}),
+      }),
+    );
     const log = pino(
       {
         level: 'info',

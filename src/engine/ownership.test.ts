@@ -81,4 +81,23 @@ describe('ownership', () => {
     await a.renew();
     expect(a.owned()).toHaveLength(100);
   });
+
+  it('a replica with no desired state yet takes no part: no heartbeat, nothing held, nothing left to it', async () => {
+    const { make, leases, now } = setup();
+    const a = make('a');
+    const b = new Ownership(leases, 'b', { ttlMs: 1000, marginMs: 200, clock: now });
+    await a.renew();
+    // b cannot read its repository yet: the campaigns it would get stay a's, all acted on.
+    await b.renew();
+    await a.renew();
+    expect(await a.handOver()).toEqual([]);
+    expect(a.owned()).toHaveLength(100);
+    expect(b.owned()).toEqual([]);
+    expect((await leases.replicas()).replicas.map((r) => r.id)).toEqual(['a']);
+    // Once it has one, it joins.
+    b.setCampaigns(campaigns);
+    await b.renew();
+    await a.renew();
+    expect((await a.handOver()).length).toBeGreaterThan(20);
+  });
 });

@@ -47,7 +47,8 @@ interface Held {
 /** Which campaigns this replica owns now, and the fences its writes carry. */
 export class Ownership {
   private readonly held = new Map<string, Held>();
-  private universe: string[] = [];
+  /** Unset until it has a desired state: a replica without one takes no part, or what rendezvous gives it would be nobody's. */
+  private universe: string[] | undefined;
   private live: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
@@ -69,7 +70,7 @@ export class Ownership {
 
   /** Those of the campaigns that rendezvous hashing gives this replica among the live ones. */
   wanted(): string[] {
-    return this.universe.filter((c) => rendezvousOwner(c, this.live) === this.replica);
+    return (this.universe ?? []).filter((c) => rendezvousOwner(c, this.live) === this.replica);
   }
 
   /**
@@ -82,6 +83,7 @@ export class Ownership {
   }
 
   private async renewNow(): Promise<void> {
+    if (!this.universe) return;
     const now = await this.store.heartbeat(this.replica, {
       ...(this.opts.host ? { host: this.opts.host } : {}),
       ...(this.opts.pid ? { pid: this.opts.pid } : {}),
@@ -142,7 +144,7 @@ export class Ownership {
 
   /** Whether it speaks for all replicas (news of no one campaign): it holds the first campaign. */
   leads(): boolean {
-    const first = this.universe[0];
+    const first = this.universe?.[0];
     return first !== undefined && this.mayAct(first, Infinity);
   }
 

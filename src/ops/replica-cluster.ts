@@ -3,11 +3,12 @@
 // each on its own port: the layout deploy/compose.yaml describes, as plain processes, for
 // scripts/replicas.mjs, the replica fault tests and the failover benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalExecutor } from '../adapters/batch/local/index.js';
+import { PostgresStore } from '../adapters/store/postgres/index.js';
 
 /** The checkout this gitpoms runs from: the demo, its campaigns, bin/gitpoms.js. */
 const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
@@ -57,6 +58,8 @@ export class ReplicaCluster {
       env: Record<string, string>;
       leaseSeconds: number;
       intervalSeconds: number;
+      storeUrl: string;
+      schema: string;
     },
   ) {}
 
@@ -96,29 +99,72 @@ export class ReplicaCluster {
     return r;
   }
 
-  /** The campaigns each running replica says it holds (a stopped one does not answer). */
+  private view: PostgresStore | undefined;
+
+  /** The store the replicas share, read-only: who holds which lease is what it says. */
+  private store(): PostgresStore {
+    return (this.view ??= new PostgresStore({
+      url: this.o.storeUrl,
+      schema: this.o.schema,
+      readonly: true,
+    }));
+  }
+
+  private running(id: string): boolean {
+    const c = this.replicas.get(id)?.child;
+    return c !== undefined && c.exitCode === null && c.signalCode === null;
+  }
+
+  /** The campaigns each running replica holds an unexpired lease on, as the store says. */
   async holdings(): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    await Promise.all(
-      [...this.replicas.values()].map(async (r) => {
-        if (r.child.exitCode !== null || r.child.signalCode !== null) return;
-        try {
-          const res = await fetch(`${r.url}/readyz`, { signal: AbortSignal.timeout(500) });
-          const body = (await res.json()) as { campaigns?: Array<{ campaign: string }> };
-          out.set(
-            r.id,
-            (body.campaigns ?? []).map((c) => c.campaign),
-          );
-        } catch {
-          // Paused, or going: it holds nothing it can act on.
-        }
-      }),
-    );
+    let leases;
+    try {
+      leases = await this.store().leases();
+    } catch {
+      // Not migrated yet, or the server restarting: read again next time.
+      await this.view?.close().catch(() => undefined);
+      this.view = undefined;
+      return out;
+    }
+    for (const l of leases.leases)
+      if (l.expiresAt > leases.now && this.running(l.owner))
+        out.set(l.owner, [...(out.get(l.owner) ?? []), l.campaign]);
     return out;
   }
 
   async ownerOf(campaign: string): Promise<string[]> {
     return [...(await this.holdings())].filter(([, cs]) => cs.includes(campaign)).map(([id]) => id);
+  }
+
+  /** Leases, heartbeats and each replica's last lease news, for a failure's message. */
+  async snapshot(): Promise<string> {
+    const lines: string[] = [];
+    try {
+      const { now, leases } = await this.store().leases();
+      for (const l of leases)
+        lines.push(
+          `lease ${l.campaign}: ${l.owner} token ${l.token}, ${l.expiresAt - now} ms left`,
+        );
+      const { replicas } = await this.store().replicas();
+      for (const r of replicas) lines.push(`heartbeat ${r.id}: ${now - r.heartbeatAt} ms ago`);
+    } catch (e) {
+      lines.push(`the store: ${(e as Error).message}`);
+    }
+    for (const r of this.replicas.values()) {
+      const state = this.running(r.id)
+        ? 'running'
+        : `ended (${r.child.signalCode ?? r.child.exitCode})`;
+      const log = path.join(this.o.dataDir, `reconciler-${r.id}.log`);
+      const news = existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\n')
+            .filter((x) => /lease|renew|pass failed/i.test(x))
+            .slice(-4)
+        : [];
+      lines.push(`${r.id} ${state}`, ...news.map((x) => `  ${x.slice(0, 300)}`));
+    }
+    return lines.join('\n');
   }
 
   signal(id: string, sig: NodeJS.Signals): void {
@@ -138,6 +184,8 @@ export class ReplicaCluster {
       r.child.kill('SIGTERM');
     }
     await Promise.all([...this.replicas.keys()].map((id) => this.exited(id)));
+    await this.view?.close().catch(() => undefined);
+    this.view = undefined;
   }
 }
 
@@ -174,6 +222,8 @@ export function replicaLayout(o: {
     },
     leaseSeconds: o.leaseSeconds,
     intervalSeconds: o.intervalSeconds,
+    storeUrl: o.storeUrl,
+    schema: o.schema,
   });
   return {
     repo,

@@ -37,12 +37,20 @@ function random(seed: number): () => number {
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-async function until<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
+async function until<T>(
+  what: string,
+  ms: number,
+  f: () => Promise<T | undefined>,
+  explain?: () => Promise<string>,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await f();
     if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out after ${ms} ms waiting for ${what}${explain ? `\n${await explain()}` : ''}`,
+      );
     await sleep(100);
   }
 }
@@ -64,21 +72,37 @@ describe.runIf(withPostgres)('three replicas under faults', () => {
       const { repo, dataDir, cluster, names: campaigns } = layout;
       const schema = `rep_${seed}`;
       const failovers: number[] = [];
-      /** How long until a campaign `from` held is held by another replica. */
+      const explain = () => cluster.snapshot();
+      /**
+       * How long until another replica holds the lease on a campaign `from` held (the store's
+       * leases say). Waited for past the 10 s promised, so a miss is measured, not just seen.
+       */
       const failover = async (from: string, campaign: string, t0: number) => {
-        await until(`a new owner of ${campaign}`, 10_000, async () => {
-          const owners = await cluster.ownerOf(campaign);
-          return owners.length && !owners.includes(from) ? owners : undefined;
-        });
+        await until(
+          `a new owner of ${campaign}`,
+          30_000,
+          async () => {
+            const owners = await cluster.ownerOf(campaign);
+            return owners.length && !owners.includes(from) ? owners : undefined;
+          },
+          explain,
+        );
         failovers.push(Date.now() - t0);
+        if (failovers.at(-1)! >= 10_000)
+          console.error(`failover of ${campaign} took ${failovers.at(-1)} ms\n${await explain()}`);
       };
       const someOwned = async () =>
-        until('a campaign with an owner', 10_000, async () => {
-          const held = [...(await cluster.holdings())].filter(([, cs]) => cs.length);
-          if (!held.length) return undefined;
-          const [id, cs] = held[Math.floor(rnd() * held.length)]!;
-          return { id, campaign: cs[Math.floor(rnd() * cs.length)]! };
-        });
+        until(
+          'a campaign with an owner',
+          10_000,
+          async () => {
+            const held = [...(await cluster.holdings())].filter(([, cs]) => cs.length);
+            if (!held.length) return undefined;
+            const [id, cs] = held[Math.floor(rnd() * held.length)]!;
+            return { id, campaign: cs[Math.floor(rnd() * cs.length)]! };
+          },
+          explain,
+        );
       try {
         for (const id of ['r1', 'r2', 'r3']) await cluster.start(id);
         await pause();
@@ -147,12 +171,17 @@ describe.runIf(withPostgres)('three replicas under faults', () => {
         type Shown = { replicas: Array<{ id: string }>; owners: Record<string, { owner: string }> };
         const api = async () => (await (await fetch(`${any.url}/api/replicas`)).json()) as Shown;
         // The replica that joined last may not have heartbeaten yet.
-        const shown = await until('every replica seen, every campaign owned', 15_000, async () => {
-          const body = await api();
-          return Object.keys(body.owners).length === CAMPAIGNS && body.replicas.length === 3
-            ? body
-            : undefined;
-        });
+        const shown = await until(
+          'every replica seen, every campaign owned',
+          15_000,
+          async () => {
+            const body = await api();
+            return Object.keys(body.owners).length === CAMPAIGNS && body.replicas.length === 3
+              ? body
+              : undefined;
+          },
+          explain,
+        );
         expect(shown.replicas.map((r) => r.id)).toEqual(['r1', 'r2', 'r3']);
         // A lease renewed late on a busy machine moves a campaign (safely): the page and status
         // are compared with the API read just before them, until one round agrees.
@@ -211,7 +240,7 @@ describe.runIf(withPostgres)('three replicas under faults', () => {
         }
         // Each orphan (killed, paused, leaving) had a new owner within 10 s.
         expect(failovers).toHaveLength(3);
-        expect(Math.max(...failovers)).toBeLessThan(10_000);
+        expect(Math.max(...failovers), `failovers ${failovers.join(', ')} ms`).toBeLessThan(10_000);
         console.log(
           `seed ${seed}: failover ms ${failovers.join(', ')}; ${writes.length} fenced writes`,
         );

@@ -18,6 +18,8 @@ export interface StoreOpenOptions {
   readonly?: boolean;
   /** The time its records carry (the reconciler's clock). */
   clock?: () => Date;
+  /** Replicas share it under leases this long: a server store ends a session frozen inside a write by then. */
+  leaseMs?: number;
 }
 
 export interface StoreBackend {
@@ -59,6 +61,7 @@ export const STORE_BACKENDS = {
         statementTimeoutMs:
           s.statementTimeoutSeconds === undefined ? undefined : s.statementTimeoutSeconds * 1000,
         readonly: o.readonly ?? false,
+        idleInTransactionMs: o.leaseMs,
         ...(o.clock ? { clock: o.clock } : {}),
       });
     },

@@ -1,3 +1,4 @@
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import { describe, expect, it } from 'vitest';
 import { leaseContract } from '../../../../test/contracts/leases.js';
 import { launchAction, storeContract } from '../../../../test/contracts/store.js';
@@ -237,6 +238,86 @@ describe.runIf(withPostgres)('postgres', () => {
       ]);
       await a.close();
       await b.close();
+    });
+
+    it('a replica frozen inside a write blocks no other: its renewals and takings go on, and the server ends the frozen session', async () => {
+      const schema = await pg().freshSchema();
+      const a = new PostgresStore({ url: pg().url, schema, idleInTransactionMs: 1500 });
+      const b = await fresh({ schema });
+      const [lease] = (await a.acquireLeases('a', ['c'], 300)).held;
+      a.useFences((c) => (c === 'c' ? { replica: 'a', token: lease!.token } : undefined));
+      const [e0] = (await b.acquireLeases('b', ['e'], 5000)).held;
+      // a freezes inside its write, right after it locked its lease there (as a process
+      // stopped or cut off would): its session sits in the transaction, holding the locks.
+      let wake!: () => void;
+      const frozen = new Promise<void>((r) => (wake = r));
+      const pool = (a as unknown as { pool: Pool }).pool;
+      const connect = pool.connect.bind(pool) as () => Promise<PoolClient>;
+      let pid = 0;
+      (pool as { connect: () => Promise<PoolClient> }).connect = async () => {
+        const c = await connect();
+        const query = c.query.bind(c) as (sql: string, p?: unknown[]) => Promise<QueryResult>;
+        (c as { query: unknown }).query = async (sql: string, p?: unknown[]) => {
+          const r = await query(sql, p);
+          if (/FOR SHARE/.test(sql)) {
+            pid = (await query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+            await frozen;
+          }
+          return r;
+        };
+        return c;
+      };
+      const write = a
+        .beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local')
+        .catch((e: Error) => e);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(pid).toBeGreaterThan(0);
+      const admin = await pg().admin();
+      const stateOf = async () =>
+        (await admin.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0]
+          ?.state as string | undefined;
+      // a's lease ran out. b renews its own and takes a free one without waiting for a's
+      // session; the campaign a froze on stays a's until the server ends that session.
+      const got = await b.acquireLeases('b', ['c', 'd', 'e'], 800);
+      expect(await stateOf()).toBe('idle in transaction');
+      expect(got.held.map((l) => l.campaign)).toEqual(['d', 'e']);
+      expect(got.held.find((l) => l.campaign === 'e')!.token).toBe(e0!.token);
+      let taken: number | undefined;
+      for (let i = 0; i < 50 && taken === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        taken = (await b.acquireLeases('b', ['c'], 5000)).held[0]?.token;
+      }
+      expect(taken).toBeGreaterThan(lease!.token);
+      expect(await stateOf()).toBeUndefined();
+      await admin.end();
+      // Woken, a finds its session gone: nothing it began was written.
+      wake();
+      expect(String(await write)).toMatch(/postgres-store: .*connection error/);
+      expect(await b.submission('c/gen/mc-1#1')).toBeUndefined();
+      expect((await b.fencedWrites('c')).map((w) => w.replica)).toEqual([]);
+      await a.close();
+      await b.close();
+    });
+
+    it('opened while the server is down, it fails each call retryably, and works once the server is back', async () => {
+      const schema = await pg().freshSchema();
+      await pg().stop();
+      const s = new PostgresStore({ url: pg().url, schema });
+      try {
+        for (let i = 0; i < 2; i++) {
+          const err = await s.submissions().catch((e: Error) => e);
+          expect(String(err)).toMatch(/postgres-store: .*ECONNREFUSED/);
+          expect((err as { retryable?: boolean }).retryable).toBe(true);
+        }
+      } finally {
+        await pg().start();
+      }
+      expect(await s.submissions()).toEqual([]);
+      expect(await s.migrations()).toEqual({
+        applied: MIGRATIONS.length,
+        known: MIGRATIONS.length,
+      });
+      await s.close();
     });
 
     it('names the server, never the password, when it cannot reach it', async () => {

@@ -76,6 +76,8 @@ const TYPES = {
 };
 
 /** SQLSTATE classes and codes worth another try: a connection lost, a conflict, a timeout. */
+/** SQLSTATE of a lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
 const RETRYABLE = /^(08|40|53|57P0[1-3])|^55P03$|^57014$/;
 
 /** The store's change log keeps this many versions; a reader further behind reads all again. */
@@ -95,6 +97,12 @@ export interface PostgresStoreOptions {
   poolSize?: number | undefined;
   /** A statement running longer is cancelled. Default 30 s. */
   statementTimeoutMs?: number | undefined;
+  /**
+   * The server ends a session that sits this long inside a write transaction doing nothing (a
+   * frozen or cut-off process), so the row locks it holds go with it. Replicas set their lease:
+   * a frozen owner then blocks its successor no longer than its lease would. Default 60 s.
+   */
+  idleInTransactionMs?: number | undefined;
 }
 
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -119,10 +127,14 @@ export function redactUrl(url: string): string {
 export class PostgresStore implements Store, StoreTables, LeaseStore {
   readonly name = 'postgres';
   private readonly pool: pg.Pool;
+  /** Leases' own connection, opened on first use: renewals never queue behind bulk work. */
+  private leasePool: pg.Pool | undefined;
   private readonly clock: () => Date;
   private readonly readonly: boolean;
   private readonly where: string;
-  private readonly ready: Promise<void>;
+  /** The open in flight; forgotten when it fails, so a server down at start is tried again. */
+  private opening: Promise<void> | undefined;
+  private opened = false;
   /** The store version the caches below are at. */
   private version = -1;
   private subs: { byKey: Map<string, StoredSubmission>; list?: StoredSubmission[] } | undefined;
@@ -143,23 +155,32 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
         'invalid-config',
         `backends.postgres.schema ${JSON.stringify(opts.schema)}: lower-case letters, digits and _`,
       );
+    this.pool = this.newPool(opts.poolSize ?? 4);
+    this.ready().catch(() => undefined);
+  }
+
+  private newPool(max: number): pg.Pool {
     const settings = [
-      ...(opts.schema ? [`-c search_path=${opts.schema}`] : []),
+      ...(this.opts.schema ? [`-c search_path=${this.opts.schema}`] : []),
       ...(this.readonly ? ['-c default_transaction_read_only=on'] : []),
+      `-c idle_in_transaction_session_timeout=${Math.ceil(this.opts.idleInTransactionMs ?? 60_000)}`,
     ];
-    this.pool = new pg.Pool({
-      connectionString: opts.url,
-      max: opts.poolSize ?? 4,
-      statement_timeout: opts.statementTimeoutMs ?? 30_000,
+    const pool = new pg.Pool({
+      connectionString: this.opts.url,
+      max,
+      statement_timeout: this.opts.statementTimeoutMs ?? 30_000,
       connectionTimeoutMillis: 10_000,
       application_name: 'gitpoms',
       types: TYPES,
-      ...(settings.length ? { options: settings.join(' ') } : {}),
+      options: settings.join(' '),
     });
     // An idle connection the server cut is an event, not a crash: the next query reconnects.
-    this.pool.on('error', () => undefined);
-    this.ready = this.open();
-    this.ready.catch(() => undefined);
+    pool.on('error', () => undefined);
+    return pool;
+  }
+
+  private leases_(): pg.Pool {
+    return (this.leasePool ??= this.newPool(1));
   }
 
   private fail(message: string, cause?: unknown, retryable = false): never {
@@ -179,9 +200,21 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     });
   }
 
+  private ready(): Promise<void> {
+    if (this.opened) return Promise.resolve();
+    return (this.opening ??= this.open().then(
+      () => void (this.opened = true),
+      (e: unknown) => {
+        this.opening = undefined;
+        throw e;
+      },
+    ));
+  }
+
   /** Creates or upgrades the tables, once across replicas (under an advisory lock). */
   private async open(): Promise<void> {
     const c = await this.client();
+    let broken = false;
     try {
       if (this.readonly) {
         const v = await this.schemaVersion(c);
@@ -191,6 +224,8 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
         return;
       }
       await c.query('BEGIN');
+      // Only other opens wait on it; a process starting up may be slow between statements.
+      await c.query('SET LOCAL idle_in_transaction_session_timeout = 0');
       await c.query("SELECT pg_advisory_xact_lock(hashtext('gitpoms store migrations'))");
       if (this.opts.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.opts.schema}`);
       await c.query(
@@ -204,10 +239,10 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
       }
       await c.query('COMMIT');
     } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
+      await c.query('ROLLBACK').catch(() => (broken = true));
       throw this.wrap(e);
     } finally {
-      c.release();
+      c.release(broken);
     }
   }
 
@@ -226,19 +261,23 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
 
   /** The schema version and how many migrations this gitpoms has. */
   async migrations(): Promise<{ applied: number; known: number }> {
-    await this.ready;
+    await this.ready();
     const c = await this.client();
+    let failed = false;
     try {
       return { applied: (await this.schemaVersion(c)) ?? 0, known: MIGRATIONS.length };
+    } catch (e) {
+      failed = true;
+      throw this.wrap(e);
     } finally {
-      c.release();
+      c.release(failed);
     }
   }
 
-  private async client(): Promise<pg.PoolClient> {
+  private async client(pool = this.pool): Promise<pg.PoolClient> {
     let c: pg.PoolClient;
     try {
-      c = await this.pool.connect();
+      c = await pool.connect();
     } catch (e) {
       throw this.wrap(e);
     }
@@ -251,10 +290,11 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
   private async query<R extends object = Record<string, unknown>>(
     sql: string,
     params: unknown[] = [],
+    pool = this.pool,
   ): Promise<R[]> {
-    await this.ready;
+    await this.ready();
     try {
-      return (await this.pool.query(sql, params)).rows as R[];
+      return (await pool.query(sql, params)).rows as R[];
     } catch (e) {
       throw this.wrap(e);
     }
@@ -266,10 +306,10 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
    */
   private async tx<T>(
     fn: (c: pg.PoolClient) => Promise<T>,
-    opts: { durable?: boolean; isolation?: string } = {},
+    opts: { durable?: boolean; isolation?: string; pool?: pg.Pool } = {},
   ): Promise<T> {
-    await this.ready;
-    const c = await this.client();
+    await this.ready();
+    const c = await this.client(opts.pool);
     let broken = false;
     try {
       await c.query(opts.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation}` : 'BEGIN');
@@ -364,6 +404,8 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     const run = this.syncing.then(() =>
       this.tx(
         async (c) => {
+          // It holds no lock, and reading every job of a large store takes a while.
+          await c.query('SET LOCAL idle_in_transaction_session_timeout = 0');
           const s = (await c.query('SELECT version, pruned_below FROM store_state')).rows[0] as {
             version: number;
             pruned_below: number;
@@ -456,7 +498,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
   }
 
   async submission(key: string): Promise<StoredSubmission | undefined> {
-    await this.ready;
+    await this.ready();
     try {
       return (await this.readSubmissions(this.pool, [key]))[0];
     } catch (e) {
@@ -836,7 +878,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     reason: string,
   ): Promise<number> {
     const actions = target.actions ?? ['hold', 'kill', 'launch-now', 'prune'];
-    await this.ready;
+    await this.ready();
     try {
       const r = await this.pool.query(
         `UPDATE overrides SET cleared_at = $1, cleared_reason = $2 WHERE cleared_at IS NULL AND campaign = $3
@@ -886,7 +928,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
   }
 
   async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {
-    await this.ready;
+    await this.ready();
     try {
       await this.auditIn(this.pool, entry);
     } catch (e) {
@@ -935,6 +977,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
          ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), host = excluded.host, pid = excluded.pid
        RETURNING ${MS('now()')} AS now`,
       [replica, info.host ?? null, info.pid ?? null],
+      this.leases_(),
     );
     return r!.now;
   }
@@ -943,6 +986,8 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     const rows = await this.query<Record<string, unknown>>(
       `SELECT id, ${MS('started_at')} AS started, ${MS('heartbeat_at')} AS heartbeat, host, pid,
          ${MS('now()')} AS now FROM replicas ORDER BY id`,
+      [],
+      this.leases_(),
     );
     return {
       now: rows[0]?.now !== undefined ? (rows[0].now as number) : await this.dbNow(),
@@ -961,31 +1006,74 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     return r!.now;
   }
 
+  /**
+   * Two steps, so what it holds is renewed whatever else is locked: first its own unexpired
+   * leases (waiting only for its own writes under them), then the free ones, never touching
+   * those others hold; an expired one still locked (its owner froze inside a write under it)
+   * is left for a later renewal rather than waited on.
+   */
   async acquireLeases(
     replica: string,
     campaigns: readonly string[],
     ttlMs: number,
   ): Promise<{ now: number; held: Lease[] }> {
-    return this.tx(async (c) => {
-      const now = (await c.query(`SELECT ${MS('now()')} AS now`)).rows[0].now as number;
-      if (!campaigns.length) return { now, held: [] };
-      // A lease still its holder's keeps its token; one taken over gets a new, larger one.
-      const r = await c.query(
-        `INSERT INTO leases (campaign, owner, token, acquired_at, expires_at)
-           SELECT c, $1, nextval('lease_token_seq'), now(), now() + $3 * interval '1 millisecond'
-             FROM unnest($2::text[]) AS c ORDER BY c
-         ON CONFLICT (campaign) DO UPDATE SET owner = excluded.owner,
-           token = CASE WHEN leases.owner = excluded.owner AND leases.expires_at > now()
-             THEN leases.token ELSE excluded.token END,
-           acquired_at = CASE WHEN leases.owner = excluded.owner AND leases.expires_at > now()
-             THEN leases.acquired_at ELSE now() END,
-           expires_at = excluded.expires_at
-         WHERE leases.owner = excluded.owner OR leases.expires_at <= now()
-         RETURNING campaign, owner, token, ${MS('acquired_at')} AS acquired, ${MS('expires_at')} AS expires`,
-        [replica, [...new Set(campaigns)], ttlMs],
-      );
-      return { now, held: r.rows.map(leaseOf) };
-    });
+    const pool = this.leases_();
+    const ask = [...new Set(campaigns)].sort();
+    const renewed = await this.tx(
+      async (c) => {
+        const now = (await c.query(`SELECT ${MS('now()')} AS now`)).rows[0].now as number;
+        if (!ask.length) return { now, held: [] };
+        const r = await c.query(
+          `UPDATE leases SET expires_at = now() + $3 * interval '1 millisecond'
+             WHERE owner = $1 AND campaign = ANY($2) AND expires_at > now()
+           RETURNING campaign, owner, token, ${MS('acquired_at')} AS acquired, ${MS('expires_at')} AS expires`,
+          [replica, ask, ttlMs],
+        );
+        return { now, held: r.rows.map(leaseOf) };
+      },
+      { pool },
+    );
+    const mine = new Set(renewed.held.map((l) => l.campaign));
+    const rest = ask.filter((c) => !mine.has(c));
+    let taken: Lease[] = [];
+    if (rest.length)
+      try {
+        taken = await this.tx(
+          async (c) => {
+            await c.query(`SET LOCAL lock_timeout = ${Math.max(50, Math.floor(ttlMs / 8))}`);
+            const out = `RETURNING campaign, owner, token, ${MS('acquired_at')} AS acquired, ${MS('expires_at')} AS expires`;
+            const until = `now() + $3 * interval '1 millisecond'`;
+            const known = new Set(
+              (
+                await c.query('SELECT campaign FROM leases WHERE campaign = ANY($1)', [rest])
+              ).rows.map((r) => r.campaign as string),
+            );
+            // Expired, and not locked by a write under it: taken over, with a new, larger token.
+            const over = await c.query(
+              `UPDATE leases SET owner = $1, token = nextval('lease_token_seq'), acquired_at = now(),
+                 expires_at = ${until}
+               WHERE campaign IN (SELECT campaign FROM leases WHERE campaign = ANY($2)
+                 AND expires_at <= now() ORDER BY campaign FOR NO KEY UPDATE SKIP LOCKED)
+               ${out}`,
+              [replica, rest, ttlMs],
+            );
+            const fresh = await c.query(
+              `INSERT INTO leases (campaign, owner, token, acquired_at, expires_at)
+                 SELECT c, $1, nextval('lease_token_seq'), now(), ${until}
+                   FROM unnest($2::text[]) AS c ORDER BY c
+               ON CONFLICT (campaign) DO NOTHING ${out}`,
+              [replica, rest.filter((x) => !known.has(x)), ttlMs],
+            );
+            return [...over.rows, ...fresh.rows].map(leaseOf);
+          },
+          { pool },
+        );
+      } catch (e) {
+        // Still locked by a write under it: taken at a later renewal.
+        if ((e as { cause?: { code?: string } }).cause?.code !== LOCK_NOT_AVAILABLE) throw e;
+      }
+    const held = [...renewed.held, ...taken].sort((x, y) => (x.campaign < y.campaign ? -1 : 1));
+    return { now: renewed.now, held };
   }
 
   async releaseLeases(replica: string, campaigns?: readonly string[]): Promise<void> {
@@ -994,14 +1082,18 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
         ? 'DELETE FROM leases WHERE owner = $1 AND campaign = ANY($2)'
         : 'DELETE FROM leases WHERE owner = $1',
       campaigns ? [replica, [...campaigns]] : [replica],
+      this.leases_(),
     );
   }
 
   async leave(replica: string): Promise<void> {
-    await this.tx(async (c) => {
-      await c.query('DELETE FROM leases WHERE owner = $1', [replica]);
-      await c.query('DELETE FROM replicas WHERE id = $1', [replica]);
-    });
+    await this.tx(
+      async (c) => {
+        await c.query('DELETE FROM leases WHERE owner = $1', [replica]);
+        await c.query('DELETE FROM replicas WHERE id = $1', [replica]);
+      },
+      { pool: this.leases_() },
+    );
   }
 
   async leases(): Promise<{ now: number; leases: Lease[] }> {
@@ -1072,8 +1164,8 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
   }
 
   async close(): Promise<void> {
-    await this.ready.catch(() => undefined);
-    await this.pool.end();
+    await this.opening?.catch(() => undefined);
+    await Promise.all([this.pool.end(), this.leasePool?.end()]);
   }
 }
 
