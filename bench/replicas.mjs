@@ -1,20 +1,23 @@
 // Replicas on a throwaway PostgreSQL (Debian's packages): how long a SIGKILLed owner's
 // campaign waits for a new owner (p50 and max over trials, against the 10 s the design
 // promises), and launch throughput of one replica against three on 100 campaigns on the local
-// executor (the time until all 200 gen submissions are launched; ratio one / three).
+// executor and on Slurm (the time until all 200 gen submissions are launched; ratio one /
+// three).
 import { PostgresStore } from '../dist/adapters/store/postgres/index.js';
 import { postgresAvailable, startPostgres } from '../dist/ops/postgres.js';
 import { replicaLayout, sleep } from '../dist/ops/replica-cluster.js';
+import { slurmUp } from '../dist/ops/slurm.js';
 
 const LEASE_S = 2;
 
-const layout = (pg, campaigns, schema) =>
+const layout = (pg, campaigns, schema, batch = 'local') =>
   replicaLayout({
     storeUrl: pg.url,
     campaigns,
     schema,
     leaseSeconds: LEASE_S,
     intervalSeconds: 0.3,
+    batch,
   });
 
 async function failover(pg, trials) {
@@ -53,9 +56,9 @@ async function failover(pg, trials) {
 }
 
 /** Milliseconds from the replicas' start until every gen submission of 100 campaigns is launched. */
-async function launchAll(pg, replicas) {
-  const schema = `bench_throughput_${replicas}`;
-  const { names, cluster, remove, settle } = layout(pg, 100, schema);
+async function launchAll(pg, replicas, batch = 'local') {
+  const schema = `bench_throughput_${batch}_${replicas}`;
+  const { names, cluster, remove, settle } = layout(pg, 100, schema, batch);
   const store = new PostgresStore({ url: pg.url, schema });
   const want = names.length * 2;
   try {
@@ -115,12 +118,22 @@ export async function replicaBench({ short = false } = {}) {
         baselineMs: one,
         ratio: one / three,
       });
+      if (!slurmUp())
+        out.push({
+          name: 'replica throughput on Slurm',
+          skipped: 'Slurm is not up (bash scripts/slurm.sh start)',
+        });
+      else {
+        const one = await launchAll(pg, 1, 'slurm');
+        const three = await launchAll(pg, 3, 'slurm');
+        out.push({
+          name: 'replica throughput: 200 gen launches of 100 campaigns on Slurm (one node), three replicas vs one (ratio one / three; 2 cores)',
+          subjectMs: three,
+          baselineMs: one,
+          ratio: one / three,
+        });
+      }
     }
-    out.push({
-      name: 'replica throughput on Slurm',
-      skipped:
-        'not measured yet: this machine runs one Slurm node on the same 2 cores as the replicas',
-    });
     return out;
   } finally {
     await pg.destroy();

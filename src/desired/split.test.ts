@@ -5,6 +5,7 @@ import { parseDuration, parseSplit } from './split.js';
 describe('parseSplit: POMS syntax and objects', () => {
   it.each<[string | Parameters<typeof parseSplit>[0], SplitSpec]>([
     ['none', { type: 'none' }],
+    ['None', { type: 'none' }],
     ['list', { type: 'list' }],
     ['multiparam', { type: 'multiparam' }],
     ['mod(4)', { type: 'mod', n: 4 }],
@@ -30,6 +31,7 @@ describe('parseSplit: POMS syntax and objects', () => {
         lasttime: '1700000000',
       },
     ],
+    ['new(window=1h,fts=0)', { type: 'new', windowSeconds: 3600, ftsSeconds: 0, localtime: false }],
     [
       { type: 'nfiles', n: 3 },
       { type: 'nfiles', n: 3 },
@@ -52,6 +54,8 @@ describe('parseSplit: POMS syntax and objects', () => {
     ['byrun(low=5,high=5)', 'byrun(low=5,high=5): high is exclusive and must be above low'],
     ['byrun(lo=5)', 'split type byrun takes no parameter "lo" (it takes low, high)'],
     ['new(window=soon)', 'new(window=soon): a duration is a number with w, d, h, m or s'],
+    ['new(window=0)', 'new(window=0): a duration is a number with w, d, h, m or s, above 0'],
+    ['new(fts=-1m)', 'new(fts=-1m): a duration is a number with w, d, h, m or s'],
     ['new(3)', 'split type new takes name=value parameters, not "3"'],
     ['nfiles(10', '"nfiles(10" is not a split type'],
   ])('%s is refused', (input, message) => {

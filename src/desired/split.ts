@@ -67,6 +67,8 @@ export function parseSplit(split: Split): SplitSpec | string {
   let type: string;
   let params: Params;
   let positional: string | undefined;
+  // What POMS writes for a stage it does not split (Python's None, as its campaign .ini has it).
+  if (typeof split === 'string' && split.trim() === 'None') return { type: 'none' };
   if (typeof split === 'string') {
     const r = parseString(split);
     if (typeof r === 'string') return r;
@@ -126,17 +128,18 @@ export function parseSplit(split: Split): SplitSpec | string {
   }
   const bad = allowKeys(['window', 'round', 'fts', 'localtime', 'firsttime', 'lasttime']);
   if (bad) return bad;
-  const dur = (name: string, dflt?: number): number | undefined | string => {
+  const dur = (name: string, dflt?: number, zero = false): number | undefined | string => {
     const v = params[name];
     if (v === undefined) return dflt;
     const s = parseDuration(String(v));
-    return s === undefined || s <= 0
-      ? `new(${name}=${String(v)}): a duration is a number with w, d, h, m or s`
+    return s === undefined || s < 0 || (s === 0 && !zero)
+      ? `new(${name}=${String(v)}): a duration is a number with w, d, h, m or s${zero ? '' : ', above 0'}`
       : s;
   };
   const windowSeconds = dur('window', 604800);
   const roundSeconds = dur('round');
-  const ftsSeconds = dur('fts', 1800);
+  // No delay for the catalog to register new files: POMS takes fts=0 as it is.
+  const ftsSeconds = dur('fts', 1800, true);
   for (const v of [windowSeconds, roundSeconds, ftsSeconds]) if (typeof v === 'string') return v;
   const localtime =
     params.localtime === undefined

@@ -38,7 +38,12 @@ export async function splitAdvance(
       (await deps.catalog.takeSnapshot(sl.definition));
     if (last === undefined) last = snap;
     else {
-      const full = `${sl.definition}_full`;
+      // POMS's name for it: the slice's, with "full" for "slice" (the dataset's own name kept).
+      const at = sl.definition.lastIndexOf('_slice_');
+      const full =
+        at < 0
+          ? `${sl.definition}_full`
+          : `${sl.definition.slice(0, at)}_full_${sl.definition.slice(at + '_slice_'.length)}`;
       await deps.catalog.createDefinition(full, `snapshot_id ${last} or snapshot_id ${snap}`);
       last = await deps.catalog.takeSnapshot(full);
     }

@@ -41,6 +41,8 @@ afterEach(async () => {
 
 const spec = (s: string) => parseSplit(s) as SplitSpec;
 let projects = 0;
+/** The definitions drain() launched over, in order. */
+const launched: string[] = [];
 
 /** Takes slices until the split ends; returns each slice's files. */
 async function drain(split: string, dataset: string, max = 20): Promise<string[][]> {
@@ -51,6 +53,7 @@ async function drain(split: string, dataset: string, max = 20): Promise<string[]
     if ('done' in obs) break;
     const sl = obs.next;
     if (sl.dimensions) await catalog.createDefinition(sl.definition!, sl.dimensions);
+    launched.push(sl.definition!);
     const project = `p_${++projects}`;
     await catalog.startProject(project, sl.definition!);
     out.push(await catalog.listFiles(`snapshot_for_project_name ${project}`));
@@ -75,8 +78,19 @@ describe('splits over the embedded catalog', () => {
   });
 
   it('drainingn(4) takes what earlier slices did not, through the accumulated snapshot', async () => {
+    launched.length = 0;
     const slices = await drain('drainingn(4)', 'raw');
     expect(slices).toEqual([names([0, 1, 2, 3]), names([4, 5, 6, 7]), names([8, 9])]);
+    // POMS's names: each slice by the snapshot of what came before it, the union as "full".
+    const [first, second, third] = launched;
+    expect(first).toBe('raw_slice_0_stage_4');
+    const s1 = /^raw_slice_(\d+)_stage_4$/.exec(second!)![1]!;
+    expect(Number(s1)).toBeGreaterThan(0);
+    const s2 = /^raw_slice_(\d+)_stage_4$/.exec(third!)![1]!;
+    expect(s2).not.toBe(s1);
+    expect(await catalog.describeDefinition(`raw_full_${s1}_stage_4`)).toMatch(
+      new RegExp(`^snapshot_id ${s1} or snapshot_id \\d+$`),
+    );
   });
 
   it('drainingn picks up files that arrive after it started', async () => {

@@ -7,23 +7,29 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalExecutor } from '../adapters/batch/local/index.js';
+import { openBatch } from '../adapters/batch/index.js';
 import { PostgresStore } from '../adapters/store/postgres/index.js';
 
 /** The checkout this gitpoms runs from: the demo, its campaigns, bin/gitpoms.js. */
 const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
 
+export type ReplicaBatch = 'local' | 'slurm';
+
 /** A repository of `n` small SBND campaigns: gen (2 submissions of 2 jobs) → g4. */
-export function replicaRepo(dir: string, n: number, schema: string): string[] {
+export function replicaRepo(
+  dir: string,
+  n: number,
+  schema: string,
+  batch: ReplicaBatch = 'local',
+): string[] {
   for (const p of ['gitpoms.yaml', 'schemas', 'demo', 'campaigns/sbnd'])
     cpSync(path.join(CHECKOUT, p), path.join(dir, p), { recursive: true });
   const config = path.join(dir, 'gitpoms.yaml');
   writeFileSync(
     config,
-    readFileSync(config, 'utf8').replace(
-      'store: sqlite',
-      `store: postgres\n    postgres: { schema: ${schema} }`,
-    ),
+    readFileSync(config, 'utf8')
+      .replace('store: sqlite', `store: postgres\n    postgres: { schema: ${schema} }`)
+      .replace('batch: local', `batch: ${batch}`),
   );
   const sbnd = path.join(dir, 'campaigns/sbnd');
   const text = readFileSync(path.join(sbnd, 'mcc-test-1.yaml'), 'utf8');
@@ -199,18 +205,24 @@ export function replicaLayout(o: {
   schema: string;
   leaseSeconds: number;
   intervalSeconds: number;
+  /** Where the jobs run (gitpoms.yaml's backends.batch): the local executor by default. */
+  batch?: ReplicaBatch;
 }): {
   repo: string;
   dataDir: string;
   names: string[];
   cluster: ReplicaCluster;
-  /** Waits (up to 5 min) for the local executor's jobs to end: they outlive their replicas. */
+  /**
+   * Waits (up to 5 min) for the jobs to end: they outlive their replicas. Jobs still queued on
+   * Slurm are cancelled first (a measurement launches more than the node runs in that time).
+   */
   settle(): Promise<void>;
   remove(): void;
 } {
   const repo = mkdtempSync(path.join(tmpdir(), 'gitpoms-replicas-repo-'));
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-replicas-data-'));
-  const names = replicaRepo(repo, o.campaigns, o.schema);
+  const batchName = o.batch ?? 'local';
+  const names = replicaRepo(repo, o.campaigns, o.schema, batchName);
   const cluster = new ReplicaCluster({
     repo,
     dataDir,
@@ -231,11 +243,17 @@ export function replicaLayout(o: {
     names,
     cluster,
     async settle() {
-      const batch = new LocalExecutor({ root: path.join(dataDir, 'local-batch'), slots: 1 });
+      const batch = openBatch(batchName, { dataDir, backends: {}, env: process.env, slots: 1 });
       try {
         for (let i = 0; i < 600; i++) {
-          const jobs = await batch.observe();
-          if (!jobs.some((j) => j.state === 'idle' || j.state === 'running')) return;
+          const live = (await batch.observe()).filter(
+            (j) =>
+              j.state === 'idle' ||
+              j.state === 'running' ||
+              (batchName !== 'local' && j.state === 'held'),
+          );
+          if (!live.length) return;
+          if (batchName !== 'local' && i === 0) await batch.kill(live.map((j) => j.id));
           await sleep(500);
         }
       } finally {

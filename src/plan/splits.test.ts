@@ -10,7 +10,10 @@ const spec = (s: string): SplitSpec => {
   return r;
 };
 
-/** Walks a split from a state for `calls` slices, each launched (state advanced) in turn. */
+/**
+ * Walks a split from a state for `calls` slices, each launched (state advanced) in turn; a
+ * launch of an accumulating slice leaves the catalog's snapshot of all taken so far (100, 101…).
+ */
 function walk(split: string, dataset: string, calls: number, from: SplitState = FRESH_SPLIT) {
   const out: Array<string> = [];
   let state = from;
@@ -21,7 +24,7 @@ function walk(split: string, dataset: string, calls: number, from: SplitState = 
       break;
     }
     out.push(`${r.definition ?? r.value}${r.dimensions ? ` = ${r.dimensions}` : ''}`);
-    state = { ...state, ...(r as SliceDef).next };
+    state = { ...state, ...(r as SliceDef).next, ...(r.accumulates ? { last: 100 + i } : {}) };
   }
   return out;
 }
@@ -85,7 +88,7 @@ describe('split types: names and dimension strings, as POMS makes them', () => {
       2,
       [
         'ds_slice_0_stage_4 = defname: ds with limit 4',
-        'ds_slice_1_stage_4 = defname: ds with limit 4',
+        'ds_slice_100_stage_4 = defname: ds minus snapshot_id 100 with limit 4',
       ],
     ],
     [
@@ -118,16 +121,16 @@ describe('split types: names and dimension strings, as POMS makes them', () => {
     ]);
   });
 
-  it('subtracts the accumulated snapshot once slices were taken', () => {
+  it('subtracts the accumulated snapshot once slices were taken, and names the slice by it, as POMS does', () => {
     const s: SplitState = { position: 2, last: 41, generation: 0 };
     expect(walk('drainingn(4)', 'ds', 1, s)).toEqual([
-      'ds_slice_2_stage_4 = defname: ds minus snapshot_id 41 with limit 4',
+      'ds_slice_41_stage_4 = defname: ds minus snapshot_id 41 with limit 4',
     ]);
     expect(walk('stagedfiles(2)', 'proj', 1, s)).toEqual([
-      "proj_slice_2_stage_2 = project_name proj and consumed_status 'consumed' minus snapshot_id 41 with limit 2",
+      "proj_slice_41_stage_2 = project_name proj and consumed_status 'consumed' minus snapshot_id 41 with limit 2",
     ]);
     expect(walk('byexistingruns', 'ds', 1, s)).toEqual([
-      'ds_slice_2_run_1234.0001 = (defname: ds minus snapshot_id 41) and run_number 1234.0001',
+      'ds_slice_41_run_1234.0001 = (defname: ds minus snapshot_id 41) and run_number 1234.0001',
     ]);
     expect(unprocessedFileQuery('ds', s)).toBe('defname: ds minus snapshot_id 41 with limit 1');
   });

@@ -9,6 +9,8 @@ export function unprocessedFileQuery(dataset: string, state: SplitState): string
 }
 
 const minusLast = (s: SplitState) => (s.last ? ` minus snapshot_id ${s.last}` : '');
+/** POMS names these slices by the snapshot of what was taken before them (0 at first), not by position. */
+const taken = (s: SplitState) => s.last ?? 0;
 const gen = (s: SplitState) => (s.generation ? `_r${s.generation}` : '');
 
 /** Formats epoch seconds as SAM's end_time strings: UTC, or the wall time of the zone given. */
@@ -122,7 +124,7 @@ export function splitSlice(
       if (run === undefined) return { done: 'no unprocessed file with run metadata is left' };
       return {
         ...base,
-        definition: `${dataset}_slice_${k}_run_${run}${gen(state)}`,
+        definition: `${dataset}_slice_${taken(state)}_run_${run}${gen(state)}`,
         // Parenthesized: with 'and' binding tighter than 'minus', POMS's unparenthesized
         // form would subtract only the taken files of this run.
         dimensions: state.last
@@ -137,7 +139,7 @@ export function splitSlice(
     case 'drainingn':
       return {
         ...base,
-        definition: `${dataset}_slice_${k}_stage_${split.n}${gen(state)}`,
+        definition: `${dataset}_slice_${taken(state)}_stage_${split.n}${gen(state)}`,
         dimensions: `defname: ${dataset}${minusLast(state)} with limit ${split.n}`,
         countToEnd: true,
         accumulates: true,
@@ -146,7 +148,7 @@ export function splitSlice(
     case 'stagedfiles':
       return {
         ...base,
-        definition: `${dataset}_slice_${k}_stage_${split.n}${gen(state)}`,
+        definition: `${dataset}_slice_${taken(state)}_stage_${split.n}${gen(state)}`,
         dimensions: `project_name ${dataset} and consumed_status 'consumed'${minusLast(state)} with limit ${split.n}`,
         countToEnd: true,
         accumulates: true,
