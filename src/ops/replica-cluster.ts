@@ -32,6 +32,11 @@ export function replicaRepo(
       .replace('batch: local', `batch: ${batch}`),
   );
   const sbnd = path.join(dir, 'campaigns/sbnd');
+  // A site on Slurm launches its templates there (the local executor runs any template).
+  if (batch !== 'local') {
+    const launch = path.join(sbnd, 'launch.yaml');
+    writeFileSync(launch, readFileSync(launch, 'utf8').replace('batch: jobsub', `batch: ${batch}`));
+  }
   const text = readFileSync(path.join(sbnd, 'mcc-test-1.yaml'), 'utf8');
   const small = text
     .replace('submit.N: 10', 'submit.N: 2')
