@@ -47,7 +47,10 @@ interface Held {
 /** Which campaigns this replica owns now, and the fences its writes carry. */
 export class Ownership {
   private readonly held = new Map<string, Held>();
-  /** Unset until it has a desired state: a replica without one takes no part, or what rendezvous gives it would be nobody's. */
+  /**
+   * Unset until it has a desired state: a replica without one takes no part, or the campaigns
+   * rendezvous gave it would be nobody's.
+   */
   private universe: string[] | undefined;
   private live: string[] = [];
   private timer: NodeJS.Timeout | undefined;

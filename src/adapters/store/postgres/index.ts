@@ -75,9 +75,9 @@ const TYPES = {
       : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
-/** SQLSTATE classes and codes worth another try: a connection lost, a conflict, a timeout. */
 /** SQLSTATE of a lock_timeout. */
 const LOCK_NOT_AVAILABLE = '55P03';
+/** SQLSTATE classes and codes worth another try: a connection lost, a conflict, a timeout. */
 const RETRYABLE = /^(08|40|53|57P0[1-3])|^55P03$|^57014$/;
 
 /** The store's change log keeps this many versions; a reader further behind reads all again. */
@@ -179,7 +179,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     return pool;
   }
 
-  private leases_(): pg.Pool {
+  private leaseConnection(): pg.Pool {
     return (this.leasePool ??= this.newPool(1));
   }
 
@@ -977,7 +977,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
          ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), host = excluded.host, pid = excluded.pid
        RETURNING ${MS('now()')} AS now`,
       [replica, info.host ?? null, info.pid ?? null],
-      this.leases_(),
+      this.leaseConnection(),
     );
     return r!.now;
   }
@@ -987,7 +987,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
       `SELECT id, ${MS('started_at')} AS started, ${MS('heartbeat_at')} AS heartbeat, host, pid,
          ${MS('now()')} AS now FROM replicas ORDER BY id`,
       [],
-      this.leases_(),
+      this.leaseConnection(),
     );
     return {
       now: rows[0]?.now !== undefined ? (rows[0].now as number) : await this.dbNow(),
@@ -1017,7 +1017,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     campaigns: readonly string[],
     ttlMs: number,
   ): Promise<{ now: number; held: Lease[] }> {
-    const pool = this.leases_();
+    const pool = this.leaseConnection();
     const ask = [...new Set(campaigns)].sort();
     const renewed = await this.tx(
       async (c) => {
@@ -1082,7 +1082,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
         ? 'DELETE FROM leases WHERE owner = $1 AND campaign = ANY($2)'
         : 'DELETE FROM leases WHERE owner = $1',
       campaigns ? [replica, [...campaigns]] : [replica],
-      this.leases_(),
+      this.leaseConnection(),
     );
   }
 
@@ -1092,7 +1092,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
         await c.query('DELETE FROM leases WHERE owner = $1', [replica]);
         await c.query('DELETE FROM replicas WHERE id = $1', [replica]);
       },
-      { pool: this.leases_() },
+      { pool: this.leaseConnection() },
     );
   }
 
