@@ -41,6 +41,25 @@ describe('gitpoms validate', () => {
     expect(r.stdout).toContain('ok   campaigns/sbnd/mcc-test-1.yaml: Campaign sbnd-mcc-test-1');
   });
 
+  it('finds the repository from the path, as git does, wherever it is run from', async () => {
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'gitpoms-elsewhere-'));
+    const target = path.relative(elsewhere, path.resolve('campaigns/sbnd'));
+    const r = await cli(['validate', target], { cwd: elsewhere });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      'ok   campaigns/sbnd/jobtypes.yaml: JobType sbnd-gen-fife-launch, JobType sbnd-fife-launch',
+      'ok   campaigns/sbnd/launch.yaml: LaunchTemplate sbnd-launch',
+      'ok   campaigns/sbnd/mcc-test-1.yaml: Campaign sbnd-mcc-test-1',
+      'ok   campaigns/sbnd/reco2.yaml: Campaign sbnd-reco2',
+      'ok   campaigns/sbnd/services.yaml: Service sam-sbnd, Service dcache-sbnd',
+    ]);
+    // From a subdirectory with no path, the whole repository, gitpoms.yaml included.
+    const sub = await cli(['validate'], { cwd: path.resolve('campaigns/sbnd') });
+    expect(sub.code).toBe(0);
+    expect(sub.stdout.split('\n')[0]).toBe('ok   gitpoms.yaml: Config');
+  });
+
   it('fails with a clear message for a path that does not exist', async () => {
     const r = await cli(['validate', 'no-such-dir']);
     expect(r.code).toBe(1);

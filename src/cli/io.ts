@@ -1,9 +1,11 @@
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { fsRepo } from '../source/fs-repo.js';
 import { resolveRevision } from '../source/git-repo.js';
 import { byPosition, formatDiagnostic, type Diagnostic } from '../desired/diagnostic.js';
 import { checkSpec, type SpecResult } from '../desired/index.js';
+import { CONFIG_FILE } from '../desired/load.js';
 import type { RepoFiles } from '../desired/repo.js';
 
 import type { Io } from './process-io.js';
@@ -38,6 +40,20 @@ export interface RepoContext {
   root: string;
   repo: RepoFiles;
   revision: string | undefined;
+}
+
+/**
+ * The repository a path is in, as git finds it: the nearest directory at or above it holding
+ * gitpoms.yaml or .git; undefined when there is none.
+ */
+export function repoRootOf(start: string): string | undefined {
+  let dir = existsSync(start) && !statSync(start).isDirectory() ? path.dirname(start) : start;
+  for (;;) {
+    if (existsSync(path.join(dir, CONFIG_FILE)) || existsSync(path.join(dir, '.git'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
 }
 
 export function repoContext(io: Io, repoOpt: string | undefined): RepoContext {

@@ -5,7 +5,7 @@ import { checkSpec } from '../../desired/index.js';
 import { CONFIG_FILE } from '../../desired/load.js';
 import { insideRepo } from '../../desired/repo.js';
 import { missingDatasets } from '../../desired/datasets.js';
-import { EXIT, dataDirFlag, printDiagnostics, repoContext, type Io } from '../io.js';
+import { EXIT, dataDirFlag, printDiagnostics, repoContext, repoRootOf, type Io } from '../io.js';
 
 function under(file: string, dir: string): boolean {
   return dir === '' || file === dir || file.startsWith(`${dir}/`);
@@ -24,13 +24,17 @@ export function registerValidate(program: Command, io: Io, setCode: (n: number) 
       'also check that the datasets stages name exist in the catalog of the data directory',
     )
     .option('--data-dir <dir>', 'state directory (default: dataDir of gitpoms.yaml)')
-    .option('--repo <dir>', 'repository root', '.')
+    .option(
+      '--repo <dir>',
+      'repository root (default: the nearest directory at or above the path, or the working directory, holding gitpoms.yaml or .git)',
+    )
     .action(
       async (
         p: string | undefined,
-        opts: { repo: string; catalog?: boolean; dataDir?: string },
+        opts: { repo?: string; catalog?: boolean; dataDir?: string },
       ) => {
-        const ctx = repoContext(io, opts.repo);
+        // As git does: the repository is found from the path given, wherever it is run from.
+        const ctx = repoContext(io, opts.repo ?? repoRootOf(path.resolve(io.cwd, p ?? '.')) ?? '.');
         const rel =
           p === undefined
             ? undefined
