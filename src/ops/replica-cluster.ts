@@ -133,9 +133,7 @@ export class ReplicaCluster {
     try {
       leases = await this.store().leases();
     } catch {
-      // Not migrated yet, or the server restarting: read again next time.
-      await this.view?.close().catch(() => undefined);
-      this.view = undefined;
+      // Not migrated yet, or the server restarting: the store opens again at the next call.
       return out;
     }
     for (const l of leases.leases)
@@ -183,14 +181,13 @@ export class ReplicaCluster {
   }
 
   async exited(id: string): Promise<void> {
-    const c = this.replicas.get(id)!.child;
-    if (c.exitCode !== null || c.signalCode !== null) return;
-    await new Promise((r) => c.once('exit', r));
+    if (!this.running(id)) return;
+    await new Promise((r) => this.replicas.get(id)!.child.once('exit', r));
   }
 
   async stopAll(): Promise<void> {
     for (const r of this.replicas.values()) {
-      if (r.child.exitCode !== null || r.child.signalCode !== null) continue;
+      if (!this.running(r.id)) continue;
       r.child.kill('SIGCONT');
       r.child.kill('SIGTERM');
     }
