@@ -57,6 +57,8 @@ export interface Daemon {
   probes: ServiceProbes;
   config: Config | undefined;
   branch: string;
+  /** The sub-path of a git source holding gitpoms.yaml (--path, else source.path). */
+  specPath: string | undefined;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export async function openDaemon(
   const repository = flags.source ?? boot?.repository;
   const dataDir = dataDirOf(ctx.root, local?.docs.config?.value, dataDirFlag(io, flags.dataDir));
   const branch = flags.branch ?? boot?.branch ?? 'main';
+  const specPath = flags.path ?? boot?.path;
   const pollSeconds =
     flags.poll !== undefined ? positiveNumber('--poll', flags.poll) : (boot?.pollSeconds ?? 60);
 
@@ -108,8 +111,9 @@ export async function openDaemon(
       source = new GitSpecSource({
         repository: isDir ? path.resolve(io.cwd, repository) : repository,
         branch,
-        ...((flags.path ?? boot?.path) ? { path: flags.path ?? boot?.path } : {}),
-        dir: path.join(dataDir, 'source'),
+        ...(specPath ? { path: specPath } : {}),
+        // A server that only shows keeps checkouts of its own beside the reconciler's.
+        dir: path.join(dataDir, loop.readOnly ? 'viewer-source' : 'source'),
       });
       const rev = await source.latest();
       first = await checkSpec(rev.repo);
@@ -130,6 +134,7 @@ export async function openDaemon(
       dataDir,
       revision: undefined,
       env: io.env,
+      ...(loop.readOnly ? { viewOnly: true } : {}),
       ...(flags.replicaId !== undefined
         ? { replica: { id: flags.replicaId, ttlMs, marginMs: Math.min(2000, ttlMs / 4) } }
         : {}),
@@ -169,6 +174,7 @@ export async function openDaemon(
     probes,
     config,
     branch,
+    specPath,
     async close() {
       reconciler.stop();
       await stopWatch?.();

@@ -7,8 +7,7 @@ import type { Store } from '../adapters/store/types.js';
 import { InvalidInputError } from '../errors.js';
 import { backendsOf, batchOpenOptions, configuredStore, dataDirOf } from '../engine/open-deps.js';
 import type { Config, DesiredState } from '../model/index.js';
-import { observeCatalog, observeSplits } from '../engine/observe.js';
-import { plan } from '../plan/plan.js';
+import { planFromStore } from '../engine/pass.js';
 import type { Plan } from '../plan/types.js';
 
 /**
@@ -71,22 +70,13 @@ export function openState(
 }
 
 /** The plan a pass would make now, from the live state read only: the store's records and its last observation of the jobs. */
-export async function livePlan(
+export function livePlan(
   state: StateView,
   desired: DesiredState,
   now: Date,
   revision: string | undefined,
 ): Promise<Plan> {
-  const records = await state.store.submissions();
-  const jobs = await state.store.jobs();
-  const observed = await observeCatalog(state.catalog, desired, records, jobs, now);
-  observed.splits = await observeSplits(
-    state.catalog,
-    desired,
-    await state.store.splitStates(),
-    now,
-  );
-  return plan(desired, observed, records, now, await state.store.activeOverrides(now, revision));
+  return planFromStore(state.store, state.catalog, desired, now, revision);
 }
 
 /** Whether the catalog has a definition or a project of that name. */

@@ -70,3 +70,53 @@ describe('the reconciler loop when the store fails as a revision is first seen',
     expect((await store.appliedRevision())?.revision).toBe('abc');
   });
 });
+
+describe('a reconciler that only shows (serve --no-reconcile)', () => {
+  it('plans from what the acting one recorded, with no batch query and no write', async () => {
+    deps = memoryDeps();
+    const acting = new Reconciler(deps, source, { intervalMs: 60_000, pollMs: 60_000 });
+    const first = await acting.pass(1);
+    const launched = first.results.filter((x) => x.ok && x.action.kind === 'launch');
+    expect(launched.length).toBeGreaterThan(0);
+    // Its next pass records the jobs it observes.
+    const second = await acting.pass(2);
+
+    const called = new Set<string>();
+    const store = new Proxy(deps.store, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          called.add(String(prop));
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const batch = new Proxy(deps.batch, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return () => {
+          throw new Error(`the batch system was asked: ${String(prop)}`);
+        };
+      },
+    });
+    const shows = new Reconciler({ ...deps, store, batch }, source, {
+      intervalMs: 60_000,
+      pollMs: 60_000,
+      readOnly: true,
+    });
+    const report = await shows.pass(1);
+    expect(report.results).toEqual([]);
+    // What the acting reconciler launched is seen as launched, and is not planned again.
+    const keys = new Set(launched.map((x) => x.action.key));
+    expect(report.plan.actions.filter((a) => a.kind === 'launch' && keys.has(a.key))).toEqual([]);
+    // It sees each stage as the acting reconciler's pass saw it.
+    expect(report.plan.stages).toEqual(second.plan.stages);
+    expect(second.plan.stages.find((s) => s.stage === 'gen')?.submissions).toEqual({ idle: 1 });
+    expect([...called].sort()).toEqual(
+      ['activeOverrides', 'jobs', 'splitStates', 'submissions'].sort(),
+    );
+    expect(shows.status().applied?.revision).toBe('abc');
+  });
+});

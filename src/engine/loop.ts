@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { GitpomsError } from '../errors.js';
 import type { RepoFiles } from '../desired/repo.js';
 import { specChanges, type SpecChange } from '../desired/spec-changes.js';
-import type { DesiredState, SubmissionRecord } from '../model/index.js';
+import type { DesiredState, ServiceStatus, SubmissionRecord } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
 import {
   checkSpec,
@@ -18,7 +18,7 @@ import type { ActionResult } from './apply.js';
 import type { Deps } from './deps.js';
 import { freshMemory, passEvents, type Notifier, type NotifyEvent } from './notify.js';
 import type { ServiceProbes } from './probes.js';
-import { reconcileOnce } from './pass.js';
+import { planFromStore, reconcileOnce } from './pass.js';
 
 export interface ReconcilerOptions {
   /** Milliseconds between passes when nothing triggers one sooner. */
@@ -37,6 +37,11 @@ export interface ReconcilerOptions {
   minTriggerGapMs?: number;
   probes?: ServiceProbes;
   notifier?: Notifier;
+  /**
+   * Shows and never acts (serve --no-reconcile): each pass plans from the store's records and
+   * the acting reconciler's last observation of the jobs, and writes nothing.
+   */
+  readOnly?: boolean;
   onPass?(report: PassReport): void;
   onInvalid?(revision: string, diagnostics: readonly Diagnostic[]): void;
   onFailure?(pass: number, error: GitpomsError): void;
@@ -229,7 +234,8 @@ export class Reconciler {
     if (fingerprint === this.latestFingerprint) return;
     const spec = await tracked.scan();
     const errors = errorsOf(spec);
-    await this.deps.store.recordRevision({ revision: rev.id, valid: !errors.length, errors });
+    if (!this.opts.readOnly)
+      await this.deps.store.recordRevision({ revision: rev.id, valid: !errors.length, errors });
     this.state.latest = { revision: rev.id, valid: !errors.length, errors };
     if (!spec.desired) {
       // Considered only once recorded: a store failing before then makes it seen afresh.
@@ -238,7 +244,7 @@ export class Reconciler {
       this.deps.log.error({ revision: rev.id, errors }, 'revision does not validate; not applied');
       this.opts.onInvalid?.(rev.id, spec.diagnostics);
       // Every replica sees the revision; the one holding the first campaign tells of it.
-      if (this.deps.ownership?.leads() === false) return;
+      if (this.opts.readOnly || this.deps.ownership?.leads() === false) return;
       await this.opts.notifier?.send([
         {
           kind: 'invalid-revision',
@@ -288,6 +294,7 @@ export class Reconciler {
     const good = await this.refresh();
     const deps = { ...this.deps, repoRoot: good.root, revision: good.rev.revision };
     const services = this.opts.probes ? await this.opts.probes.statuses(good.desired.services) : {};
+    if (this.opts.readOnly) return this.showPass(n, started, good, services);
     const own = this.deps.ownership;
     if (own) {
       // Campaigns to own: those desired, and those with records (a removed one is pruned by its owner).
@@ -324,6 +331,34 @@ export class Reconciler {
       plan: r.plan,
       results: r.results,
       events,
+    };
+    return this.last;
+  }
+
+  /** A pass that only reads: the plan the acting reconciler would make, from what it recorded. */
+  private async showPass(
+    n: number,
+    started: number,
+    good: Good,
+    services: Record<string, ServiceStatus>,
+  ): Promise<PassReport> {
+    const plan = await planFromStore(
+      this.deps.store,
+      this.deps.catalog,
+      good.desired,
+      this.deps.clock(),
+      good.rev.revision,
+      services,
+    );
+    await this.source.prune(new Set([good.rev.id]));
+    this.state.applied = { revision: good.rev.id, at: this.deps.clock().toISOString() };
+    this.last = {
+      pass: n,
+      seconds: (performance.now() - started) / 1000,
+      revision: good.rev.id,
+      plan,
+      results: [],
+      events: [],
     };
     return this.last;
   }

@@ -90,6 +90,11 @@ export function openDeps(
     batch?: BatchBackendName;
     /** One of several replicas sharing the store (and, on one machine, the data directory). */
     replica?: { id: string; ttlMs: number; marginMs: number };
+    /**
+     * Reads only (serve --no-reconcile): the store and the catalog opened read-only, beside the
+     * reconciler that acts on the same data directory or store.
+     */
+    viewOnly?: boolean;
   },
 ): Deps {
   const backends = backendsOf(config);
@@ -106,9 +111,15 @@ export function openDeps(
       'replicas-need-a-shared-store',
       `--replica-id: replicas share their store; gitpoms.yaml's backends.store is ${backends.store}, and replicas need postgres`,
     );
+  if (replica && opts.viewOnly)
+    throw new GitpomsError(
+      'view-only-replica',
+      '--replica-id and --no-reconcile: a server that only shows holds no campaigns',
+    );
   // Replicas on one machine share the data directory (the local executor's jobs, the catalog):
-  // each takes a lock and keeps a log of its own.
-  const unlock = lockDataDir(dataDir, replica?.id);
+  // each takes a lock and keeps a log of its own; so does the one server that only shows.
+  const role = opts.viewOnly ? 'viewer' : replica ? `reconciler-${replica.id}` : 'reconciler';
+  const unlock = lockDataDir(dataDir, role);
   const local = config?.spec.local ?? {};
   // The one clock the passes, the store's and the catalog's records read.
   const clock = () => new Date();
@@ -121,6 +132,7 @@ export function openDeps(
       configuredStore(config, dataDir, opts.env, {
         clock,
         ...(replica ? { leaseMs: replica.ttlMs } : {}),
+        ...(opts.viewOnly ? { readonly: true } : {}),
       }),
     );
     const log = pino(
@@ -130,7 +142,7 @@ export function openDeps(
         ...(replica ? { base: { replica: replica.id } } : {}),
       },
       pino.destination({
-        dest: path.join(dataDir, replica ? `reconciler-${replica.id}.log` : 'reconciler.log'),
+        dest: path.join(dataDir, `${role}.log`),
         sync: true,
       }),
     );
@@ -142,7 +154,13 @@ export function openDeps(
     );
     return {
       batch: new BatchSet(batches, opts.batch),
-      catalog: track(openCatalogSpec(catalogSpec, { env: opts.env, clock })),
+      catalog: track(
+        openCatalogSpec(catalogSpec, {
+          env: opts.env,
+          clock,
+          ...(opts.viewOnly ? { readonly: true } : {}),
+        }),
+      ),
       store,
       ...(replica
         ? {
@@ -182,17 +200,20 @@ export function openDeps(
 
 /**
  * One reconciler acts on a data directory at a time: two would race on the same jobs. The
- * lock holds the owner's pid; a lock left by a process that died is taken over.
+ * lock holds the owner's pid; a lock left by a process that died is taken over. `role` names
+ * the lock: `reconciler`, `reconciler-REPLICA`, or `viewer`.
  */
-export function lockDataDir(dataDir: string, replica?: string): () => void {
-  const file = path.join(dataDir, replica ? `reconciler-${replica}.lock` : 'reconciler.lock');
+export function lockDataDir(dataDir: string, role = 'reconciler'): () => void {
+  const file = path.join(dataDir, `${role}.lock`);
   for (let attempt = 0; attempt < 3; attempt++) {
     if (createPidLock(file)) return () => rmSync(file, { force: true });
     const owner = lockOwner(file);
     if (owner !== undefined && isAlive(owner))
       throw new GitpomsError(
         'data-dir-locked',
-        `another reconciler (pid ${owner}) is acting on ${dataDir}; stop it first, or plan with --dry-run, which only reads`,
+        role === 'viewer'
+          ? `another gitpoms serve --no-reconcile (pid ${owner}) shows ${dataDir}; one per data directory`
+          : `another reconciler (pid ${owner}) is acting on ${dataDir}; stop it first, or plan with --dry-run, which only reads`,
       );
     rmSync(file, { force: true });
   }

@@ -3,7 +3,9 @@ import type { DesiredState, Observed } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
 import { apply, type ActionResult } from './apply.js';
 import type { Deps } from './deps.js';
-import { observe, type Observation } from './observe.js';
+import { observe, observeCatalog, observeSplits, type Observation } from './observe.js';
+import type { Store } from '../adapters/store/types.js';
+import type { Catalog } from '../adapters/catalog/types.js';
 import { projectName } from '../job/dimensions.js';
 import { splitAdvance } from './launch.js';
 import { campaignOfKey } from '../adapters/store/types.js';
@@ -101,4 +103,24 @@ export async function reconcileOnce(
       );
   }
   return { plan: p, results, observed, records };
+}
+
+/**
+ * The plan a pass would make now from what is recorded, reading only: the store's records and
+ * the acting reconciler's last observation of the jobs, and the catalog. No batch query.
+ */
+export async function planFromStore(
+  store: Store,
+  catalog: Catalog,
+  desired: DesiredState,
+  now: Date,
+  revision: string | undefined,
+  services: Observed['services'] = {},
+): Promise<Plan> {
+  const records = await store.submissions();
+  const jobs = await store.jobs();
+  const observed = await observeCatalog(catalog, desired, records, jobs, now);
+  observed.splits = await observeSplits(catalog, desired, await store.splitStates(), now);
+  observed.services = services;
+  return plan(desired, observed, records, now, await store.activeOverrides(now, revision));
 }

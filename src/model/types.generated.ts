@@ -505,6 +505,10 @@ export interface Source {
    */
   pollSeconds?: number;
   webhookSecret?: SecretRef2;
+  /**
+   * Address of a file of the repository at a revision on its forge, with {revision}, {path} and {line} put in, e.g. https://github.com/ORG/REPO/blob/{revision}/{path}#L{line} (GitLab: https://gitlab.example/ORG/REPO/-/blob/{revision}/{path}#L{line}). The dashboard's revision history links each diagnostic there. {path} is from the repository root, source.path included.
+   */
+  browseUrl?: string;
 }
 /**
  * The HTTP API of gitpoms serve.

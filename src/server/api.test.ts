@@ -161,7 +161,7 @@ describe('the API reads', () => {
             }
           : undefined,
     });
-    const f = await fixture('open', undefined, undefined, catalog);
+    const f = await fixture({ catalog });
     const key = encodeURIComponent(`${SBND}/gen/mc-1#1`);
     expect((await get(f, `/api/submissions/${key}/files`)).body).toEqual({
       key: `${SBND}/gen/mc-1#1`,
@@ -189,7 +189,7 @@ describe('the API reads', () => {
     const dims = encodeURIComponent(`gitpoms.submission '${SBND}/gen/mc-1#1'`);
     expect((await get(f, `/api/files?dims=${dims}`)).body).toMatchObject({ total: 2 });
     // Behind tokens: a file is its campaign's experiment's; a query, an admin's.
-    const t = await fixture('token', undefined, undefined, catalog);
+    const t = await fixture({ readAccess: 'token', catalog });
     expect((await get(t, '/api/files?name=gen_1.root', t.tokens['viewer-sbnd'])).status).toBe(200);
     expect((await get(t, '/api/files?name=gen_1.root', t.tokens['shifter-dune'])).status).toBe(404);
     expect((await get(t, `/api/files?dims=${dims}`, t.tokens['viewer-sbnd'])).status).toBe(403);
@@ -262,7 +262,7 @@ describe('the API reads', () => {
 
 describe('reads behind tokens (server.readAccess: token)', () => {
   it('need a token, and show each token the experiments its role holds for', async () => {
-    const f = await fixture('token');
+    const f = await fixture({ readAccess: 'token' });
     expect((await get(f, '/api/campaigns')).status).toBe(401);
     expect((await get(f, '/api/campaigns', f.tokens.expired)).body.error).toBe(
       'credential refused: token expired',
@@ -355,7 +355,7 @@ describe('the event stream', () => {
   });
 
   it('behind tokens: needs one, and tells a token only of its experiments', async () => {
-    const f = await fixture('token');
+    const f = await fixture({ readAccess: 'token' });
     expect((await f.app.inject({ method: 'GET', url: '/api/events' })).statusCode).toBe(401);
     const dune = await stream(f, f.tokens['shifter-dune']);
     const sbnd = await stream(f, f.tokens['viewer-sbnd']);
@@ -507,12 +507,15 @@ describe('operator actions', () => {
   });
 
   it('believes a trusted proxy’s user header only from its address, for a listed user, and an action only with X-Gitpoms-Action', async () => {
-    const f = await fixture('token', undefined, {
-      header: 'X-Shib-Userid',
-      addresses: ['127.0.0.1'],
-      users: {
-        alice: { role: 'shifter', experiments: ['sbnd'] },
-        vic: { role: 'viewer', experiments: ['sbnd'] },
+    const f = await fixture({
+      readAccess: 'token',
+      trustedProxy: {
+        header: 'X-Shib-Userid',
+        addresses: ['127.0.0.1'],
+        users: {
+          alice: { role: 'shifter', experiments: ['sbnd'] },
+          vic: { role: 'viewer', experiments: ['sbnd'] },
+        },
       },
     });
     const as = (user: string, over: { remoteAddress?: string; action?: boolean } = {}) =>
@@ -626,8 +629,35 @@ describe('operator actions', () => {
     expect(f.trigger).not.toHaveBeenCalled();
   });
 
+  it('a server that only shows refuses every action, to an admin too, and changes nothing', async () => {
+    const f = await fixture({ viewOnly: true });
+    const before = await stateOf(f.store);
+    for (const r of [
+      ...routes,
+      { url: '/api/launches/hold', body: { reason: 'x' } },
+      { url: '/api/launches/allow', body: { reason: 'x' } },
+    ]) {
+      const res = await f.app.inject({
+        method: 'POST',
+        url: r.url,
+        headers: { 'content-type': 'application/json', ...bearer(f.tokens.admin) },
+        payload: JSON.stringify(r.body),
+      });
+      expect(res.statusCode, r.url).toBe(405);
+      expect(res.headers.allow).toBe('GET, HEAD');
+      expect(res.json<{ error: string }>().error).toMatch(/^this server only shows/);
+    }
+    expect(await stateOf(f.store)).toEqual(before);
+    expect(f.trigger).not.toHaveBeenCalled();
+    expect(f.logged.filter(([m]) => m === 'api action refused')).toHaveLength(routes.length + 2);
+    expect((await get(f, '/api/campaigns')).status).toBe(200);
+    // Every page says so.
+    const page = await f.app.inject({ method: 'GET', url: '/' });
+    expect(page.body).toContain('This server only shows what the reconciler recorded');
+  });
+
   it('limits the actions a client may ask for a minute', async () => {
-    const f = await fixture('open', 3);
+    const f = await fixture({ actionsPerMinute: 3 });
     const t = f.tokens['shifter-sbnd'];
     for (let i = 0; i < 3; i++)
       expect((await post(f, sbnd('launch-now'), { stage: 'gen' }, t)).status).toBe(201);

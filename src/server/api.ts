@@ -4,7 +4,7 @@
 // catalog. Every action needs a token whose role holds for the campaign's experiment.
 import { replicaView } from '../engine/replica-view.js';
 import type {} from '@fastify/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Store, StoredSubmission } from '../adapters/store/types.js';
 import { explain } from '../engine/explain.js';
 import type { PassReport, Reconciler } from '../engine/loop.js';
@@ -57,6 +57,8 @@ export interface ApiOptions {
   trustedProxy?: TrustedProxy | undefined;
   /** Actions a client may ask for a minute; more get 429. Default 30. */
   actionsPerMinute?: number;
+  /** A server that only shows (serve --no-reconcile): every action is refused with 405. */
+  viewOnly?: boolean;
   clock?: () => Date;
   log: (msg: string, detail: Record<string, unknown>) => void;
 }
@@ -581,6 +583,19 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
   };
   const actionRoute = {
     config: { rateLimit: { max: opts.actionsPerMinute ?? 30, timeWindow: 60_000 } },
+    // Its store is read-only, and the reconciler that acts is another process.
+    ...(opts.viewOnly
+      ? {
+          onRequest: async (req: Req, reply: FastifyReply) => {
+            reply.header('allow', 'GET, HEAD');
+            opts.log('api action refused', { url: req.url, reason: 'view-only', ip: req.ip });
+            throw new HttpError(
+              405,
+              'this server only shows (gitpoms serve --no-reconcile); take the action on a reconciling server or with the gitpoms CLI',
+            );
+          },
+        }
+      : {}),
   };
   const campaignParams = {
     type: 'object',

@@ -32,7 +32,7 @@ export interface ServerOptions {
     reconciler: ApiOptions['reconciler'];
   };
   /** The dashboard's pages (needs `api`). */
-  web?: Pick<WebOptions, 'reconciler' | 'dataDir'>;
+  web?: Pick<WebOptions, 'reconciler' | 'dataDir' | 'browse'>;
   /** A replica: /readyz says which campaigns it holds. */
   ownership?: Pick<Ownership, 'replica' | 'owned'>;
 }

@@ -208,6 +208,72 @@ describe('gitpoms serve', () => {
     expect(metrics).not.toContain(made.stdout.trim());
   });
 
+  it('beside it, a server that only shows serves the same state, and refuses actions', async () => {
+    const viewer = spawn(
+      process.execPath,
+      [
+        'bin/gitpoms.js',
+        'serve',
+        '--no-reconcile',
+        '--source',
+        pathToFileURL(fx.remote).href,
+        '--repo',
+        fx.root,
+        '--data-dir',
+        dataDir,
+        '--port',
+        '0',
+        '--interval',
+        '3600',
+      ],
+      {
+        env: { PATH: process.env.PATH, HOME: tmpdir(), GITPOMS_WEBHOOK_SECRET: SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let seen = '';
+    viewer.stdout!.on('data', (b: Buffer) => (seen += b.toString()));
+    viewer.stderr!.on('data', (b: Buffer) => (seen += b.toString()));
+    try {
+      const at = (await waitForOutput(() => seen, /only shows\): .*listening on (http:\S+)/))[1]!;
+      await waitForOutput(() => seen, /^pass 1 at /m);
+      const read = async (b: string, url: string) => (await fetch(`${b}${url}`)).json();
+      // What the acting one saw at its last pass, and the records it made.
+      const brief = (x: unknown) =>
+        (x as { items: Array<{ name: string; stages: Array<Record<string, unknown>> }> }).items.map(
+          (c) => ({
+            name: c.name,
+            stages: c.stages.map((st) => [st.name, st.state, st.submissions, st.jobs]),
+          }),
+        );
+      expect(brief(await read(at, '/api/campaigns'))).toEqual(
+        brief(await read(base, '/api/campaigns')),
+      );
+      expect(await read(at, '/api/overrides')).toEqual(await read(base, '/api/overrides'));
+      expect(await read(at, '/api/submissions')).toEqual(await read(base, '/api/submissions'));
+      const passes = out.match(/^pass \d+ at /gm)!.length;
+      const refused = await fetch(`${at}/api/campaigns/gitops/release`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ stage: 'gen2', reason: 'x' }),
+      });
+      expect(refused.status).toBe(405);
+      expect(((await refused.json()) as { error: string }).error).toMatch(/only shows/);
+      expect((await read(base, '/api/overrides')) as { items: unknown[] }).toMatchObject({
+        items: [{ action: 'hold', stage: 'gen2' }],
+      });
+      expect(out.match(/^pass \d+ at /gm)).toHaveLength(passes);
+      expect(await (await fetch(`${at}/`)).text()).toContain('This server only shows');
+    } finally {
+      const exited = new Promise<number | null>((resolve) => viewer.once('exit', resolve));
+      viewer.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+    // The reconciler goes on.
+    expect(child.exitCode).toBeNull();
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  });
+
   it('stops cleanly on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

@@ -1,4 +1,5 @@
 // A server over the example repository for the API's and the pages' tests.
+import type { WebOptions } from '../../src/server/web/index.js';
 import { vi } from 'vitest';
 import { launchAction } from '../contracts/store.js';
 import { MemoryStore } from '../fakes/memory-store.js';
@@ -29,11 +30,16 @@ export const apps: Fixture['app'][] = [];
 
 /** A server over the example repository, with two submissions of SBND's gen stage and their jobs observed. */
 export async function fixture(
-  readAccess: 'open' | 'token' = 'open',
-  actionsPerMinute?: number,
-  trustedProxy?: TrustedProxy,
-  catalog?: CatalogReads,
+  o: {
+    readAccess?: 'open' | 'token';
+    actionsPerMinute?: number;
+    trustedProxy?: TrustedProxy;
+    catalog?: CatalogReads;
+    viewOnly?: boolean;
+    browse?: WebOptions['browse'];
+  } = {},
 ): Promise<Fixture> {
+  const { readAccess = 'open', actionsPerMinute, trustedProxy, catalog } = o;
   const store = new MemoryStore(() => NOW);
   for (const i of [1, 2]) {
     const key = `${SBND}/gen/mc-${i}#1`;
@@ -89,8 +95,9 @@ export async function fixture(
       ...(actionsPerMinute ? { actionsPerMinute } : {}),
       trustedProxy,
       catalog,
+      ...(o.viewOnly ? { viewOnly: true } : {}),
     },
-    web: { reconciler },
+    web: { reconciler, ...(o.browse ? { browse: o.browse } : {}) },
   });
   apps.push(app);
   const tokens: Record<string, string> = {};

@@ -3,6 +3,7 @@ import { CatalogFigures } from '../../engine/catalog-figures.js';
 import { CatalogReads } from '../../server/catalog-reads.js';
 import { buildServer } from '../../server/index.js';
 import { EventHub } from '../../server/events.js';
+import { GitSpecSource } from '../../source/spec-source.js';
 import { Metrics } from '../../server/metrics.js';
 import {
   DEFAULT_LEASE_MS,
@@ -18,6 +19,8 @@ import { untilSignal } from './reconcile.js';
 interface ServeOptions extends SourceFlags {
   host: string;
   port: string;
+  /** false with --no-reconcile. */
+  reconcile: boolean;
 }
 
 /**
@@ -38,6 +41,10 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
       'one of several replicas sharing a PostgreSQL store: act only on the campaigns it holds leases on',
     )
     .option(
+      '--no-reconcile',
+      "only show: serve the pages and the API from the store and the reconciler's last observation, beside the reconciler that acts; actions are refused",
+    )
+    .option(
       '--lease-seconds <s>',
       "with --replica-id: a dead replica's campaigns move after this long",
       String(DEFAULT_LEASE_MS / 1000),
@@ -50,8 +57,10 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
       metrics.failed();
       events.publish({ kind: 'pass-failed', pass, error: e.message });
     });
+    const viewOnly = !opts.reconcile;
     const d = await openDaemon(io, opts, {
       watch: true,
+      readOnly: viewOnly,
       onFetch: (seconds, ok) => metrics.fetched(seconds, ok),
       onPass(r) {
         metrics.passed(r);
@@ -71,6 +80,7 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
     d.deps.batch = metrics.instrument(d.deps.batch.name, d.deps.batch);
     d.deps.catalog = metrics.instrument(d.deps.catalog.name, d.deps.catalog);
     const figures = new CatalogFigures(d.deps.catalog);
+    const browseUrl = d.config?.spec.source?.browseUrl;
     let app: ReturnType<typeof buildServer> | undefined;
     try {
       const secret = webhookSecret(io, d.config);
@@ -93,12 +103,22 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
           trustedProxy: d.config?.spec.server?.trustedProxy,
           catalog: new CatalogReads(d.deps.catalog),
           figures,
+          viewOnly,
         },
-        web: { reconciler: d.reconciler, dataDir: d.deps.dataDir },
+        web: {
+          reconciler: d.reconciler,
+          dataDir: d.deps.dataDir,
+          // Revisions are commits only of a git source; a working tree's are not on the forge.
+          ...(browseUrl && d.source instanceof GitSpecSource
+            ? { browse: { template: browseUrl, specPath: d.specPath } }
+            : {}),
+        },
         ...(d.deps.ownership ? { ownership: d.deps.ownership } : {}),
       });
       const address = await app.listen({ host: opts.host, port });
-      io.stdout(`gitpoms serve: ${d.source.description}; listening on ${address}\n`);
+      io.stdout(
+        `gitpoms serve${viewOnly ? ' (only shows)' : ''}: ${d.source.description}; listening on ${address}\n`,
+      );
       await untilSignal(d);
       setCode(EXIT.ok);
     } finally {

@@ -42,6 +42,32 @@ describe('the dashboard pages (server-side)', () => {
     expect((await page(f, '/static/app.css')).headers['content-type']).toMatch(/^text\/css/);
   });
 
+  it('links each diagnostic of a rejected revision to its file and line on the forge', async () => {
+    const diag =
+      'campaigns/sbnd.yaml:14:7: error spec.stages[1].jobType: no JobType "g4x" [unknown-reference]';
+    const plain = await fixture();
+    await plain.store.recordRevision({ revision: 'bad1', valid: false, errors: [diag] });
+    expect((await page(plain, '/revisions')).body).toContain(
+      '<div class="diag">campaigns/sbnd.yaml:14:7',
+    );
+    const f = await fixture({
+      browse: {
+        template: 'https://github.com/sbnd/prod/blob/{revision}/{path}#L{line}',
+        specPath: 'sbnd',
+      },
+    });
+    await f.store.recordRevision({
+      revision: 'bad1',
+      valid: false,
+      errors: [diag, 'no file here'],
+    });
+    const body = (await page(f, '/revisions')).body;
+    expect(body).toContain(
+      '<div class="diag"><a href="https://github.com/sbnd/prod/blob/bad1/sbnd/campaigns/sbnd.yaml#L14">campaigns/sbnd.yaml:14:7',
+    );
+    expect(body).toContain('<div class="diag">no file here</div>');
+  });
+
   it('shows the stage table of gitpoms status, and one page of a submission with 2,490 jobs', async () => {
     const f = await fixture();
     const c = await page(f, `/campaigns/${SBND}`);
@@ -114,7 +140,7 @@ describe('the dashboard pages (server-side)', () => {
   });
 
   it('behind tokens: a page needs one, in the header or the cookie; an action never takes the cookie', async () => {
-    const f = await fixture('token');
+    const f = await fixture({ readAccess: 'token' });
     const url = `/campaigns/${SBND}`;
     const no = await page(f, url);
     expect(no.status).toBe(401);

@@ -13,6 +13,7 @@ import { experimentOf } from '../../engine/operator.js';
 import type { ServiceProbes } from '../../engine/probes.js';
 import { stageStats } from '../../engine/stats.js';
 import { GitpomsError } from '../../errors.js';
+import { browseLink, locationOf } from '../../source/browse.js';
 import { projectName } from '../../job/dimensions.js';
 import type { DesiredState } from '../../model/index.js';
 import { applyOverrides, deriveStatus } from '../../plan/plan.js';
@@ -65,6 +66,10 @@ export interface WebOptions {
   dataDir?: string | undefined;
   /** The catalog for file drill-downs (cached); without it those pages say so. */
   catalog?: CatalogReads | undefined;
+  /** The forge's file view (source.browseUrl) and source.path: diagnostics link there. */
+  browse?: { template: string; specPath?: string | undefined } | undefined;
+  /** A server that only shows (serve --no-reconcile): every page says so. */
+  viewOnly?: boolean | undefined;
   clock?: () => Date;
   log: (msg: string, detail: Record<string, unknown>) => void;
 }
@@ -117,6 +122,10 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
   const banner = (): string[] => {
     const out: string[] = [];
     const s = opts.reconciler.status();
+    if (opts.viewOnly)
+      out.push(
+        'This server only shows what the reconciler recorded: actions here are refused; take them on a reconciling server or with the gitpoms CLI.',
+      );
     if (!s.applied) out.push('No valid revision applied yet: the pages show the store only.');
     if (s.failures > 0 && s.lastError)
       out.push(`The last ${s.failures} pass(es) failed: ${s.lastError}`);
@@ -548,6 +557,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
     );
   });
 
+  const browse = opts.browse;
   app.get('/revisions', { preHandler: pageGate }, async (req: Req, reply) => {
     if (access.readAccess === 'token' && req.principal?.role !== 'admin')
       throw new HttpError(403, 'The revision history and the audit log need an admin token.');
@@ -557,6 +567,13 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
         banner={banner()}
         revisions={await opts.store.revisions(100)}
         audit={await opts.store.auditLog(100)}
+        link={
+          browse &&
+          ((revision, e) => {
+            const at = locationOf(e);
+            return at && browseLink(browse.template, browse.specPath, revision, at);
+          })
+        }
       />,
     );
   });

@@ -1046,7 +1046,12 @@ export function PlanPage(
 }
 
 export function RevisionsPage(
-  p: Frame & { revisions: RevisionRecord[]; audit: AuditEntry[] },
+  p: Frame & {
+    revisions: RevisionRecord[];
+    audit: AuditEntry[];
+    /** The forge's address of the file and line a diagnostic of a revision names, if known. */
+    link?: ((revision: string, diagnostic: string) => string | undefined) | undefined;
+  },
 ): JSX.Element {
   return (
     <Layout title="Revisions" crumbs={[home]} banner={p.banner}>
@@ -1073,11 +1078,20 @@ export function RevisionsPage(
                 <td safe>{when(r.firstSeenAt)}</td>
                 <td safe>{when(r.appliedAt)}</td>
                 <td>
-                  {r.errors.map((e) => (
-                    <div class="diag" safe>
-                      {e}
-                    </div>
-                  ))}
+                  {r.errors.map((e) => {
+                    const to = p.link?.(r.revision, e);
+                    return to ? (
+                      <div class="diag">
+                        <a href={to} safe>
+                          {e}
+                        </a>
+                      </div>
+                    ) : (
+                      <div class="diag" safe>
+                        {e}
+                      </div>
+                    );
+                  })}
                 </td>
               </tr>
             ))}
