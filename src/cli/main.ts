@@ -46,6 +46,10 @@ export const COMMAND_MODULES: ReadonlyArray<{ names: string[]; load: () => Promi
   { names: ['token'], load: async () => (await import('./commands/token.js')).registerToken },
   { names: ['store'], load: async () => (await import('./commands/store.js')).registerStore },
   {
+    names: ['import-poms', 'export-poms'],
+    load: async () => (await import('./commands/poms.js')).registerPoms,
+  },
+  {
     names: ['split-preview', 'split-reset'],
     load: async () => (await import('./commands/split.js')).registerSplit,
   },

@@ -63,3 +63,15 @@ export function subRepo(repo: RepoFiles, prefix: string): RepoFiles {
     problem: (p) => repo.problem(at(p)),
   };
 }
+
+/** A repository with files added or replaced in memory: what it would be once they are written. */
+export function overlayRepo(base: RepoFiles, files: Readonly<Record<string, string>>): RepoFiles {
+  const added = memoryRepo(files);
+  return {
+    label: base.label,
+    list: (dir) => [...new Set([...base.list(dir), ...added.list(dir)])].sort(),
+    read: (p) => added.read(p) ?? base.read(p),
+    problem: (p) => (added.read(p) !== undefined ? undefined : base.problem(p)),
+    exists: (p) => added.exists(p) || base.exists(p),
+  };
+}
