@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { GitpomsError } from '../errors.js';
 import { EXIT, processIo, type Io } from './process-io.js';
+import { EXAMPLES, exampleText } from './examples.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -46,6 +47,11 @@ export const COMMAND_MODULES: ReadonlyArray<{ names: string[]; load: () => Promi
   { names: ['token'], load: async () => (await import('./commands/token.js')).registerToken },
   { names: ['store'], load: async () => (await import('./commands/store.js')).registerStore },
   {
+    names: ['completion', '__complete'],
+    load: async () => (await import('./commands/completion.js')).registerCompletion,
+  },
+  { names: ['clone'], load: async () => (await import('./commands/clone.js')).registerClone },
+  {
     names: ['import-poms', 'export-poms'],
     load: async () => (await import('./commands/poms.js')).registerPoms,
   },
@@ -58,6 +64,8 @@ export const COMMAND_MODULES: ReadonlyArray<{ names: string[]; load: () => Promi
 /** The modules a command line needs: its command's, none for --version alone, else all. */
 function modulesFor(argv: readonly string[]): Array<() => Promise<Register>> {
   const word = argv.find((a) => !a.startsWith('-'));
+  // Completing a command line needs every command's options and arguments.
+  if (word === '__complete') return COMMAND_MODULES.map((m) => m.load);
   const named = word && COMMAND_MODULES.find((m) => m.names.includes(word));
   if (named) return [named.load];
   if (!word && argv.some((a) => a === '--version' || a === '-V')) return [];
@@ -77,11 +85,19 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   try {
     for (const load of modulesFor(argv)) (await load())(program, io, setCode);
-    for (const c of program.commands)
-      c.exitOverride().configureOutput({
-        writeOut: (s) => io.stdout(s),
-        writeErr: (s) => io.stderr(s),
-      });
+    const each = (cmd: Command, prefix: string) => {
+      for (const c of cmd.commands) {
+        const name = `${prefix}${c.name()}`;
+        c.exitOverride().configureOutput({
+          writeOut: (s) => io.stdout(s),
+          writeErr: (s) => io.stderr(s),
+        });
+        const examples = EXAMPLES[name];
+        if (examples) c.addHelpText('after', exampleText(examples));
+        each(c, `${name} `);
+      }
+    };
+    each(program, '');
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (e) {

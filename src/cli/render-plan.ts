@@ -1,5 +1,8 @@
 import type { Action, Plan, StageSummary } from '../plan/types.js';
 import { pushTo } from '../group.js';
+import { commandLine } from '../desired/command-words.js';
+
+export { commandLine };
 
 export type PlanFormat = 'text' | 'json' | 'markdown';
 
@@ -30,14 +33,6 @@ const SIGN: Record<Action['kind'], string> = {
   release: '>',
   launch: '+',
 };
-
-function shellWord(s: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-export function commandLine(argv: readonly string[]): string {
-  return argv.map(shellWord).join(' ');
-}
 
 function subject(a: Action): string {
   const rest = a.key.slice(a.campaign.length + 1);

@@ -11,7 +11,11 @@ import type {
   SubmissionRecord,
 } from '../model/index.js';
 import { EVERY_CAMPAIGN } from '../model/index.js';
-import { plan } from './plan.js';
+import { plan as planUnchecked } from './plan.js';
+import { checkedPlan } from '../../test/helpers/plan-schema.js';
+
+/** Every plan these tests make is also held to the published JSON schema of plans. */
+const plan = (...a: Parameters<typeof planUnchecked>) => checkedPlan(planUnchecked(...a));
 import { splitSlice } from './splits.js';
 import type { Action } from './types.js';
 

@@ -20,7 +20,11 @@ import { completionStep } from './completion.js';
 import { buildIndexes } from './indexes.js';
 import { jobActionsStep } from './job-actions.js';
 import { applyOverrides } from './overrides.js';
-import { plan } from './plan.js';
+import { plan as planUnchecked } from './plan.js';
+import { checkedPlan } from '../../test/helpers/plan-schema.js';
+
+/** Every plan these tests make is also held to the published JSON schema of plans. */
+const plan = (...a: Parameters<typeof planUnchecked>) => checkedPlan(planUnchecked(...a));
 import { pruneStep } from './prune.js';
 import { deriveStatuses } from './status.js';
 import type { Action } from './types.js';

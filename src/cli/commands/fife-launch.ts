@@ -25,7 +25,7 @@ function wrapFlags(io: Io): Map<string, boolean> | undefined {
 }
 
 export function registerFifeLaunch(program: Command, io: Io, setCode: (n: number) => void): void {
-  program
+  const cmd = program
     .command('fife-launch')
     .description('print the jobsub_submit script fife_launch --dry_run would run, byte for byte')
     .usage(
@@ -36,6 +36,12 @@ export function registerFifeLaunch(program: Command, io: Io, setCode: (n: number
     .allowExcessArguments()
     .argument('[args...]')
     .action((args: string[]) => {
+      // fife_launch's optparse answers -h and --help with its usage; so does this.
+      if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+        cmd.outputHelp();
+        setCode(EXIT.ok);
+        return;
+      }
       let parsed;
       try {
         parsed = parseFifeLaunchArgs(args);

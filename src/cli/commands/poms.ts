@@ -53,10 +53,6 @@ export function registerPoms(program: Command, io: Io, setCode: (n: number) => v
     )
     .option('--force', 'replace files that exist with other content')
     .option('--repo <dir>', 'repository root', '.')
-    .addHelpText(
-      'after',
-      '\nExample:\n  gitpoms import-poms sbnd_mcc_test_1.ini --files ~/from-sbndgpvm01/cfg --out campaigns/sbnd\n',
-    )
     .action(async (file: string, flags: ImportFlags) => {
       const ctx = repoContext(io, flags.repo);
       if (!existsSync(path.join(ctx.root, CONFIG_FILE)))
@@ -158,10 +154,6 @@ export function registerPoms(program: Command, io: Io, setCode: (n: number) => v
     .argument('<campaign>', 'the campaign')
     .option('--out <file>', 'write here instead of standard output')
     .option('--repo <dir>', 'repository root', '.')
-    .addHelpText(
-      'after',
-      '\nExample:\n  gitpoms export-poms sbnd-mcc-test-1 --out sbnd-mcc-test-1.ini\n',
-    )
     .action(async (name: string, flags: { out?: string; repo: string }) => {
       const ctx = repoContext(io, flags.repo);
       const spec = await loadOrReport(io, ctx.repo);

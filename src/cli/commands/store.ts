@@ -116,11 +116,7 @@ export function registerStore(program: Command, io: Io, setCode: (n: number) => 
         '--from <store>',
         'sqlite:FILE, postgres (as gitpoms.yaml names it) or postgres:URL',
       )
-      .requiredOption('--to <store>', 'the same forms; it must hold no records')
-      .addHelpText(
-        'after',
-        '\nExample: move a site to PostgreSQL, the URL read from $GITPOMS_STORE_URL:\n  gitpoms store copy --from sqlite:.gitpoms-data/state.sqlite --to postgres\n',
-      ),
+      .requiredOption('--to <store>', 'the same forms; it must hold no records'),
   ).action(async (flags: Flags & { from: string; to: string }) => {
     const c = await context(flags);
     if (!c) return setCode(EXIT.error);

@@ -2,7 +2,7 @@
 // teams that run both. What POMS cannot hold is reported, never silently dropped.
 import type { Campaign, JobType, LaunchTemplate, Overrides } from '../../model/index.js';
 import { overrideString } from '../rules/fife.js';
-import { commandLine } from './words.js';
+import { commandLine } from '../command-words.js';
 
 export interface ExportResult {
   text: string;

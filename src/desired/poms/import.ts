@@ -5,7 +5,7 @@ import type { Diagnostic } from '../diagnostic.js';
 import type { Campaign, JobType, LaunchTemplate } from '../../model/index.js';
 import { Document } from 'yaml';
 import { parseIni, type IniEntry, type IniSection } from './ini.js';
-import { commandWords } from './words.js';
+import { commandWords } from '../command-words.js';
 
 export interface ImportedDoc {
   kind: 'Campaign' | 'JobType' | 'LaunchTemplate';
@@ -575,34 +575,24 @@ export function importPoms(text: string, o: ImportOptions): ImportResult {
     loginSetup: val(defaults, 'login_setup'),
   };
   const stages: Array<Campaign['spec']['stages'][number]> = [];
-  const refJobType = (v: string | undefined, s: IniSection, key: string) => {
-    if (unset(v)) return undefined;
-    const jt = jobTypes.get(v!);
-    if (!jt) {
-      report(
-        'error',
-        get(s, key)?.line ?? s.line,
-        at(s, get(s, key)),
-        'unknown-job-type',
-        `job_type ${v} has no [job_type ${v}] in the export`,
-      );
-      return undefined;
-    }
-    return jt;
-  };
-  const refTemplate = (v: string | undefined, s: IniSection, key: string) => {
-    if (unset(v)) return undefined;
-    const t = templates.get(v!);
-    if (!t)
-      report(
-        'error',
-        get(s, key)?.line ?? s.line,
-        at(s, get(s, key)),
-        'unknown-login-setup',
-        `login_setup ${v} has no [login_setup ${v}] in the export`,
-      );
-    return t;
-  };
+  /** The section a stage's job_type or login_setup names; an error when the export lacks it. */
+  const ref =
+    <T>(kind: 'job_type' | 'login_setup', known: ReadonlyMap<string, T>) =>
+    (v: string | undefined, s: IniSection, key: string): T | undefined => {
+      if (unset(v)) return undefined;
+      const found = known.get(v!);
+      if (found === undefined)
+        report(
+          'error',
+          get(s, key)?.line ?? s.line,
+          at(s, get(s, key)),
+          `unknown-${kind.replace('_', '-')}`,
+          `${kind} ${v} has no [${kind} ${v}] in the export`,
+        );
+      return found;
+    };
+  const refJobType = ref('job_type', jobTypes);
+  const refTemplate = ref('login_setup', templates);
   const campaignJobType = refJobType(dflt.jobType, defaults ?? campaignSection, 'job_type');
   const campaignTemplate = refTemplate(dflt.loginSetup, defaults ?? campaignSection, 'login_setup');
   const warnIf = (

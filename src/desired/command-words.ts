@@ -1,5 +1,5 @@
-// Command lines of a POMS export (launch_script, login setup lines, parameter pairs) as
-// argument lists: POMS hands them to a shell on the launch host; gitpoms runs argv only.
+// Command lines as argument lists and back: a POMS export's launch_script and setup lines
+// (POMS hands them to a shell; gitpoms runs argv only), and a plan's commands shown to a person.
 import { parse } from 'shell-quote';
 
 /** The words of a command line, or why it needs a shell (an operator, a variable, a glob). */
