@@ -223,9 +223,8 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
         if (v > MIGRATIONS.length) this.tooNew(v);
         return;
       }
-      await c.query('BEGIN');
       // Only other opens wait on it; a process starting up may be slow between statements.
-      await c.query('SET LOCAL idle_in_transaction_session_timeout = 0');
+      await c.query('BEGIN; SET LOCAL idle_in_transaction_session_timeout = 0');
       await c.query("SELECT pg_advisory_xact_lock(hashtext('gitpoms store migrations'))");
       if (this.opts.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.opts.schema}`);
       await c.query(
@@ -306,14 +305,28 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
    */
   private async tx<T>(
     fn: (c: pg.PoolClient) => Promise<T>,
-    opts: { durable?: boolean; isolation?: string; pool?: pg.Pool } = {},
+    opts: {
+      durable?: boolean;
+      isolation?: string;
+      pool?: pg.Pool;
+      /** SET LOCAL settings of this transaction, sent with its BEGIN in one round trip. */
+      settings?: Record<string, string | number>;
+    } = {},
   ): Promise<T> {
     await this.ready();
     const c = await this.client(opts.pool);
     let broken = false;
     try {
-      await c.query(opts.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation}` : 'BEGIN');
-      if (opts.durable === false) await c.query('SET LOCAL synchronous_commit = off');
+      const settings = {
+        ...(opts.durable === false ? { synchronous_commit: 'off' } : {}),
+        ...opts.settings,
+      };
+      await c.query(
+        [
+          opts.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation}` : 'BEGIN',
+          ...Object.entries(settings).map(([k, v]) => `SET LOCAL ${k} = ${v}`),
+        ].join('; '),
+      );
       const out = await fn(c);
       await c.query('COMMIT');
       return out;
@@ -404,8 +417,6 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     const run = this.syncing.then(() =>
       this.tx(
         async (c) => {
-          // It holds no lock, and reading every job of a large store takes a while.
-          await c.query('SET LOCAL idle_in_transaction_session_timeout = 0');
           const s = (await c.query('SELECT version, pruned_below FROM store_state')).rows[0] as {
             version: number;
             pruned_below: number;
@@ -436,7 +447,11 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
             this.jobIndex = new JobIndex(rows.rows.map(toStoredJob));
           }
         },
-        { isolation: 'REPEATABLE READ READ ONLY' },
+        // It holds no lock, and reading every job of a large store takes a while.
+        {
+          isolation: 'REPEATABLE READ READ ONLY',
+          settings: { idle_in_transaction_session_timeout: 0 },
+        },
       ),
     );
     this.syncing = run.catch(() => undefined);
@@ -1026,7 +1041,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
         const r = await c.query(
           `UPDATE leases SET expires_at = now() + $3 * interval '1 millisecond'
              WHERE owner = $1 AND campaign = ANY($2) AND expires_at > now()
-           RETURNING campaign, owner, token, ${MS('acquired_at')} AS acquired, ${MS('expires_at')} AS expires`,
+           RETURNING ${LEASE_COLUMNS}`,
           [replica, ask, ttlMs],
         );
         return { now, held: r.rows.map(leaseOf) };
@@ -1040,33 +1055,27 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
       try {
         taken = await this.tx(
           async (c) => {
-            await c.query(`SET LOCAL lock_timeout = ${Math.max(50, Math.floor(ttlMs / 8))}`);
-            const out = `RETURNING campaign, owner, token, ${MS('acquired_at')} AS acquired, ${MS('expires_at')} AS expires`;
             const until = `now() + $3 * interval '1 millisecond'`;
-            const known = new Set(
-              (
-                await c.query('SELECT campaign FROM leases WHERE campaign = ANY($1)', [rest])
-              ).rows.map((r) => r.campaign as string),
-            );
             // Expired, and not locked by a write under it: taken over, with a new, larger token.
             const over = await c.query(
               `UPDATE leases SET owner = $1, token = nextval('lease_token_seq'), acquired_at = now(),
                  expires_at = ${until}
                WHERE campaign IN (SELECT campaign FROM leases WHERE campaign = ANY($2)
                  AND expires_at <= now() ORDER BY campaign FOR NO KEY UPDATE SKIP LOCKED)
-               ${out}`,
+               RETURNING ${LEASE_COLUMNS}`,
               [replica, rest, ttlMs],
             );
             const fresh = await c.query(
               `INSERT INTO leases (campaign, owner, token, acquired_at, expires_at)
                  SELECT c, $1, nextval('lease_token_seq'), now(), ${until}
                    FROM unnest($2::text[]) AS c ORDER BY c
-               ON CONFLICT (campaign) DO NOTHING ${out}`,
-              [replica, rest.filter((x) => !known.has(x)), ttlMs],
+               ON CONFLICT (campaign) DO NOTHING RETURNING ${LEASE_COLUMNS}`,
+              [replica, rest, ttlMs],
             );
             return [...over.rows, ...fresh.rows].map(leaseOf);
           },
-          { pool },
+          // A lease row locked by a frozen writer is not waited on for long.
+          { pool, settings: { lock_timeout: Math.max(50, Math.floor(ttlMs / 8)) } },
         );
       } catch (e) {
         // Still locked by a write under it: taken at a later renewal.
@@ -1098,8 +1107,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
 
   async leases(): Promise<{ now: number; leases: Lease[] }> {
     const rows = await this.query<Record<string, unknown>>(
-      `SELECT campaign, owner, token, ${MS('acquired_at')} AS acquired, ${MS('expires_at')} AS expires
-         FROM leases ORDER BY campaign`,
+      `SELECT ${LEASE_COLUMNS} FROM leases ORDER BY campaign`,
     );
     return { now: await this.dbNow(), leases: rows.map(leaseOf) };
   }
@@ -1171,6 +1179,9 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
 
 /** A timestamptz as ms since the epoch (a float8 the driver reads as a number). */
 const MS = (col: string) => `(extract(epoch from ${col}) * 1000)::float8`;
+
+/** A lease row as leaseOf reads it. */
+const LEASE_COLUMNS = `campaign, owner, token, ${MS('acquired_at')} AS acquired, ${MS('expires_at')} AS expires`;
 
 function leaseOf(r: Record<string, unknown>): Lease {
   return {
