@@ -67,3 +67,14 @@ export async function loadOrReport(io: Io, repo: RepoFiles): Promise<SpecResult 
   printDiagnostics(io, result.diagnostics);
   return result.desired ? result : undefined;
 }
+
+/** The campaign document of that name, or an error listing the campaigns there are. */
+export function campaignDoc(
+  spec: SpecResult,
+  name: string,
+): SpecResult['docs']['campaigns'][number] {
+  const found = spec.docs.campaigns.find((c) => c.value.metadata.name === name);
+  if (found) return found;
+  const names = spec.docs.campaigns.map((c) => c.value.metadata.name);
+  throw new InvalidInputError(`no campaign ${name}; the campaigns are ${names.join(', ')}`);
+}

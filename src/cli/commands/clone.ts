@@ -5,7 +5,7 @@ import { cloneCampaign, parseEdit } from '../../desired/clone.js';
 import { checkSpec } from '../../desired/index.js';
 import { overlayRepo } from '../../desired/repo.js';
 import { InvalidInputError } from '../../errors.js';
-import { EXIT, loadOrReport, printDiagnostics, repoContext, type Io } from '../io.js';
+import { EXIT, campaignDoc, loadOrReport, printDiagnostics, repoContext, type Io } from '../io.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -38,11 +38,7 @@ export function registerClone(program: Command, io: Io, setCode: (n: number) => 
           setCode(EXIT.error);
           return;
         }
-        const from = spec.docs.campaigns.find((c) => c.value.metadata.name === name);
-        if (!from) {
-          const names = spec.docs.campaigns.map((c) => c.value.metadata.name);
-          throw new InvalidInputError(`no campaign ${name}; the campaigns are ${names.join(', ')}`);
-        }
+        const from = campaignDoc(spec, name);
         if (spec.docs.campaigns.some((c) => c.value.metadata.name === newName))
           throw new InvalidInputError(`a campaign ${newName} exists already`);
         const target = path.posix.join(path.posix.dirname(from.doc.file), `${newName}.yaml`);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { checkSpec } from '../../desired/index.js';
+import { checkSpec, loadSpec } from '../../desired/index.js';
 import { CONFIG_FILE, DEFAULT_PATHS } from '../../desired/load.js';
 import { insideRepo, overlayRepo } from '../../desired/repo.js';
 import { DEFAULTS } from '../../desired/desired.js';
@@ -9,7 +9,7 @@ import { parseIni } from '../../desired/poms/ini.js';
 import { importPoms, importedPath, importedYaml } from '../../desired/poms/import.js';
 import { exportPoms } from '../../desired/poms/export.js';
 import { InvalidInputError } from '../../errors.js';
-import { EXIT, loadOrReport, printDiagnostics, repoContext, type Io } from '../io.js';
+import { EXIT, campaignDoc, loadOrReport, printDiagnostics, repoContext, type Io } from '../io.js';
 
 interface ImportFlags {
   out?: string;
@@ -66,7 +66,7 @@ export function registerPoms(program: Command, io: Io, setCode: (n: number) => v
       } catch (e) {
         throw new InvalidInputError(`cannot read ${file}: ${(e as Error).message}`);
       }
-      const current = await checkSpec(ctx.repo);
+      const current = loadSpec(ctx.repo);
       const paths = current.docs.config?.value.spec.paths ?? DEFAULT_PATHS;
       const experiment =
         parseIni(text)
@@ -161,11 +161,7 @@ export function registerPoms(program: Command, io: Io, setCode: (n: number) => v
         setCode(EXIT.error);
         return;
       }
-      const c = spec.docs.campaigns.find((x) => x.value.metadata.name === name);
-      if (!c) {
-        const names = spec.docs.campaigns.map((x) => x.value.metadata.name);
-        throw new InvalidInputError(`no campaign ${name}; the campaigns are ${names.join(', ')}`);
-      }
+      const c = campaignDoc(spec, name);
       const r = exportPoms(
         c.value,
         new Map(spec.docs.jobTypes.map((j) => [j.value.metadata.name, j.value])),

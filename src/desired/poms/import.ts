@@ -305,30 +305,22 @@ export function importPoms(text: string, o: ImportOptions): ImportResult {
   const templates = new Map<string, LaunchTemplate>();
   for (const { s, name } of byKind.get('login_setup') ?? []) {
     const spec: LaunchTemplate['spec'] = {};
-    const host = val(s, 'host')?.trim();
-    if (!unset(host)) {
-      if (/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(host!)) spec.host = host!;
+    /** A plain value the template's schema constrains, checked here to name the ini line. */
+    const plain = (key: 'host' | 'account', pattern: RegExp, what: string) => {
+      const v = val(s, key)?.trim();
+      if (unset(v)) return;
+      if (pattern.test(v!)) spec[key] = v!;
       else
         report(
           'error',
-          get(s, 'host')!.line,
-          at(s, get(s, 'host')),
-          'bad-host',
-          `host "${host}" is not a host name`,
+          get(s, key)!.line,
+          at(s, get(s, key)),
+          `bad-${key}`,
+          `${key} "${v}" is not ${what}`,
         );
-    }
-    const account = val(s, 'account')?.trim();
-    if (!unset(account)) {
-      if (/^[a-z_][a-z0-9_-]*$/.test(account!)) spec.account = account!;
-      else
-        report(
-          'error',
-          get(s, 'account')!.line,
-          at(s, get(s, 'account')),
-          'bad-account',
-          `account "${account}" is not a user name`,
-        );
-    }
+    };
+    plain('host', /^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'a host name');
+    plain('account', /^[a-z_][a-z0-9_-]*$/, 'a user name');
     const setupEntry = get(s, 'setup');
     const setup: Array<[string, ...string[]]> = [];
     const environment: Record<string, { value: string }> = {};
