@@ -299,7 +299,7 @@ export class Reconciler {
     if (own) {
       // Campaigns to own: those desired, and those with records (a removed one is pruned by its owner).
       own.setCampaigns([
-        ...good.desired.campaigns.map((c) => c.name),
+        ...good.desired.campaigns.map((c) => ({ name: c.name, experiment: c.experiment })),
         ...(await this.deps.store.submissions()).map((s) => s.campaign),
       ]);
       await own.renew();
@@ -307,6 +307,7 @@ export class Reconciler {
     const r = await reconcileOnce(deps, good.desired, { services });
     // Campaigns a replica that joined should have go to it now, after this pass's actions.
     await own?.handOver();
+    await own?.forgetOldWrites();
     await this.deps.store.markApplied(good.rev.id);
     const events = passEvents(
       this.memory,

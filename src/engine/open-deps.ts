@@ -167,6 +167,10 @@ export function openDeps(
             ownership: new Ownership(leaseStore(store), replica.id, {
               ttlMs: replica.ttlMs,
               marginMs: replica.marginMs,
+              by: config?.spec.replicas?.ownership ?? 'campaign',
+              ...(config?.spec.replicas?.actionLogDays
+                ? { actionLogDays: config.spec.replicas.actionLogDays }
+                : {}),
               host: hostname(),
               pid: process.pid,
               log,

@@ -23,7 +23,7 @@ const cases = [
   {
     clock: 'a clock running slow',
     slow: () => t0 + (Date.now() - t0) / 10,
-    refusal: "its lease is no longer a's",
+    refusal: "its lease on [^ ]+ is no longer a's",
   },
   // Stopped before its submit reached the batch system: b must not forget the launch while a
   // submit may still be on its way (with it forgotten, b would launch it again).

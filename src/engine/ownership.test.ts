@@ -101,3 +101,147 @@ describe('ownership', () => {
     expect((await a.handOver()).length).toBeGreaterThan(20);
   });
 });
+
+describe('ownership by experiment', () => {
+  // 24 campaigns in 6 experiments.
+  const named = (move?: { campaign: string; to: string }) =>
+    Array.from({ length: 24 }, (_, i) => ({
+      name: `c${i}`,
+      experiment: move?.campaign === `c${i}` ? move.to : `e${i % 6}`,
+    }));
+  const setup = () => {
+    let t = 1_000_000;
+    const leases = new MemoryLeases(() => t);
+    const make = (id: string, by: 'campaign' | 'experiment' = 'experiment') => {
+      const o = new Ownership(leases, id, { ttlMs: 1000, marginMs: 200, clock: () => t, by });
+      o.setCampaigns(named());
+      return o;
+    };
+    /** The replicas whose write about `c` the store takes now. */
+    const accepted = (os: Ownership[], c: string) =>
+      os.filter((o) => {
+        try {
+          leases.write(c, 'a write', o.fenceOf(c));
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    const settle = async (os: Ownership[]) => {
+      for (let i = 0; i < 3; i++)
+        for (const o of os) {
+          await o.renew();
+          await o.handOver();
+        }
+      t += 1;
+    };
+    return { leases, make, accepted, settle, pass: (ms: number) => void (t += ms) };
+  };
+  const ownerOf = (os: Ownership[], c: string) =>
+    os.filter((o) => o.mayAct(c)).map((o) => o.replica);
+
+  it("gives all of an experiment's campaigns to one replica, and moves a campaign that changes experiment without two owners at any step", async () => {
+    const { make, accepted, settle } = setup();
+    const os = [make('a'), make('b'), make('c')];
+    await settle(os);
+    const all = named();
+    for (const c of all) expect(ownerOf(os, c.name)).toHaveLength(1);
+    for (let e = 0; e < 6; e++) {
+      const owners = new Set(
+        all.filter((c) => c.experiment === `e${e}`).flatMap((c) => ownerOf(os, c.name)),
+      );
+      expect(owners.size).toBe(1);
+    }
+    expect(new Set(all.map((c) => ownerOf(os, c.name)[0])).size).toBeGreaterThan(1);
+    // c0 moves from e0 to an experiment another replica owns; that replica sees the revision first.
+    const from = os.find((o) => o.mayAct('c0'))!;
+    const target = all.find((c) => !from.mayAct(c.name))!;
+    const to = os.find((o) => o.mayAct(target.name))!;
+    const moved = named({ campaign: 'c0', to: target.experiment });
+    to.setCampaigns(moved);
+    await to.renew();
+    await to.handOver();
+    // Still in e0, held by its owner, which has not seen the change: it keeps c0.
+    expect(ownerOf(os, 'c0')).toEqual([from.replica]);
+    expect(accepted(os, 'c0')).toEqual([from]);
+    for (const o of os) o.setCampaigns(moved);
+    await from.renew();
+    await from.handOver();
+    // Pushed to the new unit: its holder takes it at its next renewal, never both at once.
+    expect(accepted(os, 'c0').length).toBeLessThanOrEqual(1);
+    expect(ownerOf(os, 'c0').length).toBeLessThanOrEqual(1);
+    expect(from.mayAct('c0')).toBe(false);
+    await settle(os);
+    expect(ownerOf(os, 'c0')).toEqual([to.replica]);
+    expect(accepted(os, 'c0')).toEqual([to]);
+    expect(to.owned().find((x) => x.campaign === 'c0')).toMatchObject({
+      unit: `experiment:${target.experiment}`,
+    });
+    for (const c of all) expect(ownerOf(os, c.name)).toHaveLength(1);
+  });
+
+  it('switching from ownership by campaign to by experiment one replica at a time never gives a campaign two owners', async () => {
+    const { make, accepted, settle, leases } = setup();
+    let os = [make('a', 'campaign'), make('b', 'campaign')];
+    await settle(os);
+    const check = () => {
+      for (const c of named()) {
+        // Neither the store nor the replicas themselves (a submit carries no fence) let two act.
+        expect(accepted(os, c.name).length).toBeLessThanOrEqual(1);
+        expect(ownerOf(os, c.name).length).toBeLessThanOrEqual(1);
+      }
+    };
+    check();
+    // a restarts reading ownership: experiment; b still reads campaign.
+    await os[0]!.leave();
+    os = [make('a'), os[1]!];
+    for (let i = 0; i < 3; i++) {
+      for (const o of os) {
+        await o.renew();
+        check();
+        await o.handOver();
+        check();
+      }
+    }
+    // Then b restarts likewise: every campaign ends in its experiment's unit, each owned once.
+    await os[1]!.leave();
+    os = [os[0]!, make('b')];
+    await settle(os);
+    check();
+    for (const c of named()) expect(ownerOf(os, c.name)).toHaveLength(1);
+    const { members } = await leases.leases();
+    expect(members.every((m) => m.unit === `experiment:e${Number(m.campaign.slice(1)) % 6}`)).toBe(
+      true,
+    );
+  });
+
+  it('the leading replica forgets fenced writes older than the log keeps, at most once an hour', async () => {
+    const { leases, pass } = setup();
+    let t = 0;
+    const clock = () => 1_000_000 + t;
+    const mk = (id: string) => {
+      const o = new Ownership(leases, id, {
+        ttlMs: 3_600_000 * 24 * 5,
+        marginMs: 200,
+        clock,
+        actionLogDays: 2,
+      });
+      o.setCampaigns(named());
+      return o;
+    };
+    const a = mk('a');
+    await a.renew();
+    const day = 24 * 3_600_000;
+    leases.write('c1', 'old', a.fenceOf('c1'));
+    pass(3 * day);
+    t += 3 * day;
+    await a.renew();
+    leases.write('c1', 'new', a.fenceOf('c1'));
+    expect(await a.forgetOldWrites()).toBe(1);
+    expect((await leases.fencedWrites()).map((w) => w.what)).toEqual(['new']);
+    pass(3 * day);
+    t += 30 * 60_000;
+    expect(await a.forgetOldWrites()).toBe(0);
+    expect(await leases.fencedWrites()).toHaveLength(1);
+  });
+});

@@ -1,16 +1,22 @@
 // Which replica acts on which campaign: rendezvous hashing over the live replicas, each
-// campaign under a lease in the shared store. A replica acts only while its lease has time
+// unit (a campaign, or an experiment) under a lease in the shared store. A replica acts only while its lease has time
 // left on its own clock, with a margin for drift; the store refuses its writes after that.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Fence, Lease, LeaseStore } from '../adapters/store/types.js';
+import {
+  experimentUnit,
+  type Fence,
+  type Lease,
+  type LeaseStore,
+  type Membership,
+} from '../adapters/store/types.js';
 
-/** The replica a campaign belongs to: the highest hash of (campaign, replica); a replica leaving moves only its own. */
-export function rendezvousOwner(campaign: string, replicas: readonly string[]): string | undefined {
+/** The replica a unit belongs to: the highest hash of (unit, replica); a replica leaving moves only its own. */
+export function rendezvousOwner(unit: string, replicas: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestScore = '';
   for (const r of replicas) {
-    const score = createHash('sha256').update(`${campaign}\0${r}`).digest('hex');
+    const score = createHash('sha256').update(`${unit}\0${r}`).digest('hex');
     if (best === undefined || score > bestScore || (score === bestScore && r < best)) {
       best = r;
       bestScore = score;
@@ -19,11 +25,19 @@ export function rendezvousOwner(campaign: string, replicas: readonly string[]): 
   return best;
 }
 
+/** A campaign as ownership sees it: its experiment is known while the desired state has it. */
+export interface OwnedCampaign {
+  name: string;
+  experiment?: string;
+}
+
 export interface OwnershipOptions {
   /** How long a lease lasts unrenewed; a replica dead this long loses its campaigns. */
   ttlMs: number;
   /** Acting stops this long before the lease's deadline (clock drift, a slow write). */
   marginMs: number;
+  /** What one lease covers: each campaign (the default), or every campaign of an experiment. */
+  by?: 'campaign' | 'experiment';
   /** The replica's clock (ms). */
   clock?: () => number;
   /**
@@ -31,10 +45,14 @@ export interface OwnershipOptions {
    * replica paused past its lease, a slow scheduler). Default: two leases and 30 s.
    */
   submitGraceMs?: number;
+  /** Days the store keeps its log of fenced writes. Default: 30. */
+  actionLogDays?: number;
   host?: string;
   pid?: number;
   log?: Pick<Logger, 'info' | 'warn'>;
 }
+
+const HOUR = 3_600_000;
 
 interface Held {
   token: number;
@@ -44,18 +62,32 @@ interface Held {
   deadline: number;
 }
 
-/** Which campaigns this replica owns now, and the fences its writes carry. */
+interface Member {
+  unit: string;
+  token: number;
+  /** Local time from which this placement counts. */
+  since: number;
+}
+
+/**
+ * Which campaigns this replica owns now, and the fences its writes carry. A lease covers a
+ * unit (a campaign, or an experiment's campaigns); the store records each campaign's unit, and
+ * a campaign changes unit only by a move the store allows (see LeaseStore.placeCampaigns).
+ */
 export class Ownership {
   private readonly held = new Map<string, Held>();
+  private readonly members = new Map<string, Member>();
   /**
-   * Unset until it has a desired state: a replica without one takes no part, or the campaigns
-   * rendezvous gave it would be nobody's.
+   * Each campaign there is to own and the unit this replica would put it in; unset until it
+   * has a desired state: a replica without one takes no part, or the units rendezvous gave it
+   * would be nobody's.
    */
-  private universe: string[] | undefined;
+  private universe: Map<string, string> | undefined;
   private live: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   private readonly clock: () => number;
+  private prunedAt = -Infinity;
 
   constructor(
     private readonly store: LeaseStore,
@@ -66,19 +98,34 @@ export class Ownership {
     store.useFences((c) => this.fenceOf(c));
   }
 
-  /** The campaigns there are to own (those of the desired state and of the store's records). */
-  setCampaigns(campaigns: Iterable<string>): void {
-    this.universe = [...new Set(campaigns)].sort();
+  /**
+   * The campaigns there are to own: those of the desired state (with their experiment) and
+   * those only the store's records know, which stay in the unit they are in.
+   */
+  setCampaigns(campaigns: Iterable<OwnedCampaign | string>): void {
+    const units = new Map<string, string>();
+    const recorded: string[] = [];
+    for (const c of campaigns)
+      if (typeof c === 'string' || c.experiment === undefined)
+        recorded.push(typeof c === 'string' ? c : c.name);
+      else units.set(c.name, this.opts.by === 'experiment' ? experimentUnit(c.experiment) : c.name);
+    for (const c of recorded) if (!units.has(c)) units.set(c, this.members.get(c)?.unit ?? c);
+    this.universe = new Map([...units].sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 
-  /** Those of the campaigns that rendezvous hashing gives this replica among the live ones. */
+  private units(): string[] {
+    return [...new Set(this.universe?.values() ?? [])].sort();
+  }
+
+  /** Those of the units that rendezvous hashing gives this replica among the live ones. */
   wanted(): string[] {
-    return (this.universe ?? []).filter((c) => rendezvousOwner(c, this.live) === this.replica);
+    return this.units().filter((u) => rendezvousOwner(u, this.live) === this.replica);
   }
 
   /**
-   * Heartbeat, then renew what it holds and take what it wants and nobody holds. Holdings it
-   * no longer wants are kept until handOver (between passes, after the action in flight).
+   * Heartbeat, then renew what it holds, take what it wants and nobody holds, and pull into
+   * its units the campaigns that belong there and that no other live replica holds. Holdings
+   * it no longer wants are kept until handOver (between passes, after the action in flight).
    */
   renew(): Promise<void> {
     this.renewing ??= this.renewNow().finally(() => (this.renewing = undefined));
@@ -99,44 +146,107 @@ export class Ownership {
     const t1 = this.clock();
     const got = await this.store.acquireLeases(this.replica, ask, this.opts.ttlMs);
     this.take(got.held, got.now, t1);
+    // Pulled: what is in a unit of its own is moved between passes, by handOver.
+    const pull = this.moves().filter(
+      (m) => !this.held.has(this.members.get(m.campaign)?.unit ?? ''),
+    );
+    const t2 = this.clock();
+    this.place(await this.store.placeCampaigns(this.replica, pull), t2);
+  }
+
+  /** Campaigns whose unit is not the one this replica would put them in, among units it holds. */
+  private moves(): Array<{ campaign: string; unit: string }> {
+    const out: Array<{ campaign: string; unit: string }> = [];
+    for (const [campaign, unit] of this.universe ?? []) {
+      const now = this.members.get(campaign)?.unit;
+      if (now !== unit && (this.held.has(unit) || (now !== undefined && this.held.has(now))))
+        out.push({ campaign, unit });
+    }
+    return out;
   }
 
   private take(leases: readonly Lease[], dbNow: number, sentAt: number): void {
-    const mine = new Set(leases.map((l) => l.campaign));
-    for (const c of [...this.held.keys()])
-      if (!mine.has(c)) {
-        this.held.delete(c);
-        this.opts.log?.warn({ campaign: c }, 'lease lost');
+    const mine = new Set(leases.map((l) => l.unit));
+    for (const u of [...this.held.keys()])
+      if (!mine.has(u)) {
+        this.held.delete(u);
+        this.opts.log?.warn({ unit: u }, 'lease lost');
       }
     for (const l of leases) {
       // Measured from when the request left: the lease began no earlier on the store's clock.
       const deadline = sentAt + (l.expiresAt - dbNow);
-      const was = this.held.get(l.campaign);
+      const was = this.held.get(l.unit);
       if (was?.token === l.token) was.deadline = deadline;
       else {
-        this.held.set(l.campaign, { token: l.token, since: sentAt, deadline });
-        this.opts.log?.info({ campaign: l.campaign, token: l.token }, 'lease taken');
+        this.held.set(l.unit, { token: l.token, since: sentAt, deadline });
+        this.opts.log?.info({ unit: l.unit, token: l.token }, 'lease taken');
       }
     }
   }
 
-  /** Releases what it holds but no longer wants (a replica joined); call between passes. */
+  private place(members: readonly Membership[], sentAt: number): void {
+    const seen = new Set<string>();
+    for (const m of members) {
+      seen.add(m.campaign);
+      const was = this.members.get(m.campaign);
+      if (was?.unit === m.unit && was.token === m.token) continue;
+      this.members.set(m.campaign, { unit: m.unit, token: m.token, since: sentAt });
+      if (this.held.has(m.unit) || (was && this.held.has(was.unit)))
+        this.opts.log?.info(
+          { campaign: m.campaign, unit: m.unit, from: was?.unit },
+          'campaign placed',
+        );
+    }
+    for (const c of [...this.members.keys()]) if (!seen.has(c)) this.members.delete(c);
+  }
+
+  /**
+   * Between passes, after the action in flight: moves the campaigns of its units that belong
+   * in another unit, and releases the units it holds but no longer wants (a replica joined).
+   * Returns the units released.
+   */
   async handOver(): Promise<string[]> {
     // A renewal in flight would take back what is given.
     await this.renewing?.catch(() => undefined);
+    const moves = this.moves();
+    if (moves.length)
+      this.place(await this.store.placeCampaigns(this.replica, moves), this.clock());
     const wanted = new Set(this.wanted());
-    const give = [...this.held.keys()].filter((c) => !wanted.has(c));
+    const give = [...this.held.keys()].filter((u) => !wanted.has(u));
     if (!give.length) return [];
-    for (const c of give) this.held.delete(c);
+    for (const u of give) this.held.delete(u);
     await this.store.releaseLeases(this.replica, give);
-    this.opts.log?.info({ campaigns: give }, 'leases handed over');
+    this.opts.log?.info({ units: give }, 'leases handed over');
     return give;
+  }
+
+  private holding(campaign: string): { m: Member; h: Held } | undefined {
+    const m = this.members.get(campaign);
+    const h = m && this.held.get(m.unit);
+    return m && h ? { m, h } : undefined;
+  }
+
+  /**
+   * The replica that leads forgets the fenced writes older than the log keeps, at most once
+   * an hour; returns how many went.
+   */
+  async forgetOldWrites(): Promise<number> {
+    const now = this.clock();
+    if (!this.leads() || now - this.prunedAt < HOUR) return 0;
+    this.prunedAt = now;
+    const n = await this.store.pruneFencedWrites(now - (this.opts.actionLogDays ?? 30) * 24 * HOUR);
+    if (n) this.opts.log?.info({ writes: n }, 'old fenced writes forgotten');
+    return n;
   }
 
   /** Whether it may act on `campaign` now, having held it since `since` (a pass's start). */
   mayAct(campaign: string, since: number = this.clock()): boolean {
-    const h = this.held.get(campaign);
-    return h !== undefined && h.since <= since && this.clock() < h.deadline - this.opts.marginMs;
+    const x = this.holding(campaign);
+    return (
+      x !== undefined &&
+      Math.max(x.h.since, x.m.since) <= since &&
+      this.clock() < x.h.deadline - this.opts.marginMs
+    );
   }
 
   /** Whether a launch intent begun at `createdAt` may still have a submit on its way. */
@@ -145,22 +255,27 @@ export class Ownership {
     return this.clock() - Date.parse(createdAt) < grace;
   }
 
-  /** Whether it speaks for all replicas (news of no one campaign): it holds the first campaign. */
+  /** Whether it speaks for all replicas (news of no one campaign): it holds the first unit. */
   leads(): boolean {
-    const first = this.universe?.[0];
-    return first !== undefined && this.mayAct(first, Infinity);
+    const h = this.held.get(this.units()[0] ?? '');
+    return h !== undefined && this.clock() < h.deadline - this.opts.marginMs;
   }
 
   fenceOf(campaign: string): Fence | undefined {
-    const h = this.held.get(campaign);
-    return h && this.clock() < h.deadline ? { replica: this.replica, token: h.token } : undefined;
+    const x = this.holding(campaign);
+    return x && this.clock() < x.h.deadline
+      ? { replica: this.replica, unit: x.m.unit, token: x.h.token }
+      : undefined;
   }
 
-  /** Campaigns held, with their tokens. */
-  owned(): Array<{ campaign: string; token: number }> {
-    return [...this.held]
-      .map(([campaign, h]) => ({ campaign, token: h.token }))
-      .sort((a, b) => (a.campaign < b.campaign ? -1 : 1));
+  /** Campaigns held, each with its unit and its token (as the store logs its writes). */
+  owned(): Array<{ campaign: string; unit: string; token: number }> {
+    const out: Array<{ campaign: string; unit: string; token: number }> = [];
+    for (const [campaign, m] of this.members) {
+      const h = this.held.get(m.unit);
+      if (h) out.push({ campaign, unit: m.unit, token: Math.max(h.token, m.token) });
+    }
+    return out.sort((a, b) => (a.campaign < b.campaign ? -1 : 1));
   }
 
   /** Renews on a timer, a few times per lease, until stopped. */
@@ -176,6 +291,7 @@ export class Ownership {
     this.timer = undefined;
     await this.renewing?.catch(() => undefined);
     this.held.clear();
+    this.members.clear();
     await this.store.leave(this.replica);
   }
 }

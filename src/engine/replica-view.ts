@@ -1,10 +1,11 @@
 // Who runs what, for status and the dashboard: the replicas with the age of their last
-// heartbeat, and each campaign's lease holder with its token and the time left.
+// heartbeat, and each campaign's owner (its unit's lease holder) with its token and the time left.
 import { isLeaseStore } from '../adapters/store/types.js';
 
 export interface ReplicaView {
   replicas: Array<{ id: string; host?: string; pid?: number; heartbeatAgeSeconds: number }>;
-  owners: Map<string, { owner: string; token: number; leftSeconds: number }>;
+  /** Each campaign's owner: the holder of its unit's lease (the unit is named when not the campaign). */
+  owners: Map<string, { owner: string; unit?: string; token: number; leftSeconds: number }>;
 }
 
 /** Undefined for a store no replicas share, or one no replica has joined. */
@@ -12,6 +13,7 @@ export async function replicaView(store: object): Promise<ReplicaView | undefine
   if (!isLeaseStore(store)) return undefined;
   const [r, l] = [await store.replicas(), await store.leases()];
   if (!r.replicas.length && !l.leases.length) return undefined;
+  const live = new Map(l.leases.filter((x) => x.expiresAt > l.now).map((x) => [x.unit, x]));
   return {
     replicas: r.replicas.map((x) => ({
       id: x.id,
@@ -20,12 +22,21 @@ export async function replicaView(store: object): Promise<ReplicaView | undefine
       heartbeatAgeSeconds: Math.max(0, (r.now - x.heartbeatAt) / 1000),
     })),
     owners: new Map(
-      l.leases
-        .filter((x) => x.expiresAt > l.now)
-        .map((x) => [
-          x.campaign,
-          { owner: x.owner, token: x.token, leftSeconds: (x.expiresAt - l.now) / 1000 },
-        ]),
+      l.members.flatMap((m) => {
+        const x = live.get(m.unit);
+        if (!x) return [];
+        return [
+          [
+            m.campaign,
+            {
+              owner: x.owner,
+              ...(m.unit !== m.campaign ? { unit: m.unit } : {}),
+              token: Math.max(x.token, m.token),
+              leftSeconds: (x.expiresAt - l.now) / 1000,
+            },
+          ],
+        ];
+      }),
     ),
   };
 }
@@ -38,7 +49,7 @@ export function replicaLines(v: ReplicaView, campaigns: readonly string[]): stri
   );
   const owners = campaigns.map((c) => {
     const o = v.owners.get(c);
-    return `${c}: ${o ? `${o.owner} (token ${o.token}, ${o.leftSeconds.toFixed(1)} s left)` : 'no owner'}`;
+    return `${c}: ${o ? `${o.owner} (${o.unit ? `${o.unit}, ` : ''}token ${o.token}, ${o.leftSeconds.toFixed(1)} s left)` : 'no owner'}`;
   });
   return `replicas: ${reps.join('; ') || 'none'}\nowners: ${owners.join('; ')}\n`;
 }

@@ -389,6 +389,7 @@ export interface ConfigSpec {
   source?: Source;
   server?: ServerSettings;
   defaults?: Defaults;
+  replicas?: ReplicaSettings;
   local?: LocalBackend;
   /**
    * Where events are posted: generic JSON or Slack-compatible incoming webhooks.
@@ -571,6 +572,19 @@ export interface Defaults {
    * Actions (launches, holds, kills) carried out at once. Default: 4.
    */
   concurrency?: number;
+}
+/**
+ * For several replicas of the reconciler (serve --replica-id, store: postgres).
+ */
+export interface ReplicaSettings {
+  /**
+   * What one replica owns at a time, under one lease: each campaign (the default), or every campaign of an experiment together (its launches then come from one replica, so defaults.concurrency and maxLaunchesPerMinute hold for the experiment). Read at start, as backends are; the store records each campaign's unit, so replicas that read it differently while they are restarted one by one never own a campaign twice.
+   */
+  ownership?: 'campaign' | 'experiment';
+  /**
+   * Days the log of writes made under leases (replica, campaign, token, what) is kept. Default: 30.
+   */
+  actionLogDays?: number;
 }
 /**
  * The embedded local executor and catalog (the demo, tests and CI).

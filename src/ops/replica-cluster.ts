@@ -3,7 +3,15 @@
 // each on its own port: the layout deploy/compose.yaml describes, as plain processes, for
 // scripts/replicas.mjs, the replica fault tests and the failover benchmark.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,12 +23,25 @@ const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
 
 export type ReplicaBatch = 'local' | 'slurm';
 
+/** How the layout's campaigns are owned and spread over experiments. */
+export interface ReplicaSharing {
+  /** gitpoms.yaml's replicas.ownership. Default: campaign. */
+  ownership?: 'campaign' | 'experiment';
+  /** Campaign i belongs to experiment i mod this (sbnd, then sbnd1, sbnd2, …). Default: 1. */
+  experiments?: number;
+}
+
+/** The experiment of the layout's campaign `i`. */
+export const replicaExperiment = (i: number, experiments = 1): string =>
+  i % experiments === 0 ? 'sbnd' : `sbnd${i % experiments}`;
+
 /** A repository of `n` small SBND campaigns: gen (2 submissions of 2 jobs) → g4. */
 export function replicaRepo(
   dir: string,
   n: number,
   schema: string,
   batch: ReplicaBatch = 'local',
+  sharing: ReplicaSharing = {},
 ): string[] {
   for (const p of ['gitpoms.yaml', 'schemas', 'demo', 'campaigns/sbnd'])
     cpSync(path.join(CHECKOUT, p), path.join(dir, p), { recursive: true });
@@ -29,7 +50,10 @@ export function replicaRepo(
     config,
     readFileSync(config, 'utf8')
       .replace('store: sqlite', `store: postgres\n    postgres: { schema: ${schema} }`)
-      .replace('batch: local', `batch: ${batch}`),
+      .replace('batch: local', `batch: ${batch}`)
+      // The demo's lar writes sbnd.* parameters, whichever experiment the campaign is in.
+      .replace("passEnv: ['DEMO_*']", "passEnv: ['DEMO_*']\n    categories: [sbnd]")
+      .concat(sharing.ownership ? `  replicas:\n    ownership: ${sharing.ownership}\n` : ''),
   );
   const sbnd = path.join(dir, 'campaigns/sbnd');
   // A site on Slurm launches its templates there (the local executor runs any template).
@@ -45,9 +69,28 @@ export function replicaRepo(
   rmSync(path.join(sbnd, 'reco2.yaml'));
   // Its probes reach Fermilab's servers, which this machine cannot: they would gate launches.
   rmSync(path.join(sbnd, 'services.yaml'));
+  // Each further experiment has the same job types and launch template as its own.
+  for (let e = 1; e < (sharing.experiments ?? 1); e++) {
+    const own = path.join(dir, 'campaigns', `sbnd${e}`);
+    mkdirSync(own);
+    for (const f of ['jobtypes.yaml', 'launch.yaml'])
+      writeFileSync(
+        path.join(own, f),
+        readFileSync(path.join(sbnd, f), 'utf8').replaceAll(
+          'experiment: sbnd\n',
+          `experiment: sbnd${e}\n`,
+        ),
+      );
+  }
   return Array.from({ length: n }, (_, i) => {
     const name = `sbnd-rep-${String(i).padStart(2, '0')}`;
-    writeFileSync(path.join(sbnd, `${name}.yaml`), small.replaceAll('sbnd-mcc-test-1', name));
+    const experiment = replicaExperiment(i, sharing.experiments);
+    writeFileSync(
+      path.join(sbnd, `${name}.yaml`),
+      small
+        .replaceAll('sbnd-mcc-test-1', name)
+        .replace('experiment: sbnd\n', `experiment: ${experiment}\n`),
+    );
     return name;
   });
 }
@@ -126,7 +169,7 @@ export class ReplicaCluster {
     return c !== undefined && c.exitCode === null && c.signalCode === null;
   }
 
-  /** The campaigns each running replica holds an unexpired lease on, as the store says. */
+  /** The campaigns each running replica holds under an unexpired lease, as the store says. */
   async holdings(): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     let leases;
@@ -136,9 +179,15 @@ export class ReplicaCluster {
       // Not migrated yet, or the server restarting: the store opens again at the next call.
       return out;
     }
-    for (const l of leases.leases)
-      if (l.expiresAt > leases.now && this.running(l.owner))
-        out.set(l.owner, [...(out.get(l.owner) ?? []), l.campaign]);
+    const live = new Map(
+      leases.leases
+        .filter((l) => l.expiresAt > leases.now && this.running(l.owner))
+        .map((l) => [l.unit, l.owner]),
+    );
+    for (const m of leases.members) {
+      const owner = live.get(m.unit);
+      if (owner) out.set(owner, [...(out.get(owner) ?? []), m.campaign]);
+    }
     return out;
   }
 
@@ -150,11 +199,11 @@ export class ReplicaCluster {
   async snapshot(): Promise<string> {
     const lines: string[] = [];
     try {
-      const { now, leases } = await this.store().leases();
+      const { now, leases, members } = await this.store().leases();
       for (const l of leases)
-        lines.push(
-          `lease ${l.campaign}: ${l.owner} token ${l.token}, ${l.expiresAt - now} ms left`,
-        );
+        lines.push(`lease ${l.unit}: ${l.owner} token ${l.token}, ${l.expiresAt - now} ms left`);
+      for (const m of members)
+        if (m.unit !== m.campaign) lines.push(`${m.campaign} in ${m.unit} (token ${m.token})`);
       const { replicas } = await this.store().replicas();
       for (const r of replicas) lines.push(`heartbeat ${r.id}: ${now - r.heartbeatAt} ms ago`);
     } catch (e) {
@@ -209,6 +258,7 @@ export function replicaLayout(o: {
   intervalSeconds: number;
   /** Where the jobs run (gitpoms.yaml's backends.batch): the local executor by default. */
   batch?: ReplicaBatch;
+  sharing?: ReplicaSharing;
 }): {
   repo: string;
   dataDir: string;
@@ -224,7 +274,7 @@ export function replicaLayout(o: {
   const repo = mkdtempSync(path.join(tmpdir(), 'gitpoms-replicas-repo-'));
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-replicas-data-'));
   const batchName = o.batch ?? 'local';
-  const names = replicaRepo(repo, o.campaigns, o.schema, batchName);
+  const names = replicaRepo(repo, o.campaigns, o.schema, batchName, o.sharing);
   const cluster = new ReplicaCluster({
     repo,
     dataDir,

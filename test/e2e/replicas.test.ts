@@ -6,7 +6,7 @@ import { PostgresStore } from '../../src/adapters/store/postgres/index.js';
 import { usePostgres, withPostgres } from '../helpers/postgres.js';
 import { cli } from '../helpers/capture.js';
 import { DEMO_ENV } from '../helpers/demo.js';
-import { replicaLayout, sleep } from '../../src/ops/replica-cluster.js';
+import { replicaExperiment, replicaLayout, sleep } from '../../src/ops/replica-cluster.js';
 
 const pg = usePostgres();
 
@@ -56,9 +56,15 @@ async function until<T>(
 }
 
 describe.runIf(withPostgres)('three replicas under faults', () => {
-  it.each(Array.from({ length: TRIALS }, (_, i) => 1000 + i))(
-    'trial with seed %i: one actor per campaign, nothing twice, nothing lost, orphans owned within 10 s',
-    async (seed) => {
+  // Every other trial owns by experiment: nine campaigns in three experiments, three leases.
+  const trials = Array.from({ length: TRIALS }, (_, i) => ({
+    seed: 1000 + i,
+    ownership: i % 2 ? ('experiment' as const) : ('campaign' as const),
+  }));
+  it.each(trials)(
+    'trial with seed $seed, ownership by $ownership: one actor per campaign, nothing twice, nothing lost, orphans owned within 10 s',
+    async ({ seed, ownership }) => {
+      const experiments = ownership === 'experiment' ? 3 : 1;
       const rnd = random(seed);
       const pause = () => sleep(300 + rnd() * 1500);
       const layout = replicaLayout({
@@ -67,6 +73,7 @@ describe.runIf(withPostgres)('three replicas under faults', () => {
         schema: `rep_${seed}`,
         leaseSeconds: LEASE_S,
         intervalSeconds: 0.3,
+        sharing: { ownership, experiments },
       });
       layouts.push(layout);
       const { repo, dataDir, cluster, names: campaigns } = layout;
@@ -198,7 +205,8 @@ describe.runIf(withPostgres)('three replicas under faults', () => {
           const row = new RegExp(
             `data-campaign="${c0}">(?:(?!</tr>)[\\s\\S])*<td>${owner}</td>\\s*</tr>`,
           );
-          return owner && row.test(page) && status.stdout.includes(`${c0}: ${owner} (token`)
+          const unit = ownership === 'experiment' ? `experiment:${replicaExperiment(0)}, ` : '';
+          return owner && row.test(page) && status.stdout.includes(`${c0}: ${owner} (${unit}token`)
             ? true
             : undefined;
         });
@@ -238,11 +246,30 @@ describe.runIf(withPostgres)('three replicas under faults', () => {
           expect(holder.get(w.token) ?? w.replica).toBe(w.replica);
           holder.set(w.token, w.replica);
         }
+        // One actor per unit at a time, too: in write order a unit's lease token never goes
+        // back and each is one replica's; by experiment, each write is under its experiment's.
+        const unitLast = new Map<string, number>();
+        const unitHolder = new Map<number, string>();
+        for (const w of writes) {
+          expect(w.unitToken, `${w.unit}: ${w.what}`).toBeGreaterThanOrEqual(
+            unitLast.get(w.unit) ?? 0,
+          );
+          unitLast.set(w.unit, w.unitToken);
+          expect(unitHolder.get(w.unitToken) ?? w.replica).toBe(w.replica);
+          unitHolder.set(w.unitToken, w.replica);
+          const i = campaigns.indexOf(w.campaign);
+          expect(w.unit).toBe(
+            ownership === 'experiment'
+              ? `experiment:${replicaExperiment(i, experiments)}`
+              : w.campaign,
+          );
+        }
+        if (ownership === 'experiment') expect(unitLast.size).toBe(experiments);
         // Each orphan (killed, paused, leaving) had a new owner within 10 s.
         expect(failovers).toHaveLength(3);
         expect(Math.max(...failovers), `failovers ${failovers.join(', ')} ms`).toBeLessThan(10_000);
         console.log(
-          `seed ${seed}: failover ms ${failovers.join(', ')}; ${writes.length} fenced writes`,
+          `seed ${seed} (by ${ownership}): failover ms ${failovers.join(', ')}; ${writes.length} fenced writes`,
         );
       } catch (e) {
         for (const r of cluster.replicas.values())

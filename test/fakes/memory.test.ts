@@ -48,5 +48,10 @@ describe('the memory batch fake', () => {
 leaseContract('memory', async () => {
   let t = 1_000_000;
   const store = new MemoryLeases(() => t);
-  return { store, pass: async (ms) => void (t += ms), close: async () => undefined };
+  return {
+    store,
+    pass: async (ms) => void (t += ms),
+    write: async (campaign) => store.write(campaign, 'a write'),
+    close: async () => undefined,
+  };
 });

@@ -246,9 +246,12 @@ export interface ReplicaRecord {
   pid?: number;
 }
 
-/** A campaign's lease: who may act on it until when, and the fencing token its writes carry. */
+/**
+ * A lease on a unit of ownership (one campaign, or every campaign of an experiment): who may
+ * act on its campaigns until when, and the fencing token their writes carry.
+ */
 export interface Lease {
-  campaign: string;
+  unit: string;
   owner: string;
   /** Grows with every new holder: a write with an older token is refused. */
   token: number;
@@ -256,9 +259,23 @@ export interface Lease {
   expiresAt: number;
 }
 
-/** What a replica's writes about a campaign carry. */
+/**
+ * Which unit a campaign is in, as the store records it, so replicas that disagree (another
+ * revision, another setting) cannot both own it. `token` is taken when it was placed there.
+ */
+export interface Membership {
+  campaign: string;
+  unit: string;
+  token: number;
+}
+
+/** The unit of a campaign owned on its own, as a lease names it. */
+export const experimentUnit = (experiment: string): string => `experiment:${experiment}`;
+
+/** What a replica's writes about a campaign carry: the unit it holds the campaign in, and that lease's token. */
 export interface Fence {
   replica: string;
+  unit: string;
   token: number;
 }
 
@@ -268,12 +285,19 @@ export interface FencedWrite {
   at: number;
   replica: string;
   campaign: string;
+  /**
+   * The campaign's token: the larger of its unit's lease token and the token of its placement
+   * in the unit, so it grows with every change of hands, by a new lease or a move.
+   */
   token: number;
+  unit: string;
+  /** The unit's lease token. */
+  unitToken: number;
   what: string;
 }
 
 /**
- * Replicas and the leases on campaigns they act under, kept by a store several reconcilers
+ * Replicas and the leases on units they act under, kept by a store several reconcilers
  * share. Times are the database's (`now` in each answer), so replicas' clocks need not agree.
  */
 export interface LeaseStore {
@@ -282,27 +306,41 @@ export interface LeaseStore {
   /** Every replica that has a heartbeat, and the store's time now. */
   replicas(): Promise<{ now: number; replicas: ReplicaRecord[] }>;
   /**
-   * Renews the replica's leases among `campaigns` and takes those nobody holds or whose lease
+   * Renews the replica's leases among `units` and takes those nobody holds or whose lease
    * expired (each with a new token); returns the leases it holds among them, and the time.
+   * A unit named as a campaign (no ':') holds that campaign unless it was placed elsewhere.
    */
   acquireLeases(
     replica: string,
-    campaigns: readonly string[],
+    units: readonly string[],
     ttlMs: number,
   ): Promise<{ now: number; held: Lease[] }>;
-  /** Gives up the replica's leases on `campaigns` (all of them when absent). */
-  releaseLeases(replica: string, campaigns?: readonly string[]): Promise<void>;
+  /**
+   * Moves campaigns to units, each only when this replica holds the unit it leaves (a push),
+   * or holds the unit it enters and nobody else holds the one it leaves (a pull); a move
+   * waits for no write under way about the campaign (it is tried again later). Returns every
+   * campaign's unit afterwards.
+   */
+  placeCampaigns(
+    replica: string,
+    moves: ReadonlyArray<{ campaign: string; unit: string }>,
+  ): Promise<Membership[]>;
+  /** Gives up the replica's leases on `units` (all of them when absent). */
+  releaseLeases(replica: string, units?: readonly string[]): Promise<void>;
   /** The replica leaves: its leases are released and its heartbeat forgotten. */
   leave(replica: string): Promise<void>;
-  leases(): Promise<{ now: number; leases: Lease[] }>;
+  leases(): Promise<{ now: number; leases: Lease[]; members: Membership[] }>;
   /**
    * From now on every write of an action about a campaign (a launch, its end, a status, a
    * hold, an observed job) carries the fence `fenceOf` gives, and the store refuses it unless
-   * the lease is still that replica's, with that token, unexpired; each accepted one is logged.
+   * the campaign is in that unit and the unit's lease is still that replica's, with that token,
+   * unexpired; each accepted one is logged.
    */
   useFences(fenceOf: (campaign: string) => Fence | undefined): void;
   /** The writes made under leases, in the order they were made. */
   fencedWrites(campaign?: string): Promise<FencedWrite[]>;
+  /** Forgets logged writes made before `beforeMs` (the store's clock); how many went. */
+  pruneFencedWrites(beforeMs: number): Promise<number>;
 }
 
 /** Whether a store keeps leases (one replicas can share). */

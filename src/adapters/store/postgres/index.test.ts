@@ -25,9 +25,13 @@ describe.runIf(withPostgres)('postgres', () => {
   storeContract('postgres', () => fresh());
   leaseContract('postgres', async () => {
     const store = await fresh();
+    let n = 0;
     return {
       store,
       pass: (ms) => new Promise((r) => setTimeout(r, ms)),
+      write: async (campaign) => {
+        await store.beginLaunch(launchAction(`${campaign}/gen/mc-${++n}#1`), undefined, 'local');
+      },
       close: () => store.close(),
     };
   });
@@ -207,7 +211,9 @@ describe.runIf(withPostgres)('postgres', () => {
       const a = await fresh({ schema });
       const b = await fresh({ schema });
       const tokens = new Map<string, number>();
-      a.useFences((c) => (tokens.has(c) ? { replica: 'a', token: tokens.get(c)! } : undefined));
+      a.useFences((c) =>
+        tokens.has(c) ? { replica: 'a', unit: c, token: tokens.get(c)! } : undefined,
+      );
       const [lease] = (await a.acquireLeases('a', ['c'], 300)).held;
       tokens.set('c', lease!.token);
       const id = await a.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');
@@ -221,7 +227,7 @@ describe.runIf(withPostgres)('postgres', () => {
       const late = await a.finishLaunch(id, { ok: true }).catch((e: Error) => e);
       expect(String(late)).toMatch(
         new RegExp(
-          `write about campaign c refused: its lease is no longer a's with token ${lease!.token}`,
+          `write about campaign c refused: its lease on c is no longer a's with token ${lease!.token}`,
         ),
       );
       expect((late as { code?: string }).code).toBe('lease-lost');
@@ -230,7 +236,7 @@ describe.runIf(withPostgres)('postgres', () => {
         a.recordJobs([{ id: '1.0@x', submission: 'c/gen/mc-1#1', state: 'running' }], 't'),
       ).rejects.toThrow(/refused/);
       expect(await a.jobs()).toEqual([]);
-      b.useFences((c) => (c === 'c' ? { replica: 'b', token: taken!.token } : undefined));
+      b.useFences((c) => (c === 'c' ? { replica: 'b', unit: c, token: taken!.token } : undefined));
       await b.finishLaunch(id, { ok: true });
       expect((await b.fencedWrites('c')).map((w) => [w.replica, w.token, w.what])).toEqual([
         ['a', lease!.token, 'launch c/gen/mc-1#1'],
@@ -245,7 +251,7 @@ describe.runIf(withPostgres)('postgres', () => {
       const a = new PostgresStore({ url: pg().url, schema, idleInTransactionMs: 1500 });
       const b = await fresh({ schema });
       const [lease] = (await a.acquireLeases('a', ['c'], 300)).held;
-      a.useFences((c) => (c === 'c' ? { replica: 'a', token: lease!.token } : undefined));
+      a.useFences((c) => (c === 'c' ? { replica: 'a', unit: c, token: lease!.token } : undefined));
       const [e0] = (await b.acquireLeases('b', ['e'], 5000)).held;
       // a freezes inside its write, right after it locked its lease there (as a process
       // stopped or cut off would): its session sits in the transaction, holding the locks.
@@ -280,8 +286,8 @@ describe.runIf(withPostgres)('postgres', () => {
       // session; the campaign a froze on stays a's until the server ends that session.
       const got = await b.acquireLeases('b', ['c', 'd', 'e'], 800);
       expect(await stateOf()).toBe('idle in transaction');
-      expect(got.held.map((l) => l.campaign)).toEqual(['d', 'e']);
-      expect(got.held.find((l) => l.campaign === 'e')!.token).toBe(e0!.token);
+      expect(got.held.map((l) => l.unit)).toEqual(['d', 'e']);
+      expect(got.held.find((l) => l.unit === 'e')!.token).toBe(e0!.token);
       let taken: number | undefined;
       for (let i = 0; i < 50 && taken === undefined; i++) {
         await new Promise((r) => setTimeout(r, 100));

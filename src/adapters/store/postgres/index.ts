@@ -34,6 +34,7 @@ import {
   type JobRecord,
   type Lease,
   type LeaseStore,
+  type Membership,
   type NewOverride,
   type ReplicaRecord,
   type RevisionRecord,
@@ -366,9 +367,10 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
   }
 
   /**
-   * Refuses the write unless this replica still holds each campaign's lease with the token its
-   * fence carries (FOR SHARE: a new holder's acquisition waits until this write commits), and
-   * logs the write under it, in the write's transaction.
+   * Refuses the write unless each campaign is still in the unit its fence names and this
+   * replica still holds that unit's lease with the token the fence carries (FOR SHARE: a new
+   * holder's acquisition, or a move of the campaign, waits until this write commits), and logs
+   * the write under it, in the write's transaction.
    */
   private async fence(c: pg.PoolClient, keys: readonly string[], what: string): Promise<void> {
     if (!this.fences) return;
@@ -378,26 +380,39 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
       if (!f) this.lost(campaign, 'this replica holds no lease on it');
       return f;
     });
-    const args = [campaigns, fences.map((f) => f.replica), fences.map((f) => f.token)];
     const r = await c.query(
-      `SELECT l.campaign FROM leases l
-         JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS f(campaign, owner, token)
-           ON l.campaign = f.campaign AND l.owner = f.owner AND l.token = f.token
-       WHERE l.expires_at > now() FOR SHARE OF l`,
-      args,
+      `SELECT m.campaign, greatest(l.token, m.token) AS token
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS f(campaign, unit, owner, token)
+         JOIN lease_members m ON m.campaign = f.campaign AND m.unit = f.unit
+         JOIN leases l ON l.unit = f.unit AND l.owner = f.owner AND l.token = f.token
+       WHERE l.expires_at > now() FOR SHARE OF l, m`,
+      [
+        campaigns,
+        fences.map((f) => f.unit),
+        fences.map((f) => f.replica),
+        fences.map((f) => f.token),
+      ],
     );
-    const held = new Set(r.rows.map((x) => x.campaign as string));
+    const held = new Map(r.rows.map((x) => [x.campaign as string, Number(x.token)]));
     for (const [i, campaign] of campaigns.entries())
       if (!held.has(campaign))
         this.lost(
           campaign,
-          `its lease is no longer ${fences[i]!.replica}'s with token ${fences[i]!.token}`,
+          `its lease on ${fences[i]!.unit} is no longer ${fences[i]!.replica}'s with token ${fences[i]!.token}, or it was moved out of ${fences[i]!.unit}`,
         );
     await c.query(
-      `INSERT INTO action_log (replica, campaign, token, what)
-         SELECT f.owner, f.campaign, f.token, $4
-           FROM unnest($1::text[], $2::text[], $3::bigint[]) AS f(campaign, owner, token)`,
-      [...args, what],
+      `INSERT INTO action_log (replica, campaign, token, unit, unit_token, what)
+         SELECT f.owner, f.campaign, f.token, f.unit, f.unit_token, $6
+           FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[])
+             AS f(campaign, owner, token, unit, unit_token)`,
+      [
+        campaigns,
+        fences.map((f) => f.replica),
+        campaigns.map((x) => held.get(x)!),
+        fences.map((f) => f.unit),
+        fences.map((f) => f.token),
+        what,
+      ],
     );
   }
 
@@ -1029,18 +1044,18 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
    */
   async acquireLeases(
     replica: string,
-    campaigns: readonly string[],
+    units: readonly string[],
     ttlMs: number,
   ): Promise<{ now: number; held: Lease[] }> {
     const pool = this.leaseConnection();
-    const ask = [...new Set(campaigns)].sort();
+    const ask = [...new Set(units)].sort();
     const renewed = await this.tx(
       async (c) => {
         const now = (await c.query(`SELECT ${MS('now()')} AS now`)).rows[0].now as number;
         if (!ask.length) return { now, held: [] };
         const r = await c.query(
           `UPDATE leases SET expires_at = now() + $3 * interval '1 millisecond'
-             WHERE owner = $1 AND campaign = ANY($2) AND expires_at > now()
+             WHERE owner = $1 AND unit = ANY($2) AND expires_at > now()
            RETURNING ${LEASE_COLUMNS}`,
           [replica, ask, ttlMs],
         );
@@ -1048,8 +1063,8 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
       },
       { pool },
     );
-    const mine = new Set(renewed.held.map((l) => l.campaign));
-    const rest = ask.filter((c) => !mine.has(c));
+    const mine = new Set(renewed.held.map((l) => l.unit));
+    const rest = ask.filter((u) => !mine.has(u));
     let taken: Lease[] = [];
     if (rest.length)
       try {
@@ -1060,19 +1075,29 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
             const over = await c.query(
               `UPDATE leases SET owner = $1, token = nextval('lease_token_seq'), acquired_at = now(),
                  expires_at = ${until}
-               WHERE campaign IN (SELECT campaign FROM leases WHERE campaign = ANY($2)
-                 AND expires_at <= now() ORDER BY campaign FOR NO KEY UPDATE SKIP LOCKED)
+               WHERE unit IN (SELECT unit FROM leases WHERE unit = ANY($2)
+                 AND expires_at <= now() ORDER BY unit FOR NO KEY UPDATE SKIP LOCKED)
                RETURNING ${LEASE_COLUMNS}`,
               [replica, rest, ttlMs],
             );
             const fresh = await c.query(
-              `INSERT INTO leases (campaign, owner, token, acquired_at, expires_at)
-                 SELECT c, $1, nextval('lease_token_seq'), now(), ${until}
-                   FROM unnest($2::text[]) AS c ORDER BY c
-               ON CONFLICT (campaign) DO NOTHING RETURNING ${LEASE_COLUMNS}`,
+              `INSERT INTO leases (unit, owner, token, acquired_at, expires_at)
+                 SELECT u, $1, nextval('lease_token_seq'), now(), ${until}
+                   FROM unnest($2::text[]) AS u ORDER BY u
+               ON CONFLICT (unit) DO NOTHING RETURNING ${LEASE_COLUMNS}`,
               [replica, rest, ttlMs],
             );
-            return [...over.rows, ...fresh.rows].map(leaseOf);
+            const got = [...over.rows, ...fresh.rows].map(leaseOf);
+            // A campaign's own unit holds it unless it was placed elsewhere.
+            const own = got.filter((l) => !l.unit.includes(':'));
+            if (own.length)
+              await c.query(
+                `INSERT INTO lease_members (campaign, unit, token)
+                   SELECT u, u, t FROM unnest($1::text[], $2::bigint[]) AS x(u, t)
+                 ON CONFLICT (campaign) DO NOTHING`,
+                [own.map((l) => l.unit), own.map((l) => l.token)],
+              );
+            return got;
           },
           // A lease row locked by a frozen writer is not waited on for long.
           { pool, settings: { lock_timeout: Math.max(50, Math.floor(ttlMs / 8)) } },
@@ -1081,16 +1106,56 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
         // Still locked by a write under it: taken at a later renewal.
         if ((e as { cause?: { code?: string } }).cause?.code !== LOCK_NOT_AVAILABLE) throw e;
       }
-    const held = [...renewed.held, ...taken].sort((x, y) => (x.campaign < y.campaign ? -1 : 1));
+    const held = [...renewed.held, ...taken].sort((x, y) => (x.unit < y.unit ? -1 : 1));
     return { now: renewed.now, held };
   }
 
-  async releaseLeases(replica: string, campaigns?: readonly string[]): Promise<void> {
+  async placeCampaigns(
+    replica: string,
+    moves: ReadonlyArray<{ campaign: string; unit: string }>,
+  ): Promise<Membership[]> {
+    return this.tx(
+      async (c) => {
+        if (moves.length) {
+          const args = [replica, moves.map((m) => m.campaign), moves.map((m) => m.unit)];
+          // A row a write under way holds (FOR SHARE) is skipped, not waited on.
+          const locked = await c.query(
+            `SELECT campaign FROM lease_members WHERE campaign = ANY($1) ORDER BY campaign
+               FOR UPDATE SKIP LOCKED`,
+            [args[1]],
+          );
+          // A new statement sees every lease taken before the rows were locked.
+          const live = (unit: string, who: string) =>
+            `EXISTS (SELECT 1 FROM leases l WHERE l.unit = ${unit} AND l.owner ${who} AND l.expires_at > now())`;
+          await c.query(
+            `UPDATE lease_members m SET unit = x.unit, token = nextval('lease_token_seq')
+               FROM unnest($2::text[], $3::text[]) AS x(campaign, unit)
+              WHERE m.campaign = x.campaign AND m.unit <> x.unit AND m.campaign = ANY($4)
+                AND (${live('m.unit', '= $1')}
+                  OR (${live('x.unit', '= $1')} AND NOT ${live('m.unit', '<> $1')}))`,
+            [...args, locked.rows.map((r) => r.campaign as string)],
+          );
+          await c.query(
+            `INSERT INTO lease_members (campaign, unit, token)
+               SELECT x.campaign, x.unit, nextval('lease_token_seq')
+                 FROM unnest($2::text[], $3::text[]) AS x(campaign, unit)
+                WHERE ${live('x.unit', '= $1')}
+             ON CONFLICT (campaign) DO NOTHING`,
+            args,
+          );
+        }
+        return (await c.query(MEMBERS)).rows.map(memberOf);
+      },
+      { pool: this.leaseConnection() },
+    );
+  }
+
+  async releaseLeases(replica: string, units?: readonly string[]): Promise<void> {
     await this.query(
-      campaigns
-        ? 'DELETE FROM leases WHERE owner = $1 AND campaign = ANY($2)'
+      units
+        ? 'DELETE FROM leases WHERE owner = $1 AND unit = ANY($2)'
         : 'DELETE FROM leases WHERE owner = $1',
-      campaigns ? [replica, [...campaigns]] : [replica],
+      units ? [replica, [...units]] : [replica],
       this.leaseConnection(),
     );
   }
@@ -1105,11 +1170,14 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     );
   }
 
-  async leases(): Promise<{ now: number; leases: Lease[] }> {
-    const rows = await this.query<Record<string, unknown>>(
-      `SELECT ${LEASE_COLUMNS} FROM leases ORDER BY campaign`,
-    );
-    return { now: await this.dbNow(), leases: rows.map(leaseOf) };
+  async leases(): Promise<{ now: number; leases: Lease[]; members: Membership[] }> {
+    return this.tx(async (c) => ({
+      now: (await c.query(`SELECT ${MS('now()')} AS now`)).rows[0].now as number,
+      leases: (await c.query(`SELECT ${LEASE_COLUMNS} FROM leases ORDER BY unit`)).rows.map(
+        leaseOf,
+      ),
+      members: (await c.query(MEMBERS)).rows.map(memberOf),
+    }));
   }
 
   useFences(fenceOf: (campaign: string) => Fence | undefined): void {
@@ -1118,7 +1186,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
 
   async fencedWrites(campaign?: string): Promise<FencedWrite[]> {
     const rows = await this.query<Record<string, unknown>>(
-      `SELECT id, ${MS('at')} AS at, replica, campaign, token, what FROM action_log
+      `SELECT id, ${MS('at')} AS at, replica, campaign, token, unit, unit_token, what FROM action_log
          ${campaign === undefined ? '' : 'WHERE campaign = $1'} ORDER BY id`,
       campaign === undefined ? [] : [campaign],
     );
@@ -1128,8 +1196,19 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
       replica: r.replica as string,
       campaign: r.campaign as string,
       token: r.token as number,
+      unit: r.unit as string,
+      unitToken: r.unit_token as number,
       what: r.what as string,
     }));
+  }
+
+  async pruneFencedWrites(beforeMs: number): Promise<number> {
+    const r = await this.query<{ n: number }>(
+      `WITH gone AS (DELETE FROM action_log WHERE at < to_timestamp($1 / 1000.0) RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [beforeMs],
+    );
+    return r[0]!.n;
   }
 
   async readTable(t: TableDef): Promise<Row[]> {
@@ -1181,16 +1260,22 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
 const MS = (col: string) => `(extract(epoch from ${col}) * 1000)::float8`;
 
 /** A lease row as leaseOf reads it. */
-const LEASE_COLUMNS = `campaign, owner, token, ${MS('acquired_at')} AS acquired, ${MS('expires_at')} AS expires`;
+const LEASE_COLUMNS = `unit, owner, token, ${MS('acquired_at')} AS acquired, ${MS('expires_at')} AS expires`;
+
+const MEMBERS = 'SELECT campaign, unit, token FROM lease_members ORDER BY campaign';
 
 function leaseOf(r: Record<string, unknown>): Lease {
   return {
-    campaign: r.campaign as string,
+    unit: r.unit as string,
     owner: r.owner as string,
     token: r.token as number,
     acquiredAt: r.acquired as number,
     expiresAt: r.expires as number,
   };
+}
+
+function memberOf(r: Record<string, unknown>): Membership {
+  return { campaign: r.campaign as string, unit: r.unit as string, token: r.token as number };
 }
 
 function intentOf(r: Record<string, unknown>): Intent {

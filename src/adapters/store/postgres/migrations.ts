@@ -50,4 +50,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE action_log (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(),
     replica text NOT NULL, campaign text NOT NULL, token bigint NOT NULL, what text NOT NULL);
   CREATE INDEX action_log_campaign ON action_log (campaign, id);`,
+  // Units of ownership: a lease covers a unit (a campaign, or an experiment's campaigns), and
+  // each campaign's unit is recorded, so every replica agrees on it; retention by time.
+  `ALTER TABLE leases RENAME COLUMN campaign TO unit;
+  CREATE TABLE lease_members (campaign text COLLATE "C" PRIMARY KEY, unit text NOT NULL,
+    token bigint NOT NULL);
+  INSERT INTO lease_members SELECT unit, unit, token FROM leases;
+  ALTER TABLE action_log ADD COLUMN unit text, ADD COLUMN unit_token bigint;
+  UPDATE action_log SET unit = campaign, unit_token = token;
+  ALTER TABLE action_log ALTER COLUMN unit SET NOT NULL, ALTER COLUMN unit_token SET NOT NULL;
+  CREATE INDEX action_log_at ON action_log (at);`,
 ];
