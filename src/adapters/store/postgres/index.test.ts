@@ -1,4 +1,5 @@
-import type { Pool, PoolClient, QueryResult } from 'pg';
+import pg_ from 'pg';
+import type { PoolClient, QueryResult } from 'pg';
 import { describe, expect, it } from 'vitest';
 import { leaseContract } from '../../../../test/contracts/leases.js';
 import { launchAction, storeContract } from '../../../../test/contracts/store.js';
@@ -12,6 +13,7 @@ import { PostgresStore } from './index.js';
 import { MIGRATIONS } from './migrations.js';
 
 const pg = usePostgres();
+const { Client } = pg_;
 
 /**
  * The store contract and what only PostgreSQL does, against a real PostgreSQL 15 this file
@@ -255,29 +257,7 @@ describe.runIf(withPostgres)('postgres', () => {
       const [e0] = (await b.acquireLeases('b', ['e'], 5000)).held;
       // a freezes inside its write, right after it locked its lease there (as a process
       // stopped or cut off would): its session sits in the transaction, holding the locks.
-      let wake!: () => void;
-      const frozen = new Promise<void>((r) => (wake = r));
-      const pool = (a as unknown as { pool: Pool }).pool;
-      const connect = pool.connect.bind(pool) as () => Promise<PoolClient>;
-      let pid = 0;
-      (pool as { connect: () => Promise<PoolClient> }).connect = async () => {
-        const c = await connect();
-        const query = c.query.bind(c) as (sql: string, p?: unknown[]) => Promise<QueryResult>;
-        (c as { query: unknown }).query = async (sql: string, p?: unknown[]) => {
-          const r = await query(sql, p);
-          if (/FOR SHARE/.test(sql)) {
-            pid = (await query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
-            await frozen;
-          }
-          return r;
-        };
-        return c;
-      };
-      const write = a
-        .beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local')
-        .catch((e: Error) => e);
-      await new Promise((r) => setTimeout(r, 400));
-      expect(pid).toBeGreaterThan(0);
+      const { write, pid, wake } = await frozenWrite(a, 'c/gen/mc-1#1');
       const admin = await pg().admin();
       const stateOf = async () =>
         (await admin.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0]
@@ -303,6 +283,65 @@ describe.runIf(withPostgres)('postgres', () => {
       expect((await b.fencedWrites('c')).map((w) => w.replica)).toEqual([]);
       await a.close();
       await b.close();
+    });
+
+    it('moves no campaign while a write about it is under way, and moves it once the write ends', async () => {
+      const schema = await pg().freshSchema();
+      const a = await fresh({ schema });
+      const mover = await fresh({ schema });
+      const held = (await a.acquireLeases('a', ['c', 'experiment:x'], 60_000)).held;
+      const [c, x] = [held.find((l) => l.unit === 'c')!, held.find((l) => l.unit !== 'c')!];
+      a.useFences((k) => (k === 'c' ? { replica: 'a', unit: 'c', token: c.token } : undefined));
+      const { write, wake } = await frozenWrite(a, 'c/gen/mc-1#1');
+      const unitOf = async () =>
+        (await mover.placeCampaigns('a', [])).find((m) => m.campaign === 'c')?.unit;
+      await mover.placeCampaigns('a', [{ campaign: 'c', unit: 'experiment:x' }]);
+      expect(await unitOf()).toBe('c');
+      wake();
+      expect(await write).toBeGreaterThan(0);
+      await mover.placeCampaigns('a', [{ campaign: 'c', unit: 'experiment:x' }]);
+      expect(await unitOf()).toBe('experiment:x');
+      const late = await a.setHeld('c/gen/mc-1#1', true).catch((e: Error) => e);
+      expect(String(late)).toMatch(/its lease on c is no longer a's .*or it was moved out of c/);
+      a.useFences(() => ({ replica: 'a', unit: 'experiment:x', token: x.token }));
+      await a.setHeld('c/gen/mc-1#1', true);
+      expect((await a.fencedWrites('c')).map((w) => w.unit)).toEqual(['c', 'experiment:x']);
+      await a.close();
+      await mover.close();
+    });
+
+    it('upgrades a store of leases by campaign: each lease keeps its campaign and its writes their token', async () => {
+      const schema = await pg().freshSchema();
+      const old = new Client({ connectionString: pg().url });
+      await old.connect();
+      await old.query(`SET search_path TO ${schema}`);
+      await old.query(
+        'CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at text NOT NULL)',
+      );
+      for (const [i, m] of MIGRATIONS.slice(0, 2).entries()) {
+        await old.query(m);
+        await old.query("INSERT INTO schema_migrations VALUES ($1, 'then')", [i + 1]);
+      }
+      await old.query(
+        `INSERT INTO leases VALUES ('c', 'a', 7, now(), now() + interval '1 minute');
+         INSERT INTO action_log (replica, campaign, token, what) VALUES ('a', 'c', 7, 'launch c/gen/mc-1#1')`,
+      );
+      await old.end();
+      const s = await fresh({ schema });
+      expect(await s.migrations()).toEqual({
+        applied: MIGRATIONS.length,
+        known: MIGRATIONS.length,
+      });
+      const l = await s.leases();
+      expect(l.leases.map((x) => [x.unit, x.owner, x.token])).toEqual([['c', 'a', 7]]);
+      expect(l.members).toEqual([{ campaign: 'c', unit: 'c', token: 7 }]);
+      expect(await s.fencedWrites()).toMatchObject([
+        { campaign: 'c', unit: 'c', token: 7, unitToken: 7, what: 'launch c/gen/mc-1#1' },
+      ]);
+      // The holder goes on writing under the lease it held.
+      s.useFences(() => ({ replica: 'a', unit: 'c', token: 7 }));
+      await s.beginLaunch(launchAction('c/gen/mc-2#1'), undefined, 'local');
+      await s.close();
     });
 
     it('opened while the server is down, it fails each call retryably, and works once the server is back', async () => {
@@ -339,3 +378,41 @@ describe.runIf(withPostgres)('postgres', () => {
     });
   });
 });
+
+/**
+ * Starts a write of `store` about `key` that freezes right after its fence locked the lease
+ * and the campaign's unit (as a process stopped or cut off would): its session sits in the
+ * transaction, holding the locks, until woken. Resolves once it is frozen.
+ */
+async function frozenWrite(
+  store: PostgresStore,
+  key: string,
+): Promise<{ write: Promise<number | Error>; pid: number; wake: () => void }> {
+  let wake!: () => void;
+  const frozen = new Promise<void>((r) => (wake = r));
+  const pool = (store as unknown as { pool: { connect: () => Promise<PoolClient> } }).pool;
+  const connect = pool.connect;
+  let pid = 0;
+  pool.connect = async () => {
+    const c = await connect.call(pool);
+    const original = c.query;
+    const query = c.query.bind(c) as (sql: string, p?: unknown[]) => Promise<QueryResult>;
+    (c as { query: unknown }).query = async (sql: string, p?: unknown[]) => {
+      const r = await query(sql, p);
+      if (/FOR SHARE/.test(sql) && !pid) {
+        // One write freezes; the pool and this connection are then as they were (the pool's
+        // query() passes callbacks).
+        pool.connect = connect;
+        pid = (await query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+        await frozen;
+        c.query = original;
+      }
+      return r;
+    };
+    return c;
+  };
+  const write = store.beginLaunch(launchAction(key), undefined, 'local').catch((e: Error) => e);
+  for (let i = 0; i < 100 && !pid; i++) await new Promise((r) => setTimeout(r, 20));
+  if (!pid) throw new Error('the write never reached its fence');
+  return { write, pid, wake };
+}
