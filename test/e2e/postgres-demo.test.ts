@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/adapters/store/postgres/index.js';
+import { MIGRATIONS } from '../../src/adapters/store/postgres/migrations.js';
 import { cli } from '../helpers/capture.js';
 import {
   copyDemoRepo,
@@ -64,7 +65,12 @@ describe.runIf(withPostgres)('the SBND demo on the PostgreSQL store', () => {
     await store.close();
 
     const migrate = await cli(['store', 'migrate'], { cwd: repo, env });
-    expect(migrate.stdout).toMatch(/^postgres store: schema version 2 of 2$/m);
+    expect(migrate.stdout).toMatch(
+      new RegExp(
+        `^postgres store: schema version ${MIGRATIONS.length} of ${MIGRATIONS.length}$`,
+        'm',
+      ),
+    );
 
     // Moved back to SQLite (a backup, or a site leaving PostgreSQL): the same status there.
     const out = mkdtempSync(path.join(tmpdir(), 'gitpoms-pg-copy-'));
@@ -88,6 +94,28 @@ describe.runIf(withPostgres)('the SBND demo on the PostgreSQL store', () => {
     );
     expect(again.stderr).toMatch(/table submissions has rows; copy only into an empty store/);
     expect(again.code).toBe(1);
+
+    // While a replica runs on the store, a copy from it (or into it) would miss its later
+    // writes: refused, naming the replica, and nothing is written.
+    const live = new PostgresStore({ url: pg().url, schema: 'sbnd_demo' });
+    await live.heartbeat('r1');
+    const running = await cli(
+      ['store', 'copy', '--from', 'postgres', '--to', `sqlite:${out}/running/state.sqlite`],
+      { cwd: repo, env },
+    );
+    expect(running.stderr).toMatch(
+      /--from postgres.*: replicas r1 still run on this store .*stop every replica first/,
+    );
+    expect(running.code).toBe(1);
+    expect(existsSync(path.join(out, 'running'))).toBe(false);
+    // Gone (it left), the copy goes ahead.
+    await live.leave('r1');
+    await live.close();
+    const after = await cli(
+      ['store', 'copy', '--from', 'postgres', '--to', `sqlite:${out}/running/state.sqlite`],
+      { cwd: repo, env },
+    );
+    expect(after.stdout).toMatch(/every table compared equal/);
 
     // Without the URL, a command says where it looked; nothing else is opened.
     const none = await cli(['status', '--data-dir', dataDir], { cwd: repo, env: DEMO_ENV });

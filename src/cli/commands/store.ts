@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { PostgresStore } from '../../adapters/store/postgres/index.js';
 import { SqliteStore } from '../../adapters/store/sqlite/index.js';
 import type { StoreTables } from '../../adapters/store/tables.js';
-import type { Store } from '../../adapters/store/types.js';
+import { isLeaseStore, type Store } from '../../adapters/store/types.js';
 import { configuredStore, dataDirOf, lockDataDir } from '../../engine/open-deps.js';
 import { copyStore } from '../../engine/store-copy.js';
 import { table } from '../../engine/stats.js';
@@ -70,6 +70,26 @@ function openNamed(
   );
 }
 
+/** A heartbeat this recent is a replica that may still write. */
+const LIVE_HEARTBEAT_MS = 60_000;
+
+/**
+ * Refuses a shared store some replica may still write to: one holds an unexpired lease, or
+ * has sent a heartbeat in the last minute (a copy would miss what it writes after).
+ */
+async function refuseWhileReplicasRun(store: Store, role: 'from' | 'to'): Promise<void> {
+  if (!isLeaseStore(store)) return;
+  const [{ now, replicas }, { leases }] = [await store.replicas(), await store.leases()];
+  const live = new Set([
+    ...replicas.filter((r) => r.heartbeatAt > now - LIVE_HEARTBEAT_MS).map((r) => r.id),
+    ...leases.filter((l) => l.expiresAt > now).map((l) => l.owner),
+  ]);
+  if (live.size)
+    throw new InvalidInputError(
+      `--${role} ${store.name}: replicas ${[...live].sort().join(', ')} still run on this store (a heartbeat in the last ${LIVE_HEARTBEAT_MS / 1000} s or a lease unexpired); stop every replica first (SIGTERM gives its leases up at once)`,
+    );
+}
+
 /** The state store itself: its schema, and moving a site's records to another store. */
 export function registerStore(program: Command, io: Io, setCode: (n: number) => void): void {
   const cmd = program.command('store').description('the state store: schema and copies');
@@ -110,7 +130,7 @@ export function registerStore(program: Command, io: Io, setCode: (n: number) => 
     cmd
       .command('copy')
       .description(
-        'copy every record into an empty store, then compare every table (stop the reconciler first)',
+        'copy every record into an empty store, then compare every table (stop the reconciler, or every replica, first)',
       )
       .requiredOption(
         '--from <store>',
@@ -122,8 +142,10 @@ export function registerStore(program: Command, io: Io, setCode: (n: number) => 
     if (!c) return setCode(EXIT.error);
     const from = openNamed(flags.from, 'from', c.config, io, c.dataDir);
     try {
+      await refuseWhileReplicasRun(from.store, 'from');
       const to = openNamed(flags.to, 'to', c.config, io, c.dataDir);
       try {
+        await refuseWhileReplicasRun(to.store, 'to');
         const report = await copyStore(from.store, to.store);
         io.stdout(
           table(
