@@ -19,6 +19,7 @@ import type { Deps } from './deps.js';
 import { freshMemory, passEvents, type Notifier, type NotifyEvent } from './notify.js';
 import type { ServiceProbes } from './probes.js';
 import { planFromStore, reconcileOnce } from './pass.js';
+import { withOthers } from './scope.js';
 
 export interface ReconcilerOptions {
   /** Milliseconds between passes when nothing triggers one sooner. */
@@ -27,6 +28,8 @@ export interface ReconcilerOptions {
   pollMs: number;
   /** Stop after this many passes (default: run until stopped). */
   maxPasses?: number;
+  /** A replica plans its others' campaigns for its pages at most this often (ms). Default: 15 s. */
+  othersMs?: number;
   /** Longest wait after repeated failures. */
   maxBackoffMs?: number;
   /**
@@ -139,6 +142,8 @@ export class Reconciler {
   private triggeredAt = 0;
   private readonly memory = freshMemory();
   private last: PassReport | undefined;
+  /** A replica's view of the campaigns it does not plan (see withOthers). */
+  private others: { key: string; at: number; plan: Plan } | undefined;
   private change: RevisionChange | undefined;
   private readonly state: ReconcilerStatus;
 
@@ -305,6 +310,7 @@ export class Reconciler {
       await own.renew();
     }
     const r = await reconcileOnce(deps, good.desired, { services });
+    const shown = r.scope ? await this.withOthers(good, r.plan, r.scope, services) : r.plan;
     // Campaigns a replica that joined should have go to it now, after this pass's actions.
     await own?.handOver();
     await own?.forgetOldWrites();
@@ -312,7 +318,7 @@ export class Reconciler {
     const events = passEvents(
       this.memory,
       good.desired,
-      r.plan,
+      shown,
       r.results,
       r.records,
       good.rev.revision,
@@ -329,11 +335,44 @@ export class Reconciler {
       pass: n,
       seconds: (performance.now() - started) / 1000,
       revision: good.rev.id,
-      plan: r.plan,
+      plan: shown,
       results: r.results,
       events,
     };
     return this.last;
+  }
+
+  /**
+   * A replica's plan with its others' campaigns added for its pages and its event memory:
+   * planned from the store (their owners' records), again when that view is older than
+   * othersMs or the campaigns it holds changed.
+   */
+  private async withOthers(
+    good: Good,
+    acting: Plan,
+    scope: ReadonlySet<string>,
+    services: Record<string, ServiceStatus>,
+  ): Promise<Plan> {
+    const others = good.desired.campaigns.map((c) => c.name).filter((c) => !scope.has(c));
+    const key = `${good.rev.id}\0${others.join('\0')}`;
+    const due =
+      performance.now() - (this.others?.at ?? -Infinity) >= (this.opts.othersMs ?? 15_000);
+    if (!others.length) this.others = undefined;
+    else if (due || this.others?.key !== key)
+      this.others = {
+        key,
+        at: performance.now(),
+        plan: await planFromStore(
+          this.deps.store,
+          this.deps.catalog,
+          good.desired,
+          this.deps.clock(),
+          good.rev.revision,
+          services,
+          others,
+        ),
+      };
+    return withOthers(good.desired, acting, scope, this.others?.plan);
   }
 
   /** A pass that only reads: the plan the acting reconciler would make, from what it recorded. */

@@ -91,6 +91,7 @@ export async function observe(
   deps: Deps,
   desired: DesiredState,
   since = Date.now(),
+  scope?: ReadonlySet<string>,
 ): Promise<Observation> {
   const jobs = await deps.batch.observe();
   const own = deps.ownership;
@@ -99,7 +100,9 @@ export async function observe(
     own ? jobs.filter((j) => own.mayAct(campaignOfKey(j.submission), since)) : jobs,
     deps.clock().toISOString(),
   );
-  const records = await deps.store.submissions();
+  const all = await deps.store.submissions();
+  // A replica looks at the records of what it plans only (see planScope).
+  const records = scope ? all.filter((r) => scope.has(r.campaign)) : all;
   const observed = await observeCatalog(deps.catalog, desired, records, jobs, deps.clock());
   observed.splits = await observeSplits(
     deps.catalog,

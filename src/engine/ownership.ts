@@ -249,6 +249,11 @@ export class Ownership {
     );
   }
 
+  /** The campaigns it may act on in a pass that began at `since`. */
+  acting(since: number = this.clock()): string[] {
+    return [...this.members.keys()].filter((c) => this.mayAct(c, since));
+  }
+
   /** Whether a launch intent begun at `createdAt` may still have a submit on its way. */
   mayStillSubmit(createdAt: string): boolean {
     const grace = this.opts.submitGraceMs ?? 2 * this.opts.ttlMs + 30_000;

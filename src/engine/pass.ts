@@ -9,6 +9,7 @@ import type { Catalog } from '../adapters/catalog/types.js';
 import { projectName } from '../job/dimensions.js';
 import { splitAdvance } from './launch.js';
 import { campaignOfKey } from '../adapters/store/types.js';
+import { planScope, scopedDesired } from './scope.js';
 
 /**
  * Resolves launches a crashed pass left half done: jobs carrying the key mean the launch
@@ -64,6 +65,8 @@ export async function recoverIntents(deps: Deps, since = Date.now()): Promise<nu
 export interface PassResult extends Observation {
   plan: Plan;
   results: ActionResult[];
+  /** The campaigns a replica planned (undefined: all of them). */
+  scope?: ReadonlySet<string>;
 }
 
 /** One pass: observe in bulk, plan (pure), apply. `services` are the latest probe results. */
@@ -76,11 +79,14 @@ export async function reconcileOnce(
   // owner's last write.
   const since = Date.now();
   await recoverIntents(deps, since);
-  const { observed, records } = await observe(deps, desired, since);
+  const own = deps.ownership;
+  // A replica plans what it owns, with what that depends on; the rest is another's.
+  const scope = own ? planScope(desired, own.acting(since)) : undefined;
+  const view = scope ? scopedDesired(desired, scope) : desired;
+  const { observed, records } = await observe(deps, view, since, scope);
   observed.services = extra.services ?? {};
   const overrides = await deps.store.activeOverrides(deps.clock(), deps.revision);
-  const p = plan(desired, observed, records, deps.clock(), overrides);
-  const own = deps.ownership;
+  const p = plan(view, observed, records, deps.clock(), overrides);
   const results = await apply(
     deps,
     desired,
@@ -102,7 +108,7 @@ export async function reconcileOnce(
         'used',
       );
   }
-  return { plan: p, results, observed, records };
+  return { plan: p, results, observed, records, ...(scope ? { scope } : {}) };
 }
 
 /**
@@ -116,11 +122,16 @@ export async function planFromStore(
   now: Date,
   revision: string | undefined,
   services: Observed['services'] = {},
+  /** Only these campaigns (and what they depend on), as a replica views its others'. */
+  only?: Iterable<string>,
 ): Promise<Plan> {
-  const records = await store.submissions();
+  const scope = only ? planScope(desired, only) : undefined;
+  const view = scope ? scopedDesired(desired, scope) : desired;
+  const all = await store.submissions();
+  const records = scope ? all.filter((r) => scope.has(r.campaign)) : all;
   const jobs = await store.jobs();
-  const observed = await observeCatalog(catalog, desired, records, jobs, now);
-  observed.splits = await observeSplits(catalog, desired, await store.splitStates(), now);
+  const observed = await observeCatalog(catalog, view, records, jobs, now);
+  observed.splits = await observeSplits(catalog, view, await store.splitStates(), now);
   observed.services = services;
-  return plan(desired, observed, records, now, await store.activeOverrides(now, revision));
+  return plan(view, observed, records, now, await store.activeOverrides(now, revision));
 }
