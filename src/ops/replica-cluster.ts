@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openBatch } from '../adapters/batch/index.js';
+import { EmbeddedCatalog } from '../adapters/catalog/embedded/index.js';
 import { PostgresStore } from '../adapters/store/postgres/index.js';
 
 /** The checkout this gitpoms runs from: the demo, its campaigns, bin/gitpoms.js. */
@@ -23,12 +24,56 @@ const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
 
 export type ReplicaBatch = 'local' | 'slurm';
 
-/** How the layout's campaigns are owned and spread over experiments. */
+/** How the layout's campaigns are owned, spread over experiments, and what they read. */
 export interface ReplicaSharing {
   /** gitpoms.yaml's replicas.ownership. Default: campaign. */
   ownership?: 'campaign' | 'experiment';
   /** Campaign i belongs to experiment i mod this (sbnd, then sbnd1, sbnd2, …). Default: 1. */
   experiments?: number;
+  /**
+   * Each campaign also has a stage reco reading the definition SPLIT_INPUT, nfiles(2): its
+   * files are made by seedSplitInput, this many of them.
+   */
+  splitInputs?: number;
+}
+
+/** The definition the campaigns' split stage reads. */
+export const SPLIT_INPUT = 'rep_input';
+
+/** Files of the split stage's input, made (as the demo's generator makes them) and located. */
+export async function seedSplitInput(dataDir: string, n: number): Promise<string[]> {
+  const dir = '/pnfs/sbnd/rep_input/';
+  mkdirSync(path.join(dataDir, 'storage', dir), { recursive: true });
+  const catalog = new EmbeddedCatalog(path.join(dataDir, 'catalog.sqlite'));
+  try {
+    const names: string[] = [];
+    for (let i = 1; i <= n; i++) {
+      const name = `rep_input_${i}.root`;
+      const events = [1, 2].map((event) => ({ run: 1, subrun: i, event, history: ['gen'] }));
+      const doc = JSON.stringify({
+        format: 'demo-artroot',
+        fcl: 'prodgenie.fcl',
+        stage: 'gen',
+        runs: [[1, i, 'mc']],
+        events,
+      });
+      writeFileSync(path.join(dataDir, 'storage', dir, name), doc);
+      await catalog.declareFile({
+        name,
+        size: doc.length,
+        metadata: { file_type: 'mc', data_tier: 'generated', runs: [[1, i, 'mc']] },
+      });
+      await catalog.addLocation(name, dir);
+      names.push(name);
+    }
+    await catalog.createDefinition(
+      SPLIT_INPUT,
+      'file_name like rep_input_% and availability physical',
+    );
+    return names;
+  } finally {
+    await catalog.close();
+  }
 }
 
 /** The experiment of the layout's campaign `i`. */
@@ -62,9 +107,20 @@ export function replicaRepo(
     writeFileSync(launch, readFileSync(launch, 'utf8').replace('batch: jobsub', `batch: ${batch}`));
   }
   const text = readFileSync(path.join(sbnd, 'mcc-test-1.yaml'), 'utf8');
-  const small = text
-    .replace('submit.N: 10', 'submit.N: 2')
-    .replace(/\n {4}- name: detsim[\s\S]*$/, '\n');
+  const small = text.replace('submit.N: 10', 'submit.N: 2').replace(
+    /\n {4}- name: detsim[\s\S]*$/,
+    sharing.splitInputs
+      ? `
+    - name: reco
+      dataset: ${SPLIT_INPUT}
+      split: nfiles(2)
+      completion: { type: located, percent: 100 }
+      overrides:
+        global.fclfile: standard_reco_sbnd.fcl
+        global.basename: reco
+`
+      : '\n',
+  );
   rmSync(path.join(sbnd, 'mcc-test-1.yaml'));
   rmSync(path.join(sbnd, 'reco2.yaml'));
   // Its probes reach Fermilab's servers, which this machine cannot: they would gate launches.

@@ -6,22 +6,31 @@ import { PostgresStore } from '../../src/adapters/store/postgres/index.js';
 import { usePostgres, withPostgres } from '../helpers/postgres.js';
 import { cli } from '../helpers/capture.js';
 import { DEMO_ENV } from '../helpers/demo.js';
-import { replicaExperiment, replicaLayout, sleep } from '../../src/ops/replica-cluster.js';
+import {
+  replicaExperiment,
+  replicaLayout,
+  seedSplitInput,
+  sleep,
+} from '../../src/ops/replica-cluster.js';
 
 const pg = usePostgres();
 
 /**
- * Three replicas of `gitpoms serve` on a real PostgreSQL, acting on nine campaigns while the
- * faults of a production site happen at random instants: the owner of a campaign SIGKILLed,
- * a replica SIGSTOPped past its lease and woken, every database connection cut, PostgreSQL
- * restarted, a replica leaving and joining. Then: no campaign was acted on by two replicas
- * at once, no submission launched twice, none lost, and every orphan found an owner within
- * 10 s. GITPOMS_REPLICA_TRIALS sets the number of trials (default 3). A pause lands at a
- * random instant, seldom inside a write; src/engine/ownership-fencing.test.ts pins that one.
+ * Three replicas of `gitpoms serve` on a real PostgreSQL, acting on nine campaigns (gen → g4,
+ * and a stage cutting a fixed dataset into slices) while the faults of a production site
+ * happen at random instants: the owner of a campaign SIGKILLed, a replica SIGSTOPped past its
+ * lease and woken, every database connection cut, PostgreSQL restarted, a replica leaving and
+ * joining. Then: no campaign was acted on by two replicas at once, no submission launched
+ * twice, none lost, split positions where one replica leaves them, and every orphan found an
+ * owner within 10 s. GITPOMS_REPLICA_TRIALS sets the number of trials (default 3). A pause
+ * lands at a random instant, seldom inside a write; src/engine/ownership-fencing.test.ts pins
+ * that one.
  */
 const TRIALS = Number(process.env.GITPOMS_REPLICA_TRIALS ?? 3);
 const CAMPAIGNS = 9;
 const LEASE_S = 2;
+/** Files of the split stage's input: nfiles(2) cuts them into half as many slices. */
+const SPLIT_FILES = 4;
 
 const layouts: Array<{ settle(): Promise<void>; remove(): void }> = [];
 afterAll(async () => {
@@ -62,7 +71,7 @@ describe.runIf(withPostgres)('three replicas under faults', () => {
     ownership: i % 2 ? ('experiment' as const) : ('campaign' as const),
   }));
   it.each(trials)(
-    'trial with seed $seed, ownership by $ownership: one actor per campaign, nothing twice, nothing lost, orphans owned within 10 s',
+    'trial with seed $seed, ownership by $ownership: one actor per campaign, nothing twice, nothing lost, splits where one replica leaves them, orphans owned within 10 s',
     async ({ seed, ownership }) => {
       const experiments = ownership === 'experiment' ? 3 : 1;
       const rnd = random(seed);
@@ -73,7 +82,7 @@ describe.runIf(withPostgres)('three replicas under faults', () => {
         schema: `rep_${seed}`,
         leaseSeconds: LEASE_S,
         intervalSeconds: 0.3,
-        sharing: { ownership, experiments },
+        sharing: { ownership, experiments, splitInputs: SPLIT_FILES },
       });
       layouts.push(layout);
       const { repo, dataDir, cluster, names: campaigns } = layout;
@@ -111,6 +120,7 @@ describe.runIf(withPostgres)('three replicas under faults', () => {
           explain,
         );
       try {
+        const inputs = await seedSplitInput(dataDir, SPLIT_FILES);
         for (const id of ['r1', 'r2', 'r3']) await cluster.start(id);
         await pause();
 
@@ -151,15 +161,24 @@ describe.runIf(withPostgres)('three replicas under faults', () => {
         await failover(leaving.id, leaving.campaign, t2);
         await cluster.start(leaving.id);
 
-        // Converged: every campaign's g4 files located.
+        // Converged: every campaign's g4 and reco files located.
         const catalog = new EmbeddedCatalog(path.join(dataDir, 'catalog.sqlite'));
         try {
+          const located = (stage: string) =>
+            catalog.countFiles(`gitpoms.stage ${stage} and availability physical`);
           await until('every campaign done', 180_000, async () =>
-            (await catalog.countFiles('gitpoms.stage g4 and availability physical')) >=
-            4 * CAMPAIGNS
+            (await located('g4')) >= 4 * CAMPAIGNS &&
+            (await located('reco')) >= SPLIT_FILES * CAMPAIGNS
               ? true
               : undefined,
           );
+          // The split stage read each input file once per campaign, none twice or skipped.
+          for (const c of campaigns) {
+            const parents: string[] = [];
+            for (const f of await catalog.listFiles(`gitpoms.campaign ${c} and gitpoms.stage reco`))
+              parents.push(...(await catalog.getFile(f))!.parents);
+            expect(parents.sort(), c).toEqual([...inputs].sort());
+          }
           // Nothing twice, nothing lost: 4 gen files a campaign, each with exactly one g4 child.
           expect(await catalog.countFiles('gitpoms.stage gen')).toBe(4 * CAMPAIGNS);
           expect(await catalog.countFiles('gitpoms.stage g4')).toBe(4 * CAMPAIGNS);
@@ -230,6 +249,17 @@ describe.runIf(withPostgres)('three replicas under faults', () => {
             c,
           ).toBeGreaterThanOrEqual(4);
         expect(subs.filter((s) => s.status === 'launching')).toEqual([]);
+        // Split positions where one replica alone leaves them: every slice taken once, in order.
+        const splits = await store.splitStates();
+        for (const c of campaigns) {
+          expect(splits[`${c}/reco`], c).toEqual({ position: SPLIT_FILES / 2, generation: 0 });
+          expect(
+            subs
+              .filter((s) => s.campaign === c && s.stage === 'reco' && !s.recovery)
+              .map((s) => s.slice),
+            c,
+          ).toEqual(Array.from({ length: SPLIT_FILES / 2 }, (_, i) => `split-${i + 1}`));
+        }
 
         // One actor per campaign at a time: in the order writes were made, a campaign's
         // fencing token never goes back, and each token is one replica's.
