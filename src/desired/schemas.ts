@@ -21,6 +21,21 @@ export function readSchema(file: SchemaFile): Record<string, unknown> {
   return SCHEMAS[file];
 }
 
+/**
+ * The `pattern` a schema holds at `pointer` (a JSON pointer into the file, e.g.
+ * `/$defs/name`), as the validators read it: a check made elsewhere cannot drift from it.
+ */
+export function schemaPattern(file: SchemaFile, pointer: string): RegExp {
+  let node: unknown = SCHEMAS[file];
+  for (const part of pointer.split('/').slice(1))
+    node = (node as Record<string, unknown> | undefined)?.[
+      part.replace(/~1/g, '/').replace(/~0/g, '~')
+    ];
+  const pattern = (node as { pattern?: unknown } | undefined)?.pattern;
+  if (typeof pattern !== 'string') throw new Error(`${file}${pointer} holds no pattern`);
+  return new RegExp(pattern, 'u');
+}
+
 /** The validators compiled ahead of time from the schemas (npm run gen:types; a test keeps them true). */
 const VALIDATORS = compiled as unknown as Record<Kind, ValidateFunction>;
 

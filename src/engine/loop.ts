@@ -362,17 +362,19 @@ export class Reconciler {
       this.others = {
         key,
         at: performance.now(),
-        plan: await planFromStore(
-          this.deps.store,
-          this.deps.catalog,
-          good.desired,
-          this.deps.clock(),
-          good.rev.revision,
-          services,
-          others,
-        ),
+        plan: await this.planFromStore(good, services, others),
       };
     return withOthers(good.desired, acting, scope, this.others?.plan);
+  }
+
+  /** The plan of `good` from what the store records (of `only` those campaigns), reading only. */
+  private planFromStore(
+    good: Good,
+    services: Record<string, ServiceStatus>,
+    only?: readonly string[],
+  ): Promise<Plan> {
+    const { store, catalog, clock } = this.deps;
+    return planFromStore(store, catalog, good.desired, clock(), good.rev.revision, services, only);
   }
 
   /** A pass that only reads: the plan the acting reconciler would make, from what it recorded. */
@@ -382,14 +384,7 @@ export class Reconciler {
     good: Good,
     services: Record<string, ServiceStatus>,
   ): Promise<PassReport> {
-    const plan = await planFromStore(
-      this.deps.store,
-      this.deps.catalog,
-      good.desired,
-      this.deps.clock(),
-      good.rev.revision,
-      services,
-    );
+    const plan = await this.planFromStore(good, services);
     await this.source.prune(new Set([good.rev.id]));
     this.state.applied = { revision: good.rev.id, at: this.deps.clock().toISOString() };
     this.last = {

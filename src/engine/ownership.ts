@@ -1,6 +1,7 @@
-// Which replica acts on which campaign: rendezvous hashing over the live replicas, each
-// unit (a campaign, or an experiment) under a lease in the shared store. A replica acts only while its lease has time
-// left on its own clock, with a margin for drift; the store refuses its writes after that.
+// Which replica acts on which campaign: rendezvous hashing over the live replicas, each unit
+// (a campaign, or an experiment) under a lease in the shared store. A replica acts only while
+// its lease has time left on its own clock, with a margin for drift; the store refuses its
+// writes after that.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {

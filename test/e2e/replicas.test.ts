@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalExecutor } from '../../src/adapters/batch/local/index.js';
 import { EmbeddedCatalog } from '../../src/adapters/catalog/embedded/index.js';
 import { PostgresStore } from '../../src/adapters/store/postgres/index.js';
+import type { FencedWrite } from '../../src/adapters/store/types.js';
 import { usePostgres, withPostgres } from '../helpers/postgres.js';
 import { cli } from '../helpers/capture.js';
 import { DEMO_ENV } from '../helpers/demo.js';
@@ -62,6 +63,26 @@ async function until<T>(
       );
     await sleep(100);
   }
+}
+
+/**
+ * In the order writes were made, each subject's token never goes back and each token is one
+ * replica's; returns how many subjects there were.
+ */
+function oneActorAtATime(
+  writes: readonly FencedWrite[],
+  subject: (w: FencedWrite) => string,
+  token: (w: FencedWrite) => number,
+): number {
+  const last = new Map<string, number>();
+  const holder = new Map<number, string>();
+  for (const w of writes) {
+    expect(token(w), `${subject(w)}: ${w.what}`).toBeGreaterThanOrEqual(last.get(subject(w)) ?? 0);
+    last.set(subject(w), token(w));
+    expect(holder.get(token(w)) ?? w.replica).toBe(w.replica);
+    holder.set(token(w), w.replica);
+  }
+  return last.size;
 }
 
 describe.runIf(withPostgres)('three replicas under faults', () => {
@@ -266,27 +287,19 @@ describe.runIf(withPostgres)('three replicas under faults', () => {
         const writes = await store.fencedWrites();
         await store.close();
         expect(writes.length).toBeGreaterThan(0);
-        const last = new Map<string, number>();
-        const holder = new Map<number, string>();
-        for (const w of writes) {
-          expect(w.token, `${w.campaign}: ${w.what}`).toBeGreaterThanOrEqual(
-            last.get(w.campaign) ?? 0,
-          );
-          last.set(w.campaign, w.token);
-          expect(holder.get(w.token) ?? w.replica).toBe(w.replica);
-          holder.set(w.token, w.replica);
-        }
+        oneActorAtATime(
+          writes,
+          (w) => w.campaign,
+          (w) => w.token,
+        );
         // One actor per unit at a time, too: in write order a unit's lease token never goes
         // back and each is one replica's; by experiment, each write is under its experiment's.
-        const unitLast = new Map<string, number>();
-        const unitHolder = new Map<number, string>();
+        const units = oneActorAtATime(
+          writes,
+          (w) => w.unit,
+          (w) => w.unitToken,
+        );
         for (const w of writes) {
-          expect(w.unitToken, `${w.unit}: ${w.what}`).toBeGreaterThanOrEqual(
-            unitLast.get(w.unit) ?? 0,
-          );
-          unitLast.set(w.unit, w.unitToken);
-          expect(unitHolder.get(w.unitToken) ?? w.replica).toBe(w.replica);
-          unitHolder.set(w.unitToken, w.replica);
           const i = campaigns.indexOf(w.campaign);
           expect(w.unit).toBe(
             ownership === 'experiment'
@@ -294,7 +307,7 @@ describe.runIf(withPostgres)('three replicas under faults', () => {
               : w.campaign,
           );
         }
-        if (ownership === 'experiment') expect(unitLast.size).toBe(experiments);
+        if (ownership === 'experiment') expect(units).toBe(experiments);
         // Each orphan (killed, paused, leaving) had a new owner within 10 s.
         expect(failovers).toHaveLength(3);
         expect(Math.max(...failovers), `failovers ${failovers.join(', ')} ms`).toBeLessThan(10_000);

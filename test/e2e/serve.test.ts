@@ -28,6 +28,31 @@ let base = '';
 
 const waitFor = (re: RegExp) => waitForOutput(() => out, re);
 
+/** `gitpoms serve` on this test's source and data directory, on a free port, passes an hour apart. */
+function serve(flags: string[], env: Record<string, string>): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      'bin/gitpoms.js',
+      'serve',
+      ...flags,
+      '--source',
+      pathToFileURL(fx.remote).href,
+      '--repo',
+      fx.root,
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      '--interval',
+      '3600',
+      '--poll',
+      '3600',
+    ],
+    { env: { PATH: process.env.PATH, HOME: tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+}
+
 function hook(payload: string, secret = SECRET) {
   return fetch(`${base}/hooks/git`, {
     method: 'POST',
@@ -45,34 +70,7 @@ beforeAll(async () => {
   writeGitopsRepo(fx, ['gen'], { configExtra: SOURCE_CONFIG });
   fx.commitAndPush('webhook secret');
   dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-serve-data-'));
-  child = spawn(
-    process.execPath,
-    [
-      'bin/gitpoms.js',
-      'serve',
-      '--source',
-      pathToFileURL(fx.remote).href,
-      '--repo',
-      fx.root,
-      '--data-dir',
-      dataDir,
-      '--port',
-      '0',
-      '--interval',
-      '3600',
-      '--poll',
-      '3600',
-    ],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOME: tmpdir(),
-        GITPOMS_WEBHOOK_SECRET: SECRET,
-        DEMO_EVENT_MS: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  child = serve([], { GITPOMS_WEBHOOK_SECRET: SECRET, DEMO_EVENT_MS: '0' });
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
   base = (await waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
@@ -209,28 +207,7 @@ describe('gitpoms serve', () => {
   });
 
   it('beside it, a server that only shows serves the same state, and refuses actions', async () => {
-    const viewer = spawn(
-      process.execPath,
-      [
-        'bin/gitpoms.js',
-        'serve',
-        '--no-reconcile',
-        '--source',
-        pathToFileURL(fx.remote).href,
-        '--repo',
-        fx.root,
-        '--data-dir',
-        dataDir,
-        '--port',
-        '0',
-        '--interval',
-        '3600',
-      ],
-      {
-        env: { PATH: process.env.PATH, HOME: tmpdir(), GITPOMS_WEBHOOK_SECRET: SECRET },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const viewer = serve(['--no-reconcile'], { GITPOMS_WEBHOOK_SECRET: SECRET });
     let seen = '';
     viewer.stdout!.on('data', (b: Buffer) => (seen += b.toString()));
     viewer.stderr!.on('data', (b: Buffer) => (seen += b.toString()));

@@ -6,6 +6,7 @@ import type { Campaign, JobType, LaunchTemplate } from '../../model/index.js';
 import { Document } from 'yaml';
 import { parseIni, type IniEntry, type IniSection } from './ini.js';
 import { commandWords } from '../command-words.js';
+import { schemaPattern } from '../schemas.js';
 
 export interface ImportedDoc {
   kind: 'Campaign' | 'JobType' | 'LaunchTemplate';
@@ -61,8 +62,13 @@ const KEYS: Record<string, readonly string[]> = {
   job_type: ['launch_script', 'parameters', 'output_file_patterns', 'recoveries'],
 };
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-const OVERRIDE_KEY = /^[A-Za-z0-9_-]+\.[^=\s]+$/;
+// The schemas' own patterns, checked here so an error names the ini line.
+const NAME = schemaPattern('common.schema.json', '/$defs/name');
+const OVERRIDE_KEY = schemaPattern('common.schema.json', '/$defs/overrides/propertyNames');
+const EXPERIMENT = schemaPattern('common.schema.json', '/$defs/metadata/properties/experiment');
+const TEMPLATE = '/properties/spec/properties';
+const HOST = schemaPattern('launchtemplate.schema.json', `${TEMPLATE}/host`);
+const ACCOUNT = schemaPattern('launchtemplate.schema.json', `${TEMPLATE}/account`);
 const RECOVERY_TYPES: Record<string, string> = {
   added_files: 'added_files',
   consumed_status: 'consumed_status',
@@ -291,7 +297,7 @@ export function importPoms(text: string, o: ImportOptions): ImportResult {
   };
 
   const experiment = val(campaignSection, 'experiment')?.trim() ?? '';
-  if (!/^[a-z0-9][a-z0-9_-]*$/.test(experiment))
+  if (!EXPERIMENT.test(experiment))
     report(
       'error',
       get(campaignSection, 'experiment')?.line ?? campaignSection.line,
@@ -319,8 +325,8 @@ export function importPoms(text: string, o: ImportOptions): ImportResult {
           `${key} "${v}" is not ${what}`,
         );
     };
-    plain('host', /^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'a host name');
-    plain('account', /^[a-z_][a-z0-9_-]*$/, 'a user name');
+    plain('host', HOST, 'a host name');
+    plain('account', ACCOUNT, 'a user name');
     const setupEntry = get(s, 'setup');
     const setup: Array<[string, ...string[]]> = [];
     const environment: Record<string, { value: string }> = {};

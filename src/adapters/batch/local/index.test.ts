@@ -32,6 +32,11 @@ async function startThenKillSupervisor() {
     if (s.pid === undefined) throw new Error('no pid yet');
     return s as { supervisorPid: number; pid: number };
   });
+  // On a busy machine the pid is written before the job's first line: wait for that line, or
+  // the kill can land before the job ran at all.
+  await vi.waitFor(() => expect(readFileSync(count, 'utf8')).toBe('started\n'), {
+    timeout: 10_000,
+  });
   process.kill(st.supervisorPid, 'SIGKILL');
   process.kill(-st.pid, 'SIGKILL');
   return { root, b, count, dir };
