@@ -147,10 +147,12 @@ export class Ownership {
     const t1 = this.clock();
     const got = await this.store.acquireLeases(this.replica, ask, this.opts.ttlMs);
     this.take(got.held, got.now, t1);
+    this.place(got.members, t1);
     // Pulled: what is in a unit of its own is moved between passes, by handOver.
     const pull = this.moves().filter(
       (m) => !this.held.has(this.members.get(m.campaign)?.unit ?? ''),
     );
+    if (!pull.length) return;
     const t2 = this.clock();
     this.place(await this.store.placeCampaigns(this.replica, pull), t2);
   }

@@ -44,7 +44,7 @@ export class MemoryLeases implements LeaseStore {
     replica: string,
     units: readonly string[],
     ttlMs: number,
-  ): Promise<{ now: number; held: Lease[] }> {
+  ): Promise<{ now: number; held: Lease[]; members: Membership[] }> {
     const now = this.clock();
     const out: Lease[] = [];
     for (const unit of [...new Set(units)].sort()) {
@@ -60,7 +60,7 @@ export class MemoryLeases implements LeaseStore {
         this.members.set(unit, { campaign: unit, unit, token: next.token });
       out.push({ ...next });
     }
-    return { now, held: out };
+    return { now, held: out, members: await this.placeCampaigns(replica, []) };
   }
 
   async placeCampaigns(

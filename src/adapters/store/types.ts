@@ -309,12 +309,13 @@ export interface LeaseStore {
    * Renews the replica's leases among `units` and takes those nobody holds or whose lease
    * expired (each with a new token); returns the leases it holds among them, and the time.
    * A unit named as a campaign (no ':') holds that campaign unless it was placed elsewhere.
+   * With them, every campaign's unit (as placeCampaigns returns them), read in the same go.
    */
   acquireLeases(
     replica: string,
     units: readonly string[],
     ttlMs: number,
-  ): Promise<{ now: number; held: Lease[] }>;
+  ): Promise<{ now: number; held: Lease[]; members: Membership[] }>;
   /**
    * Moves campaigns to units, each only when this replica holds the unit it leaves (a push),
    * or holds the unit it enters and nobody else holds the one it leaves (a pull); a move

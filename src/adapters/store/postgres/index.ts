@@ -1046,29 +1046,35 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     replica: string,
     units: readonly string[],
     ttlMs: number,
-  ): Promise<{ now: number; held: Lease[] }> {
+  ): Promise<{ now: number; held: Lease[]; members: Membership[] }> {
     const pool = this.leaseConnection();
     const ask = [...new Set(units)].sort();
     const renewed = await this.tx(
       async (c) => {
         const now = (await c.query(`SELECT ${MS('now()')} AS now`)).rows[0].now as number;
-        if (!ask.length) return { now, held: [] };
-        const r = await c.query(
-          `UPDATE leases SET expires_at = now() + $3 * interval '1 millisecond'
-             WHERE owner = $1 AND unit = ANY($2) AND expires_at > now()
-           RETURNING ${LEASE_COLUMNS}`,
-          [replica, ask, ttlMs],
-        );
-        return { now, held: r.rows.map(leaseOf) };
+        const r = ask.length
+          ? await c.query(
+              `UPDATE leases SET expires_at = now() + $3 * interval '1 millisecond'
+                 WHERE owner = $1 AND unit = ANY($2) AND expires_at > now()
+               RETURNING ${LEASE_COLUMNS}`,
+              [replica, ask, ttlMs],
+            )
+          : { rows: [] };
+        const held = r.rows.map(leaseOf);
+        // Read here, in the renewal's transaction, unless the taking below may change them.
+        const members =
+          held.length < ask.length ? undefined : (await c.query(MEMBERS)).rows.map(memberOf);
+        return { now, held, members };
       },
       { pool },
     );
     const mine = new Set(renewed.held.map((l) => l.unit));
     const rest = ask.filter((u) => !mine.has(u));
     let taken: Lease[] = [];
+    let members = renewed.members;
     if (rest.length)
       try {
-        taken = await this.tx(
+        [taken, members] = await this.tx(
           async (c) => {
             const until = `now() + $3 * interval '1 millisecond'`;
             // Expired, and not locked by a write under it: taken over, with a new, larger token.
@@ -1097,7 +1103,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
                  ON CONFLICT (campaign) DO NOTHING`,
                 [own.map((l) => l.unit), own.map((l) => l.token)],
               );
-            return got;
+            return [got, (await c.query(MEMBERS)).rows.map(memberOf)] as const;
           },
           // A lease row locked by a frozen writer is not waited on for long.
           { pool, settings: { lock_timeout: Math.max(50, Math.floor(ttlMs / 8)) } },
@@ -1106,8 +1112,11 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
         // Still locked by a write under it: taken at a later renewal.
         if ((e as { cause?: { code?: string } }).cause?.code !== LOCK_NOT_AVAILABLE) throw e;
       }
+    members ??= await this.tx(async (c) => (await c.query(MEMBERS)).rows.map(memberOf), {
+      pool,
+    });
     const held = [...renewed.held, ...taken].sort((x, y) => (x.unit < y.unit ? -1 : 1));
-    return { now: renewed.now, held };
+    return { now: renewed.now, held, members };
   }
 
   async placeCampaigns(
