@@ -25,6 +25,7 @@ import {
 } from '../job/dimensions.js';
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { Deps } from './deps.js';
+import { inScope } from './scope.js';
 
 const byJobId = new Intl.Collator(undefined, { numeric: true }).compare;
 
@@ -100,9 +101,8 @@ export async function observe(
     own ? jobs.filter((j) => own.mayAct(campaignOfKey(j.submission), since)) : jobs,
     deps.clock().toISOString(),
   );
-  const all = await deps.store.submissions();
   // A replica looks at the records of what it plans only (see planScope).
-  const records = scope ? all.filter((r) => scope.has(r.campaign)) : all;
+  const records = inScope(await deps.store.submissions(), scope);
   const observed = await observeCatalog(deps.catalog, desired, records, jobs, deps.clock());
   observed.splits = await observeSplits(
     deps.catalog,

@@ -9,7 +9,7 @@ import type { Catalog } from '../adapters/catalog/types.js';
 import { projectName } from '../job/dimensions.js';
 import { splitAdvance } from './launch.js';
 import { campaignOfKey } from '../adapters/store/types.js';
-import { planScope, scopedDesired } from './scope.js';
+import { inScope, planScope, scopedDesired } from './scope.js';
 
 /**
  * Resolves launches a crashed pass left half done: jobs carrying the key mean the launch
@@ -82,7 +82,7 @@ export async function reconcileOnce(
   const own = deps.ownership;
   // A replica plans what it owns, with what that depends on; the rest is another's.
   const scope = own ? planScope(desired, own.acting(since)) : undefined;
-  const view = scope ? scopedDesired(desired, scope) : desired;
+  const view = scopedDesired(desired, scope);
   const { observed, records } = await observe(deps, view, since, scope);
   observed.services = extra.services ?? {};
   const overrides = await deps.store.activeOverrides(deps.clock(), deps.revision);
@@ -126,9 +126,8 @@ export async function planFromStore(
   only?: Iterable<string>,
 ): Promise<Plan> {
   const scope = only ? planScope(desired, only) : undefined;
-  const view = scope ? scopedDesired(desired, scope) : desired;
-  const all = await store.submissions();
-  const records = scope ? all.filter((r) => scope.has(r.campaign)) : all;
+  const view = scopedDesired(desired, scope);
+  const records = inScope(await store.submissions(), scope);
   const jobs = await store.jobs();
   const observed = await observeCatalog(catalog, view, records, jobs, now);
   observed.splits = await observeSplits(catalog, view, await store.splitStates(), now);

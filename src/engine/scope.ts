@@ -21,9 +21,19 @@ export function planScope(desired: DesiredState, owned: Iterable<string>): Set<s
   return scope;
 }
 
-/** The desired state of only the campaigns in `scope` (job types, templates and defaults whole). */
-export function scopedDesired(desired: DesiredState, scope: ReadonlySet<string>): DesiredState {
-  return { ...desired, campaigns: desired.campaigns.filter((c) => scope.has(c.name)) };
+/** The desired state of only the campaigns in `scope` (job types, templates and defaults whole); all without one. */
+export function scopedDesired(desired: DesiredState, scope?: ReadonlySet<string>): DesiredState {
+  return scope
+    ? { ...desired, campaigns: desired.campaigns.filter((c) => scope.has(c.name)) }
+    : desired;
+}
+
+/** The records of campaigns in `scope`; all without one. */
+export function inScope<T extends { campaign: string }>(
+  records: T[],
+  scope?: ReadonlySet<string>,
+): T[] {
+  return scope ? records.filter((r) => scope.has(r.campaign)) : records;
 }
 
 /**
