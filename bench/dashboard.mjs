@@ -83,7 +83,7 @@ export async function dashboard({ short = false } = {}) {
       reconciler,
       branch: 'main',
       webhookSecret: undefined,
-      api: { store, reconciler, readAccess: 'open' },
+      api: { store, reconciler, settings: () => ({ readAccess: 'open' }) },
       web: { reconciler },
     });
     await app.ready();

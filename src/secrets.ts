@@ -32,3 +32,22 @@ export function resolveSecret(
     );
   }
 }
+
+/** scheme://userinfo@ in a URL: a password, or over http(s) a user that is a token. */
+const URL_CREDENTIAL = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@]*)@/gi;
+
+function isCredential(scheme: string, userinfo: string): boolean {
+  return userinfo.includes(':') || /^https?:\/\/$/i.test(scheme);
+}
+
+/** Whether a repository URL carries a credential (https://TOKEN@, user:password@); git@ does not. */
+export function urlHasCredential(url: string): boolean {
+  return [...url.matchAll(URL_CREDENTIAL)].some((m) => isCredential(m[1]!, m[2]!));
+}
+
+/** `text` with every URL credential replaced by ***, for what is printed, logged or served. */
+export function redactUrl(text: string): string {
+  return text.replace(URL_CREDENTIAL, (all, scheme: string, userinfo: string) =>
+    isCredential(scheme, userinfo) ? `${scheme}***@` : all,
+  );
+}

@@ -6,11 +6,11 @@ import type { Deps } from '../engine/deps.js';
 import { Notifier } from '../engine/notify.js';
 import { ServiceProbes } from '../engine/probes.js';
 import { Reconciler, type ReconcilerOptions } from '../engine/loop.js';
-import { resolveSecret } from '../secrets.js';
+import { redactUrl, resolveSecret, urlHasCredential } from '../secrets.js';
 import { GitpomsError, InvalidInputError } from '../errors.js';
 import { GitSpecSource, WorkingTreeSource, type SpecSource } from '../source/spec-source.js';
 import { checkSpec, type SpecResult } from '../desired/index.js';
-import type { Config } from '../model/index.js';
+import type { Config, SecretRef } from '../model/index.js';
 import { dataDirFlag, positiveNumber, printDiagnostics, repoContext, type Io } from './io.js';
 
 export interface SourceFlags {
@@ -55,7 +55,16 @@ export interface Daemon {
   source: SpecSource;
   reconciler: Reconciler;
   probes: ServiceProbes;
+  /**
+   * The gitpoms.yaml backends, notifications and the webhook secret were read from: the newest
+   * revision when it validates, else the one applied last, else the newest valid one before it.
+   */
   config: Config | undefined;
+  /**
+   * Whether `config` is that of a revision the reconciler acts on. When not (the newest revision
+   * does not validate and none was applied), serve reads with its safest settings until one is.
+   */
+  acting: boolean;
   branch: string;
   /** The sub-path of a git source holding gitpoms.yaml (--path, else source.path). */
   specPath: string | undefined;
@@ -98,6 +107,8 @@ export async function openDaemon(
   let source: SpecSource;
   let first: SpecResult;
   let root = ctx.root;
+  /** The newest valid revision before an invalid newest one, and its check. */
+  let before: { id: string; spec: SpecResult } | undefined;
   if (repository === undefined) {
     source = new WorkingTreeSource(ctx.root, { ignore: [dataDir] });
     first = local ?? (await checkSpec(ctx.repo));
@@ -106,31 +117,41 @@ export async function openDaemon(
       return undefined;
     }
   } else {
+    if (urlHasCredential(repository)) {
+      io.stderr(
+        `--source ${redactUrl(repository)} carries a credential in its URL, which would be shown in status, pages and logs; give it by reference: a git credential helper (git config --global credential.helper store, or the forge's), GIT_ASKPASS, or an ssh key\n`,
+      );
+      return undefined;
+    }
     const isDir = existsSync(path.resolve(io.cwd, repository));
     try {
-      source = new GitSpecSource({
+      const git = new GitSpecSource({
         repository: isDir ? path.resolve(io.cwd, repository) : repository,
         branch,
         ...(specPath ? { path: specPath } : {}),
         // A server that only shows keeps checkouts of its own beside the reconciler's.
         dir: path.join(dataDir, loop.readOnly ? 'viewer-source' : 'source'),
       });
-      const rev = await source.latest();
+      source = git;
+      const rev = await git.latest();
       first = await checkSpec(rev.repo);
-      if (first.desired) root = await source.checkout(rev);
+      if (first.desired) root = await git.checkout(rev);
+      else before = await lastValid(git, rev.id);
     } catch (e) {
       return fail(io, e);
     }
   }
-  const config = first.docs.config?.value ?? local?.docs.config?.value;
-  let deps: Deps;
-  let notifier: Notifier | undefined;
-  try {
-    const ttlMs =
-      flags.leaseSeconds === undefined
-        ? DEFAULT_LEASE_MS
-        : positiveNumber('--lease-seconds', flags.leaseSeconds) * 1000;
-    deps = openDeps(root, config, {
+  // An invalid revision's gitpoms.yaml is never read: not its access, secrets, nor backends.
+  let config = first.desired
+    ? (first.docs.config?.value ?? local?.docs.config?.value)
+    : (before?.spec.docs.config?.value ?? (local?.desired ? local.docs.config?.value : undefined));
+  let acting = first.desired !== undefined;
+  const ttlMs =
+    flags.leaseSeconds === undefined
+      ? DEFAULT_LEASE_MS
+      : positiveNumber('--lease-seconds', flags.leaseSeconds) * 1000;
+  const open = (c: Config | undefined) =>
+    openDeps(root, c, {
       dataDir,
       revision: undefined,
       env: io.env,
@@ -139,6 +160,28 @@ export async function openDaemon(
         ? { replica: { id: flags.replicaId, ttlMs, marginMs: Math.min(2000, ttlMs / 4) } }
         : {}),
     });
+  let deps: Deps;
+  let notifier: Notifier | undefined;
+  try {
+    deps = open(config);
+    if (!acting) {
+      // The reconciler acts on the revision applied last: its settings are the ones in force.
+      const applied = await deps.store.appliedRevision();
+      const rev = applied && (await source.byId(applied.revision));
+      const spec = rev && (rev.id === before?.id ? before.spec : await checkSpec(rev.repo));
+      if (spec?.desired) {
+        acting = true;
+        const c = spec.docs.config?.value;
+        if (JSON.stringify(c) !== JSON.stringify(config)) {
+          await closeDeps(deps);
+          config = c;
+          deps = open(config);
+        }
+      } else
+        io.stderr(
+          'no valid revision to act on yet: reads need a token and actions are refused until one is applied\n',
+        );
+    }
   } catch (e) {
     return fail(io, e);
   }
@@ -173,6 +216,7 @@ export async function openDaemon(
     reconciler,
     probes,
     config,
+    acting,
     branch,
     specPath,
     async close() {
@@ -185,6 +229,23 @@ export async function openDaemon(
       await closeDeps(deps);
     },
   };
+}
+
+/** How many commits before an invalid newest one are looked at for a valid one to boot from. */
+const LOOK_BACK = 20;
+
+/** The newest commit before `newest` on the branch that validates, if one of the last few does. */
+async function lastValid(
+  source: GitSpecSource,
+  newest: string,
+): Promise<{ id: string; spec: SpecResult } | undefined> {
+  for (const id of await source.history(LOOK_BACK)) {
+    if (id === newest) continue;
+    const rev = await source.byId(id);
+    const spec = rev && (await checkSpec(rev.repo));
+    if (spec?.desired) return { id, spec };
+  }
+  return undefined;
 }
 
 /** How the long-running commands report an invalid revision, a failed pass and an unreadable source on stderr. */
@@ -209,14 +270,29 @@ export function reportProblems(
   };
 }
 
-/** The webhook secret named by gitpoms.yaml, resolved; undefined when none is configured. */
-export function webhookSecret(io: Io, config: Config | undefined): string | undefined {
-  const ref = config?.spec.source?.webhookSecret;
+function configSecret(
+  ref: SecretRef | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  what: string,
+): string | undefined {
   if (!ref) return undefined;
   try {
-    return resolveSecret(ref, io.env, 'source.webhookSecret');
+    return resolveSecret(ref, env, what);
   } catch (e) {
     if (e instanceof GitpomsError) throw new InvalidInputError(e.message);
     throw e;
   }
+}
+
+/** The webhook secret named by gitpoms.yaml, resolved; undefined when none is configured. */
+export function webhookSecret(io: Io, config: Config | undefined): string | undefined {
+  return configSecret(config?.spec.source?.webhookSecret, io.env, 'source.webhookSecret');
+}
+
+/** The bearer of a Prometheus scrape (server.metricsToken), resolved; undefined when none. */
+export function metricsToken(
+  config: Config | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  return configSecret(config?.spec.server?.metricsToken, env, 'server.metricsToken');
 }

@@ -18,6 +18,18 @@ export const SPLIT_TYPES: readonly SplitType[] = [
 ];
 
 /** Seconds in a POMS duration such as 1w, 2d, 6h, 30m, 90s or a bare number of seconds. */
+/** The longest hold or token lifetime an operator may give: a year. */
+export const MAX_OPERATOR_SECONDS = 366 * 86400;
+
+/**
+ * A duration an operator gives (a hold's "for", a token's expiry), in seconds: positive and
+ * at most MAX_OPERATOR_SECONDS, else undefined (a date past year 275760 is no date at all).
+ */
+export function operatorDuration(s: string): number | undefined {
+  const n = parseDuration(s);
+  return n !== undefined && n > 0 && n <= MAX_OPERATOR_SECONDS ? n : undefined;
+}
+
 export function parseDuration(s: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([wdhms]?)\s*$/.exec(s);
   if (!m) return undefined;

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { GitpomsError } from '../errors.js';
 import type { RepoFiles } from '../desired/repo.js';
 import { specChanges, type SpecChange } from '../desired/spec-changes.js';
-import type { DesiredState, ServiceStatus, SubmissionRecord } from '../model/index.js';
+import type { Config, DesiredState, ServiceStatus, SubmissionRecord } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
 import {
   checkSpec,
@@ -88,6 +88,8 @@ interface Good {
   rev: Revision;
   root: string;
   desired: DesiredState;
+  /** Its gitpoms.yaml: what serve's access follows (never an invalid revision's). */
+  config: Config | undefined;
 }
 
 /**
@@ -172,8 +174,11 @@ export class Reconciler {
   }
 
   /** The revision passes act on and its desired state; undefined before the first valid one. */
-  current(): { revision: string; desired: DesiredState } | undefined {
-    return this.good && { revision: this.good.rev.id, desired: this.good.desired };
+  current(): { revision: string; desired: DesiredState; config?: Config } | undefined {
+    const g = this.good;
+    return (
+      g && { revision: g.rev.id, desired: g.desired, ...(g.config ? { config: g.config } : {}) }
+    );
   }
 
   /** What the last change of the applied revision changed; undefined before one. */
@@ -269,7 +274,12 @@ export class Reconciler {
         changes: specChanges(this.good.desired, spec.desired),
       };
     }
-    this.good = { rev, root: await this.source.checkout(rev), desired: spec.desired };
+    this.good = {
+      rev,
+      root: await this.source.checkout(rev),
+      desired: spec.desired,
+      config: spec.docs.config?.value,
+    };
     this.latestId = rev.id;
     this.latestFingerprint = fingerprint;
   }
@@ -282,7 +292,12 @@ export class Reconciler {
     const spec = rev && (await checkSpec(rev.repo));
     if (!rev || !spec?.desired) return;
     this.deps.log.warn({ revision: rev.id }, 'acting on the last applied revision');
-    this.good = { rev, root: await this.source.checkout(rev), desired: spec.desired };
+    this.good = {
+      rev,
+      root: await this.source.checkout(rev),
+      desired: spec.desired,
+      config: spec.docs.config?.value,
+    };
   }
 
   /** Keeps the checkouts of the applied revision and of every submission still running. */

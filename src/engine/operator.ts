@@ -1,7 +1,7 @@
 // Operator actions, the same from the CLI and the HTTP API: each is checked against the
 // desired state, recorded in the store with who, why and when, and acted on by the next pass.
 import type { OverrideStore, Store } from '../adapters/store/types.js';
-import { parseDuration } from '../desired/split.js';
+import { operatorDuration } from '../desired/split.js';
 import { InvalidInputError } from '../errors.js';
 import {
   EVERY_CAMPAIGN,
@@ -68,9 +68,10 @@ export function checkOverride(req: OverrideRequest, w: Wording): void {
       `${req.action} needs ${w.reason}: the plan and the audit log show it`,
     );
   if (req.for !== undefined) {
-    const s = parseDuration(req.for);
-    if (s === undefined || s <= 0)
-      throw new InvalidInputError(`${w.for} ${req.for}: a duration such as 30m, 2h or 1d`);
+    if (operatorDuration(req.for) === undefined)
+      throw new InvalidInputError(
+        `${w.for} ${req.for}: a duration such as 30m, 2h or 1d, of at most a year (366d)`,
+      );
   }
 }
 
@@ -85,7 +86,7 @@ export async function addOverride(
 ): Promise<{ id: number; expiresAt?: string }> {
   checkOverride(req, w);
   const reason = req.reason?.trim() ?? '';
-  const seconds = req.for === undefined ? undefined : parseDuration(req.for)!;
+  const seconds = req.for === undefined ? undefined : operatorDuration(req.for)!;
   const expiresAt =
     seconds === undefined ? undefined : new Date(now.getTime() + seconds * 1000).toISOString();
   checkTarget(desired, req);

@@ -70,6 +70,10 @@ describe('API tokens', () => {
       'a shifter token needs the experiment(s) it holds for',
     );
     await expect(make({ expires: 'soon' })).rejects.toThrow('expires soon: a duration');
+    // Past any date a clock can hold: refused, not a RangeError from toISOString.
+    await expect(make({ expires: '99999999999w' })).rejects.toThrow(
+      'expires 99999999999w: a duration such as 12h, 30d or 1w, of at most a year (366d)',
+    );
     await expect(make({ name: ' ' })).rejects.toThrow('a token needs a name');
     expect(await store.tokens()).toEqual([]);
     // An admin holds for every experiment: none are listed.

@@ -91,9 +91,19 @@ export type SecretRef2 =
       fromFile: string;
     };
 /**
- * A secret by reference: an environment variable of the reconciler or a file on its host. Never the secret itself.
+ * Under readAccess: token, the bearer Prometheus scrapes /metrics with (its authorization.credentials_file), by reference; an admin token also reads /metrics. Without it, and readAccess token, only an admin token does.
  */
 export type SecretRef3 =
+  | {
+      fromEnv: string;
+    }
+  | {
+      fromFile: string;
+    };
+/**
+ * A secret by reference: an environment variable of the reconciler or a file on its host. Never the secret itself.
+ */
+export type SecretRef4 =
   | {
       fromEnv: string;
     }
@@ -516,9 +526,10 @@ export interface Source {
  */
 export interface ServerSettings {
   /**
-   * Who may read the API: anyone who reaches it (open, the default; it listens on 127.0.0.1 unless told otherwise), or only holders of a token, each seeing the experiments its role holds for (token). Every action needs a token whatever this says.
+   * Who may read the API: anyone who reaches it (open, the default; it listens on 127.0.0.1 unless told otherwise), or only holders of a token, each seeing the experiments its role holds for (token). Under token, an anonymous client gets /healthz, the status code of /readyz and the sign-in page only; every list is cut to the token's experiments. Every action needs a token whatever this says.
    */
   readAccess?: 'open' | 'token';
+  metricsToken?: SecretRef3;
   trustedProxy?: TrustedProxy;
 }
 /**
@@ -613,7 +624,7 @@ export interface Notification {
   /**
    * The endpoint; by reference (fromEnv/fromFile) when the URL itself is a credential, as Slack's are.
    */
-  url: string | SecretRef3;
+  url: string | SecretRef4;
   /**
    * Default: json.
    */

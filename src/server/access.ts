@@ -1,10 +1,13 @@
 // Who a request is: the bearer token it carries, or for reading pages in a browser (GET only)
 // the same token in a SameSite=Strict cookie. An action needs the Authorization header, so a
-// page of another site can never act with a browser's ambient credential.
+// page of another site can never act with a browser's ambient credential. Who may read what
+// follows the applied revision's gitpoms.yaml (`settings`), never one that did not validate.
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TokenStore } from '../adapters/store/types.js';
+import type { ProbeResult, ServiceProbes } from '../engine/probes.js';
 import { TokenVerifier } from '../engine/tokens.js';
-import { mayAct, type Principal, type TrustedProxy } from '../model/index.js';
+import { mayAct, type DesiredState, type Principal, type TrustedProxy } from '../model/index.js';
 
 export type Req = FastifyRequest & { principal?: Principal };
 
@@ -20,12 +23,36 @@ export class HttpError extends Error {
   }
 }
 
-export interface Access {
+/** gitpoms.yaml's server section as access reads it. */
+export interface AccessSettings {
   readAccess: 'open' | 'token';
+  trustedProxy?: TrustedProxy | undefined;
+}
+
+/** What a server with no valid revision applied allows: reads need a token (and actions a revision). */
+export const SAFEST: AccessSettings = { readAccess: 'token' };
+
+export interface Access {
+  readAccess(): 'open' | 'token';
   /** Whether the request may read what belongs to `experiment`. */
   mayRead(req: Req, experiment: string | undefined): boolean;
+  /** Reads need a token and this request's is not an admin's: what spans experiments is hidden. */
+  restricted(req: Req): boolean;
   /** 401 when reads need a token and the request has none. */
   readGate(req: Req): Promise<void>;
+  /** Whether the principal a request was let in as still is one (not revoked, expired or dropped). */
+  stillValid(p: Principal): Promise<boolean>;
+  /** The client's address: a trusted proxy's X-Forwarded-For, else the socket's peer. */
+  client(req: FastifyRequest): string;
+  /** Whether the request may read /metrics: open reads, an admin, or the scrape token. */
+  mayScrape(req: Req): boolean;
+}
+
+/** Whether `given` is `want`, in constant time. */
+export function sameSecret(given: string, want: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(want);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const COOKIE = new RegExp(`(?:^|;\\s*)${TOKEN_COOKIE}=([^;\\s]+)`);
@@ -45,6 +72,13 @@ function credential(req: FastifyRequest): { token: string; cookie: boolean } | u
   }
 }
 
+const peerOf = (req: FastifyRequest) => (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+
+const fromProxy = (req: FastifyRequest, proxy: TrustedProxy | undefined) =>
+  !!proxy &&
+  (proxy.addresses.includes(peerOf(req)) ||
+    proxy.addresses.includes(req.socket.remoteAddress ?? ''));
+
 /**
  * The user a trusted proxy names: only from the proxy's addresses (the socket's peer, never a
  * forwarded-for header), only a user given a role, and for an action only with
@@ -57,13 +91,12 @@ function proxyPrincipal(
   log: (msg: string, detail: Record<string, unknown>) => void,
 ): Principal {
   const user = String(req.headers[header]);
-  const peer = req.socket.remoteAddress ?? '';
+  const peer = peerOf(req);
   const refuse = (status: number, reason: string): never => {
     log('api credential refused', { reason, user, ip: peer, url: req.url });
     throw new HttpError(status, `credential refused: ${reason}`);
   };
-  if (!proxy.addresses.includes(peer) && !proxy.addresses.includes(peer.replace(/^::ffff:/, '')))
-    refuse(401, `${header} from ${peer}, which is not a trusted proxy`);
+  if (!fromProxy(req, proxy)) refuse(401, `${header} from ${peer}, which is not a trusted proxy`);
   const entry = Object.hasOwn(proxy.users, user) ? proxy.users[user] : undefined;
   if (!entry)
     return refuse(403, `user ${user} has no role on this server (server.trustedProxy.users)`);
@@ -76,22 +109,78 @@ function proxyPrincipal(
   return { name: user, role: entry.role, experiments: entry.experiments ?? [] };
 }
 
-/** Sets `req.principal` from the request's credential; a credential that fails is a 401. */
-export function registerAccess(
-  app: FastifyInstance,
-  opts: {
-    store: TokenStore;
-    readAccess: 'open' | 'token';
-    clock: () => Date;
-    log: (msg: string, detail: Record<string, unknown>) => void;
-    trustedProxy?: TrustedProxy | undefined;
-  },
-): Access {
+/** Counts in fixed one-minute windows, per key; forgets keys whose window has passed. */
+export class WindowCounter {
+  private readonly counts = new Map<string, { start: number; n: number }>();
+
+  constructor(
+    readonly max: number,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  /** Counts one for `key`; false once `key` has had `max` in its window. */
+  take(key: string, now: number): boolean {
+    let c = this.counts.get(key);
+    if (!c || now - c.start >= this.windowMs) {
+      if (this.counts.size >= 10_000)
+        for (const [k, v] of this.counts) if (now - v.start >= this.windowMs) this.counts.delete(k);
+      c = { start: now, n: 0 };
+      this.counts.set(key, c);
+    }
+    if (c.n >= this.max) return false;
+    c.n++;
+    return true;
+  }
+}
+
+export interface AccessOptions {
+  store: TokenStore;
+  settings: () => AccessSettings;
+  clock: () => Date;
+  log: (msg: string, detail: Record<string, unknown>) => void;
+  /** Secrets hashed a minute for one token id (a wrong one costs scrypt); more get 429. Default 10. */
+  hashesPerTokenPerMinute?: number;
+  /** The same for one client address. Default 30. */
+  hashesPerClientPerMinute?: number;
+  /** The bearer of a Prometheus scrape: it reads /metrics and nothing else. */
+  scrapeToken?: string;
+}
+
+/**
+ * Sets `req.principal` from the request's credential before anything else looks at the
+ * request (its body is not yet parsed): a credential that fails is a 401, one tried too often
+ * a 429 that costs no hash. Webhooks carry their own signature and are left alone.
+ */
+export function registerAccess(app: FastifyInstance, opts: AccessOptions): Access {
   const verifier = new TokenVerifier(opts.store);
-  const proxy = opts.trustedProxy;
-  const proxyHeader = (proxy?.header ?? 'X-Shib-Userid').toLowerCase();
+  const perToken = new WindowCounter(opts.hashesPerTokenPerMinute ?? 10);
+  const perClient = new WindowCounter(opts.hashesPerClientPerMinute ?? 30);
+
+  const client = (req: FastifyRequest): string => {
+    const forwarded = req.headers['x-forwarded-for'];
+    if (forwarded !== undefined && fromProxy(req, opts.settings().trustedProxy)) {
+      // The proxy appends the address it saw: the last entry is the one it vouches for.
+      const last = String(forwarded).split(',').pop()!.trim();
+      if (last) return last;
+    }
+    return peerOf(req);
+  };
+
+  const scrapes = new WeakSet<FastifyRequest>();
   app.decorateRequest('principal', undefined);
-  app.addHook('preHandler', async (req: Req) => {
+  app.addHook('onRequest', async (req: Req) => {
+    if (req.url.startsWith('/hooks/')) return;
+    const scrape = opts.scrapeToken;
+    if (
+      scrape !== undefined &&
+      req.routeOptions.url === '/metrics' &&
+      sameSecret(req.headers.authorization ?? '', `Bearer ${scrape}`)
+    ) {
+      scrapes.add(req);
+      return;
+    }
+    const proxy = opts.settings().trustedProxy;
+    const proxyHeader = (proxy?.header ?? 'X-Shib-Userid').toLowerCase();
     if (
       proxy &&
       req.headers[proxyHeader] !== undefined &&
@@ -102,32 +191,72 @@ export function registerAccess(
     }
     const c = credential(req);
     if (c === undefined) return;
-    const a = c.token ? await verifier.authenticate(c.token, opts.clock()) : undefined;
+    const now = opts.clock();
+    const from = client(req);
+    const a = c.token
+      ? await verifier.authenticate(c.token, now, (id) =>
+          !perToken.take(id, now.getTime())
+            ? `too many attempts with token ${id} this minute; wait and try again`
+            : !perClient.take(from, now.getTime())
+              ? `too many token checks from ${from} this minute; wait and try again`
+              : undefined,
+        )
+      : undefined;
     if (!a?.ok) {
       opts.log('api credential refused', {
         reason: a?.reason ?? 'not a bearer token',
         ...(a?.tokenId ? { token: a.tokenId } : {}),
         ...(c.cookie ? { from: 'cookie' } : {}),
-        ip: req.ip,
+        ip: from,
         url: req.url,
       });
       // A browser's stale cookie leaves it signed out (the page says so), not locked out.
-      if (c.cookie) return;
+      if (c.cookie && !a?.limited) return;
       throw new HttpError(
-        401,
+        a?.limited ? 429 : 401,
         `credential refused: ${a?.reason ?? 'use Authorization: Bearer TOKEN'}`,
       );
     }
     req.principal = a.principal;
   });
+
+  const readAccess = () => opts.settings().readAccess;
   return {
-    readAccess: opts.readAccess,
+    readAccess,
+    client,
     mayRead: (req, experiment) =>
-      opts.readAccess === 'open' ||
+      readAccess() === 'open' ||
       (req.principal !== undefined && mayAct(req.principal, 'viewer', experiment)),
+    restricted: (req) => readAccess() === 'token' && req.principal?.role !== 'admin',
+    mayScrape: (req) =>
+      readAccess() === 'open' || req.principal?.role === 'admin' || scrapes.has(req),
     readGate: async (req) => {
-      if (opts.readAccess === 'token' && !req.principal)
+      if (readAccess() === 'token' && !req.principal)
         throw new HttpError(401, 'this server needs a token to read: Authorization: Bearer TOKEN');
     },
+    async stillValid(p) {
+      if (p.tokenId !== undefined) return verifier.stillValid(p.tokenId, opts.clock());
+      const users = opts.settings().trustedProxy?.users ?? {};
+      const entry = Object.hasOwn(users, p.name) ? users[p.name] : undefined;
+      return entry?.role === p.role;
+    },
   };
+}
+
+/** The probes' results of the services `req` may read (all of them for open reads or an admin). */
+export function readableServices(
+  probes: ServiceProbes | undefined,
+  desired: DesiredState | undefined,
+  req: Req,
+  access: Access,
+): Record<string, ProbeResult> {
+  const all = probes?.results() ?? {};
+  if (!access.restricted(req)) return all;
+  const experiment = new Map((desired?.services ?? []).map((s) => [s.name, s.experiment]));
+  return Object.fromEntries(
+    Object.entries(all).filter(([name]) => {
+      const e = experiment.get(name);
+      return e !== undefined && access.mayRead(req, e);
+    }),
+  );
 }

@@ -599,8 +599,16 @@ describe('operator actions', () => {
     });
     expect(await post(f, sbnd('hold'), { reason: 'x', for: 'soon' }, t)).toEqual({
       status: 400,
-      body: { error: '"for" soon: a duration such as 30m, 2h or 1d' },
+      body: { error: '"for" soon: a duration such as 30m, 2h or 1d, of at most a year (366d)' },
     });
+    // A duration past any date a clock can hold was a 500 (Invalid time value).
+    for (const long of ['99999999999w', '367d', '1e400s'])
+      expect(await post(f, sbnd('hold'), { reason: 'x', for: long }, t)).toEqual({
+        status: 400,
+        body: {
+          error: `"for" ${long}: a duration such as 30m, 2h or 1d, of at most a year (366d)`,
+        },
+      });
     expect(await post(f, sbnd('hold'), { reason: 'x', stage: 'nope' }, t)).toMatchObject({
       status: 400,
       body: { error: `campaign ${SBND} has no stage nope (gen, g4, detsim, reco, anatree)` },

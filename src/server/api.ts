@@ -21,7 +21,7 @@ import {
   type Wording,
 } from '../engine/operator.js';
 import type { ServiceProbes } from '../engine/probes.js';
-import { HttpError, type Access, type Req } from './access.js';
+import { HttpError, readableServices, type Access, type Req } from './access.js';
 import type { CatalogReads } from './catalog-reads.js';
 import type { CatalogFigures } from '../engine/catalog-figures.js';
 import { stageStats } from '../engine/stats.js';
@@ -38,23 +38,18 @@ import {
   type OperatorAction,
   type Principal,
   type Role,
-  type TrustedProxy,
 } from '../model/index.js';
 
 export interface ApiOptions {
   store: Store;
   reconciler: Pick<Reconciler, 'current' | 'lastPass' | 'trigger'>;
   probes?: ServiceProbes | undefined;
-  /** Who may read: anyone (open), or token holders, each seeing its experiments (token). */
-  readAccess: 'open' | 'token';
   /** Where passes and actions are announced to open event streams (GET /api/events). */
   events?: EventHub | undefined;
   /** The catalog's per-stage figures (Pending, Files), read when asked for, at most once a minute. */
   figures?: CatalogFigures | undefined;
   /** The catalog, asked only for a file drill-down (cached); without it those routes are 503. */
   catalog?: CatalogReads | undefined;
-  /** A reverse proxy with single sign-on whose user header is believed (gitpoms.yaml server). */
-  trustedProxy?: TrustedProxy | undefined;
   /** Actions a client may ask for a minute; more get 429. Default 30. */
   actionsPerMinute?: number;
   /** A server that only shows (serve --no-reconcile): every action is refused with 405. */
@@ -126,7 +121,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
     return c;
   };
 
-  const { mayRead, readGate } = access;
+  const { mayRead, readGate, restricted } = access;
   const experimentOfKey = (
     desired: DesiredState,
     r: Pick<StoredSubmission, 'campaign' | 'definition'>,
@@ -367,7 +362,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
         throw new HttpError(400, 'give one of "name" or "dims"');
       if (q.dims !== undefined) {
         // A query may select any experiment's files: behind tokens, an admin's.
-        if (opts.readAccess === 'token' && (req as Req).principal?.role !== 'admin')
+        if (restricted(req as Req))
           throw new HttpError(403, 'a dimension query needs an admin token on this server');
         return { dims: q.dims, ...paged(await catalogOf().list(q.dims), q) };
       }
@@ -403,7 +398,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
     async (req) => {
       const { desired } = applied();
       const q = req.query;
-      if (opts.readAccess === 'token' && (req as Req).principal?.role !== 'admin') {
+      if (restricted(req as Req)) {
         // A token of some experiments reads the jobs of one submission at a time.
         const r = q.submission ? await opts.store.submission(q.submission) : undefined;
         if (!q.submission)
@@ -439,7 +434,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
   // The audit log and the revisions say nothing of one experiment: an admin's, when reads need a token.
   const adminRead = async (req: Req) => {
     await readGate(req);
-    if (opts.readAccess === 'token' && req.principal?.role !== 'admin')
+    if (restricted(req))
       throw new HttpError(403, 'the audit log and the revision history need an admin token');
   };
   app.get<{ Querystring: { limit: number } }>(
@@ -484,8 +479,8 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
     },
   );
 
-  app.get('/api/services', { preHandler: readGate }, async () => ({
-    items: opts.probes?.results() ?? {},
+  app.get('/api/services', { preHandler: readGate }, async (req: Req) => ({
+    items: readableServices(opts.probes, opts.reconciler.current()?.desired, req, access),
   }));
 
   app.get(
@@ -503,9 +498,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
         now: p.plan.now,
         actions: p.plan.actions.filter((a) => seen(a.campaign)),
         notes: p.plan.notes.filter((n) =>
-          n.campaign === undefined
-            ? opts.readAccess === 'open' || req.principal?.role === 'admin'
-            : seen(n.campaign),
+          n.campaign === undefined ? !restricted(req) : seen(n.campaign),
         ),
         results: p.results
           .filter((r) => seen(r.action.campaign))
@@ -524,26 +517,33 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
       preHandler: readGate,
       allowed: (req, e) =>
         e.kind !== 'action' || e.campaign === EVERY_CAMPAIGN || mayRead(req as Req, e.experiment),
+      // A stream outlives no revocation or expiry of the token it was opened with.
+      stillValid: async (req) => {
+        const p = (req as Req).principal;
+        return p === undefined || (await access.stillValid(p));
+      },
     });
 
   app.get('/api/whoami', async (req: Req) =>
     req.principal
       ? { authenticated: true, ...req.principal }
-      : { authenticated: false, readAccess: opts.readAccess },
+      : { authenticated: false, readAccess: access.readAccess() },
   );
 
-  /** The principal may take `action` on `campaign`'s experiment: 401 without one, 403 if not. */
+  /**
+   * The principal may take `action` on `campaign`'s experiment: 403 if not. A campaign it may
+   * not read is answered as a missing one (`missing`), so a refusal tells nothing of it.
+   */
   const authorize = (
     req: Req,
     action: OperatorAction,
     experiment: string | undefined,
     target: string,
+    missing?: string,
   ): Principal => {
-    const p = req.principal;
-    if (!p) {
-      opts.log('api action refused', { action, target, reason: 'no credential', ip: req.ip });
-      throw new HttpError(401, `${action} needs a token: Authorization: Bearer TOKEN`);
-    }
+    const p = req.principal!;
+    if (missing !== undefined && (experiment === undefined || !mayRead(req, experiment)))
+      throw new HttpError(404, missing);
     const need: Role = ACTION_ROLES[action];
     if (!mayAct(p, need, experiment)) {
       opts.log('api action refused', {
@@ -581,8 +581,24 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
       at: clock().toISOString(),
     });
   };
-  const actionRoute = {
-    config: { rateLimit: { max: opts.actionsPerMinute ?? 30, timeWindow: 60_000 } },
+  const actionRoute = (action: OperatorAction) => ({
+    // Keyed on who acts, not on the socket: every user behind one TLS proxy shares its address.
+    config: {
+      rateLimit: {
+        max: opts.actionsPerMinute ?? 30,
+        timeWindow: 60_000,
+        keyGenerator: (req: Req) =>
+          req.principal
+            ? `${req.principal.tokenId ? 'token' : 'user'}:${req.principal.tokenId ?? req.principal.name}`
+            : `client:${access.client(req)}`,
+      },
+    },
+    // Who acts is known before the body is read: no credential is a 401, whatever it holds.
+    preParsing: async (req: Req) => {
+      if (req.principal) return;
+      opts.log('api action refused', { action, reason: 'no credential', ip: access.client(req) });
+      throw new HttpError(401, `${action} needs a token: Authorization: Bearer TOKEN`);
+    },
     // Its store is read-only, and the reconciler that acts is another process.
     ...(opts.viewOnly
       ? {
@@ -596,7 +612,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
           },
         }
       : {}),
-  };
+  });
   const campaignParams = {
     type: 'object',
     properties: { campaign: name },
@@ -606,14 +622,13 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
   for (const action of ['hold', 'kill', 'launch-now'] as const) {
     app.post<{ Params: { campaign: string }; Body: ActionBody }>(
       `/api/campaigns/:campaign/${action}`,
-      { ...actionRoute, schema: { params: campaignParams, body: actionBody } },
+      { ...actionRoute(action), schema: { params: campaignParams, body: actionBody } },
       async (req, reply) => {
         const { revision, desired } = applied();
         const campaign = req.params.campaign;
         const target = targetName({ campaign, stage: req.body?.stage });
         const experiment = experimentOf(desired, campaign);
-        const p = authorize(req as Req, action, experiment, target);
-        if (!experiment) throw new HttpError(404, `no campaign ${campaign}`);
+        const p = authorize(req as Req, action, experiment, target, `no campaign ${campaign}`);
         const body = req.body ?? {};
         const r = await addOverride(
           opts.store,
@@ -641,14 +656,13 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
 
   app.post<{ Params: { campaign: string }; Body: ActionBody }>(
     '/api/campaigns/:campaign/release',
-    { ...actionRoute, schema: { params: campaignParams, body: actionBody } },
+    { ...actionRoute('release'), schema: { params: campaignParams, body: actionBody } },
     async (req, reply) => {
       const { desired } = applied();
       const campaign = req.params.campaign;
       const target = targetName({ campaign, stage: req.body?.stage });
       const experiment = experimentOf(desired, campaign);
-      const p = authorize(req as Req, 'release', experiment, target);
-      if (!experiment) throw new HttpError(404, `no campaign ${campaign}`);
+      const p = authorize(req as Req, 'release', experiment, target, `no campaign ${campaign}`);
       const cleared = await releaseOverrides(opts.store, desired, {
         campaign,
         stage: req.body?.stage,
@@ -662,7 +676,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
 
   app.post<{ Params: { campaign: string }; Body: ActionBody }>(
     '/api/campaigns/:campaign/prune',
-    { ...actionRoute, schema: { params: campaignParams, body: actionBody } },
+    { ...actionRoute('prune'), schema: { params: campaignParams, body: actionBody } },
     async (req, reply) => {
       const { revision, desired } = applied();
       const campaign = req.params.campaign;
@@ -670,7 +684,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
       // A campaign being pruned may have left the spec: its experiment is in its records.
       const known = (await opts.store.submissions()).find((r) => r.campaign === campaign);
       const experiment = experimentOf(desired, campaign) ?? known?.definition?.stage.experiment;
-      const p = authorize(req as Req, 'prune', experiment, target);
+      const p = authorize(req as Req, 'prune', experiment, target, `no campaign ${campaign}`);
       const id = await confirmPrune(
         opts.store,
         {
@@ -694,7 +708,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
   }>(
     '/api/campaigns/:campaign/stages/:stage/split-reset',
     {
-      ...actionRoute,
+      ...actionRoute('split-reset'),
       schema: {
         params: {
           type: 'object',
@@ -716,8 +730,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
       const { campaign, stage } = req.params;
       const target = `${campaign}/${stage}`;
       const experiment = experimentOf(desired, campaign);
-      const p = authorize(req as Req, 'split-reset', experiment, target);
-      if (!experiment) throw new HttpError(404, `no campaign ${campaign}`);
+      const p = authorize(req as Req, 'split-reset', experiment, target, `no campaign ${campaign}`);
       const r = await resetStageSplit(
         opts.store,
         desired,
@@ -741,7 +754,10 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
   } as const;
   app.post<{ Body: { reason?: string } }>(
     '/api/launches/hold',
-    { ...actionRoute, schema: { summary: 'hold every launch (admin)', body: switchBody } },
+    {
+      ...actionRoute('hold-launches'),
+      schema: { summary: 'hold every launch (admin)', body: switchBody },
+    },
     async (req, reply) => {
       const p = authorize(req as Req, 'hold-launches', undefined, 'every launch');
       const id = await holdLaunches(
@@ -756,7 +772,10 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
   );
   app.post<{ Body: { reason?: string } }>(
     '/api/launches/allow',
-    { ...actionRoute, schema: { summary: 'allow launches again (admin)', body: switchBody } },
+    {
+      ...actionRoute('allow-launches'),
+      schema: { summary: 'allow launches again (admin)', body: switchBody },
+    },
     async (req, reply) => {
       const p = authorize(req as Req, 'allow-launches', undefined, 'every launch');
       const wasHeld = await allowLaunches(opts.store, {

@@ -69,6 +69,10 @@ export function registerEvents(
   opts: {
     preHandler?: (req: FastifyRequest) => Promise<void>;
     allowed: (req: FastifyRequest, e: ServerEvent) => boolean;
+    /** Whether the credential the stream was opened with still holds; a stream ends when not. */
+    stillValid?: (req: FastifyRequest) => Promise<boolean>;
+    /** How often an idle stream's credential is checked again (ms). Default 5 s. */
+    recheckMs?: number;
     keepAliveMs?: number;
   },
 ): void {
@@ -88,16 +92,36 @@ export function registerEvents(
         'x-accel-buffering': 'no',
       });
       res.write(': gitpoms events\n\n');
+      // Events go out in order, each after the credential is checked again: a revoked or
+      // expired token hears nothing more, and its stream is closed.
+      let chain = Promise.resolve();
+      let ended = false;
+      const valid = async (): Promise<boolean> =>
+        !opts.stillValid || (await opts.stillValid(req).catch(() => false));
+      const send = (write?: () => void) => {
+        chain = chain.then(async () => {
+          if (ended) return;
+          if (!(await valid())) {
+            close();
+            res.end();
+            return;
+          }
+          write?.();
+        });
+      };
       const unsubscribe = hub.subscribe((e, id) => {
         if (opts.allowed(req, e))
-          res.write(`id: ${id}\nevent: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`);
+          send(() => res.write(`id: ${id}\nevent: ${e.kind}\ndata: ${JSON.stringify(e)}\n\n`));
       });
       const keepAlive = setInterval(
         () => res.write(': keep-alive\n\n'),
         opts.keepAliveMs ?? 15_000,
       );
+      const recheck = setInterval(() => send(), opts.recheckMs ?? 5000);
       const close = () => {
+        ended = true;
         clearInterval(keepAlive);
+        clearInterval(recheck);
         unsubscribe();
       };
       req.raw.on('close', close);

@@ -53,6 +53,32 @@ describe('gitpoms serve: HTTP endpoints', () => {
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 
+  it.each([
+    ['GitHub', 'x-github-delivery'],
+    ['Gitea', 'x-gitea-delivery'],
+    ['GitLab', 'x-gitlab-event-uuid'],
+  ])('a %s delivery replayed is answered "already seen" and starts no pass', async (n, h) => {
+    const { app, triggers } = server();
+    const payload = push('refs/heads/main');
+    const signed: Record<string, string> =
+      n === 'GitHub'
+        ? github(payload)
+        : n === 'Gitea'
+          ? {
+              'x-gitea-event': 'push',
+              'x-gitea-signature': createHmac('sha256', SECRET).update(payload).digest('hex'),
+            }
+          : { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': SECRET };
+    const once = { ...signed, 'content-type': 'application/json', [h]: 'd-1' };
+    expect((await post(app, once, payload)).statusCode).toBe(202);
+    const again = await post(app, once, payload);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual({ ok: true, triggered: false, seen: 'already seen' });
+    // Another delivery of the same push (a new id) is a new event.
+    expect((await post(app, { ...once, [h]: 'd-2' }, payload)).statusCode).toBe(202);
+    expect(triggers).toHaveLength(2);
+  });
+
   it('a signed push to another branch is accepted and ignored', async () => {
     const { app, triggers } = server();
     const payload = push('refs/heads/feature');

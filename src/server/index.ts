@@ -1,4 +1,5 @@
 import type { Ownership } from '../engine/ownership.js';
+import { AjvCompiler, type Options } from '@fastify/ajv-compiler';
 import fastifyStatic from '@fastify/static';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -7,11 +8,18 @@ import { fastify, type FastifyInstance } from 'fastify';
 import type { Reconciler } from '../engine/loop.js';
 import type { ServiceProbes } from '../engine/probes.js';
 import { fileURLToPath } from 'node:url';
-import { registerAccess } from './access.js';
+import {
+  HttpError,
+  readableServices,
+  registerAccess,
+  type Access,
+  type AccessSettings,
+  type Req,
+} from './access.js';
 import { registerApi, type ApiOptions } from './api.js';
 import { registerPages, type WebOptions } from './web/index.js';
 import type { Metrics } from './metrics.js';
-import { isPushTo, verifyWebhook } from './webhooks.js';
+import { DeliveryMemory, isPushTo, verifyWebhook } from './webhooks.js';
 
 export interface ServerOptions {
   reconciler: Pick<Reconciler, 'trigger' | 'status'>;
@@ -30,6 +38,10 @@ export interface ServerOptions {
   /** The HTTP API under /api, when the server has a store to read (serve gives it one). */
   api?: Omit<ApiOptions, 'log' | 'probes' | 'reconciler'> & {
     reconciler: ApiOptions['reconciler'];
+    /** Who may read and who the proxy vouches for: the applied revision's server settings. */
+    settings: () => AccessSettings;
+    /** Under token reads, the bearer a Prometheus scrape of /metrics brings (an admin token also does). */
+    metricsToken?: string | undefined;
   };
   /** The dashboard's pages (needs `api`). */
   web?: Pick<WebOptions, 'reconciler' | 'dataDir' | 'browse'>;
@@ -46,6 +58,7 @@ const WEB_ASSETS = fileURLToPath(new URL('../../web/', import.meta.url));
  * document. Nothing here acts on jobs directly: actions are overrides the next pass acts on.
  */
 export function buildServer(opts: ServerOptions): FastifyInstance {
+  const validators = AjvCompiler();
   const app = fastify({
     bodyLimit: opts.bodyLimit ?? 1 << 20,
     logger: false,
@@ -53,8 +66,41 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     forceCloseConnections: true,
     // A field the schema does not know is refused (400 naming it), never dropped and ignored.
     ajv: { customOptions: { removeAdditional: false } },
+    schemaController: {
+      compilersFactory: {
+        // A query string is text, so "limit=10" is read as a number; a JSON body says its
+        // types itself, and "confirm": "true" is refused, never taken for true.
+        buildValidator(externals, options) {
+          const coercing = validators(externals, options);
+          const exact = validators(externals, {
+            ...options,
+            customOptions: { ...(options?.customOptions as Options), coerceTypes: false },
+          } as Parameters<typeof validators>[1]);
+          return (route) => (route.httpPart === 'body' ? exact : coercing)(route);
+        },
+      },
+    },
   });
   const log = opts.log ?? (() => {});
+  app.setErrorHandler((e: Error & { statusCode?: number }, req, reply) => {
+    if (e instanceof HttpError) return reply.code(e.status).send({ error: e.message });
+    if (e.statusCode && e.statusCode < 500)
+      return reply.code(e.statusCode).send({ error: e.message });
+    log('request failed', { url: req.url, err: e.message });
+    return reply.code(500).send({ error: 'internal error; the server log says more' });
+  });
+  const api = opts.api;
+  // Before any route: every request is authenticated before its body is read or validated.
+  const access: Access | undefined = api
+    ? registerAccess(app, {
+        store: api.store,
+        settings: api.settings,
+        clock: api.clock ?? (() => new Date()),
+        log,
+        ...(api.metricsToken ? { scrapeToken: api.metricsToken } : {}),
+      })
+    : undefined;
+  const deliveries = new DeliveryMemory();
 
   void app.register(swagger, {
     openapi: {
@@ -80,7 +126,13 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     hooks.post(
       '/hooks/git',
       {
-        config: { rateLimit: { max: opts.webhooksPerMinute ?? 60, timeWindow: 60_000 } },
+        config: {
+          rateLimit: {
+            max: opts.webhooksPerMinute ?? 60,
+            timeWindow: 60_000,
+            keyGenerator: (req) => access?.client(req) ?? req.ip,
+          },
+        },
       },
       async (req, reply) => {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -88,6 +140,11 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
         if (!v.ok) {
           log('webhook refused', { status: v.status, reason: v.reason, ip: req.ip });
           return reply.code(v.status).send({ error: v.reason });
+        }
+        // A signed delivery sent again (a replay, or the forge retrying) starts no second pass.
+        if (v.delivery !== undefined && !deliveries.first(v.delivery, Date.now())) {
+          log('webhook replayed', { provider: v.provider, delivery: v.delivery });
+          return reply.code(200).send({ ok: true, triggered: false, seen: 'already seen' });
         }
         if (v.event === 'ping') return reply.code(200).send({ ok: true, pong: true });
         if (!isPushTo(v, opts.branch)) {
@@ -99,16 +156,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
       },
     );
   });
-  if (opts.api) {
-    const api = opts.api;
+  if (api && access) {
     void app.register(async (scope) => {
-      const access = registerAccess(scope, {
-        store: api.store,
-        readAccess: api.readAccess,
-        clock: api.clock ?? (() => new Date()),
-        log,
-        trustedProxy: api.trustedProxy,
-      });
       registerApi(scope, { ...api, probes: opts.probes, log }, access);
       if (opts.web)
         await scope.register(async (pages) =>
@@ -135,24 +184,38 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const metrics = opts.metrics;
   if (metrics)
-    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
-      reply.header('content-type', metrics.registry.contentType).send(await metrics.text()),
-    );
+    app.get('/metrics', { schema: { hide: true } }, async (req: Req, reply) => {
+      if (access && !access.mayScrape(req))
+        throw new HttpError(
+          401,
+          'this server needs a token to read: scrape /metrics with server.metricsToken or an admin token as the bearer',
+        );
+      return reply.header('content-type', metrics.registry.contentType).send(await metrics.text());
+    });
 
   app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', async (req: Req, reply) => {
     const s = opts.reconciler.status();
     const ready = s.applied !== undefined && s.failures === 0;
     const own = opts.ownership;
+    // Behind tokens, only an admin hears why: the error may name any experiment's files.
+    if (access?.restricted(req)) return reply.code(ready ? 200 : 503).send({ ready });
     return reply.code(ready ? 200 : 503).send({
       ready,
       ...(s.lastError ? { error: s.lastError } : {}),
       ...(own ? { replica: own.replica, campaigns: own.owned() } : {}),
     });
   });
-  app.get('/api/status', async () => ({
-    ...opts.reconciler.status(),
-    services: opts.probes?.results() ?? {},
-  }));
+  app.get('/api/status', async (req: Req) => {
+    const s = opts.reconciler.status();
+    if (!access || !access.restricted(req)) return { ...s, services: opts.probes?.results() ?? {} };
+    await access.readGate(req);
+    const { lastError: _e, sourceError: _s, latest, ...rest } = s;
+    return {
+      ...rest,
+      ...(latest ? { latest: { revision: latest.revision, valid: latest.valid } } : {}),
+      services: readableServices(opts.probes, api?.reconciler.current()?.desired, req, access),
+    };
+  });
   return app;
 }

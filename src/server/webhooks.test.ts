@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isPushTo, verifyWebhook } from './webhooks.js';
+import { DeliveryMemory, isPushTo, verifyWebhook } from './webhooks.js';
 
 const SECRET = 'It5-a-s3cret';
 const body = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', after: 'abc' }));
@@ -76,5 +76,18 @@ describe('push webhook verification', () => {
       SECRET,
     );
     expect(ping.ok && isPushTo(ping, 'main')).toBe(false);
+  });
+});
+
+describe('delivery memory', () => {
+  it('remembers a delivery for a day, and at most its bound of them, the oldest forgotten first', () => {
+    const m = new DeliveryMemory(1000, 3);
+    expect(m.first('a', 0)).toBe(true);
+    expect(m.first('a', 999)).toBe(false);
+    expect(m.first('a', 1000)).toBe(true);
+    for (const id of ['b', 'c', 'd']) expect(m.first(id, 1001)).toBe(true);
+    // Four ids against a bound of three: "a", the oldest, is forgotten.
+    expect(m.first('b', 1002)).toBe(false);
+    expect(m.first('a', 1002)).toBe(true);
   });
 });

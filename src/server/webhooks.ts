@@ -3,7 +3,14 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export type Provider = 'github' | 'gitea' | 'gitlab';
 
 export type Verdict =
-  | { ok: true; provider: Provider; event: string; ref: string | undefined }
+  | {
+      ok: true;
+      provider: Provider;
+      event: string;
+      ref: string | undefined;
+      /** The forge's id of this delivery (signed with the body only by GitHub and Gitea). */
+      delivery: string | undefined;
+    }
   | { ok: false; status: 400 | 401; reason: string };
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -53,6 +60,11 @@ export function verifyWebhook(headers: Headers, body: Buffer, secret: string | u
   } else {
     return { ok: false, status: 401, reason: 'unsigned request' };
   }
+  const delivery =
+    header(headers, 'x-github-delivery') ??
+    header(headers, 'x-gitea-delivery') ??
+    header(headers, 'x-forgejo-delivery') ??
+    header(headers, 'x-gitlab-event-uuid');
   let ref: string | undefined;
   try {
     const payload = JSON.parse(body.toString('utf8')) as { ref?: unknown };
@@ -60,7 +72,41 @@ export function verifyWebhook(headers: Headers, body: Buffer, secret: string | u
   } catch {
     return { ok: false, status: 400, reason: 'the body is not JSON' };
   }
-  return { ok: true, provider, event: event ?? 'unknown', ref };
+  return {
+    ok: true,
+    provider,
+    event: event ?? 'unknown',
+    ref,
+    delivery: delivery ? `${provider}:${delivery}` : undefined,
+  };
+}
+
+/**
+ * The deliveries seen in the last day, so a replayed one starts no pass. Kept in memory: a
+ * replay after a restart starts one pass, which acts on what the source says then, as a poll
+ * would; at most `max` ids are kept, the oldest forgotten first.
+ */
+export class DeliveryMemory {
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly keepMs = 86_400_000,
+    private readonly max = 100_000,
+  ) {}
+
+  /** True the first time `id` is seen within keepMs (and records it). */
+  first(id: string, now: number): boolean {
+    const at = this.seen.get(id);
+    if (at !== undefined && now - at < this.keepMs) return false;
+    this.seen.delete(id);
+    this.seen.set(id, now);
+    // Insertion order is time order: the oldest go first.
+    for (const [k, t] of this.seen) {
+      if (this.seen.size <= this.max && now - t < this.keepMs) break;
+      this.seen.delete(k);
+    }
+    return true;
+  }
 }
 
 /** Whether a verified event is a push to the branch the reconciler follows. */

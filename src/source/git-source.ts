@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { GitpomsError } from '../errors.js';
+import { redactUrl } from '../secrets.js';
 import type { RepoFiles } from '../desired/repo.js';
 import { gitRepo, resolveRevision } from './git-repo.js';
 
@@ -42,7 +43,7 @@ export class GitSource {
       e instanceof Error ? e.message.trim().split('\n').slice(-2).join(' ') : String(e);
     throw new GitpomsError(
       'git-source',
-      `${what} ${this.opts.repository} (branch ${this.opts.branch}): ${detail}`,
+      redactUrl(`${what} ${this.opts.repository} (branch ${this.opts.branch}): ${detail}`),
       { cause: e },
     );
   }

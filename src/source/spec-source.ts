@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { watch, type FSWatcher } from 'chokidar';
 import { GitpomsError } from '../errors.js';
+import { redactUrl } from '../secrets.js';
 import { insideRepo, subRepo, type RepoFiles } from '../desired/repo.js';
 import { fsRepo } from './fs-repo.js';
 import { resolveRevision } from './git-repo.js';
@@ -168,7 +169,7 @@ export class GitSpecSource implements SpecSource {
     this.bare = path.join(opts.dir, 'repo.git');
     this.checkouts = path.join(opts.dir, 'checkouts');
     this.git = new GitSource({ repository: opts.repository, branch: opts.branch, dir: this.bare });
-    this.description = `${opts.repository} branch ${opts.branch}${sub ? ` path ${sub}` : ''}`;
+    this.description = `${redactUrl(opts.repository)} branch ${opts.branch}${sub ? ` path ${sub}` : ''}`;
   }
 
   private revision(sha: string, repo: RepoFiles): Revision {
@@ -183,6 +184,17 @@ export class GitSpecSource implements SpecSource {
   async byId(id: string): Promise<Revision | undefined> {
     const r = await this.git.at(id);
     return r && this.revision(r.revision, r.repo);
+  }
+
+  /** The branch's newest commits as fetched, newest first, along first parents. */
+  async history(limit: number): Promise<string[]> {
+    const out = await this.gitIn([
+      'rev-list',
+      '--first-parent',
+      `--max-count=${limit}`,
+      `refs/remotes/origin/${this.opts.branch}`,
+    ]);
+    return out.split('\n').filter(Boolean);
   }
 
   private async gitIn(args: string[]): Promise<string> {

@@ -4,7 +4,9 @@ import { vi } from 'vitest';
 import { launchAction } from '../contracts/store.js';
 import { MemoryStore } from '../fakes/memory-store.js';
 import { loadSpec } from '../../src/desired/index.js';
-import type { PassReport } from '../../src/engine/loop.js';
+import type { PassReport, ReconcilerStatus } from '../../src/engine/loop.js';
+import type { ServiceProbes } from '../../src/engine/probes.js';
+import { Metrics } from '../../src/server/metrics.js';
 import { createToken } from '../../src/engine/tokens.js';
 import type { Role, TrustedProxy } from '../../src/model/index.js';
 import { plan } from '../../src/plan/plan.js';
@@ -22,6 +24,8 @@ export interface Fixture {
   events: EventHub;
   store: MemoryStore;
   trigger: ReturnType<typeof vi.fn>;
+  /** What the reconciler says of itself; a test may change it. */
+  status: ReconcilerStatus;
   tokens: Record<string, string>;
   logged: Array<[string, Record<string, unknown>]>;
 }
@@ -37,6 +41,9 @@ export async function fixture(
     catalog?: CatalogReads;
     viewOnly?: boolean;
     browse?: WebOptions['browse'];
+    probes?: Pick<ServiceProbes, 'results'>;
+    /** Serve /metrics; with a scrape token for it behind tokens. */
+    metrics?: { token?: string };
   } = {},
 ): Promise<Fixture> {
   const { readAccess = 'open', actionsPerMinute, trustedProxy, catalog } = o;
@@ -77,8 +84,9 @@ export async function fixture(
     current: () => ({ revision: 'rev1', desired }),
     lastPass: () => last,
     trigger,
-    status: () => ({ source: 'test', passes: 7, failures: 0 }),
+    status: () => status,
   };
+  const status: ReconcilerStatus = { source: 'test', passes: 7, failures: 0 };
   const logged: Fixture['logged'] = [];
   const events = new EventHub();
   const app = buildServer({
@@ -86,14 +94,16 @@ export async function fixture(
     branch: 'main',
     webhookSecret: undefined,
     log: (msg, detail) => logged.push([msg, detail]),
+    ...(o.probes ? { probes: o.probes as ServiceProbes } : {}),
+    ...(o.metrics ? { metrics: new Metrics().watch({ reconciler }) } : {}),
     api: {
+      ...(o.metrics?.token ? { metricsToken: o.metrics.token } : {}),
       store,
       reconciler,
-      readAccess,
+      settings: () => ({ readAccess, trustedProxy }),
       events,
       clock: () => NOW,
       ...(actionsPerMinute ? { actionsPerMinute } : {}),
-      trustedProxy,
       catalog,
       ...(o.viewOnly ? { viewOnly: true } : {}),
     },
@@ -116,7 +126,7 @@ export async function fixture(
     new Date(NOW.getTime() - 60_000),
   );
   tokens.expired = expired.text;
-  return { app, events, store, trigger, tokens, logged };
+  return { app, events, store, trigger, status, tokens, logged };
 }
 
 export const bearer = (t: string | undefined): Record<string, string> =>

@@ -5,8 +5,10 @@ import { buildServer } from '../../server/index.js';
 import { EventHub } from '../../server/events.js';
 import { GitSpecSource } from '../../source/spec-source.js';
 import { Metrics } from '../../server/metrics.js';
+import { SAFEST } from '../../server/access.js';
 import {
   DEFAULT_LEASE_MS,
+  metricsToken,
   openDaemon,
   reportProblems,
   sourceOptions,
@@ -99,8 +101,14 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
           store: d.deps.store,
           reconciler: d.reconciler,
           events,
-          readAccess: d.config?.spec.server?.readAccess ?? 'open',
-          trustedProxy: d.config?.spec.server?.trustedProxy,
+          settings: () => {
+            // The applied revision's server settings; before one, those it boots from.
+            const cur = d.reconciler.current();
+            if (!cur && !d.acting) return SAFEST;
+            const server = (cur ? cur.config : d.config)?.spec.server;
+            return { readAccess: server?.readAccess ?? 'open', trustedProxy: server?.trustedProxy };
+          },
+          metricsToken: metricsToken(d.config, io.env),
           catalog: new CatalogReads(d.deps.catalog),
           figures,
           viewOnly,

@@ -18,7 +18,7 @@ import { projectName } from '../../job/dimensions.js';
 import type { DesiredState } from '../../model/index.js';
 import { applyOverrides, deriveStatus } from '../../plan/plan.js';
 import type { StageSummary } from '../../plan/types.js';
-import { HttpError, type Access, type Req } from '../access.js';
+import { HttpError, readableServices, type Access, type Req } from '../access.js';
 import type { CatalogReads } from '../catalog-reads.js';
 import {
   FILE_CATEGORIES,
@@ -118,25 +118,36 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
   const clock = opts.clock ?? (() => new Date());
   const { mayRead } = access;
 
-  /** What is wrong, for the banner on every page: a backend or the source failing, no revision. */
-  const banner = (): string[] => {
+  /**
+   * What is wrong, for the banner on every page: a backend or the source failing, no revision.
+   * Behind tokens, a reader hears of its own experiments' services only, and an anonymous
+   * client (the sign-in and error pages) of nothing.
+   */
+  const banner = (req: Req): string[] => {
     const out: string[] = [];
+    if (access.readAccess() === 'token' && !req.principal) return out;
+    const full = !access.restricted(req);
     const s = opts.reconciler.status();
     if (opts.viewOnly)
       out.push(
         'This server only shows what the reconciler recorded: actions here are refused; take them on a reconciling server or with the gitpoms CLI.',
       );
     if (!s.applied) out.push('No valid revision applied yet: the pages show the store only.');
-    if (s.failures > 0 && s.lastError)
-      out.push(`The last ${s.failures} pass(es) failed: ${s.lastError}`);
-    if (s.sourceError) out.push(`The source cannot be read: ${s.sourceError}`);
+    if (s.failures > 0)
+      out.push(
+        full && s.lastError
+          ? `The last ${s.failures} pass(es) failed: ${s.lastError}`
+          : `The last ${s.failures} pass(es) failed; an admin sees why.`,
+      );
+    if (s.sourceError && full) out.push(`The source cannot be read: ${s.sourceError}`);
     if (s.latest && !s.latest.valid)
       out.push(
         `Revision ${s.latest.revision.slice(0, 12)} does not validate and is not applied (see Revisions).`,
       );
-    for (const [name, r] of Object.entries(opts.probes?.results() ?? {}))
+    const services = readableServices(opts.probes, opts.reconciler.current()?.desired, req, access);
+    for (const [name, r] of Object.entries(services))
       if (r.status === 'failed') out.push(`Service ${name} failed: ${r.detail}`);
-    const error = opts.figures?.lastError();
+    const error = full ? opts.figures?.lastError() : undefined;
     if (error) out.push(`The catalog could not be read for Pending and Files: ${error}`);
     return out;
   };
@@ -182,16 +193,20 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
             : (e.statusCode ?? 500);
     if (status >= 500) opts.log('page failed', { url: req.url, err: e.message });
     const message = status === 500 ? 'Internal error; the server log says more.' : e.message;
-    return html(reply, <ErrorPage banner={banner()} status={status} message={message} />, status);
+    return html(
+      reply,
+      <ErrorPage banner={banner(req)} status={status} message={message} />,
+      status,
+    );
   });
 
   const pageGate = async (req: Req) => {
-    if (access.readAccess === 'token' && !req.principal)
+    if (access.readAccess() === 'token' && !req.principal)
       throw new HttpError(401, 'This server needs a token to read: use Token (top right) first.');
   };
 
-  app.get('/sign-in', async (_req, reply) =>
-    html(reply, <SignInPage banner={banner()} readAccess={access.readAccess} />),
+  app.get('/sign-in', async (req: Req, reply) =>
+    html(reply, <SignInPage banner={banner(req)} readAccess={access.readAccess()} />),
   );
 
   app.get('/', { preHandler: pageGate }, async (req: Req, reply) => {
@@ -244,12 +259,12 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
     return html(
       reply,
       <OverviewPage
-        banner={banner()}
+        banner={banner(req)}
         revision={cur?.revision}
         campaigns={rows}
         {...(replicas ? { replicas: replicas.replicas } : {})}
-        services={opts.probes?.results() ?? {}}
-        serviceSpecs={cur?.desired.services ?? []}
+        services={readableServices(opts.probes, cur?.desired, req, access)}
+        serviceSpecs={(cur?.desired.services ?? []).filter((s) => mayRead(req, s.experiment))}
         waiting={(last?.plan.notes ?? [])
           .filter((n) => WAITING.has(n.kind) && readable(n.campaign))
           .slice(0, 200)}
@@ -290,7 +305,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       return html(
         reply,
         <CampaignPage
-          banner={banner()}
+          banner={banner(req)}
           campaign={c}
           state={state}
           stats={stats}
@@ -322,7 +337,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       return html(
         reply,
         <StagePage
-          banner={banner()}
+          banner={banner(req)}
           stage={s}
           state={summariesOf(c.name).get(s.name)?.state ?? s.state}
           overrides={(await opts.store.activeOverrides(clock(), revision)).filter(
@@ -360,7 +375,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       return html(
         reply,
         <SubmissionsPage
-          banner={banner()}
+          banner={banner(req)}
           campaign={c.name}
           stage={stage}
           rows={rows.slice(offset, offset + PAGE)}
@@ -403,7 +418,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       return html(
         reply,
         <SubmissionPage
-          banner={banner()}
+          banner={banner(req)}
           launchOutput={opts.dataDir ? launchOutput(opts.dataDir, r.key) : undefined}
           record={r}
           explanation={e}
@@ -425,7 +440,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
         await opts.store.jobPage({ submission: r.key, limit: ALL, offset: 0 })
       ).items.find((j) => j.id === req.query.id);
       if (!job) throw new HttpError(404, `Submission ${r.key} has no job ${req.query.id}.`);
-      return html(reply, <JobPage banner={banner()} job={job} record={r} />);
+      return html(reply, <JobPage banner={banner(req)} job={job} record={r} />);
     },
   );
 
@@ -455,7 +470,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       return html(
         reply,
         <TriagePage
-          banner={banner()}
+          banner={banner(req)}
           campaign={c.name}
           byExit={groups((j) => `${exit(j)} × ${stageOf.get(j.submission) ?? '?'}`)}
           byNode={groups((j) => j.node ?? 'unknown node')}
@@ -510,7 +525,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
         .slice(0, 500);
       return html(
         reply,
-        <TimeBarsPage banner={banner()} campaign={c.name} rows={rows} from={from} to={to} />,
+        <TimeBarsPage banner={banner(req)} campaign={c.name} rows={rows} from={from} to={to} />,
       );
     },
   );
@@ -534,12 +549,12 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
     const cur = opts.reconciler.current();
     const seen = (campaign: string | undefined) =>
       campaign === undefined
-        ? access.readAccess === 'open' || req.principal?.role === 'admin'
+        ? !access.restricted(req)
         : mayRead(req, cur && experimentOf(cur.desired, campaign));
     return html(
       reply,
       <PlanPage
-        banner={banner()}
+        banner={banner(req)}
         pass={p?.pass}
         revision={p?.revision}
         latest={opts.reconciler.status().latest}
@@ -559,12 +574,12 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
 
   const browse = opts.browse;
   app.get('/revisions', { preHandler: pageGate }, async (req: Req, reply) => {
-    if (access.readAccess === 'token' && req.principal?.role !== 'admin')
+    if (access.restricted(req))
       throw new HttpError(403, 'The revision history and the audit log need an admin token.');
     return html(
       reply,
       <RevisionsPage
-        banner={banner()}
+        banner={banner(req)}
         revisions={await opts.store.revisions(100)}
         audit={await opts.store.auditLog(100)}
         link={
@@ -601,7 +616,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       return html(
         reply,
         <FilesPage
-          banner={banner()}
+          banner={banner(req)}
           record={r}
           counts={counts}
           category={category}
@@ -634,7 +649,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       const desired = opts.reconciler.current()?.desired;
       if (!f || !mayRead(req as Req, fileExperiment(desired, f.metadata)))
         throw new HttpError(404, `No file ${req.query.name} in the catalog.`);
-      return html(reply, <FilePage banner={banner()} file={f} />);
+      return html(reply, <FilePage banner={banner(req)} file={f} />);
     },
   );
 }
