@@ -83,6 +83,17 @@ const actionBody = {
   },
 } as const;
 
+/** The body of one action: only the fields it acts on (any other is a 400, never ignored). */
+const bodyOf = (...fields: Array<keyof typeof actionBody.properties>) => ({
+  ...actionBody,
+  properties: Object.fromEntries(fields.map((f) => [f, actionBody.properties[f]])),
+});
+const OVERRIDE_FIELDS = {
+  hold: bodyOf('stage', 'reason', 'for'),
+  kill: bodyOf('stage', 'reason', 'for', 'confirm'),
+  'launch-now': bodyOf('stage', 'reason', 'for'),
+} as const;
+
 interface ActionBody {
   stage?: string;
   reason?: string;
@@ -622,7 +633,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
   for (const action of ['hold', 'kill', 'launch-now'] as const) {
     app.post<{ Params: { campaign: string }; Body: ActionBody }>(
       `/api/campaigns/:campaign/${action}`,
-      { ...actionRoute(action), schema: { params: campaignParams, body: actionBody } },
+      { ...actionRoute(action), schema: { params: campaignParams, body: OVERRIDE_FIELDS[action] } },
       async (req, reply) => {
         const { revision, desired } = applied();
         const campaign = req.params.campaign;
@@ -656,7 +667,10 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
 
   app.post<{ Params: { campaign: string }; Body: ActionBody }>(
     '/api/campaigns/:campaign/release',
-    { ...actionRoute('release'), schema: { params: campaignParams, body: actionBody } },
+    {
+      ...actionRoute('release'),
+      schema: { params: campaignParams, body: bodyOf('stage', 'reason') },
+    },
     async (req, reply) => {
       const { desired } = applied();
       const campaign = req.params.campaign;
@@ -676,7 +690,10 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
 
   app.post<{ Params: { campaign: string }; Body: ActionBody }>(
     '/api/campaigns/:campaign/prune',
-    { ...actionRoute('prune'), schema: { params: campaignParams, body: actionBody } },
+    {
+      ...actionRoute('prune'),
+      schema: { params: campaignParams, body: bodyOf('stage', 'reason', 'confirm') },
+    },
     async (req, reply) => {
       const { revision, desired } = applied();
       const campaign = req.params.campaign;
