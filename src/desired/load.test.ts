@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fsRepo } from '../source/fs-repo.js';
@@ -161,5 +162,28 @@ describe('the time zone of a new split in local time', () => {
       localtime: true,
       timeZone: 'America/Chicago',
     });
+  });
+});
+
+describe('a gitpoms.yaml that is not a file', () => {
+  it('is an error, not a repository without configuration', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gitpoms-config-dir-'));
+    try {
+      for (const [f, text] of Object.entries(baseFiles)) {
+        if (f === 'gitpoms.yaml') continue;
+        mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+        writeFileSync(path.join(dir, f), text);
+      }
+      mkdirSync(path.join(dir, 'gitpoms.yaml'));
+      const r = loadSpec(fsRepo(dir));
+      expect(r.desired).toBeUndefined();
+      expect(r.diagnostics.map(formatDiagnostic)).toContainEqual(
+        expect.stringMatching(
+          /^gitpoms\.yaml.*gitpoms\.yaml is not a file that can be read \(a directory\?\)/,
+        ),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

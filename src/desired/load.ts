@@ -114,6 +114,15 @@ export function loadDocuments(
         `${CONFIG_FILE} is ${configProblem}; it is not read`,
       ),
     );
+  else if (configText === undefined && repo.exists(CONFIG_FILE))
+    // A directory (or a file changing as it is read): never taken for "no gitpoms.yaml".
+    diags.push(
+      fileDiagnostic(
+        CONFIG_FILE,
+        'file-refused',
+        `${CONFIG_FILE} is not a file that can be read (a directory?); make it the repository's configuration file`,
+      ),
+    );
   if (configText !== undefined) {
     const parsed = parseYamlFile(CONFIG_FILE, configText);
     diags.push(...parsed.diagnostics);
