@@ -1,5 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { isCredentialUrl, looksLikeSecretName } from './secrets.js';
+import { isCredentialUrl, looksLikeSecretName, looksLikeSecretValue } from './secrets.js';
+
+describe('secret values', () => {
+  it.each([
+    'Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig',
+    'Basic dXNlcjpwYXNzd29yZA==',
+    'token ghp_0123456789abcdef',
+    '-----BEGIN RSA PRIVATE KEY-----\nMIIE…',
+    '-----BEGIN OPENSSH PRIVATE KEY-----',
+    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzYm5kIn0.c2lnbmF0dXJl',
+  ])('%s is one', (v) => expect(looksLikeSecretValue(v)).toBe(true));
+
+  it.each(['sbnd', 'Production', 'basic', '/pnfs/sbnd/scratch', 'v09_91_02', 'Token bucket'])(
+    '%s is not',
+    (v) => expect(looksLikeSecretValue(v)).toBe(false),
+  );
+});
 
 describe('secret names', () => {
   it.each([
@@ -16,6 +32,8 @@ describe('secret names', () => {
     'jobsubToken',
     'private-key',
     'GPG_PASSPHRASE',
+    'SESSION_COOKIE',
+    'HTTP_AUTHORIZATION',
   ])('%s is one', (name) => expect(looksLikeSecretName(name)).toBe(true));
 
   it.each([

@@ -19,6 +19,10 @@ const SECRET_WORDS = new Set([
   'CREDENTIALS',
   'APIKEY',
   'BEARER',
+  'AUTHORIZATION',
+  'COOKIE',
+  'COOKIES',
+  'SESSION',
 ]);
 /** KEY is a credential after one of these (AWS_ACCESS_KEY_ID, SSH_KEY, API_KEY), not alone (SORT_KEY). */
 const KEY_AFTER = new Set(['ACCESS', 'API', 'SSH', 'PRIVATE', 'SECRET', 'SIGNING', 'ENCRYPTION']);
@@ -37,6 +41,18 @@ export function looksLikeSecretName(name: string): boolean {
   return words.some(
     (w, i) => SECRET_WORDS.has(w) || (w === 'KEY' && i > 0 && KEY_AFTER.has(words[i - 1]!)),
   );
+}
+
+/** A value that is a credential whatever its name: an HTTP auth scheme, a PEM block, a JWT. */
+const SECRET_VALUE = [
+  /^\s*(Bearer|Basic|Token|Digest|Negotiate)\s+\S{8,}/i,
+  /-----BEGIN [A-Z0-9 ]+-----/,
+  /^\s*eyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]+\s*$/,
+];
+
+/** Whether a literal value is itself a credential (AUTH_HEADER: "Bearer …", a key, a token). */
+export function looksLikeSecretValue(value: string): boolean {
+  return SECRET_VALUE.some((re) => re.test(value));
 }
 
 /** Chat services whose incoming-webhook URL carries its credential in the path. */
@@ -75,13 +91,19 @@ export function holdsCredential(text: string): boolean {
 export function checkTemplateSecrets(ctx: Ctx, docs: LoadedDocs): void {
   for (const lt of docs.launchTemplates) {
     for (const [name, v] of Object.entries(lt.value.spec.environment ?? {})) {
-      if (v && 'value' in v && looksLikeSecretName(name)) {
+      if (
+        v &&
+        'value' in v &&
+        (looksLikeSecretName(name) || looksLikeSecretValue(String(v.value)))
+      ) {
         err(
           ctx,
           lt.doc,
           ['spec', 'environment', name, 'value'],
           'secret-in-git',
-          `${name} looks like a secret; secrets are never written in the repository`,
+          looksLikeSecretName(name)
+            ? `${name} looks like a secret; secrets are never written in the repository`
+            : `${name}'s value is a credential (an auth header, a key or a token); secrets are never written in the repository`,
           'reference it instead: fromEnv: VAR or fromFile: /path/on/the/launch/host',
         );
       }
