@@ -111,6 +111,10 @@ export function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
     baseArgs: undefined,
   };
   const launch = jt.value.spec.launch;
+  // fife_launch by an absolute path is a program of the launch host (/cvmfs/…); by a relative
+  // one, a file of the repository, as any other launch program.
+  if (!/(^|\/)fife_launch$/.test(launch[0]) || !launch[0].startsWith('/'))
+    checkProgram(ctx, jt, launch[0]);
   const cfgRef = fifeConfigOf(launch);
   if (!cfgRef) {
     if (/(^|\/)fife_launch$/.test(launch[0])) {
@@ -142,36 +146,6 @@ export function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
           'let the script resubmit, or launch through fife_launch',
         );
     });
-    const script = launch[0];
-    if (script.includes('/')) {
-      const p = insideRepo(script);
-      const why = p === undefined ? undefined : ctx.repo.problem(p);
-      if (p === undefined)
-        err(
-          ctx,
-          jt.doc,
-          ['spec', 'launch', 0],
-          'path-outside-repo',
-          `launch script "${script}" is outside the repository`,
-          'name a program on the launch host’s PATH, or a script inside the repository',
-        );
-      else if (why)
-        err(
-          ctx,
-          jt.doc,
-          ['spec', 'launch', 0],
-          'path-refused',
-          `launch script "${script}" is ${why}`,
-        );
-      else if (ctx.repo.read(p) === undefined)
-        err(
-          ctx,
-          jt.doc,
-          ['spec', 'launch', 0],
-          'launch-script-missing',
-          `launch script "${script}" does not exist in the repository`,
-        );
-    }
     return out;
   }
   if (cfgRef.count > 1) {
@@ -378,5 +352,38 @@ export function renderCheck(
   } catch (e) {
     if (!(e instanceof FifeLaunchError)) throw e;
     reportConfigError(ctx, doc, [...base, 'overrides'], e, []);
+  }
+}
+
+/** A launch program given by a path is a file of the repository (fife_launch's too), never outside it. */
+function checkProgram(ctx: Ctx, jt: Located<JobType>, script: string): void {
+  if (script.includes('/')) {
+    const p = insideRepo(script);
+    const why = p === undefined ? undefined : ctx.repo.problem(p);
+    if (p === undefined)
+      err(
+        ctx,
+        jt.doc,
+        ['spec', 'launch', 0],
+        'path-outside-repo',
+        `launch script "${script}" is outside the repository`,
+        'name a program on the launch host’s PATH, or a script inside the repository',
+      );
+    else if (why)
+      err(
+        ctx,
+        jt.doc,
+        ['spec', 'launch', 0],
+        'path-refused',
+        `launch script "${script}" is ${why}`,
+      );
+    else if (ctx.repo.read(p) === undefined)
+      err(
+        ctx,
+        jt.doc,
+        ['spec', 'launch', 0],
+        'launch-script-missing',
+        `launch script "${script}" does not exist in the repository`,
+      );
   }
 }
