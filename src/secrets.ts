@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GitpomsError } from './errors.js';
 import type { SecretRef } from './model/index.js';
@@ -50,4 +51,11 @@ export function redactUrl(text: string): string {
   return text.replace(URL_CREDENTIAL, (all, scheme: string, userinfo: string) =>
     isCredential(scheme, userinfo) ? `${scheme}***@` : all,
   );
+}
+
+/** Whether `given` is `want`, compared in constant time (a secret, a signature). */
+export function sameSecret(given: string | Buffer, want: string | Buffer): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(want);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -91,8 +91,7 @@ export class TokenVerifier {
 
   /** Whether the token `id` still signs its holder in (not revoked, not expired, not gone). */
   async stillValid(id: string, now: Date): Promise<boolean> {
-    const t = await this.store.token(id);
-    return !!t && !t.revokedAt && !(t.expiresAt && Date.parse(t.expiresAt) <= now.getTime());
+    return unusable(await this.store.token(id), now) === undefined;
   }
 
   /**
@@ -108,10 +107,8 @@ export class TokenVerifier {
     if (!m) return { ok: false, reason: 'not a gitpoms token' };
     const [, id, secret] = m as unknown as [string, string, string];
     const t = await this.store.token(id);
-    if (!t) return { ok: false, reason: 'unknown token', tokenId: id };
-    if (t.revokedAt) return { ok: false, reason: 'token revoked', tokenId: id };
-    if (t.expiresAt && Date.parse(t.expiresAt) <= now.getTime())
-      return { ok: false, reason: 'token expired', tokenId: id };
+    const why = unusable(t, now);
+    if (why || !t) return { ok: false, reason: why ?? 'unknown token', tokenId: id };
     const seen = createHash('sha256').update(text).digest('hex');
     if (this.refused.get(seen) === t.hash)
       return { ok: false, reason: 'wrong secret', tokenId: id };
@@ -131,6 +128,14 @@ export class TokenVerifier {
       principal: { name: t.name, role: t.role, experiments: t.experiments, tokenId: t.id },
     };
   }
+}
+
+/** Why a stored token signs nobody in (unknown, revoked, expired), or undefined when it does. */
+function unusable(t: StoredToken | undefined, now: Date): string | undefined {
+  if (!t) return 'unknown token';
+  if (t.revokedAt) return 'token revoked';
+  if (t.expiresAt && Date.parse(t.expiresAt) <= now.getTime()) return 'token expired';
+  return undefined;
 }
 
 function remember(m: Map<string, string>, key: string, hash: string): void {

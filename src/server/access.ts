@@ -2,11 +2,11 @@
 // the same token in a SameSite=Strict cookie. An action needs the Authorization header, so a
 // page of another site can never act with a browser's ambient credential. Who may read what
 // follows the applied revision's gitpoms.yaml (`settings`), never one that did not validate.
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TokenStore } from '../adapters/store/types.js';
 import type { ProbeResult, ServiceProbes } from '../engine/probes.js';
 import { TokenVerifier } from '../engine/tokens.js';
+import { sameSecret } from '../secrets.js';
 import { mayAct, type DesiredState, type Principal, type TrustedProxy } from '../model/index.js';
 
 export type Req = FastifyRequest & { principal?: Principal };
@@ -46,13 +46,6 @@ export interface Access {
   client(req: FastifyRequest): string;
   /** Whether the request may read /metrics: open reads, an admin, or the scrape token. */
   mayScrape(req: Req): boolean;
-}
-
-/** Whether `given` is `want`, in constant time. */
-export function sameSecret(given: string, want: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(want);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const COOKIE = new RegExp(`(?:^|;\\s*)${TOKEN_COOKIE}=([^;\\s]+)`);

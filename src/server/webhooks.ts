@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../secrets.js';
 
 export type Provider = 'github' | 'gitea' | 'gitlab';
 
@@ -18,10 +19,6 @@ type Headers = Record<string, string | string[] | undefined>;
 function header(h: Headers, name: string): string | undefined {
   const v = h[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-function sameBytes(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function hmacHex(secret: string, body: Buffer): Buffer {
@@ -44,18 +41,18 @@ export function verifyWebhook(headers: Headers, body: Buffer, secret: string | u
   if (gitea !== undefined) {
     provider = 'gitea';
     event = header(headers, 'x-gitea-event') ?? header(headers, 'x-forgejo-event');
-    if (!sameBytes(Buffer.from(gitea.toLowerCase()), hmacHex(secret, body)))
+    if (!sameSecret(Buffer.from(gitea.toLowerCase()), hmacHex(secret, body)))
       return { ok: false, status: 401, reason: 'bad Gitea signature' };
   } else if (github !== undefined) {
     provider = 'github';
     event = header(headers, 'x-github-event');
     const hex = github.startsWith('sha256=') ? github.slice(7).toLowerCase() : '';
-    if (!sameBytes(Buffer.from(hex), hmacHex(secret, body)))
+    if (!sameSecret(Buffer.from(hex), hmacHex(secret, body)))
       return { ok: false, status: 401, reason: 'bad GitHub signature' };
   } else if (gitlab !== undefined) {
     provider = 'gitlab';
     event = header(headers, 'x-gitlab-event');
-    if (!sameBytes(Buffer.from(gitlab), Buffer.from(secret)))
+    if (!sameSecret(Buffer.from(gitlab), Buffer.from(secret)))
       return { ok: false, status: 401, reason: 'bad GitLab token' };
   } else {
     return { ok: false, status: 401, reason: 'unsigned request' };
