@@ -111,13 +111,13 @@ export function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
     baseArgs: undefined,
   };
   const launch = jt.value.spec.launch;
+  const isFifeLaunch = /(^|\/)fife_launch$/.test(launch[0]);
   // fife_launch by an absolute path is a program of the launch host (/cvmfs/…); by a relative
   // one, a file of the repository, as any other launch program.
-  if (!/(^|\/)fife_launch$/.test(launch[0]) || !launch[0].startsWith('/'))
-    checkProgram(ctx, jt, launch[0]);
+  if (!isFifeLaunch || !launch[0].startsWith('/')) checkProgram(ctx, jt, launch[0]);
   const cfgRef = fifeConfigOf(launch);
   if (!cfgRef) {
-    if (/(^|\/)fife_launch$/.test(launch[0])) {
+    if (isFifeLaunch) {
       err(
         ctx,
         jt.doc,

@@ -133,9 +133,9 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
         'This server only shows what the reconciler recorded: actions here are refused; take them on a reconciling server or with the gitpoms CLI.',
       );
     if (!s.applied) out.push('No valid revision applied yet: the pages show the store only.');
-    if (s.failures > 0)
+    if (s.failures > 0 && s.lastError)
       out.push(
-        full && s.lastError
+        full
           ? `The last ${s.failures} pass(es) failed: ${s.lastError}`
           : `The last ${s.failures} pass(es) failed; an admin sees why.`,
       );
