@@ -12,7 +12,7 @@ describe('launch host command lines', () => {
     },
   );
 
-  it('puts setup first, then the launch under env with the files it reads, every word quoted', () => {
+  it('puts setup first, then the files it reads (exported by the shell), then the launch, every word quoted', () => {
     expect(
       remoteCommand(['/opt/submit.sh', 'a b'], {
         cwd: '/data/checkout',
@@ -23,7 +23,10 @@ describe('launch host command lines', () => {
         ],
       }),
     ).toBe(
-      "cd /data/checkout && source /cvmfs/setup.sh && setup dunetpc v06 -q e14:prof && env TOKEN=\"$(cat '/run/secret token')\" /opt/submit.sh 'a b'",
+      "cd /data/checkout && source /cvmfs/setup.sh && setup dunetpc v06 -q e14:prof && export TOKEN=\"$(cat '/run/secret token')\" && env /opt/submit.sh 'a b'",
+    );
+    expect(() => remoteCommand(['/bin/true'], { fromFile: { 'X;id': '/f' } })).toThrow(
+      'cannot be an environment variable',
     );
   });
 

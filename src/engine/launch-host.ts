@@ -12,7 +12,8 @@ const run = promisify(execFile);
  * The command line a launch host's shell runs: the template's setup commands, then the
  * launch itself under `env`, every word quoted, so each argument vector arrives exactly as
  * written (ssh hands the server one string, which the login shell parses again).
- * `fromFile` values are read on the launch host, where the file is. Environment values
+ * `fromFile` values are read on the launch host, where the file is, by a shell builtin
+ * (`export`), so no process ever has one in its argument vector; other environment values
  * never go here: a command line is visible to every user (see exportScript).
  */
 export function remoteCommand(
@@ -26,10 +27,9 @@ export function remoteCommand(
   const parts: string[] = [];
   if (opts.cwd) parts.push(`cd ${shellQuote(opts.cwd)}`);
   for (const s of opts.setup ?? []) parts.push(s.map(shellQuote).join(' '));
-  const files = Object.entries(opts.fromFile ?? {}).map(
-    ([k, p]) => `${k}="$(cat ${shellQuote(p)})"`,
-  );
-  parts.push(['env', ...files, ...argv.map(shellQuote)].join(' '));
+  for (const [k, p] of Object.entries(opts.fromFile ?? {}))
+    parts.push(`export ${variableName(k)}="$(cat ${shellQuote(p)})"`);
+  parts.push(['env', ...argv.map(shellQuote)].join(' '));
   return parts.join(' && ');
 }
 
@@ -40,12 +40,14 @@ export function remoteCommand(
  */
 export function exportScript(env: Readonly<Record<string, string>>): string {
   return Object.entries(env)
-    .map(([k, v]) => {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
-        throw new GitpomsError('launch-environment', `"${k}" cannot be an environment variable`);
-      return `export ${k}=${shellQuote(v)}\n`;
-    })
+    .map(([k, v]) => `export ${variableName(k)}=${shellQuote(v)}\n`)
     .join('');
+}
+
+function variableName(k: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+    throw new GitpomsError('launch-environment', `"${k}" cannot be an environment variable`);
+  return k;
 }
 
 /** What a launch template adds to a launch's environment: its values and its credentials' paths. */

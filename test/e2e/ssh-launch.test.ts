@@ -154,6 +154,7 @@ describe('launch hosts over ssh (a real sshd on 127.0.0.1)', () => {
       const cmdlines = readFileSync(path.join(dir, 'cmdlines.txt'), 'utf8');
       expect(cmdlines).toContain(`${userInfo().username}@127.0.0.1`);
       expect(cmdlines).not.toContain('from-the-reconciler');
+      expect(cmdlines).not.toContain('tok-from-file');
     },
   );
 
