@@ -43,16 +43,20 @@ export class FifeLaunchError extends Error {
   readonly code: string;
   readonly file: string | undefined;
   readonly line: number | undefined;
+  /** The --stage the error is about, for a caller that can point at that word. */
+  readonly stage: string | undefined;
   constructor(
     code: string,
     message: string,
     where: { file?: string | undefined; line?: number | undefined } = {},
+    stage?: string,
   ) {
     super(message);
     this.name = 'FifeLaunchError';
     this.code = code;
     this.file = where.file;
     this.line = where.line;
+    this.stage = stage;
   }
 }
 
@@ -144,7 +148,6 @@ class Launcher {
 
     for (const stage of this.expandParents(o.stages ?? [], [])) {
       const tag = `stage_${stage}`;
-      if (!this.cfg.hasSection(tag)) continue;
       for (const [k, v] of wrap(() => this.cfg.items(tag, { raw: true }))) {
         if (k === 'parent') continue;
         const dot = k.indexOf('.');
@@ -258,6 +261,22 @@ class Launcher {
         throw new FifeLaunchError(
           'stage-parent-cycle',
           `[stage_${s}] parent chain loops: ${[...chain, s].join(' -> ')}`,
+        );
+      }
+      // fife_launch skips a stage without a section silently: a typo then launches without
+      // the stage's settings. Refused instead.
+      if (!this.cfg.hasSection(`stage_${s}`)) {
+        const child = chain.at(-1);
+        const known = this.cfg
+          .sections()
+          .filter((x) => x.startsWith('stage_'))
+          .map((x) => x.slice(6));
+        throw new FifeLaunchError(
+          'stage-missing',
+          `${child === undefined ? `--stage ${s}` : `[stage_${child}] parent = ${s}`}: the config has no section [stage_${s}]` +
+            (known.length ? ` (its stages: ${known.join(', ')})` : ' (it has no stage sections)'),
+          (child === undefined ? undefined : this.cfg.origin(`stage_${child}`, 'parent')) ?? {},
+          s,
         );
       }
       const p = this.cfg.tryGet(`stage_${s}`, 'parent');

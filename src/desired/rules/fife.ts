@@ -206,7 +206,8 @@ export function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
     if (args.overrides.length > 0) checkLaunchOverrides(ctx, compose([]), jt, rel);
   } catch (e) {
     if (!(e instanceof FifeLaunchError)) throw e;
-    reportConfigError(ctx, jt.doc, ['spec', 'launch', cfgRef.index], e, refused);
+    const word = optionValues(launch, '--stage', '--stage').find((w) => w.value === e.stage);
+    reportConfigError(ctx, jt.doc, ['spec', 'launch', word?.index ?? cfgRef.index], e, refused);
   }
   return out;
 }
@@ -293,6 +294,19 @@ function checkOverrideKeys(
   const sections = cfg.sections();
   for (const { key, at, onKey } of entries) {
     const [section, option] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
+    if (section.startsWith('stage_')) {
+      // fife_launch applies stages before -O, so this sets nothing (it only warns).
+      ctx.diags.push(
+        diagnosticAt(
+          doc,
+          at,
+          'override-stage-section',
+          `override "${key}" changes [${section}] after fife_launch has already applied its stages, so it has no effect`,
+          { key: onKey, hint: `override "${option}" instead, the key the stage entry sets` },
+        ),
+      );
+      continue;
+    }
     if (!cfg.hasSection(section)) {
       ctx.diags.push(
         diagnosticAt(
