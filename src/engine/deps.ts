@@ -26,6 +26,8 @@ export interface Deps {
     passEnv: string[];
     categories: string[];
   };
+  /** How long a launch command may run (gitpoms.yaml backends.deadlines.launchSeconds). */
+  launchTimeoutMs: number;
   /** Actions in flight at once, and launches rate-limited; they live as long as the reconciler. */
   queues: { actions: PQueue; launches: PQueue };
   /** One of several replicas: it acts only on the campaigns whose leases it holds. */

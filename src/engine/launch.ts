@@ -212,7 +212,7 @@ async function runLaunchScript(
       env,
       exported,
       reconcilerEnv: deps.env,
-      timeoutMs: 600_000,
+      timeoutMs: deps.launchTimeoutMs,
       embedded: batch.name === 'local',
     });
     writeFileSync(path.join(dir, 'launch.log'), `$ ${r.shown}\n${r.stdout}${r.stderr}`);

@@ -21,6 +21,7 @@ import { Ownership } from './ownership.js';
 import type { Backends, Config } from '../model/index.js';
 import { DEFAULTS, reachableBatches } from '../desired/desired.js';
 import { BatchSet } from './batches.js';
+import { batchWithDeadlines, catalogWithDeadlines, deadlinesOf } from './deadlines.js';
 import { GitpomsError } from '../errors.js';
 import type { Deps } from './deps.js';
 
@@ -146,21 +147,29 @@ export function openDeps(
         sync: true,
       }),
     );
+    const deadlines = deadlinesOf(backends.settings);
     const batches = new Map(
       (opts.batch ? [opts.batch] : backends.batch).map((name) => [
         name,
-        track(openBatch(name, batchOpenOptions(config, dataDir, opts.env))),
+        batchWithDeadlines(
+          track(openBatch(name, batchOpenOptions(config, dataDir, opts.env))),
+          deadlines,
+        ),
       ]),
     );
     return {
       batch: new BatchSet(batches, opts.batch),
-      catalog: track(
-        openCatalogSpec(catalogSpec, {
-          env: opts.env,
-          clock,
-          ...(opts.viewOnly ? { readonly: true } : {}),
-        }),
+      catalog: catalogWithDeadlines(
+        track(
+          openCatalogSpec(catalogSpec, {
+            env: opts.env,
+            clock,
+            ...(opts.viewOnly ? { readonly: true } : {}),
+          }),
+        ),
+        deadlines,
       ),
+      launchTimeoutMs: deadlines.launchSeconds * 1000,
       store,
       ...(replica
         ? {

@@ -422,6 +422,7 @@ export interface Backends {
   slurm?: SlurmSettings;
   samweb?: SamwebSettings;
   jobsub?: JobsubSettings;
+  deadlines?: Deadlines;
 }
 /**
  * For store: postgres. The connection by reference only: it holds the password.
@@ -497,6 +498,23 @@ export interface JobsubSettings {
    * jobsub --role, e.g. Production.
    */
   role?: string;
+}
+/**
+ * How long one call to a backend may take before it counts as failed: a pass whose observation misses its deadline fails and changes nothing (never read as no jobs or no files); an action that misses it is retried.
+ */
+export interface Deadlines {
+  /**
+   * Seconds for one batch-system call (observe, hold, release, kill, logs). Default: 120.
+   */
+  batchSeconds?: number;
+  /**
+   * Seconds for one catalog call (a count, a listing, a declaration). Default: 60.
+   */
+  catalogSeconds?: number;
+  /**
+   * Seconds for one launch: its launch command (fife_launch, a script, over ssh), or the batch system's submit. Default: 600.
+   */
+  launchSeconds?: number;
 }
 export interface Source {
   /**

@@ -4,6 +4,7 @@
 // nothing. Labels are names and states, never a URL, a token or a command.
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DeadlineError } from '../engine/deadlines.js';
 import type { PassReport, Reconciler } from '../engine/loop.js';
 import type { ServiceProbes } from '../engine/probes.js';
 import type { StageSummary } from '../plan/types.js';
@@ -23,6 +24,7 @@ export class Metrics {
   private readonly fetchSeconds: Histogram<'result'>;
   private readonly adapterSeconds: Histogram<'backend' | 'call'>;
   private readonly adapterErrors: Counter<'backend' | 'call'>;
+  private readonly deadlinesMissed: Counter<'backend' | 'call'>;
 
   /** What the gauges read at scrape time: the reconciler, once it is there. */
   private sources: MetricsSources | undefined;
@@ -70,6 +72,12 @@ export class Metrics {
     this.adapterErrors = new Counter({
       name: 'gitpoms_adapter_errors_total',
       help: 'Calls to a batch system or catalog backend that failed, by backend and call.',
+      labelNames: ['backend', 'call'],
+      registers,
+    });
+    this.deadlinesMissed = new Counter({
+      name: 'gitpoms_adapter_deadlines_missed_total',
+      help: 'Calls to a batch system or catalog backend that did not answer within their deadline (backends.deadlines), by backend and call.',
       labelNames: ['backend', 'call'],
       registers,
     });
@@ -171,6 +179,7 @@ export class Metrics {
   instrument<T extends object>(backend: string, target: T): T {
     const seconds = this.adapterSeconds;
     const errors = this.adapterErrors;
+    const missed = this.deadlinesMissed;
     return new Proxy(target, {
       get(t, prop, receiver) {
         const v = Reflect.get(t, prop, receiver) as unknown;
@@ -188,6 +197,7 @@ export class Metrics {
             (e: unknown) => {
               seconds.observe(labels, (performance.now() - t0) / 1000);
               errors.inc(labels);
+              if (e instanceof DeadlineError) missed.inc(labels);
               throw e;
             },
           );

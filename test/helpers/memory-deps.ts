@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { DEFAULTS } from '../../src/desired/desired.js';
 import type { Deps } from '../../src/engine/deps.js';
+import { DEADLINE_DEFAULTS } from '../../src/engine/deadlines.js';
 import { actionQueues } from '../../src/engine/open-deps.js';
 import { MemoryBatch } from '../fakes/memory-batch.js';
 import { MemoryCatalog } from '../fakes/memory-catalog.js';
@@ -42,6 +43,7 @@ export function memoryDeps(
     // Jobs cannot reach an in-memory catalog; this file is never opened.
     catalogSpec: { kind: 'embedded', file: path.join(dataDir, 'catalog.sqlite') },
     local: { path: [], passEnv: [], categories: [] },
+    launchTimeoutMs: DEADLINE_DEFAULTS.launchSeconds * 1000,
     queues: actionQueues(DEFAULTS.concurrency, undefined),
     unlock: () => {},
     async dispose() {

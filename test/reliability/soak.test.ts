@@ -24,6 +24,7 @@ import { DEFAULTS } from '../../src/desired/desired.js';
 import { loadSpec } from '../../src/desired/index.js';
 import { droppedWork } from '../../src/engine/converge.js';
 import type { Deps } from '../../src/engine/deps.js';
+import { DEADLINE_DEFAULTS } from '../../src/engine/deadlines.js';
 import { actionQueues } from '../../src/engine/open-deps.js';
 import { reconcileOnce } from '../../src/engine/pass.js';
 import { fsRepo } from '../../src/source/fs-repo.js';
@@ -84,6 +85,7 @@ describe('the soak', () => {
       dataDir,
       catalogSpec: { kind: 'embedded', file: path.join(dataDir, 'catalog.sqlite') },
       local: { path: [], passEnv: [], categories: [] },
+      launchTimeoutMs: DEADLINE_DEFAULTS.launchSeconds * 1000,
       queues: actionQueues(DEFAULTS.concurrency, undefined),
       unlock: () => {},
     };
