@@ -162,7 +162,8 @@ export function registerAccess(app: FastifyInstance, opts: AccessOptions): Acces
   const scrapes = new WeakSet<FastifyRequest>();
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (req: Req) => {
-    if (req.url.startsWith('/hooks/')) return;
+    // The route matched, not the raw path: /hooks/../api/… is no webhook.
+    if (req.routeOptions.url?.startsWith('/hooks/')) return;
     const scrape = opts.scrapeToken;
     if (
       scrape !== undefined &&

@@ -4,6 +4,8 @@
 // in count; each family's size is in the README's security section. Slow authentications
 // against /healthz, revoked event streams and webhook replays are in src/server/access.test.ts
 // and src/server/index.test.ts; an invalid revision's access in test/e2e/serve-invalid-config.
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tokenIdOf } from '../../src/engine/tokens.js';
 import { apps, fixture, SBND, stateOf, type Fixture } from '../helpers/server-fixture.js';
@@ -182,5 +184,81 @@ describe('serve under attack (readAccess: token)', () => {
         expect(nobody.body, `nobody ${url}`).not.toContain(leak);
       }
     }
+  });
+
+  it('no other method, and no spelling of an action route, acts without a credential that may', async () => {
+    const f = await fixture({ readAccess: 'token', actionsPerMinute: 10_000 });
+    await f.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (f.app.server.address() as AddressInfo).port;
+    const before = await stateOf(f.store);
+    /** A request sent as written: no client tidies its path. */
+    const raw = (method: string, path: string, headers: Record<string, string>, body?: string) =>
+      new Promise<number>((resolve, reject) => {
+        const r = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method,
+            path,
+            headers: {
+              'x-gitpoms-action': '1',
+              ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+              ...headers,
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          },
+        );
+        r.on('error', reject);
+        r.end(body);
+      });
+    const json = { 'content-type': 'application/json' };
+    const admin = { authorization: `Bearer ${f.tokens.admin}` };
+    const dune = { authorization: `Bearer ${f.tokens['shifter-dune']}` };
+    let cases = 0;
+    for (const r of MUTATING) {
+      const body = JSON.stringify(r.body);
+      // Another method on the route, even an admin's and with a method override header: never an action.
+      for (const method of ['GET', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']) {
+        const status = await raw(
+          method,
+          r.url,
+          { ...json, ...admin, 'x-http-method-override': 'POST' },
+          method === 'GET' || method === 'HEAD' ? undefined : body,
+        );
+        expect([401, 404, 405], `${method} ${r.url}`).toContain(status);
+        cases++;
+      }
+      const tail = r.url.slice('/api/'.length);
+      const spellings = [
+        `${r.url}/`,
+        `/api//${tail}`,
+        `/API/${tail}`,
+        `/api/./${tail}`,
+        `/api/%2e/${tail}`,
+        `/hooks/../api/${tail}`,
+        `/hooks/%2e%2e/api/${tail}`,
+        `/hooks/..%2fapi/${tail}`,
+        `${r.url}%00`,
+        `${r.url};x=1`,
+        `${r.url}?stage=gen&confirm=true`,
+        `${r.url.replaceAll('/', '%2f').replace('%2fapi', '/api')}`,
+      ];
+      for (const path of spellings)
+        for (const [who, headers] of [
+          ['nobody', {}],
+          ['dune', dune],
+        ] as const) {
+          const status = await raw('POST', path, { ...json, ...headers }, body);
+          expect(status, `${who} POST ${path}`).toBeGreaterThanOrEqual(400);
+          expect(status, `${who} POST ${path}`).toBeLessThan(500);
+          cases++;
+        }
+    }
+    expect(cases).toBe(MUTATING.length * (6 + 12 * 2));
+    expect(await stateOf(f.store)).toEqual(before);
+    expect(f.trigger).not.toHaveBeenCalled();
   });
 });
