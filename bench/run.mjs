@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { plan } from '../dist/plan/plan.js';
 import { fsRepo } from '../dist/source/fs-repo.js';
 import { loadSpec } from '../dist/desired/index.js';
-import { cliStart } from './cli-start.mjs';
+import { cliBigRepo, cliStart } from './cli-start.mjs';
 import { commitToLaunch } from './commit-to-launch.mjs';
 import { dashboard } from './dashboard.mjs';
 import { fifeRender } from './fife.mjs';
@@ -87,6 +87,7 @@ function demoSize() {
 
 const results = [...demoSize()];
 results.push(...(await cliStart(short ? 5 : 9)));
+results.push(...(await cliBigRepo(2000, short ? 3 : 5)));
 results.push(
   ...(await experimentScale(
     { plan, loadSpec, fsRepo, parseAllDocuments },
