@@ -544,6 +544,10 @@ export interface Source {
  */
 export interface ServerSettings {
   /**
+   * The server is reached over HTTPS (its own or a TLS-terminating proxy's): pages then tell the browser to use HTTPS only (Strict-Transport-Security) and to upgrade every request (upgrade-insecure-requests). Leave it off behind plain HTTP, where those break the pages. Default: false.
+   */
+  tls?: boolean;
+  /**
    * Who may read the API: anyone who reaches it (open, the default; it listens on 127.0.0.1 unless told otherwise), or only holders of a token, each seeing the experiments its role holds for (token). Under token, an anonymous client gets /healthz, the status code of /readyz and the sign-in page only; every list is cut to the token's experiments. Every action needs a token whatever this says.
    */
   readAccess?: 'open' | 'token';

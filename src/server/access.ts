@@ -27,6 +27,8 @@ export class HttpError extends Error {
 export interface AccessSettings {
   readAccess: 'open' | 'token';
   trustedProxy?: TrustedProxy | undefined;
+  /** Reached over HTTPS (gitpoms.yaml server.tls): browsers are told to keep to it. */
+  tls?: boolean | undefined;
 }
 
 /** What a server with no valid revision applied allows: reads need a token (and actions a revision). */

@@ -90,6 +90,16 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     return reply.code(500).send({ error: 'internal error; the server log says more' });
   });
   const api = opts.api;
+  if (api)
+    app.addHook('onSend', async (_req, reply, payload) => {
+      if (!api.settings().tls) return payload;
+      reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+      reply.header('cross-origin-opener-policy', 'same-origin');
+      const csp = reply.getHeader('content-security-policy');
+      if (typeof csp === 'string' && !csp.includes('upgrade-insecure-requests'))
+        reply.header('content-security-policy', `${csp};upgrade-insecure-requests`);
+      return payload;
+    });
   // Before any route: every request is authenticated before its body is read or validated.
   const access: Access | undefined = api
     ? registerAccess(app, {
@@ -166,7 +176,12 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     });
     if (opts.web) {
       // Scripts and styles from this server only; no inline script, no frame of these pages.
+      // Neither HSTS nor upgrade-insecure-requests here: behind plain HTTP they send the
+      // browser to https for the stylesheet and script (and COOP is refused with a console
+      // error). server.tls adds all three (above).
       void app.register(helmet, {
+        strictTransportSecurity: false,
+        crossOriginOpenerPolicy: false,
         contentSecurityPolicy: {
           directives: {
             defaultSrc: ["'self'"],
@@ -175,6 +190,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
             imgSrc: ["'self'", 'data:'],
             connectSrc: ["'self'"],
             frameAncestors: ["'none'"],
+            upgradeInsecureRequests: null,
           },
         },
       });

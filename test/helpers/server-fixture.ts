@@ -42,6 +42,8 @@ export async function fixture(
     viewOnly?: boolean;
     browse?: WebOptions['browse'];
     probes?: Pick<ServiceProbes, 'results'>;
+    /** gitpoms.yaml server.tls: the site is reached over HTTPS. */
+    tls?: boolean;
     /** Serve /metrics; with a scrape token for it behind tokens. */
     metrics?: { token?: string };
   } = {},
@@ -100,7 +102,7 @@ export async function fixture(
       ...(o.metrics?.token ? { metricsToken: o.metrics.token } : {}),
       store,
       reconciler,
-      settings: () => ({ readAccess, trustedProxy }),
+      settings: () => ({ readAccess, trustedProxy, tls: o.tls }),
       events,
       clock: () => NOW,
       ...(actionsPerMinute ? { actionsPerMinute } : {}),

@@ -106,7 +106,11 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
             const cur = d.reconciler.current();
             if (!cur && !d.acting) return SAFEST;
             const server = (cur ? cur.config : d.config)?.spec.server;
-            return { readAccess: server?.readAccess ?? 'open', trustedProxy: server?.trustedProxy };
+            return {
+              readAccess: server?.readAccess ?? 'open',
+              trustedProxy: server?.trustedProxy,
+              tls: server?.tls ?? false,
+            };
           },
           metricsToken: metricsToken(d.config, io.env),
           catalog: new CatalogReads(d.deps.catalog),
