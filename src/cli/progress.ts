@@ -10,9 +10,9 @@ function bar(done: number, total: number): string {
 
 export function stageLine(s: StageStats, withBar: boolean): string {
   const subs = `${s.located}/${s.submissions} located${s.failed ? `, ${s.failed} failed` : ''}`;
-  const jobs = `jobs ${s.idle} idle ${s.running} running ${s.held} held ${s.completed} done`;
+  const jobs = `jobs ${s.idle} idle ${s.running} running ${s.held} held ${s.completed} done${s.failedJobs ? ` ${s.failedJobs} failed` : ''}`;
   const head = `${s.stage.padEnd(10)}${withBar ? ` ${bar(s.located, s.submissions)}` : ''}`;
-  return `${head} submissions ${subs.padEnd(22)} ${jobs.padEnd(44)} files ${s.files}`;
+  return `${head} submissions ${subs.padEnd(22)} ${jobs.padEnd(53)} files ${s.files}`;
 }
 
 /** Live progress: bars redrawn in place on a terminal, plain lines on change otherwise. */

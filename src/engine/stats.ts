@@ -2,7 +2,7 @@ import { pushTo } from '../group.js';
 import { jobsBySubmission } from '../plan/plan.js';
 import type { StoredSubmission } from '../adapters/store/types.js';
 import type { BatchJob } from '../adapters/batch/types.js';
-import type { DesiredState } from '../model/index.js';
+import { jobFailed, type DesiredState } from '../model/index.js';
 
 /** POMS's campaign stage statistics, one row per stage. */
 export interface StageStats {
@@ -15,7 +15,10 @@ export interface StageStats {
   idle: number;
   running: number;
   held: number;
+  /** Jobs that ended with exit code 0. */
   completed: number;
+  /** Jobs that ended with another exit code, or none. */
+  failedJobs: number;
   notLocated: number;
   jobsLocated: number;
   removed: number;
@@ -52,6 +55,7 @@ export function stageStats(
         running: 0,
         held: 0,
         completed: 0,
+        failedJobs: 0,
         notLocated: 0,
         jobsLocated: 0,
         removed: 0,
@@ -72,7 +76,8 @@ export function stageStats(
           else if (j.state === 'held') row.held++;
           else if (j.state === 'removed') row.removed++;
           else {
-            row.completed++;
+            if (jobFailed(j)) row.failedJobs++;
+            else row.completed++;
             if (r.status === 'located') row.jobsLocated++;
             else row.notLocated++;
           }
@@ -92,11 +97,13 @@ export function stageStats(
 export const STATS_HEADER = [
   'Campaign stage',
   'Subs',
+  'Failed subs',
   'All',
   'Idle',
   'Running',
   'Held',
   'Completed',
+  'Failed',
   'Not Located',
   'Located',
   'Removed',
@@ -109,11 +116,13 @@ export function statsRow(r: StageStats): string[] {
   return [
     `${r.campaign}/${r.stage}`,
     `${r.located}/${r.submissions}`,
+    String(r.failed),
     String(r.all),
     String(r.idle),
     String(r.running),
     String(r.held),
     String(r.completed),
+    String(r.failedJobs),
     String(r.notLocated),
     String(r.jobsLocated),
     String(r.removed),

@@ -13,3 +13,13 @@ export interface ObservedJob {
   /** ISO time the job finished, when it has. */
   endedAt?: string;
 }
+
+/** A job that ended with an exit code other than 0 (or none): it failed, whatever the batch system calls it. */
+export function jobFailed(j: Pick<ObservedJob, 'state' | 'exitCode'>): boolean {
+  return j.state === 'completed' && j.exitCode !== 0;
+}
+
+/** A job's state as people read it: a completed job that failed is `failed`. */
+export function shownJobState(j: Pick<ObservedJob, 'state' | 'exitCode'>): JobState | 'failed' {
+  return jobFailed(j) ? 'failed' : j.state;
+}

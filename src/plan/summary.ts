@@ -1,4 +1,4 @@
-import type { DerivedStatus } from '../model/index.js';
+import { shownJobState, type DerivedStatus } from '../model/index.js';
 import { stageId } from '../desired/desired.js';
 import { scheduleGate } from './gates.js';
 import type { Indexes } from './indexes.js';
@@ -19,7 +19,10 @@ export function summarize(
       for (const r of recs) {
         const st = status.get(r.key) ?? 'unknown';
         submissions[st] = (submissions[st] ?? 0) + 1;
-        for (const j of ix.jobsOf.get(r.key) ?? []) jobs[j.state] = (jobs[j.state] ?? 0) + 1;
+        for (const j of ix.jobsOf.get(r.key) ?? []) {
+          const shown = shownJobState(j);
+          jobs[shown] = (jobs[shown] ?? 0) + 1;
+        }
       }
       const sched = s.schedule ? scheduleGate(now, s, recs) : undefined;
       out.push({

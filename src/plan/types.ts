@@ -51,7 +51,8 @@ export interface StageSummary {
   stage: string;
   state: string;
   submissions: Partial<Record<DerivedStatus, number>>;
-  jobs: Partial<Record<JobState, number>>;
+  /** Jobs by state, a completed job that failed counted as `failed`. */
+  jobs: Partial<Record<JobState | 'failed', number>>;
   nextLaunch?: string;
 }
 

@@ -215,6 +215,7 @@ describe('the API reads', () => {
       running: 2490,
       held: 0,
       completed: 10,
+      failedJobs: 0,
       notLocated: 0,
       jobsLocated: 10,
       removed: 0,

@@ -213,9 +213,10 @@ describe.runIf(available || required)('the dashboard in a real browser', () => {
     for (const [stage, cells] of Object.entries(cliRows)) {
       const node = dag.find((t) => t[0] === stage);
       expect(node, stage).toBeDefined();
-      expect(node![2]).toBe(`${cells[0]} located`);
-      expect(node![3]).toMatch(new RegExp(`^${cells[1]} jobs, `));
-      expect(node![4]).toBe(`${cells[11]} files`);
+      // CLI: Subs, Failed subs, All, … Files.
+      expect(node![2]).toBe(`${cells[0]} located${cells[1] === '0' ? '' : `, ${cells[1]} failed`}`);
+      expect(node![3]).toMatch(new RegExp(`^${cells[2]} jobs, `));
+      expect(node![4]).toBe(`${cells[13]} files`);
     }
   });
 

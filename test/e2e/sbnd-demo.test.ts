@@ -77,7 +77,10 @@ describe('the SBND demo, end to end on the embedded backends', () => {
     const status = await cli(['status', 'sbnd-mcc-test-1', '--data-dir', dataDir], { env });
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^revision: \S+ applied \(last pass /);
-    expect(status.stdout).toMatch(/sbnd-mcc-test-1\/gen\s+2\/2\s+20\s+0\s+0\s+0\s+20\s+0\s+20\s+0/);
+    // Subs, Failed subs, All, Idle, Running, Held, Completed, Failed, Not Located, Located, Removed.
+    expect(status.stdout).toMatch(
+      /sbnd-mcc-test-1\/gen\s+2\/2\s+0\s+20\s+0\s+0\s+0\s+20\s+0\s+0\s+20\s+0/,
+    );
     expect(status.stdout).toContain('sbnd-mcc-test-1/g4/mc-1#1');
     expect(status.stdout).toContain('only 9/10 files located (90% < 95%) and no more will come');
     // Why the recovery exists, and what came of the submission it recovers (a working tree

@@ -2,7 +2,7 @@
 // the reconciler's last pass. Pure: the routes read, these shape.
 import type { StoredJob, StoredSubmission } from '../../adapters/store/types.js';
 import { pushTo } from '../../group.js';
-import type { DerivedStatus, ResolvedCampaign } from '../../model/index.js';
+import { jobFailed, type DerivedStatus, type ResolvedCampaign } from '../../model/index.js';
 import { deriveStatus } from '../../plan/plan.js';
 import type { StageSummary } from '../../plan/types.js';
 import type { StageStats } from '../../engine/stats.js';
@@ -16,7 +16,7 @@ export const jobsByKey = (jobs: readonly StoredJob[]): Map<string, StoredJob[]> 
 };
 
 export const failedJob = (j: StoredJob): boolean =>
-  j.state === 'removed' || j.state === 'held' || (j.state === 'completed' && j.exitCode !== 0);
+  j.state === 'removed' || j.state === 'held' || jobFailed(j);
 
 export const efficiency = (j: Pick<StoredJob, 'cpuSeconds' | 'wallSeconds'>): number | undefined =>
   j.cpuSeconds !== undefined && j.wallSeconds ? (j.cpuSeconds / j.wallSeconds) * 100 : undefined;
@@ -82,7 +82,7 @@ export function campaignGraph(
       label: s.name,
       state: summaries.get(s.name)?.state ?? s.state,
       lines: [
-        `${st?.located ?? 0}/${st?.submissions ?? 0} located`,
+        `${st?.located ?? 0}/${st?.submissions ?? 0} located${st?.failed ? `, ${st.failed} failed` : ''}`,
         `${st?.all ?? 0} jobs, ${running} in batch`,
         `${st?.files ?? '-'} files`,
       ],

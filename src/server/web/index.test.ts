@@ -71,9 +71,10 @@ describe('the dashboard pages (server-side)', () => {
   it('shows the stage table of gitpoms status, and one page of a submission with 2,490 jobs', async () => {
     const f = await fixture();
     const c = await page(f, `/campaigns/${SBND}`);
-    // gen: 1 of 2 located; 2,500 jobs, 10 completed (of the located one), 2,490 running.
+    // gen: 1 of 2 located, none failed; 2,500 jobs, 10 completed (of the located one), none
+    // failed, 2,490 running.
     expect(c.body).toMatch(
-      /<tr data-stage="gen"><td><a href="[^"]+">gen<\/a><\/td><td><span class="state st-active">active<\/span><\/td><td class="num">1\/2<\/td><td class="num">2500<\/td><td class="num">0<\/td><td class="num">2490<\/td><td class="num">0<\/td><td class="num">10<\/td><td class="num">0<\/td><td class="num">10<\/td>/,
+      /<tr data-stage="gen"><td><a href="[^"]+">gen<\/a><\/td><td><span class="state st-active">active<\/span><\/td><td class="num">1\/2<\/td><td class="num">0<\/td><td class="num">2500<\/td><td class="num">0<\/td><td class="num">2490<\/td><td class="num">0<\/td><td class="num">10<\/td><td class="num">0<\/td><td class="num">0<\/td><td class="num">10<\/td>/,
     );
     // No catalog figures read yet: Pending and Files are unknown, not zero.
     expect(c.body).toContain('Pending and Files: the catalog has not been read yet.');
@@ -86,6 +87,33 @@ describe('the dashboard pages (server-side)', () => {
       `/submission?key=${encodeURIComponent(`${SBND}/gen/mc-2#1`)}&offset=2400`,
     );
     expect(next.body).toContain('2401–2490 of 2490');
+  });
+
+  it('shows a job that exited non-zero as failed, and failed submissions as a number of their own', async () => {
+    const f = await fixture();
+    const key = `${SBND}/gen/mc-2#1`;
+    await f.store.setStatus(key, 'failed', 'a job exited 3');
+    await f.store.recordJobs(
+      [
+        { id: '10.0@local', submission: key, state: 'completed', exitCode: 3 },
+        { id: '11.0@local', submission: key, state: 'completed', exitCode: 0 },
+      ],
+      NOW.toISOString(),
+    );
+    const c = await page(f, `/campaigns/${SBND}`);
+    // Subs 1/2, Failed subs 1; All, Idle, Running, Held; Completed 11, Failed 1.
+    expect(c.body).toMatch(
+      /<tr data-stage="gen">.*?<td class="num">1\/2<\/td><td class="num">1<\/td><td class="num">2500<\/td><td class="num">0<\/td><td class="num">2488<\/td><td class="num">0<\/td><td class="num">11<\/td><td class="num">1<\/td>/,
+    );
+    expect(c.body).toContain('>1/2 located, 1 failed</text>');
+    const s = await page(f, `/submission?key=${encodeURIComponent(key)}&offset=0`);
+    expect(s.body).toMatch(
+      /10\.0@local<\/a><\/td><td><span class="state st-failed">failed<\/span><\/td><td class="num">3<\/td>/,
+    );
+    const job = async (id: string) =>
+      (await page(f, `/job?key=${encodeURIComponent(key)}&id=${id}`)).body;
+    expect(await job('10.0@local')).toContain('<dt>State</dt><dd>failed</dd>');
+    expect(await job('11.0@local')).toContain('<dt>State</dt><dd>completed</dd>');
   });
 
   it('escapes what the store and the batch system say', async () => {

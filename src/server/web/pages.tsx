@@ -14,11 +14,12 @@ import type { RevisionChange } from '../../engine/loop.js';
 import type { FileCategory, FileCount } from '../../engine/file-accounting.js';
 import type { ProbeResult } from '../../engine/probes.js';
 import { STATS_HEADER, type StageStats } from '../../engine/stats.js';
-import type {
-  NamedService,
-  OperatorOverride,
-  ResolvedCampaign,
-  ResolvedStage,
+import {
+  shownJobState,
+  type NamedService,
+  type OperatorOverride,
+  type ResolvedCampaign,
+  type ResolvedStage,
 } from '../../model/index.js';
 import type { Action, Note, StageSummary } from '../../plan/types.js';
 import { Histogram, TimeBars, binned, type Segment } from './charts.js';
@@ -270,11 +271,13 @@ export function StageTable(p: {
               <State state={p.state(s.stage)} />
             </td>
             <Num n={`${s.located}/${s.submissions}`} />
+            <Num n={s.failed} />
             <Num n={s.all} />
             <Num n={s.idle} />
             <Num n={s.running} />
             <Num n={s.held} />
             <Num n={s.completed} />
+            <Num n={s.failedJobs} />
             <Num n={s.notLocated} />
             <Num n={s.jobsLocated} />
             <Num n={s.removed} />
@@ -786,7 +789,7 @@ function JobTable({ jobs }: { jobs: readonly StoredJob[] }): JSX.Element {
                 </a>
               </td>
               <td>
-                <State state={j.state} />
+                <State state={shownJobState(j)} />
               </td>
               <Num n={j.exitCode ?? undefined} />
               <td safe>{j.node ?? '-'}</td>
@@ -807,7 +810,7 @@ export function JobPage(p: Frame & { job: StoredJob; record: StoredSubmission })
   const j = p.job;
   const e = efficiency(j);
   const facts: Array<[string, string]> = [
-    ['State', j.state],
+    ['State', shownJobState(j)],
     ['Exit code', j.exitCode === undefined || j.exitCode === null ? '-' : String(j.exitCode)],
     ['Held reason', j.heldReason ?? '-'],
     ['Node', j.node ?? '-'],
