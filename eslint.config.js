@@ -29,6 +29,7 @@ export default tseslint.config(
           'HTMLFormElement',
           'setTimeout',
           'clearTimeout',
+          'setInterval',
         ].map((g) => [g, 'readonly']),
       ),
     },

@@ -93,9 +93,43 @@ async function refresh() {
   document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed ?? 0) + 1);
 }
 
+/** As the server's components.tsx says it: "just now", "3 min ago", "2 h 5 min ago", "3 d ago". */
+function ago(ms) {
+  const min = Math.floor(ms / 60_000);
+  if (min < 1) return 'just now';
+  if (min < 60) return `${min} min ago`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h} h ${min % 60} min ago`;
+  return `${Math.floor(h / 24)} d ago`;
+}
+
+/** The data's age, kept current while the page stays open, on the server's clock. */
+function ages() {
+  const tick = () => {
+    const p = document.getElementById('as-of');
+    const el = p?.querySelector('.ago');
+    if (!el || !p.dataset.at) return;
+    const skew = Date.parse(p.dataset.now) - (Number(p.dataset.loaded) || Date.now());
+    p.dataset.loaded ??= String(Date.now());
+    el.textContent = ago(Date.now() + skew - Date.parse(p.dataset.at));
+  };
+  tick();
+  setInterval(tick, 15_000);
+}
+
+/** How long the event stream may be down before the page says it may be out of date. */
+const LOST_MS = 20_000;
+
 function live() {
   const status = document.getElementById('live');
   if (!('EventSource' in window) || !status || document.body.dataset.still) return;
+  const lost = document.getElementById('lost');
+  let lostAt;
+  setInterval(() => {
+    if (!lost || lostAt === undefined || Date.now() - lostAt < LOST_MS) return;
+    lost.textContent = `No answer from the server since ${new Date(lostAt).toLocaleTimeString()}: this page may be out of date.`;
+    lost.hidden = false;
+  }, 2000);
   const campaign = document.body.dataset.liveCampaign;
   let timer;
   const soon = () => {
@@ -108,10 +142,13 @@ function live() {
   es.addEventListener('open', () => {
     status.textContent = 'live';
     status.className = 'live on';
+    lostAt = undefined;
+    if (lost) lost.hidden = true;
   });
   es.addEventListener('error', () => {
     status.textContent = 'reconnecting';
     status.className = 'live off';
+    lostAt ??= Date.now();
   });
   es.addEventListener('pass', soon);
   es.addEventListener('pass-failed', soon);
@@ -123,4 +160,5 @@ function live() {
 
 tokenForm();
 actionForms();
+ages();
 live();

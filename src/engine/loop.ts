@@ -82,6 +82,10 @@ export interface ReconcilerStatus {
   /** Why the source could not be read on the last fetch, while it cannot. */
   sourceError?: string;
   lastPassAt?: string;
+  /** When the last pass that observed everything ended: what the pages show is as of then. */
+  lastGoodPassAt?: string;
+  /** The time between passes when nothing triggers one (the backoff after failures aside). */
+  intervalMs?: number;
 }
 
 interface Good {
@@ -154,7 +158,12 @@ export class Reconciler {
     private readonly source: SpecSource,
     private readonly opts: ReconcilerOptions,
   ) {
-    this.state = { source: source.description, passes: 0, failures: 0 };
+    this.state = {
+      source: source.description,
+      passes: 0,
+      failures: 0,
+      intervalMs: opts.intervalMs,
+    };
   }
 
   /** Starts a pass now and fetches the source first (a push arrived or a file changed). */
@@ -421,6 +430,7 @@ export class Reconciler {
         const report = await this.pass(n);
         this.state.failures = 0;
         delete this.state.lastError;
+        this.state.lastGoodPassAt = this.deps.clock().toISOString();
         this.opts.onPass?.(report);
       } catch (e) {
         if (!(e instanceof GitpomsError)) throw e;

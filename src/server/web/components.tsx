@@ -39,6 +39,47 @@ export function Link({ to, children }: { to: string; children: Children }): JSX.
   return <a href={to}>{children}</a>;
 }
 
+/** What every page says of itself: what is wrong, and how old what it shows is. */
+export interface PageBanner {
+  lines: readonly string[];
+  /** When the last pass that observed everything ended (ISO); undefined before one. */
+  asOf: string | undefined;
+  /** The server's time as the page was made (ISO). */
+  now: string;
+}
+
+/** "just now", "3 min ago", "2 h 5 min ago", "3 d ago". */
+export function ago(ms: number): string {
+  const min = Math.floor(ms / 60_000);
+  if (min < 1) return 'just now';
+  if (min < 60) return `${min} min ago`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h} h ${min % 60} min ago`;
+  return `${Math.floor(h / 24)} d ago`;
+}
+
+function AsOf({ b }: { b: PageBanner }): JSX.Element {
+  if (!b.asOf)
+    return (
+      <p class="as-of small" id="as-of">
+        No pass has observed the batch system yet.
+      </p>
+    );
+  return (
+    <p class="as-of small" id="as-of" data-at={b.asOf} data-now={b.now}>
+      Data as of{' '}
+      <time datetime={b.asOf} safe>
+        {when(b.asOf)}
+      </time>
+      ,{' '}
+      <span class="ago" safe>
+        {ago(Date.parse(b.now) - Date.parse(b.asOf))}
+      </span>
+      .
+    </p>
+  );
+}
+
 export function Banner({ lines }: { lines: readonly string[] }): JSX.Element {
   if (!lines.length) return <></>;
   return (
@@ -85,7 +126,7 @@ export interface Crumb {
 export function Layout(p: {
   title: string;
   crumbs?: Crumb[];
-  banner?: readonly string[];
+  banner?: PageBanner;
   /** The campaign whose events refresh the page (all events when undefined). */
   live?: string;
   /** A page that asks the catalog: never refreshed by events. */
@@ -123,8 +164,10 @@ export function Layout(p: {
           </header>
           <main>
             <div data-live id="banner">
-              <Banner lines={p.banner ?? []} />
+              <Banner lines={p.banner?.lines ?? []} />
+              {p.banner ? <AsOf b={p.banner} /> : ''}
             </div>
+            <div id="lost" class="banner" role="alert" hidden></div>
             {p.crumbs?.length ? (
               <nav class="crumbs" aria-label="breadcrumb">
                 {p.crumbs.map((c) =>

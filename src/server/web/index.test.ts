@@ -116,6 +116,30 @@ describe('the dashboard pages (server-side)', () => {
     expect(await job('11.0@local')).toContain('<dt>State</dt><dd>completed</dd>');
   });
 
+  it('says on every page how old its data is, and when the last pass is overdue', async () => {
+    const f = await fixture();
+    const pages = ['/', `/campaigns/${SBND}`, '/plan', '/revisions', '/sign-in'];
+    for (const url of pages)
+      expect((await page(f, url)).body, url).toContain(
+        '<p class="as-of small" id="as-of">No pass has observed the batch system yet.</p>',
+      );
+    f.status.intervalMs = 60_000;
+    f.status.lastGoodPassAt = new Date(NOW.getTime() - 30_000).toISOString();
+    let body = (await page(f, `/campaigns/${SBND}`)).body;
+    expect(body).toContain(
+      'Data as of <time datetime="2026-12-01T11:59:30.000Z">2026-12-01 11:59:30Z</time>, <span class="ago">just now</span>.',
+    );
+    expect(body).not.toContain('longer ago than');
+    f.status.lastGoodPassAt = new Date(NOW.getTime() - 125 * 60_000).toISOString();
+    for (const url of pages) {
+      body = (await page(f, url)).body;
+      expect(body, url).toContain('<span class="ago">2 h 5 min ago</span>');
+      expect(body, url).toContain(
+        '<p>The last pass that observed everything ended at 2026-12-01 09:55:00Z, 2 h 5 min ago, longer ago than the reconciler&#39;s interval of 60 s: it may have stopped, and these pages may be out of date.</p>',
+      );
+    }
+  });
+
   it('escapes what the store and the batch system say', async () => {
     const f = await fixture();
     await f.store.setStatus(`${SBND}/gen/mc-2#1`, 'failed', '<script>alert(1)</script> & "x"');

@@ -26,7 +26,7 @@ import {
   type FileCategory,
 } from '../../engine/file-accounting.js';
 import { segments } from './charts.js';
-import { submissionHref, when } from './components.js';
+import { ago, submissionHref, when, type PageBanner } from './components.js';
 import {
   campaignGraph,
   csv,
@@ -123,11 +123,19 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
    * Behind tokens, a reader hears of its own experiments' services only, and an anonymous
    * client (the sign-in and error pages) of nothing.
    */
-  const banner = (req: Req): string[] => {
+  const banner = (req: Req): PageBanner => {
     const out: string[] = [];
-    if (access.readAccess() === 'token' && !req.principal) return out;
-    const full = !access.restricted(req);
     const s = opts.reconciler.status();
+    const now = clock();
+    const page = { lines: out, asOf: s.lastGoodPassAt, now: now.toISOString() };
+    if (access.readAccess() === 'token' && !req.principal) return page;
+    const full = !access.restricted(req);
+    // A pass overdue by more than a minute: the reconciler may have stopped.
+    const age = s.lastGoodPassAt ? now.getTime() - Date.parse(s.lastGoodPassAt) : undefined;
+    if (age !== undefined && s.intervalMs !== undefined && age > s.intervalMs + 60_000)
+      out.push(
+        `The last pass that observed everything ended at ${when(s.lastGoodPassAt)}, ${ago(age)}, longer ago than the reconciler's interval of ${Math.round(s.intervalMs / 1000)} s: it may have stopped, and these pages may be out of date.`,
+      );
     if (opts.viewOnly)
       out.push(
         'This server only shows what the reconciler recorded: actions here are refused; take them on a reconciling server or with the gitpoms CLI.',
@@ -149,7 +157,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       if (r.status === 'failed') out.push(`Service ${name} failed: ${r.detail}`);
     const error = full ? opts.figures?.lastError() : undefined;
     if (error) out.push(`The catalog could not be read for Pending and Files: ${error}`);
-    return out;
+    return page;
   };
 
   const html = (reply: FastifyReply, body: JSX.Element, status = 200) =>

@@ -36,12 +36,13 @@ import {
   submissionHref,
   when,
   type Crumb,
+  type PageBanner,
 } from './components.js';
 import { Dag, type DagEdge, type DagNode } from './dag.js';
 import { efficiency, type TreeRow } from './data.js';
 
 export interface Frame {
-  banner: string[];
+  banner: PageBanner;
 }
 
 const overrideText = (o: OperatorOverride) =>
