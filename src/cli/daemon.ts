@@ -193,7 +193,7 @@ export async function openDaemon(
     await closeDeps(deps);
     return fail(io, e);
   }
-  const probes = new ServiceProbes();
+  const probes = new ServiceProbes(undefined, deps.catalog);
   const reconciler = new Reconciler(deps, source, {
     ...loop,
     intervalMs,

@@ -73,7 +73,16 @@ function modulesFor(argv: readonly string[]): Array<() => Promise<Register>> {
 }
 
 /** Runs one command line; the only place errors become exit codes. */
-export async function run(argv: readonly string[], io: Io = processIo()): Promise<number> {
+/** This process's own io: a reader that went away (gitpoms status | head) ends it quietly. */
+function ownIo(): Io {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+  return processIo();
+}
+
+export async function run(argv: readonly string[], io: Io = ownIo()): Promise<number> {
   let code: number = EXIT.ok;
   const setCode = (n: number) => {
     code = n;

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NamedService } from '../model/index.js';
+import { MemoryCatalog } from '../../test/fakes/memory-catalog.js';
 import { probe, ServiceProbes } from './probes.js';
 
 let srv: Server;
@@ -79,5 +80,32 @@ describe('service probes', () => {
     await probes.statuses([s]);
     expect(hits - before).toBe(2);
     expect(probes.results().svc).toMatchObject({ status: 'good', detail: 'HTTP 200' });
+  });
+
+  it("asks the deployment's catalog for probe: { catalog: true }", async () => {
+    const c = svc({ catalog: true });
+    const catalog = new MemoryCatalog();
+    expect(await probe(c, catalog)).toEqual({
+      status: 'good',
+      detail: 'the memory catalog answers',
+    });
+    const broken = {
+      name: 'samweb',
+      describeDefinition: async () => {
+        throw new Error('samweb: HTTP 502 from https://samweb.example/sam/sbnd/api');
+      },
+    };
+    expect(await probe(c, broken)).toEqual({
+      status: 'failed',
+      detail: 'samweb: HTTP 502 from https://samweb.example/sam/sbnd/api',
+    });
+    const hung = { name: 'samweb', describeDefinition: () => new Promise<never>(() => {}) };
+    expect(await probe(c, hung)).toEqual({ status: 'failed', detail: 'no answer in 1000 ms' });
+    expect(await probe(c)).toEqual({
+      status: 'unknown',
+      detail: 'this process has no catalog to ask',
+    });
+    const probes = new ServiceProbes(undefined, catalog);
+    expect(await probes.statuses([c])).toEqual({ svc: 'good' });
   });
 });

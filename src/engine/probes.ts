@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { request } from 'undici';
+import type { Catalog } from '../adapters/catalog/types.js';
 import type { NamedService, ServiceStatus } from '../model/index.js';
 
 export interface ProbeResult {
@@ -61,18 +62,48 @@ function probeCommand(argv: string[], timeoutMs: number): Promise<Omit<ProbeResu
   });
 }
 
-export function probe(svc: NamedService): Promise<Omit<ProbeResult, 'at'>> {
+/** The catalog a probe may ask: the deployment's own. */
+export type ProbedCatalog = Pick<Catalog, 'name' | 'describeDefinition'>;
+
+/** The deployment's catalog answers a question about a definition no one makes: good when it does. */
+async function probeCatalog(
+  catalog: ProbedCatalog | undefined,
+  timeoutMs: number,
+): Promise<Omit<ProbeResult, 'at'>> {
+  if (!catalog) return { status: 'unknown', detail: 'this process has no catalog to ask' };
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), timeoutMs)));
+  try {
+    const r = await Promise.race([catalog.describeDefinition('gitpoms-probe'), late]);
+    if (r === 'late') return { status: 'failed', detail: `no answer in ${timeoutMs} ms` };
+    return { status: 'good', detail: `the ${catalog.name} catalog answers` };
+  } catch (e) {
+    return { status: 'failed', detail: (e as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function probe(
+  svc: NamedService,
+  catalog?: ProbedCatalog,
+): Promise<Omit<ProbeResult, 'at'>> {
   const timeoutMs = (svc.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000;
-  return 'http' in svc.probe
-    ? probeHttp(svc.probe.http, svc.probe.expectStatus, timeoutMs)
-    : probeCommand(svc.probe.command, timeoutMs);
+  const p = svc.probe;
+  if ('http' in p) return probeHttp(p.http, p.expectStatus, timeoutMs);
+  if ('command' in p) return probeCommand(p.command, timeoutMs);
+  return probeCatalog(catalog, timeoutMs);
 }
 
 /** Service health for the planner's launch gates: each service probed at most every intervalSeconds. */
 export class ServiceProbes {
   private readonly last = new Map<string, ProbeResult & { due: number }>();
 
-  constructor(private readonly clock: () => Date = () => new Date()) {}
+  constructor(
+    private readonly clock: () => Date = () => new Date(),
+    /** What `probe: { catalog: true }` asks. */
+    private readonly catalog?: ProbedCatalog,
+  ) {}
 
   /** Probes the services that are due (concurrently) and returns every service's latest status. */
   async statuses(services: readonly NamedService[]): Promise<Record<string, ServiceStatus>> {
@@ -81,7 +112,7 @@ export class ServiceProbes {
       services
         .filter((s) => (this.last.get(s.name)?.due ?? 0) <= now)
         .map(async (s) => {
-          const r = await probe(s);
+          const r = await probe(s, this.catalog);
           this.last.set(s.name, {
             ...r,
             at: this.clock().toISOString(),

@@ -59,6 +59,12 @@ export type Probe =
     }
   | {
       command: Argv;
+    }
+  | {
+      /**
+       * ask the deployment's own file catalog (gitpoms.yaml backends.catalog: the embedded one, or SAM web at its baseUrl) a question that costs nothing; good when it answers
+       */
+      catalog: true;
     };
 /**
  * postgresql://user:password@host:port/database, from the reconciler's environment or a file. Default: the environment variable GITPOMS_STORE_URL.

@@ -38,6 +38,14 @@ export type NoteKind =
   | 'unknown-label'
   | 'exhausted';
 
+/** The notes that say why a launch is not made (yet): what holds it, or what it waits for. */
+export const WAITING_NOTES: ReadonlySet<NoteKind> = new Set([
+  'gated',
+  'waiting',
+  'schedule',
+  'override',
+]);
+
 export interface Note {
   kind: NoteKind;
   campaign?: string;

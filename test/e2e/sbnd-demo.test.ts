@@ -182,6 +182,13 @@ describe('the SBND demo, end to end on the embedded backends', () => {
     expect((await cli(['overrides', '--data-dir', dataDir], { env })).stdout).toContain(
       'hold  sbnd-mcc-test-1/reco  by alice',
     );
+    // gitpoms status says what holds the stage, for the campaign and for that stage only.
+    const status = await cli(['status', 'sbnd-mcc-test-1', 'reco', '--data-dir', dataDir], { env });
+    expect(status.stdout).toMatch(
+      /^override: hold sbnd-mcc-test-1\/reco by alice since .*: dCache outage$/m,
+    );
+    const other = await cli(['status', 'sbnd-mcc-test-1', 'gen', '--data-dir', dataDir], { env });
+    expect(other.stdout).not.toContain('dCache outage');
     const release = await cli(['release', 'sbnd-mcc-test-1', '--data-dir', dataDir], { env });
     expect(release.stdout).toContain('cleared 1 override(s)');
     expect((await cli(['overrides', '--data-dir', dataDir], { env })).stdout).toBe(

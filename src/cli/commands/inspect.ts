@@ -6,6 +6,7 @@ import { explain, explainText } from '../../engine/explain.js';
 import { STATS_HEADER, stageStats, statsRow, table } from '../../engine/stats.js';
 import { EXIT, dataDirFlag, loadOrReport, repoContext, type Io } from '../io.js';
 import { livePlan, openState, type StateView } from '../state.js';
+import { WAITING_NOTES } from '../../plan/types.js';
 
 interface Common {
   repo: string;
@@ -68,7 +69,7 @@ export function registerInspect(program: Command, io: Io, setCode: (n: number) =
     program
       .command('status')
       .description(
-        "POMS's stage statistics (All, Idle, Running, Held, Completed, Not Located, Located, Removed, %Efficiency, Pending) and submissions",
+        "POMS's stage statistics (All, Idle, Running, Held, Completed, Failed, Not Located, Located, Removed, %Efficiency, Pending), what holds a launch back, and submissions",
       )
       .argument('[campaign]')
       .argument('[stage]'),
@@ -102,6 +103,11 @@ export function registerInspect(program: Command, io: Io, setCode: (n: number) =
         const p = await livePlan(state, desired, io.now(), undefined);
         for (const s of p.stages.filter((x) => x.nextLaunch))
           io.stdout(`schedule: ${s.campaign}/${s.stage} next launch ${when(s.nextLaunch)}\n`);
+        // What holds a launch back, as the overview page says it.
+        for (const n of p.notes)
+          if (WAITING_NOTES.has(n.kind) && (!campaign || n.campaign === campaign))
+            if (!stage || n.stage === undefined || n.stage === stage)
+              io.stdout(`${n.kind}: ${n.message}\n`);
         if (campaign) {
           const subs = records.filter(
             (r) => r.campaign === campaign && (!stage || r.stage === stage),

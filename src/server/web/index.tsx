@@ -17,7 +17,7 @@ import { browseLink, locationOf } from '../../source/browse.js';
 import { projectName } from '../../job/dimensions.js';
 import type { DesiredState } from '../../model/index.js';
 import { applyOverrides, deriveStatus } from '../../plan/plan.js';
-import type { StageSummary } from '../../plan/types.js';
+import { WAITING_NOTES, type StageSummary } from '../../plan/types.js';
 import { HttpError, readableServices, type Access, type Req } from '../access.js';
 import type { CatalogReads } from '../catalog-reads.js';
 import {
@@ -96,8 +96,6 @@ function launchOutput(dataDir: string, key: string): { file: string; text: strin
   return undefined;
 }
 const PAGE = 100;
-
-const WAITING = new Set(['gated', 'waiting', 'schedule', 'override']);
 
 const text = { type: 'string', minLength: 1, maxLength: 400 } as const;
 const offset = { type: 'integer', minimum: 0, default: 0 } as const;
@@ -274,7 +272,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
         services={readableServices(opts.probes, cur?.desired, req, access)}
         serviceSpecs={(cur?.desired.services ?? []).filter((s) => mayRead(req, s.experiment))}
         waiting={(last?.plan.notes ?? [])
-          .filter((n) => WAITING.has(n.kind) && readable(n.campaign))
+          .filter((n) => WAITING_NOTES.has(n.kind) && readable(n.campaign))
           .slice(0, 200)}
         launches={
           held
