@@ -25,6 +25,15 @@ export class DeadlineError extends AdapterError {
   }
 }
 
+/** `p`, or the error `late()` makes when it has not settled within `ms`. */
+export function settleWithin<T>(p: Promise<T>, ms: number, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const missed = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), ms);
+  });
+  return Promise.race([p, missed]).finally(() => clearTimeout(timer));
+}
+
 /**
  * `target` with each async method raced against its deadline. The call itself goes on (each
  * adapter's commands and requests have timeouts of their own, so it ends); its late answer
@@ -43,14 +52,11 @@ function withDeadlines<T extends object>(
         const out = (v as (...a: unknown[]) => unknown).apply(this === receiver ? t : this, args);
         if (!(out instanceof Promise)) return out;
         const { seconds, setting } = deadlineOf(prop);
-        let timer: NodeJS.Timeout | undefined;
-        const missed = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new DeadlineError(backend, prop, seconds, setting)),
-            seconds * 1000,
-          );
-        });
-        return Promise.race([out, missed]).finally(() => clearTimeout(timer));
+        return settleWithin(
+          out,
+          seconds * 1000,
+          () => new DeadlineError(backend, prop, seconds, setting),
+        );
       };
     },
   });

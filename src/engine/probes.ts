@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { request } from 'undici';
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { NamedService, ServiceStatus } from '../model/index.js';
+import { settleWithin } from './deadlines.js';
 
 export interface ProbeResult {
   status: ServiceStatus;
@@ -71,16 +72,15 @@ async function probeCatalog(
   timeoutMs: number,
 ): Promise<Omit<ProbeResult, 'at'>> {
   if (!catalog) return { status: 'unknown', detail: 'this process has no catalog to ask' };
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), timeoutMs)));
   try {
-    const r = await Promise.race([catalog.describeDefinition('gitpoms-probe'), late]);
-    if (r === 'late') return { status: 'failed', detail: `no answer in ${timeoutMs} ms` };
+    await settleWithin(
+      catalog.describeDefinition('gitpoms-probe'),
+      timeoutMs,
+      () => new Error(`no answer in ${timeoutMs} ms`),
+    );
     return { status: 'good', detail: `the ${catalog.name} catalog answers` };
   } catch (e) {
     return { status: 'failed', detail: (e as Error).message };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

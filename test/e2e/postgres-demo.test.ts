@@ -45,7 +45,7 @@ describe.runIf(withPostgres)('the SBND demo on the PostgreSQL store', () => {
 
     const status = await cli(['status', '--data-dir', dataDir], { cwd: repo, env });
     expect(status.stderr).toBe('');
-    expect(status.stdout).toMatch(/sbnd-mcc-test-1\/anatree\s+2\/2\s+20\b/);
+    expect(status.stdout).toMatch(/sbnd-mcc-test-1\/anatree\s+2\/2\s+0\s+20\b/);
     const token = await cli(
       ['token', 'create', '--role', 'viewer', '--experiment', 'sbnd', '--name', 'alice'],
       { cwd: repo, env },

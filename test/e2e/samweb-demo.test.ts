@@ -59,6 +59,6 @@ describe('the SBND demo on (a fake of) SAM web', () => {
     expect(files.stderr).toBe('');
     expect(files.stdout.trim().split('\n')).toHaveLength(20);
     const status = await cli(['status', '--data-dir', dataDir], { cwd: repo, env: DEMO_ENV });
-    expect(status.stdout).toMatch(/sbnd-mcc-test-1\/anatree\s+2\/2\s+20\b/);
+    expect(status.stdout).toMatch(/sbnd-mcc-test-1\/anatree\s+2\/2\s+0\s+20\b/);
   }, 300_000);
 });

@@ -214,7 +214,7 @@ export function sbndDesired(): DesiredState {
       {
         name: 'sam-sbnd',
         experiment: 'sbnd',
-        probe: { http: 'https://samweb.fnal.gov:8483/sam/sbnd/api', expectStatus: 200 },
+        probe: { catalog: true },
         intervalSeconds: 60,
         timeoutSeconds: 10,
         gatesLaunches: true,
