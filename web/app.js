@@ -109,8 +109,9 @@ function ages() {
     const p = document.getElementById('as-of');
     const el = p?.querySelector('.ago');
     if (!el || !p.dataset.at) return;
-    const skew = Date.parse(p.dataset.now) - (Number(p.dataset.loaded) || Date.now());
+    // When this copy of the element arrived, against the server's time it was made at.
     p.dataset.loaded ??= String(Date.now());
+    const skew = Date.parse(p.dataset.now) - Number(p.dataset.loaded);
     el.textContent = ago(Date.now() + skew - Date.parse(p.dataset.at));
   };
   tick();
