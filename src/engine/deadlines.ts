@@ -2,6 +2,7 @@ import type { Batch } from '../adapters/batch/types.js';
 import type { Catalog } from '../adapters/catalog/types.js';
 import { AdapterError } from '../errors.js';
 import type { Backends } from '../model/index.js';
+import { wrapAsyncMethods } from '../wrap-async.js';
 
 /** How long a call to a batch system, a catalog or a launch may take (gitpoms.yaml backends.deadlines). */
 export const DEADLINE_DEFAULTS = { batchSeconds: 120, catalogSeconds: 60, launchSeconds: 600 };
@@ -44,22 +45,18 @@ function withDeadlines<T extends object>(
   target: T,
   deadlineOf: (call: string) => { seconds: number; setting: keyof Deadlines },
 ): T {
-  return new Proxy(target, {
-    get(t, prop, receiver) {
-      const v = Reflect.get(t, prop, receiver) as unknown;
-      if (typeof v !== 'function' || typeof prop !== 'string' || prop === 'close') return v;
-      return function (this: unknown, ...args: unknown[]) {
-        const out = (v as (...a: unknown[]) => unknown).apply(this === receiver ? t : this, args);
-        if (!(out instanceof Promise)) return out;
-        const { seconds, setting } = deadlineOf(prop);
-        return settleWithin(
-          out,
-          seconds * 1000,
-          () => new DeadlineError(backend, prop, seconds, setting),
-        );
-      };
+  return wrapAsyncMethods(
+    target,
+    (call, out) => {
+      const { seconds, setting } = deadlineOf(call);
+      return settleWithin(
+        out,
+        seconds * 1000,
+        () => new DeadlineError(backend, call, seconds, setting),
+      );
     },
-  });
+    ['close'],
+  );
 }
 
 /** A batch backend whose calls have deadlines: submit the launch's, every other the batch's. */

@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DeadlineError } from '../engine/deadlines.js';
+import { wrapAsyncMethods } from '../wrap-async.js';
 import type { PassReport, Reconciler } from '../engine/loop.js';
 import type { ServiceProbes } from '../engine/probes.js';
 import type { StageSummary } from '../plan/types.js';
@@ -180,30 +181,26 @@ export class Metrics {
     const seconds = this.adapterSeconds;
     const errors = this.adapterErrors;
     const missed = this.deadlinesMissed;
-    return new Proxy(target, {
-      get(t, prop, receiver) {
-        const v = Reflect.get(t, prop, receiver) as unknown;
-        if (typeof v !== 'function' || typeof prop !== 'string' || prop === 'constructor') return v;
-        return function (this: unknown, ...args: unknown[]) {
-          const out = (v as (...a: unknown[]) => unknown).apply(this === receiver ? t : this, args);
-          if (!(out instanceof Promise)) return out;
-          const t0 = performance.now();
-          const labels = { backend, call: prop };
-          return out.then(
-            (value) => {
-              seconds.observe(labels, (performance.now() - t0) / 1000);
-              return value;
-            },
-            (e: unknown) => {
-              seconds.observe(labels, (performance.now() - t0) / 1000);
-              errors.inc(labels);
-              if (e instanceof DeadlineError) missed.inc(labels);
-              throw e;
-            },
-          );
-        };
+    return wrapAsyncMethods(
+      target,
+      (call, out) => {
+        const t0 = performance.now();
+        const labels = { backend, call };
+        return out.then(
+          (value) => {
+            seconds.observe(labels, (performance.now() - t0) / 1000);
+            return value;
+          },
+          (e: unknown) => {
+            seconds.observe(labels, (performance.now() - t0) / 1000);
+            errors.inc(labels);
+            if (e instanceof DeadlineError) missed.inc(labels);
+            throw e;
+          },
+        );
       },
-    });
+      ['constructor'],
+    );
   }
 
   text(): Promise<string> {

@@ -3,15 +3,11 @@
 // hide the defect). Without server.tls the pages must neither send HSTS nor ask the browser to
 // upgrade their requests to https, which would lose the stylesheet, the script and live updates.
 // CI sets GITPOMS_TEST_BROWSER=1, which makes a missing chromium a failure instead of a skip.
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { browserAvailable, expectBrowserIfRequired, launchChromium } from '../helpers/chromium.js';
 import { apps, fixture, SBND } from '../helpers/server-fixture.js';
 
-const CHROMIUM = process.env.GITPOMS_CHROMIUM ?? '/usr/bin/chromium';
-const required = process.env.GITPOMS_TEST_BROWSER === '1';
-const available = existsSync(CHROMIUM);
 const HOST = 'gitpoms.test';
 
 afterEach(async () => {
@@ -35,21 +31,16 @@ describe('the dashboard behind a plain-HTTP host name', () => {
     }
   });
 
-  it('runs if CI says it must', () => {
-    if (required) expect(available, `GITPOMS_TEST_BROWSER=1 but ${CHROMIUM} is missing`).toBe(true);
-  });
+  it('runs if CI says it must', expectBrowserIfRequired);
 
-  it.runIf(available)(
+  it.runIf(browserAvailable)(
     'loads its stylesheet and script, and goes live, in Chromium at http://gitpoms.test',
     { timeout: 60_000 },
     async () => {
       const f = await fixture();
       await f.app.listen({ host: '127.0.0.1', port: 0 });
       const port = (f.app.server.address() as AddressInfo).port;
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--headless=new', `--host-resolver-rules=MAP ${HOST} 127.0.0.1`],
-      });
+      const browser = await launchChromium([`--host-resolver-rules=MAP ${HOST} 127.0.0.1`]);
       try {
         const page = await browser.newPage();
         const failed: string[] = [];

@@ -4,19 +4,15 @@
 // must hold. A dialog, a script that ran, or an element the payload made is a failure; every
 // field's marker must show as text somewhere, so a field that went missing is noticed too.
 // CI sets GITPOMS_TEST_BROWSER=1, which makes a missing chromium a failure instead of a skip.
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, expectBrowserIfRequired, launchChromium } from '../helpers/chromium.js';
 import type { Catalog, FileRecord } from '../../src/adapters/catalog/types.js';
 import { createToken } from '../../src/engine/tokens.js';
 import { CatalogReads } from '../../src/server/catalog-reads.js';
 import { launchAction } from '../contracts/store.js';
 import { apps, fixture, NOW, SBND, type Fixture } from '../helpers/server-fixture.js';
-
-const CHROMIUM = process.env.GITPOMS_CHROMIUM ?? '/usr/bin/chromium';
-const required = process.env.GITPOMS_TEST_BROWSER === '1';
-const available = existsSync(CHROMIUM);
 
 /** One payload per field, each naming its field so what ran (or showed) says where it came from. */
 const payload = (field: string) =>
@@ -179,14 +175,11 @@ let f: Fixture;
 let base = '';
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!browserAvailable) return;
   f = await poisoned();
   await f.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(f.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--headless=new'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -213,11 +206,9 @@ async function damage(page: Page, dialogs: string[]): Promise<string[]> {
 }
 
 describe('serve under script injection (Chromium, CSP bypassed)', () => {
-  it('runs if CI says it must', () => {
-    if (required) expect(available, `GITPOMS_TEST_BROWSER=1 but ${CHROMIUM} is missing`).toBe(true);
-  });
+  it('runs if CI says it must', expectBrowserIfRequired);
 
-  it.runIf(available)(
+  it.runIf(browserAvailable)(
     'no page runs or builds anything from a payload in any displayed field or in its URL',
     { timeout: 120_000 },
     async () => {
