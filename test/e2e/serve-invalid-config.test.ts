@@ -1,14 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LocalExecutor } from '../../src/adapters/batch/local/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/adapters/store/sqlite/index.js';
 import { createToken } from '../../src/engine/tokens.js';
 import type { GitFixture } from '../helpers/git-fixture.js';
 import { gitopsFixture, writeGitopsRepo } from '../helpers/gitops-repo.js';
+import { localJobsEnded, spawnServe } from '../helpers/serve-process.js';
 import { waitForOutput } from '../helpers/output.js';
 
 /**
@@ -30,15 +28,7 @@ function setUp(): { fx: GitFixture; dataDir: string } {
   const fx = gitopsFixture(['gen']);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gitpoms-serve-invalid-'));
   cleanups.push(async () => {
-    const batch = new LocalExecutor({ root: path.join(dataDir, 'local-batch'), slots: 1 });
-    await vi.waitFor(
-      async () =>
-        expect(
-          (await batch.observe()).filter((j) => j.state === 'idle' || j.state === 'running'),
-        ).toEqual([]),
-      { timeout: 30_000, interval: 200 },
-    );
-    await batch.close();
+    await localJobsEnded(dataDir);
     fx.cleanup();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -47,29 +37,7 @@ function setUp(): { fx: GitFixture; dataDir: string } {
 
 async function serve(fx: GitFixture, dataDir: string) {
   let out = '';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      'bin/gitpoms.js',
-      'serve',
-      '--source',
-      pathToFileURL(fx.remote).href,
-      '--repo',
-      fx.root,
-      '--data-dir',
-      dataDir,
-      '--port',
-      '0',
-      '--interval',
-      '3600',
-      '--poll',
-      '3600',
-    ],
-    {
-      env: { PATH: process.env.PATH, HOME: tmpdir(), DEMO_EVENT_MS: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawnServe(fx, dataDir, [], { DEMO_EVENT_MS: '0' });
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
   const stop = async () => {

@@ -1,17 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LocalExecutor } from '../../src/adapters/batch/local/index.js';
 import { SqliteStore } from '../../src/adapters/store/sqlite/index.js';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { cli } from '../helpers/capture.js';
 import { waitForOutput } from '../helpers/output.js';
 import type { GitFixture } from '../helpers/git-fixture.js';
 import { gitopsFixture, writeGitopsRepo } from '../helpers/gitops-repo.js';
+import { localJobsEnded, spawnServe } from '../helpers/serve-process.js';
 
 /**
  * `gitpoms serve` as a service manager runs it: a child process following a git remote
@@ -28,30 +27,9 @@ let base = '';
 
 const waitFor = (re: RegExp) => waitForOutput(() => out, re);
 
-/** `gitpoms serve` on this test's source and data directory, on a free port, passes an hour apart. */
-function serve(flags: string[], env: Record<string, string>): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      'bin/gitpoms.js',
-      'serve',
-      ...flags,
-      '--source',
-      pathToFileURL(fx.remote).href,
-      '--repo',
-      fx.root,
-      '--data-dir',
-      dataDir,
-      '--port',
-      '0',
-      '--interval',
-      '3600',
-      '--poll',
-      '3600',
-    ],
-    { env: { PATH: process.env.PATH, HOME: tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-}
+/** `gitpoms serve` on this test's source and data directory. */
+const serve = (flags: string[], env: Record<string, string>): ChildProcess =>
+  spawnServe(fx, dataDir, flags, env);
 
 function hook(payload: string, secret = SECRET) {
   return fetch(`${base}/hooks/git`, {
@@ -79,16 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (child.exitCode === null) child.kill('SIGKILL');
-  // Jobs outlive the reconciler: let them finish before their directory goes.
-  const batch = new LocalExecutor({ root: path.join(dataDir, 'local-batch'), slots: 1 });
-  await vi.waitFor(
-    async () =>
-      expect(
-        (await batch.observe()).filter((j) => j.state === 'idle' || j.state === 'running'),
-      ).toEqual([]),
-    { timeout: 30_000, interval: 200 },
-  );
-  await batch.close();
+  await localJobsEnded(dataDir);
   fx.cleanup();
   rmSync(dataDir, { recursive: true, force: true });
 });
