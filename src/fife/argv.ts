@@ -11,6 +11,11 @@ export interface FifeLaunchArgs {
   configDump?: string;
 }
 
+/** Whether a launch command runs fife_launch (by name, or by a path ending in it). */
+export function runsFifeLaunch(launch: readonly string[]): boolean {
+  return /(^|\/)fife_launch$/.test(launch[0] ?? '');
+}
+
 const VALUED: Record<string, keyof FifeLaunchArgs> = {
   '-c': 'config',
   '--config': 'config',

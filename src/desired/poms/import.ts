@@ -6,6 +6,7 @@ import type { Campaign, JobType, LaunchTemplate } from '../../model/index.js';
 import { Document } from 'yaml';
 import { parseIni, type IniEntry, type IniSection } from './ini.js';
 import { commandWords } from '../command-words.js';
+import { runsFifeLaunch } from '../../fife/argv.js';
 import { schemaPattern } from '../schemas.js';
 
 export interface ImportedDoc {
@@ -384,7 +385,7 @@ export function importPoms(text: string, o: ImportOptions): ImportResult {
         );
       else launch = w.words;
     }
-    const fife = /(^|\/)fife_launch$/.test(launch[0] ?? '');
+    const fife = runsFifeLaunch(launch);
     const relocate = (i: number, what: string) => {
       const p = launch[i];
       if (p === undefined) return;

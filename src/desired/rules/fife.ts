@@ -1,4 +1,4 @@
-import { parseFifeLaunchArgs } from '../../fife/argv.js';
+import { parseFifeLaunchArgs, runsFifeLaunch } from '../../fife/argv.js';
 import type { ConfigParser } from '../../fife/configparser.js';
 import { composeConfig, fifeLaunch, FifeLaunchError, type ConfigFiles } from '../../fife/launch.js';
 import { didYouMean } from '../diagnostic.js';
@@ -38,7 +38,7 @@ function optionValues(
 export function fifeConfigOf(
   launch: readonly string[],
 ): { path: string; index: number; count: number } | undefined {
-  if (!/(^|\/)fife_launch$/.test(launch[0] ?? '')) return undefined;
+  if (!runsFifeLaunch(launch)) return undefined;
   const all = optionValues(launch, '-c', '--config');
   const last = all.at(-1);
   return last ? { path: last.value, index: last.index, count: all.length } : undefined;
@@ -111,7 +111,7 @@ export function checkJobType(ctx: Ctx, jt: Located<JobType>): ComposedJobType {
     baseArgs: undefined,
   };
   const launch = jt.value.spec.launch;
-  const isFifeLaunch = /(^|\/)fife_launch$/.test(launch[0]);
+  const isFifeLaunch = runsFifeLaunch(launch);
   // fife_launch by an absolute path is a program of the launch host (/cvmfs/…); by a relative
   // one, a file of the repository, as any other launch program.
   if (!isFifeLaunch || !launch[0].startsWith('/')) checkProgram(ctx, jt, launch[0]);

@@ -1,3 +1,4 @@
+import { runsFifeLaunch } from '../../fife/argv.js';
 import { cronProblem } from '../schedule.js';
 import { byPosition, type Diagnostic } from '../diagnostic.js';
 import type {
@@ -207,7 +208,7 @@ export function resolveStage(
     ok = false;
   }
   if (jt) {
-    const isFife = /(^|\/)fife_launch$/.test(jt.located.value.spec.launch[0]);
+    const isFife = runsFifeLaunch(jt.located.value.spec.launch);
     if (!isFife && (s.overrides || spec.overrides)) {
       err(
         ctx,
