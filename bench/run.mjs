@@ -11,7 +11,8 @@ import { plan } from '../dist/plan/plan.js';
 import { fsRepo } from '../dist/source/fs-repo.js';
 import { loadSpec } from '../dist/desired/index.js';
 import { cliBigRepo, cliStart } from './cli-start.mjs';
-import { commitToLaunch } from './commit-to-launch.mjs';
+import { commitToLaunch, commitToLaunchCurve } from './commit-to-launch.mjs';
+import { commitToLaunchSvg } from './chart.mjs';
 import { dashboard } from './dashboard.mjs';
 import { fifeRender } from './fife.mjs';
 import { localScale } from './local-scale.mjs';
@@ -105,13 +106,19 @@ results.push(
     : await slurmThroughput()),
 );
 
+const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`;
+// The README's chart: 10,000 to 1,000,000 jobs elsewhere, before and after the work queue.
+const curve = short ? undefined : await commitToLaunchCurve([1, 10, 100], 5);
+if (curve) writeFileSync('docs/img/commit-to-launch.svg', commitToLaunchSvg(curve, machine));
+
 mkdirSync('bench/results', { recursive: true });
 const out = {
   profile: short ? 'short' : 'full',
   node: process.version,
-  machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
+  machine,
   date: new Date().toISOString(),
   results,
+  ...(curve ? { curves: { commitToLaunch: curve } } : {}),
 };
 writeFileSync(
   `bench/results/${short ? 'short' : 'latest'}.json`,

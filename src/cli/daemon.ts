@@ -24,7 +24,11 @@ export interface SourceFlags {
   /** serve: one of several replicas, by this name. */
   replicaId?: string;
   leaseSeconds?: string;
+  resync?: string;
 }
+
+/** How often a full pass plans every campaign, unless --resync says. */
+export const DEFAULT_RESYNC_MS = 300_000;
 
 /** How long a replica's lease lasts unrenewed (renewed four times as often). */
 export const DEFAULT_LEASE_MS = 6000;
@@ -42,6 +46,10 @@ export function sourceOptions(c: Command): Command {
       'sub-path of the repository holding gitpoms.yaml (default: source.path)',
     )
     .option('--interval <s>', 'seconds between passes', '30')
+    .option(
+      '--resync <s>',
+      'seconds between full passes, which plan every campaign; the passes between plan only campaigns whose jobs changed, that are not at rest, or that an event named (default: 300, and never less than --interval)',
+    )
     .option(
       '--poll <s>',
       'seconds between fetches of a git source (default: source.pollSeconds, else 60)',
@@ -87,11 +95,15 @@ function fail(io: Io, e: unknown): undefined {
 export async function openDaemon(
   io: Io,
   flags: SourceFlags,
-  loop: Omit<ReconcilerOptions, 'intervalMs' | 'pollMs' | 'probes' | 'notifier'> & {
+  loop: Omit<ReconcilerOptions, 'intervalMs' | 'resyncMs' | 'pollMs' | 'probes' | 'notifier'> & {
     watch: boolean;
   },
 ): Promise<Daemon | undefined> {
   const intervalMs = positiveNumber('--interval', flags.interval) * 1000;
+  const resyncMs =
+    flags.resync !== undefined
+      ? positiveNumber('--resync', flags.resync) * 1000
+      : Math.max(DEFAULT_RESYNC_MS, intervalMs);
   const ctx = repoContext(io, flags.repo);
   const local = existsSync(path.join(ctx.root, 'gitpoms.yaml'))
     ? await checkSpec(ctx.repo)
@@ -197,6 +209,7 @@ export async function openDaemon(
   const reconciler = new Reconciler(deps, source, {
     ...loop,
     intervalMs,
+    resyncMs,
     pollMs: pollSeconds * 1000,
     probes,
     ...(notifier ? { notifier } : {}),

@@ -80,3 +80,44 @@ export function specChanges(base: DesiredState | undefined, head: DesiredState):
   );
   return out;
 }
+
+/**
+ * The campaigns whose plan a change from `base` to `head` can alter: those added, removed or
+ * changed, and those with a stage using a job type or launch template that changed, or of an
+ * experiment whose services changed. Undefined when the defaults changed: every campaign
+ * reads them.
+ */
+export function campaignsChanged(base: DesiredState, head: DesiredState): Set<string> | undefined {
+  if (JSON.stringify(base.defaults) !== JSON.stringify(head.defaults)) return undefined;
+  const changedKeys = <T extends { experiment: string; name: string }>(
+    a: readonly T[],
+    b: readonly T[],
+  ) => {
+    const key = (t: T) => `${t.experiment}/${t.name}`;
+    const before = new Map(a.map((t) => [key(t), JSON.stringify(t)]));
+    const out = new Set<string>();
+    for (const t of b) if (before.get(key(t)) !== JSON.stringify(t)) out.add(key(t));
+    const after = new Set(b.map(key));
+    for (const k of before.keys()) if (!after.has(k)) out.add(k);
+    return out;
+  };
+  const jobTypes = changedKeys(base.jobTypes, head.jobTypes);
+  const templates = changedKeys(base.launchTemplates, head.launchTemplates);
+  const serviceExperiments = new Set(
+    [...changedKeys(base.services, head.services)].map((k) => k.slice(0, k.indexOf('/'))),
+  );
+  const out = new Set<string>();
+  const before = new Map(base.campaigns.map((c) => [c.name, JSON.stringify(c)]));
+  for (const c of head.campaigns) {
+    const uses = c.stages.some(
+      (s) =>
+        jobTypes.has(`${s.experiment}/${s.jobType}`) ||
+        templates.has(`${s.experiment}/${s.launchTemplate}`),
+    );
+    if (uses || serviceExperiments.has(c.experiment) || before.get(c.name) !== JSON.stringify(c))
+      out.add(c.name);
+  }
+  const kept = new Set(head.campaigns.map((c) => c.name));
+  for (const name of before.keys()) if (!kept.has(name)) out.add(name);
+  return out;
+}

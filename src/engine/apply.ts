@@ -11,6 +11,8 @@ export interface ActionResult {
   action: Action;
   ok: boolean;
   error?: string;
+  /** A launch's jobs, by id, when the batch system named them. */
+  jobs?: string[];
 }
 
 function message(e: unknown): string {
@@ -31,13 +33,14 @@ export function retryDelayMs(failures: number): number {
 /**
  * Intent first, then the launch, then its outcome: a crash between leaves a pending intent
  * that the next pass resolves. A key whose submits failed transiently waits, backing off.
+ * Returns the ids of the jobs launched, when known.
  */
 async function launch(
   deps: Deps,
   desired: DesiredState,
   a: LaunchAction,
   since: number,
-): Promise<void> {
+): Promise<string[] | undefined> {
   const failed = await deps.store.transientFailures(a.key);
   if (failed.last) {
     const next = new Date(failed.last.getTime() + retryDelayMs(failed.count));
@@ -60,6 +63,7 @@ async function launch(
     },
   );
   let project: string | undefined;
+  let ids: string[] | undefined;
   try {
     const rendered = await renderSubmission(deps, desired, a);
     project = rendered.project;
@@ -68,7 +72,7 @@ async function launch(
       if (deps.ownership && !deps.ownership.mayAct(a.campaign, since))
         throw new LaunchError(`the lease on ${a.campaign} ran out before the submit`);
       try {
-        await batch.submit(rendered.request);
+        ids = await batch.submit(rendered.request);
       } catch (e) {
         // A transient failure (a timeout, an unreachable scheduler) may have reached the
         // batch system or not: the intent stays pending and the next pass looks for the
@@ -76,8 +80,10 @@ async function launch(
         if (e instanceof AdapterError && e.retryable) throw new UncertainSubmit(e);
         throw e;
       }
-    } else if (!(await batch.observe()).some((j) => j.submission === a.key)) {
-      throw new LaunchError(`the launch script ran but submitted no jobs labelled ${a.key}`);
+    } else {
+      ids = (await batch.observe()).filter((j) => j.submission === a.key).map((j) => j.id);
+      if (!ids.length)
+        throw new LaunchError(`the launch script ran but submitted no jobs labelled ${a.key}`);
     }
   } catch (e) {
     if (e instanceof UncertainSubmit) {
@@ -93,6 +99,7 @@ async function launch(
     ...(project ? { project } : {}),
     ...(split ? { split } : {}),
   });
+  return ids;
 }
 
 async function jobAction(deps: Deps, a: JobAction): Promise<void> {
@@ -150,7 +157,8 @@ export async function apply(
           'lease-lost',
           `not acting on ${a.campaign}: this replica's lease on it ran out`,
         );
-      if (a.kind === 'launch') await launch(deps, desired, a, since);
+      let jobs: string[] | undefined;
+      if (a.kind === 'launch') jobs = await launch(deps, desired, a, since);
       else if ('jobs' in a) await jobAction(deps, a);
       else await mark(deps, a);
       await deps.store.audit({
@@ -159,7 +167,7 @@ export async function apply(
         target: a.key,
         detail: a.reason,
       });
-      results.push({ action: a, ok: true });
+      results.push({ action: a, ok: true, ...(jobs ? { jobs } : {}) });
     } catch (e) {
       deps.log.warn({ action: a.kind, key: a.key, err: message(e) }, 'action failed');
       results.push({ action: a, ok: false, error: message(e) });

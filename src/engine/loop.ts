@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GitpomsError } from '../errors.js';
 import type { RepoFiles } from '../desired/repo.js';
-import { specChanges, type SpecChange } from '../desired/spec-changes.js';
+import { campaignsChanged, specChanges, type SpecChange } from '../desired/spec-changes.js';
 import type { Config, DesiredState, ServiceStatus, SubmissionRecord } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
 import {
@@ -19,7 +19,12 @@ import type { Deps } from './deps.js';
 import { freshMemory, passEvents, type Notifier, type NotifyEvent } from './notify.js';
 import type { ServiceProbes } from './probes.js';
 import { planFromStore, reconcileOnce } from './pass.js';
-import { withOthers } from './scope.js';
+import { scopedDesired, withDependents, withOthers } from './scope.js';
+import { observeJobs } from './observe.js';
+import { LiveJobs } from './live-jobs.js';
+import { WorkQueue } from './work-queue.js';
+import { unsettled } from './attention.js';
+import { EVERY_CAMPAIGN } from '../model/index.js';
 
 export interface ReconcilerOptions {
   /** Milliseconds between passes when nothing triggers one sooner. */
@@ -32,6 +37,15 @@ export interface ReconcilerOptions {
   othersMs?: number;
   /** Longest wait after repeated failures. */
   maxBackoffMs?: number;
+  /**
+   * Milliseconds between full passes, which plan every campaign (default: every interval).
+   * Between them each interval's pass observes the batch system and plans only the campaigns
+   * whose jobs changed, those not at rest and those asked for; a trigger plans the campaigns
+   * it names (a commit's, an operator's) from the jobs as last observed.
+   */
+  resyncMs?: number;
+  /** The first retry's delay for a campaign whose pass failed (default 1 s; doubles per failure). */
+  retryBaseMs?: number;
   /**
    * Shortest time between the starts of two passes triggers ask for (default 250 ms): a storm of
    * pushes or file events makes four passes a second at most, however many there are, while a
@@ -53,8 +67,19 @@ export interface ReconcilerOptions {
   onFetch?(seconds: number, ok: boolean): void;
 }
 
+/**
+ * full: observed and planned everything; poll: observed everything, planned the campaigns
+ * that needed it; keyed: planned the campaigns asked for, from the jobs as last observed.
+ */
+export type PassKind = 'full' | 'poll' | 'keyed';
+
 export interface PassReport {
   pass: number;
+  kind: PassKind;
+  /** The campaigns planned, those they depend on included (undefined: all of them). */
+  campaigns?: number;
+  /** How long each campaign asked for waited in the queue before this pass took it (ms). */
+  waitedMs: number[];
   /** Wall time of the pass, from fetching the source to its last write. */
   seconds: number;
   revision: string;
@@ -86,6 +111,8 @@ export interface ReconcilerStatus {
   lastGoodPassAt?: string;
   /** The time between passes when nothing triggers one (the backoff after failures aside). */
   intervalMs?: number;
+  /** Campaigns waiting to be planned, and retries of failed ones scheduled so far. */
+  queue?: { depth: number; retries: number };
 }
 
 interface Good {
@@ -152,6 +179,20 @@ export class Reconciler {
   private others: { key: string; at: number; plan: Plan } | undefined;
   private change: RevisionChange | undefined;
   private readonly state: ReconcilerStatus;
+  /** Campaigns asked for by events, planned by the next pass that is not a full one. */
+  private readonly queue: WorkQueue;
+  /** The jobs as the last pass that observed the batch system saw them. */
+  private readonly jobs = new LiveJobs();
+  /** When the last full pass began; -Infinity before one. */
+  private lastFullAt = -Infinity;
+  /** A change every campaign reads (the defaults) wants a full pass. */
+  private fullWanted = true;
+  /** The campaigns not at rest at their last plan: each poll plans them again. */
+  private restless = new Set<string>();
+  /** Active overrides as last polled (id: campaign): one added or ended names its campaign. */
+  private overridesSeen = new Map<number, string>();
+  /** What ended the last wait: a trigger or a campaign due, or the interval. */
+  private woken: 'interval' | 'event' = 'interval';
 
   constructor(
     private readonly deps: Deps,
@@ -164,12 +205,31 @@ export class Reconciler {
       failures: 0,
       intervalMs: opts.intervalMs,
     };
+    this.queue = new WorkQueue({
+      baseDelayMs: opts.retryBaseMs ?? 1000,
+      maxDelayMs: opts.maxBackoffMs ?? 300_000,
+    });
   }
 
-  /** Starts a pass now and fetches the source first (a push arrived or a file changed). */
-  trigger(why: string): void {
+  /**
+   * Starts a pass now. Without `campaigns` it fetches the source first (a push arrived or a
+   * file changed) and plans what the new revision changed; with, it plans those campaigns
+   * (an operator acted on them).
+   */
+  trigger(why: string, campaigns?: Iterable<string>): void {
     this.deps.log.info({ why }, 'pass triggered');
-    this.triggered = true;
+    if (campaigns) {
+      const list = [...campaigns];
+      this.queue.add(
+        list.filter((c) => c !== EVERY_CAMPAIGN),
+        Date.now(),
+      );
+      // The launch switch holds every campaign: all are planned again.
+      if (list.includes(EVERY_CAMPAIGN)) {
+        this.fullWanted = true;
+        this.triggered = true;
+      }
+    } else this.triggered = true;
     this.wake?.();
   }
 
@@ -179,7 +239,10 @@ export class Reconciler {
   }
 
   status(): ReconcilerStatus {
-    return structuredClone(this.state);
+    return structuredClone({
+      ...this.state,
+      queue: { depth: this.queue.depth, retries: this.queue.retries },
+    });
   }
 
   /** The revision passes act on and its desired state; undefined before the first valid one. */
@@ -274,6 +337,12 @@ export class Reconciler {
       ]);
       return;
     }
+    if (this.good) {
+      // What the change touches is planned next; a change of what all read, by a full pass.
+      const touched = campaignsChanged(this.good.desired, spec.desired);
+      if (touched) this.queue.add(withDependents(spec.desired, touched), Date.now());
+      else this.fullWanted = true;
+    }
     if (this.good && this.good.rev.id !== rev.id) {
       this.deps.log.info({ from: this.good.rev.id, to: rev.id }, 'new revision');
       this.change = {
@@ -318,23 +387,83 @@ export class Reconciler {
     await this.source.prune(keep);
   }
 
-  async pass(n: number): Promise<PassReport> {
+  /** The kind of pass the loop runs next (a pass called directly is a full one). */
+  private nextKind(): PassKind {
+    const resync = this.opts.resyncMs ?? this.opts.intervalMs;
+    if (this.fullWanted || !this.jobs.primed || performance.now() - this.lastFullAt >= resync)
+      return 'full';
+    return this.woken === 'interval' ? 'poll' : 'keyed';
+  }
+
+  /** Campaigns whose overrides began or ended since the last poll (a CLI writes them unannounced). */
+  private async overridesChanged(revision: string | undefined): Promise<string[]> {
+    const now = new Map(
+      (await this.deps.store.activeOverrides(this.deps.clock(), revision)).map((o) => [
+        o.id,
+        o.campaign,
+      ]),
+    );
+    const out: string[] = [];
+    for (const [id, c] of now) if (!this.overridesSeen.has(id)) out.push(c);
+    for (const [id, c] of this.overridesSeen) if (!now.has(id)) out.push(c);
+    this.overridesSeen = now;
+    if (out.includes(EVERY_CAMPAIGN)) this.fullWanted = true;
+    return out.filter((c) => c !== EVERY_CAMPAIGN);
+  }
+
+  async pass(n: number, kind: PassKind = 'full'): Promise<PassReport> {
     const started = performance.now();
     const good = await this.refresh();
     const deps = { ...this.deps, repoRoot: good.root, revision: good.rev.revision };
     const services = this.opts.probes ? await this.opts.probes.statuses(good.desired.services) : {};
     if (this.opts.readOnly) return this.showPass(n, started, good, services);
+    // A change seen by this pass's fetch that every campaign reads makes it a full one.
+    if (this.fullWanted) kind = 'full';
     const own = this.deps.ownership;
     if (own) {
       // Campaigns to own: those desired, and those with records (a removed one is pruned by its owner).
-      own.setCampaigns([
-        ...good.desired.campaigns.map((c) => ({ name: c.name, experiment: c.experiment })),
-        ...(await this.deps.store.submissions()).map((s) => s.campaign),
-      ]);
+      if (kind !== 'keyed')
+        own.setCampaigns([
+          ...good.desired.campaigns.map((c) => ({ name: c.name, experiment: c.experiment })),
+          ...(await this.deps.store.submissions()).map((s) => s.campaign),
+        ]);
       await own.renew();
     }
-    const r = await reconcileOnce(deps, good.desired, { services });
-    const shown = r.scope ? await this.withOthers(good, r.plan, r.scope, services) : r.plan;
+    if (kind === 'poll') {
+      const changed = this.jobs.replace(await observeJobs(deps));
+      const overrides = await this.overridesChanged(good.rev.revision);
+      this.queue.add([...changed, ...this.restless, ...overrides], Date.now());
+      if (this.fullWanted) kind = 'full';
+    }
+    const taken = this.queue.take(Date.now());
+    const campaigns = kind === 'full' ? undefined : taken.keys;
+    let r;
+    try {
+      r = await reconcileOnce(deps, good.desired, {
+        services,
+        cache: this.jobs,
+        ...(campaigns ? { campaigns } : {}),
+      });
+    } catch (e) {
+      if (campaigns) this.queue.failed(campaigns, Date.now());
+      throw e;
+    }
+    if (campaigns) this.queue.succeeded(campaigns);
+    const shown =
+      kind !== 'full'
+        ? withOthers(good.desired, r.plan, r.scope!, this.last?.plan)
+        : r.scope
+          ? await this.withOthers(good, r.plan, r.scope, services)
+          : r.plan;
+    if (kind === 'full') {
+      await this.overridesChanged(good.rev.revision);
+      this.lastFullAt = started;
+      this.fullWanted = false;
+      this.restless = unsettled(good.desired, r.plan);
+    } else {
+      for (const c of r.scope!) this.restless.delete(c);
+      for (const c of unsettled(scopedDesired(good.desired, r.scope), r.plan)) this.restless.add(c);
+    }
     // Campaigns a replica that joined should have go to it now, after this pass's actions.
     await own?.handOver();
     await own?.forgetOldWrites();
@@ -353,10 +482,14 @@ export class Reconciler {
         ? events.filter((e) => (e.campaign ? own.mayAct(e.campaign, Infinity) : own.leads()))
         : events,
     );
-    await this.pruneCheckouts(r.records);
+    // Only a full pass has every record: a partial one would prune checkouts still in use.
+    if (kind === 'full') await this.pruneCheckouts(r.records);
     this.state.applied = { revision: good.rev.id, at: this.deps.clock().toISOString() };
     this.last = {
       pass: n,
+      kind,
+      ...(r.scope ? { campaigns: r.scope.size } : {}),
+      waitedMs: taken.waitedMs,
       seconds: (performance.now() - started) / 1000,
       revision: good.rev.id,
       plan: shown,
@@ -413,6 +546,8 @@ export class Reconciler {
     this.state.applied = { revision: good.rev.id, at: this.deps.clock().toISOString() };
     this.last = {
       pass: n,
+      kind: 'full',
+      waitedMs: [],
       seconds: (performance.now() - started) / 1000,
       revision: good.rev.id,
       plan,
@@ -427,10 +562,13 @@ export class Reconciler {
     const max = this.opts.maxPasses ?? Infinity;
     for (let n = 1; n <= max && !this.stopped; n++) {
       try {
-        const report = await this.pass(n);
-        this.state.failures = 0;
-        delete this.state.lastError;
-        this.state.lastGoodPassAt = this.deps.clock().toISOString();
+        const report = await this.pass(n, this.nextKind());
+        // A pass from the jobs as last observed says nothing of whether the batch system answers.
+        if (report.kind !== 'keyed') {
+          this.state.failures = 0;
+          delete this.state.lastError;
+          this.state.lastGoodPassAt = this.deps.clock().toISOString();
+        }
         this.opts.onPass?.(report);
       } catch (e) {
         if (!(e instanceof GitpomsError)) throw e;
@@ -448,26 +586,35 @@ export class Reconciler {
 
   /**
    * Waits for the next pass: the interval (or the backoff after failures), cut short by a
-   * trigger, but a triggered pass starts no sooner than minTriggerGapMs after the last one a
-   * trigger began. Triggers that come meanwhile are one: at most one pass waits behind the
-   * one running.
+   * trigger or a campaign whose retry is due, but a triggered pass starts no sooner than
+   * minTriggerGapMs after the last one a trigger began. Triggers that come meanwhile are one:
+   * at most one pass waits behind the one running.
    */
   private sleep(): Promise<void> {
     const { intervalMs, maxBackoffMs = 300_000, minTriggerGapMs = 250 } = this.opts;
     const earliest = this.triggeredAt + minTriggerGapMs;
     const begin = (resolve: () => void) => {
       this.triggeredAt = Date.now();
+      this.woken = 'event';
       resolve();
     };
-    if (this.triggered) {
+    const queued = () => (this.queue.nextDue(Date.now()) ?? Infinity) <= Date.now();
+    if (this.triggered || queued()) {
       const wait = earliest - Date.now();
       return new Promise((r) => (wait > 0 ? setTimeout(() => begin(r), wait) : begin(r)));
     }
     const ms = this.state.failures
       ? Math.min(intervalMs * 2 ** this.state.failures, maxBackoffMs)
       : intervalMs;
+    const tick = Date.now() + ms;
+    // A campaign backing off after a failure is retried when its delay ends, not at the tick.
+    const retry = this.queue.nextDue(Date.now());
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
+      const t = setTimeout(
+        () =>
+          retry !== undefined && retry < tick ? begin(done) : ((this.woken = 'interval'), done()),
+        Math.max(0, Math.min(tick, retry ?? Infinity) - Date.now()),
+      );
       function done() {
         clearTimeout(t);
         resolve();
@@ -477,8 +624,8 @@ export class Reconciler {
         if (this.stopped) return done();
         const wait = earliest - Date.now();
         clearTimeout(t);
-        if (wait > 0) setTimeout(() => begin(resolve), wait);
-        else begin(resolve);
+        if (wait > 0) setTimeout(() => begin(done), wait);
+        else begin(done);
       };
     });
   }

@@ -84,16 +84,8 @@ export interface Observation {
   records: StoredSubmission[];
 }
 
-/**
- * Reads the batch system (one bulk query), the store and the catalog. Any failure throws:
- * an outage is never read as "no jobs".
- */
-export async function observe(
-  deps: Deps,
-  desired: DesiredState,
-  since = Date.now(),
-  scope?: ReadonlySet<string>,
-): Promise<Observation> {
+/** One bulk query of the batch system, its jobs recorded in the store. */
+export async function observeJobs(deps: Deps, since = Date.now()): Promise<ObservedJob[]> {
   const jobs = await deps.batch.observe();
   const own = deps.ownership;
   // A replica records the jobs of its own campaigns: another's are its owner's to record.
@@ -101,6 +93,22 @@ export async function observe(
     own ? jobs.filter((j) => own.mayAct(campaignOfKey(j.submission), since)) : jobs,
     deps.clock().toISOString(),
   );
+  return jobs;
+}
+
+/**
+ * Reads the batch system (one bulk query, unless the jobs are given), the store and the
+ * catalog. Any failure throws: an outage is never read as "no jobs".
+ */
+export async function observe(
+  deps: Deps,
+  desired: DesiredState,
+  since = Date.now(),
+  scope?: ReadonlySet<string>,
+  /** The jobs to plan with, observed already: the batch system is not asked again. */
+  given?: ObservedJob[],
+): Promise<Observation> {
+  const jobs = given ?? (await observeJobs(deps, since));
   // A replica looks at the records of what it plans only (see planScope).
   const records = inScope(await deps.store.submissions(), scope);
   const observed = await observeCatalog(deps.catalog, desired, records, jobs, deps.clock());

@@ -1,9 +1,16 @@
 import { plan } from '../plan/plan.js';
-import type { DesiredState, Observed } from '../model/index.js';
+import type { DesiredState, Observed, ObservedJob } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
 import { apply, type ActionResult } from './apply.js';
 import type { Deps } from './deps.js';
-import { observe, observeCatalog, observeSplits, type Observation } from './observe.js';
+import {
+  observe,
+  observeCatalog,
+  observeJobs,
+  observeSplits,
+  type Observation,
+} from './observe.js';
+import type { LiveJobs } from './live-jobs.js';
 import type { Store } from '../adapters/store/types.js';
 import type { Catalog } from '../adapters/catalog/types.js';
 import { projectName } from '../job/dimensions.js';
@@ -65,25 +72,51 @@ export async function recoverIntents(deps: Deps, since = Date.now()): Promise<nu
 export interface PassResult extends Observation {
   plan: Plan;
   results: ActionResult[];
-  /** The campaigns a replica planned (undefined: all of them). */
+  /** The campaigns planned (undefined: all of them): a replica's, or a keyed pass's. */
   scope?: ReadonlySet<string>;
+  /** After a full observation kept in a LiveJobs: the campaigns whose jobs changed. */
+  changed?: Set<string>;
 }
 
-/** One pass: observe in bulk, plan (pure), apply. `services` are the latest probe results. */
+export interface PassOptions {
+  /** The latest probe results. */
+  services?: Observed['services'];
+  /** Kept up to date with this pass's observation of the batch system. */
+  cache?: LiveJobs;
+  /**
+   * Plan only these campaigns (with those they depend on), their jobs from `cache` when it
+   * knows them all. Without: every campaign.
+   */
+  campaigns?: Iterable<string>;
+}
+
+/** One pass: observe in bulk, plan (pure), apply. */
 export async function reconcileOnce(
   deps: Deps,
   desired: DesiredState,
-  extra: { services?: Observed['services'] } = {},
+  extra: PassOptions = {},
 ): Promise<PassResult> {
   // A replica acts only on campaigns it held before it looked: what it saw is after the last
   // owner's last write.
   const since = Date.now();
   await recoverIntents(deps, since);
   const own = deps.ownership;
+  const { cache } = extra;
+  const keyed = extra.campaigns && [...extra.campaigns];
+  const owned = own ? new Set(own.acting(since)) : undefined;
   // A replica plans what it owns, with what that depends on; the rest is another's.
-  const scope = own ? planScope(desired, own.acting(since)) : undefined;
+  const wanted = keyed && owned ? keyed.filter((c) => owned.has(c)) : (keyed ?? owned);
+  const scope = wanted ? planScope(desired, wanted) : undefined;
   const view = scopedDesired(desired, scope);
-  const { observed, records } = await observe(deps, view, since, scope);
+  let changed: Set<string> | undefined;
+  let jobs: ObservedJob[];
+  // A pass over a few campaigns plans from the jobs as last observed, unless some are unknown.
+  if (keyed && cache?.knows(scope!)) jobs = cache.of(scope!);
+  else {
+    jobs = await observeJobs(deps, since);
+    changed = cache?.replace(jobs);
+  }
+  const { observed, records } = await observe(deps, view, since, scope, jobs);
   observed.services = extra.services ?? {};
   const overrides = await deps.store.activeOverrides(deps.clock(), deps.revision);
   const p = plan(view, observed, records, deps.clock(), overrides);
@@ -93,6 +126,10 @@ export async function reconcileOnce(
     own ? p.actions.filter((a) => own.mayAct(a.campaign, since)) : p.actions,
     since,
   );
+  // The jobs launched are recorded as submitted: a server that only shows reads the store,
+  // and the pass that next plans their campaign may be one that does not observe.
+  const launched = cache?.applied(results) ?? [];
+  if (launched.length) await deps.store.recordJobs(launched, deps.clock().toISOString());
   // A launch-now is spent once its stage has launched.
   for (const o of overrides.filter((x) => x.action === 'launch-now')) {
     const launched = results.some(
@@ -108,7 +145,14 @@ export async function reconcileOnce(
         'used',
       );
   }
-  return { plan: p, results, observed, records, ...(scope ? { scope } : {}) };
+  return {
+    plan: p,
+    results,
+    observed,
+    records,
+    ...(scope ? { scope } : {}),
+    ...(changed ? { changed } : {}),
+  };
 }
 
 /**

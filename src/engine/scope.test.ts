@@ -4,7 +4,7 @@ import { campaign, desired } from '../../test/helpers/build.js';
 import { memoryDeps } from '../../test/helpers/memory-deps.js';
 import type { Ownership } from './ownership.js';
 import { reconcileOnce } from './pass.js';
-import { planScope, withOthers } from './scope.js';
+import { planScope, withDependents, withOthers } from './scope.js';
 import type { Plan } from '../plan/types.js';
 
 /** a ← b (b's reco reads a's gen), and c on its own. */
@@ -33,6 +33,15 @@ describe('what a replica plans', () => {
     expect([...planScope(d, ['a'])]).toEqual(['a']);
     expect([...planScope(d, ['c', 'gone'])].sort()).toEqual(['c', 'gone']);
     expect([...planScope(d, [])]).toEqual([]);
+  });
+
+  it('a change to a campaign is planned with every campaign that depends on it, transitively', () => {
+    const d = threeCampaigns();
+    d.campaigns.push(campaign('d', [{ name: 'gen' }]));
+    d.campaigns[3]!.stages[0]!.dependsOn.push({ campaign: 'b', stage: 'reco', filePatterns: [] });
+    expect([...withDependents(d, ['a'])].sort()).toEqual(['a', 'b', 'd']);
+    expect([...withDependents(d, ['b'])].sort()).toEqual(['b', 'd']);
+    expect([...withDependents(d, ['c', 'gone'])].sort()).toEqual(['c', 'gone']);
   });
 
   it("observes and plans only those: another's campaigns are neither read in the catalog nor planned", async () => {

@@ -21,6 +21,27 @@ export function planScope(desired: DesiredState, owned: Iterable<string>): Set<s
   return scope;
 }
 
+/** The campaigns given and every campaign that depends on one of them, transitively. */
+export function withDependents(desired: DesiredState, campaigns: Iterable<string>): Set<string> {
+  const children = new Map<string, string[]>();
+  for (const c of desired.campaigns)
+    for (const s of c.stages)
+      for (const d of s.dependsOn)
+        if (d.campaign !== c.name) {
+          const list = children.get(d.campaign) ?? [];
+          list.push(c.name);
+          children.set(d.campaign, list);
+        }
+  const out = new Set<string>();
+  const todo = [...campaigns];
+  for (let c = todo.pop(); c !== undefined; c = todo.pop()) {
+    if (out.has(c)) continue;
+    out.add(c);
+    todo.push(...(children.get(c) ?? []));
+  }
+  return out;
+}
+
 /** The desired state of only the campaigns in `scope` (job types, templates and defaults whole); all without one. */
 export function scopedDesired(desired: DesiredState, scope?: ReadonlySet<string>): DesiredState {
   return scope

@@ -332,6 +332,8 @@ describe('the event stream', () => {
     await vi.waitFor(() => expect(f.events.size).toBe(1));
     f.events.passed({
       pass: 8,
+      kind: 'full',
+      waitedMs: [],
       seconds: 0.25,
       revision: 'rev2',
       plan: { actions: [] } as never,
@@ -365,6 +367,8 @@ describe('the event stream', () => {
     await sbnd.until(/^event: action$/m);
     f.events.passed({
       pass: 9,
+      kind: 'full',
+      waitedMs: [],
       seconds: 1,
       revision: 'r',
       plan: { actions: [] } as never,
@@ -457,6 +461,8 @@ describe('operator actions', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       expect(res.body.action).toBe(r.action);
       expect(f.trigger).toHaveBeenCalledTimes(1);
+      // The pass it starts plans the campaign acted on.
+      expect(f.trigger.mock.calls[0]![1]).toEqual([/^\/api\/campaigns\/([^/]+)/.exec(r.url)![1]]);
       const audit = await f.store.auditLog();
       expect(audit[0]!.actor).toMatch(new RegExp(`^${t} \\(token [0-9a-f]{16}\\)$`));
       // An admin may too, for any experiment.

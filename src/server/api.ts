@@ -581,7 +581,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
     target: string,
     p: Principal,
   ) => {
-    opts.reconciler.trigger(`${action} of ${target} by ${p.name}`);
+    opts.reconciler.trigger(`${action} of ${target} by ${p.name}`, [campaign]);
     opts.events?.publish({
       kind: 'action',
       action,

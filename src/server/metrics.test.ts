@@ -47,7 +47,16 @@ const plan = {
 } as unknown as Plan;
 
 function report(results: PassReport['results']): PassReport {
-  return { pass: 1, seconds: 0.3, revision: 'r', plan, results, events: [] };
+  return {
+    pass: 1,
+    kind: 'keyed',
+    waitedMs: [40, 2000],
+    seconds: 0.3,
+    revision: 'r',
+    plan,
+    results,
+    events: [],
+  };
 }
 
 /** A server with metrics over a fake reconciler; scrapes and parses /metrics. */
@@ -91,6 +100,7 @@ describe('/metrics', () => {
       failures: 1,
       applied: { revision: 'r', at: '2026-12-01T12:00:00.000Z' },
       latest: { revision: 'r2', valid: false, errors: ['x'] },
+      queue: { depth: 4, retries: 2 },
     });
     const launch = { kind: 'launch', campaign: 'c', stage: 's', key: 'k' };
     f.setLast(
@@ -138,6 +148,11 @@ describe('/metrics', () => {
       String(Date.parse('2026-12-01T12:00:00.000Z') / 1000),
     );
     expect(value(m.get('gitpoms_pass_failures_in_a_row'))).toBe('1');
+    expect(value(m.get('gitpoms_passes_total'), { kind: 'keyed' })).toBe('1');
+    expect(value(m.get('gitpoms_queue_depth'))).toBe('4');
+    expect(value(m.get('gitpoms_queue_retries_total'))).toBe('2');
+    expect(m.text).toContain('gitpoms_queue_wait_seconds_count 2\n');
+    expect(m.text).toContain('gitpoms_queue_wait_seconds_bucket{le="0.05"} 1\n');
     expect(value(m.get('gitpoms_service_status'), { service: 'sam-sbnd', status: 'failed' })).toBe(
       '1',
     );

@@ -26,6 +26,8 @@ export class Metrics {
   private readonly adapterSeconds: Histogram<'backend' | 'call'>;
   private readonly adapterErrors: Counter<'backend' | 'call'>;
   private readonly deadlinesMissed: Counter<'backend' | 'call'>;
+  private readonly passes: Counter<'kind'>;
+  private readonly queueWait: Histogram;
 
   /** What the gauges read at scrape time: the reconciler, once it is there. */
   private sources: MetricsSources | undefined;
@@ -80,6 +82,18 @@ export class Metrics {
       name: 'gitpoms_adapter_deadlines_missed_total',
       help: 'Calls to a batch system or catalog backend that did not answer within their deadline (backends.deadlines), by backend and call.',
       labelNames: ['backend', 'call'],
+      registers,
+    });
+    this.passes = new Counter({
+      name: 'gitpoms_passes_total',
+      help: 'Passes that ran, by kind: full (observed and planned everything), poll (observed everything, planned what changed or is not at rest), keyed (planned the campaigns events named).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.queueWait = new Histogram({
+      name: 'gitpoms_queue_wait_seconds',
+      help: 'How long a campaign an event named waited in the work queue before a pass took it.',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
     });
     const last = () => this.sources?.reconciler.lastPass();
@@ -145,6 +159,25 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'gitpoms_queue_depth',
+      help: 'Campaigns waiting in the work queue: named by events, or backing off after a failed pass.',
+      registers,
+      collect() {
+        this.set(status()?.queue?.depth ?? 0);
+      },
+    });
+    let retriesSeen = 0;
+    new Counter({
+      name: 'gitpoms_queue_retries_total',
+      help: 'Campaigns put back in the work queue with a back-off after their pass failed.',
+      registers,
+      collect() {
+        const n = status()?.queue?.retries ?? 0;
+        if (n > retriesSeen) this.inc(n - retriesSeen);
+        retriesSeen = n;
+      },
+    });
+    new Gauge({
       name: 'gitpoms_service_status',
       help: 'Each service probe: 1 for its current status (good, warn, failed, unknown), 0 for the others.',
       labelNames: ['service', 'status'],
@@ -161,6 +194,8 @@ export class Metrics {
   /** A pass that ran: its duration and its actions' results. */
   passed(report: PassReport): void {
     this.passSeconds.observe(report.seconds);
+    this.passes.inc({ kind: report.kind });
+    for (const ms of report.waitedMs) this.queueWait.observe(ms / 1000);
     for (const r of report.results)
       this.actions.inc({ kind: r.action.kind, result: r.ok ? 'ok' : 'failed' });
   }

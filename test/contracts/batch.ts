@@ -41,6 +41,8 @@ export function batchContract(name: string, make: () => Promise<Batch>): void {
         ['completed', 0],
         ['completed', 3],
       ]);
+      // The ids submit names are those observe reports: a pass acts on jobs it launched by them.
+      expect(jobs.map((j) => j.id).sort()).toEqual([...ids].sort());
       expect((await b.logs(ids[0]!)).stdout).toBe('hello\n');
       expect((await b.logs(ids[1]!)).stderr).toBe('oops\n');
       expect(jobs[0]).toMatchObject({

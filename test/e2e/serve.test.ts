@@ -165,11 +165,13 @@ describe('gitpoms serve', () => {
     expect(families.get('gitpoms_pass_duration_seconds')).toBeDefined();
     const count = (re: RegExp) => Number(re.exec(metrics)?.[1] ?? NaN);
     expect(count(/^gitpoms_pass_duration_seconds_count (\d+)$/m)).toBeGreaterThanOrEqual(3);
+    // Only the first pass asked the batch system for its jobs: the push's and the hold's passes
+    // each planned their campaign from the jobs as that pass observed them (the interval is an hour).
     expect(
       count(
         /^gitpoms_adapter_request_duration_seconds_count\{backend="local",call="observe"\} (\d+)$/m,
       ),
-    ).toBeGreaterThanOrEqual(3);
+    ).toBe(1);
     expect(metrics).toMatch(/^gitpoms_revision_valid\{revision="[0-9a-f]{40}"\} 1$/m);
     expect(metrics).toMatch(/^gitpoms_jobs\{campaign="gitops",stage="gen",state="\w+"\} \d+$/m);
     expect(metrics).not.toContain(made.stdout.trim());

@@ -75,6 +75,8 @@ export async function fixture(
   );
   const last: PassReport = {
     pass: 7,
+    kind: 'full',
+    waitedMs: [],
     seconds: 0.5,
     revision: 'rev1',
     plan: p,
