@@ -13,8 +13,7 @@ export function commitToLaunchSvg(points, machine) {
   const x0 = Math.min(...xs);
   const x1 = Math.max(...xs);
   const yMax = Math.max(...points.flatMap((p) => [p.keyedMs, p.fullMs])) * 1.1;
-  const x = (jobs) =>
-    M.left + ((Math.log10(jobs) - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
+  const x = (jobs) => M.left + ((Math.log10(jobs) - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
   const y = (ms) => H - M.bottom - (ms / yMax) * (H - M.top - M.bottom);
   const step = [100, 250, 500, 1000, 2000, 5000].find((s) => yMax / s <= 6) ?? 10_000;
   const yTicks = [];

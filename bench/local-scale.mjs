@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { loadSpec } from '../dist/desired/index.js';
 import { openDeps } from '../dist/engine/open-deps.js';
 import { reconcileOnce } from '../dist/engine/pass.js';
+import { LiveJobs } from '../dist/engine/live-jobs.js';
 import { LocalExecutor } from '../dist/adapters/batch/local/index.js';
 import { SqliteStore } from '../dist/adapters/store/sqlite/index.js';
 import { fsRepo } from '../dist/source/fs-repo.js';
@@ -231,6 +232,79 @@ export async function fullPass(campaigns, perStage, jobsPer) {
   }
 }
 
+/**
+ * The work of one campaign a push or an operator names: a keyed pass over it, its jobs from
+ * the live jobs, with `others` campaigns of `perStage` × 5 submissions of `jobsPer` jobs each
+ * recorded and observed beside it, against the same pass with nothing beside it. The same
+ * repository both times (its size is the fetch's cost, not the pass's).
+ */
+export async function keyedPass(others, perStage, jobsPer, runs = 3) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gitpoms-keyed-'));
+  try {
+    const names = writeScaleRepo(dir, others + 1);
+    for (const n of names) {
+      const f = path.join(dir, 'campaigns/sbnd', `${n}.yaml`);
+      writeFileSync(
+        f,
+        readFileSync(f, 'utf8').replace('submissions: 2', `submissions: ${perStage}`),
+      );
+    }
+    const loaded = loadSpec(fsRepo(dir));
+    if (!loaded.desired) throw new Error('the generated repository does not validate');
+    const [target] = names;
+    /** A store and live jobs holding `campaigns`' launched submissions and running jobs. */
+    const state = async (label, campaigns) => {
+      const dataDir = path.join(dir, label);
+      mkdirSync(dataDir, { recursive: true });
+      const seed = new SqliteStore(path.join(dataDir, 'state.sqlite'));
+      const jobs = [];
+      let cluster = 0;
+      const launches = [];
+      for (const campaign of campaigns)
+        for (const stage of STAGES)
+          for (let i = 1; i <= perStage; i++) {
+            const sub = submission(campaign, stage, i);
+            cluster++;
+            launches.push(
+              seed
+                .beginLaunch(sub, 'bench', 'local')
+                .then((id) => seed.finishLaunch(id, { ok: true })),
+            );
+            for (let p = 0; p < jobsPer; p++)
+              jobs.push({ id: `${cluster}.${p}@busy`, submission: sub.key, state: 'running' });
+          }
+      await Promise.all(launches);
+      await seed.close();
+      const deps = openDeps(dir, loaded.config, {
+        dataDir,
+        revision: 'bench',
+        env: { PATH: process.env.PATH },
+      });
+      const live = new LiveJobs();
+      live.replace(jobs);
+      return { deps, live, jobs: jobs.length };
+    };
+    const time = async ({ deps, live }) => {
+      let actions = -1;
+      const ms = await timed(async () => {
+        const r = await reconcileOnce(deps, loaded.desired, { campaigns: [target], cache: live });
+        actions = r.plan.actions.length;
+      }, runs);
+      if (actions !== 0) throw new Error(`the steady-state keyed pass planned ${actions} actions`);
+      await deps.store.close();
+      await deps.catalog.close();
+      deps.unlock();
+      return ms;
+    };
+    const amid = await state('amid', names);
+    const subjectMs = await time(amid);
+    const baselineMs = await time(await state('alone', [target]));
+    return { subjectMs, baselineMs, jobs: amid.jobs - perStage * STAGES.length * jobsPer };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function localScale({ short = false } = {}) {
   const results = [];
   const n = short ? 10_000 : 100_000;
@@ -255,6 +329,14 @@ export async function localScale({ short = false } = {}) {
     name: 'local executor: one observation of 10000 jobs vs a bare listing and parse of their files (time ratio)',
     ...o,
     ratio: o.subjectMs / o.baselineMs,
+    goal: { max: 1.5 },
+  });
+  const k = await keyedPass(short ? 10 : 100, 200, 10, 101);
+  results.push({
+    name: `the pass of one campaign an event named, with ${k.jobs} jobs running in ${short ? 10 : 100} other campaigns vs with none beside it (time ratio)`,
+    subjectMs: k.subjectMs,
+    baselineMs: k.baselineMs,
+    ratio: k.subjectMs / k.baselineMs,
     goal: { max: 1.5 },
   });
   const p = await fullPass(short ? 10 : 100, 20, 10);

@@ -25,7 +25,7 @@ import {
 } from '../job/dimensions.js';
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { Deps } from './deps.js';
-import { inScope } from './scope.js';
+import { recordsOf } from './scope.js';
 
 const byJobId = new Intl.Collator(undefined, { numeric: true }).compare;
 
@@ -110,7 +110,7 @@ export async function observe(
 ): Promise<Observation> {
   const jobs = given ?? (await observeJobs(deps, since));
   // A replica looks at the records of what it plans only (see planScope).
-  const records = inScope(await deps.store.submissions(), scope);
+  const records = await recordsOf(deps.store, scope);
   const observed = await observeCatalog(deps.catalog, desired, records, jobs, deps.clock());
   observed.splits = await observeSplits(
     deps.catalog,

@@ -16,7 +16,7 @@ import type { Catalog } from '../adapters/catalog/types.js';
 import { projectName } from '../job/dimensions.js';
 import { splitAdvance } from './launch.js';
 import { campaignOfKey } from '../adapters/store/types.js';
-import { inScope, planScope, scopedDesired } from './scope.js';
+import { planScope, recordsOf, scopedDesired } from './scope.js';
 
 /**
  * Resolves launches a crashed pass left half done: jobs carrying the key mean the launch
@@ -171,7 +171,7 @@ export async function planFromStore(
 ): Promise<Plan> {
   const scope = only ? planScope(desired, only) : undefined;
   const view = scopedDesired(desired, scope);
-  const records = inScope(await store.submissions(), scope);
+  const records = await recordsOf(store, scope);
   const jobs = await store.jobs();
   const observed = await observeCatalog(catalog, view, records, jobs, now);
   observed.splits = await observeSplits(catalog, view, await store.splitStates(), now);

@@ -2,6 +2,7 @@
 // may consume another campaign's outputs). The rest are their owners' to observe and plan.
 import type { DesiredState } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
+import type { Store, StoredSubmission } from '../adapters/store/types.js';
 
 /** The owned campaigns and every campaign they depend on, transitively. */
 export function planScope(desired: DesiredState, owned: Iterable<string>): Set<string> {
@@ -49,12 +50,12 @@ export function scopedDesired(desired: DesiredState, scope?: ReadonlySet<string>
     : desired;
 }
 
-/** The records of campaigns in `scope`; all without one. */
-export function inScope<T extends { campaign: string }>(
-  records: T[],
+/** The records of campaigns in `scope`, read for those alone; all without one. */
+export function recordsOf(
+  store: Pick<Store, 'submissions' | 'submissionsOf'>,
   scope?: ReadonlySet<string>,
-): T[] {
-  return scope ? records.filter((r) => scope.has(r.campaign)) : records;
+): Promise<StoredSubmission[]> {
+  return scope ? store.submissionsOf([...scope]) : store.submissions();
 }
 
 /**

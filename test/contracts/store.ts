@@ -61,6 +61,27 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
         await s.close();
       });
 
+      it("reads one campaign's submissions, in the order of all of them, up to date with every write", async () => {
+        const s = await make();
+        for (const key of ['a/gen/mc-1#1', 'b/gen/mc-1#1', 'a/gen/mc-2#1', 'c/gen/mc-1#1'])
+          await s.beginLaunch(launchAction(key), 'abc123', 'local');
+        const keys = async (...c: string[]) => (await s.submissionsOf(c)).map((x) => x.key);
+        expect(await keys('a')).toEqual(['a/gen/mc-1#1', 'a/gen/mc-2#1']);
+        expect(await keys('c', 'a', 'none')).toEqual(
+          (await s.submissions()).map((x) => x.key).filter((k) => !k.startsWith('b/')),
+        );
+        await s.setStatus('a/gen/mc-2#1', 'located', 'outputs located');
+        expect((await s.submissionsOf(['a'])).map((x) => x.status)).toEqual([
+          'launching',
+          'located',
+        ]);
+        const [intent] = (await s.pendingIntents()).filter((i) => i.key === 'b/gen/mc-1#1');
+        await s.abandonLaunch(intent!.id, 'never reached the batch system');
+        expect(await keys('b')).toEqual([]);
+        expect(await keys()).toEqual([]);
+        await s.close();
+      });
+
       it('refuses to record the same submission twice', async () => {
         const s = await make();
         await s.beginLaunch(launchAction('c/gen/mc-1#1'), undefined, 'local');

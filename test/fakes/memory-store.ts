@@ -79,6 +79,11 @@ export class MemoryStore implements Store {
       .map((s) => this.copy(s));
   }
 
+  async submissionsOf(campaigns: readonly string[]): Promise<StoredSubmission[]> {
+    const of = new Set(campaigns);
+    return (await this.submissions()).filter((s) => of.has(s.campaign));
+  }
+
   async submission(key: string): Promise<StoredSubmission | undefined> {
     const s = this.subs.get(key);
     return s ? this.copy(s) : undefined;

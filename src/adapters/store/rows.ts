@@ -28,6 +28,69 @@ export const binary = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 
 export const byLaunch = (a: StoredSubmission, b: StoredSubmission): number =>
   binary(a.launchedAt, b.launchedAt) || binary(a.key, b.key);
 
+/**
+ * The submissions a store holds in memory between reads, by key and by campaign, each list
+ * sorted once after it changes: reading one campaign costs what that campaign holds.
+ */
+export class SubmissionIndex {
+  private readonly byKey = new Map<string, StoredSubmission>();
+  private readonly byCampaign = new Map<string, Map<string, StoredSubmission>>();
+  private list: StoredSubmission[] | undefined;
+  private readonly lists = new Map<string, StoredSubmission[]>();
+
+  constructor(subs: Iterable<StoredSubmission> = []) {
+    for (const s of subs) this.put(s);
+  }
+
+  /** Puts in or replaces a submission (frozen: readers share it). */
+  put(sub: StoredSubmission): void {
+    const before = this.byKey.get(sub.key);
+    if (before && before.campaign !== sub.campaign) this.delete(sub.key);
+    const s = frozen(sub);
+    this.byKey.set(s.key, s);
+    let of = this.byCampaign.get(s.campaign);
+    if (!of) this.byCampaign.set(s.campaign, (of = new Map()));
+    of.set(s.key, s);
+    this.changed(s.campaign);
+  }
+
+  delete(key: string): void {
+    const before = this.byKey.get(key);
+    if (!before) return;
+    this.byKey.delete(key);
+    const of = this.byCampaign.get(before.campaign)!;
+    of.delete(key);
+    if (!of.size) this.byCampaign.delete(before.campaign);
+    this.changed(before.campaign);
+  }
+
+  /** Every submission, in launch order. */
+  all(): StoredSubmission[] {
+    this.list ??= [...this.byKey.values()].sort(byLaunch);
+    return [...this.list];
+  }
+
+  /** The submissions of these campaigns, in launch order. */
+  of(campaigns: Iterable<string>): StoredSubmission[] {
+    const out: StoredSubmission[] = [];
+    for (const c of new Set(campaigns)) {
+      let list = this.lists.get(c);
+      if (!list) {
+        const of = this.byCampaign.get(c);
+        if (!of) continue;
+        this.lists.set(c, (list = [...of.values()].sort(byLaunch)));
+      }
+      out.push(...list);
+    }
+    return out.sort(byLaunch);
+  }
+
+  private changed(campaign: string): void {
+    this.list = undefined;
+    this.lists.delete(campaign);
+  }
+}
+
 export interface SubmissionRow {
   key: string;
   campaign: string;

@@ -125,6 +125,8 @@ export type NewOverride = Omit<OperatorOverride, 'id' | 'createdAt'>;
  */
 export interface LaunchJournal {
   submissions(): Promise<StoredSubmission[]>;
+  /** The submissions of these campaigns, in the order of submissions(): costs what they hold. */
+  submissionsOf(campaigns: readonly string[]): Promise<StoredSubmission[]>;
   submission(key: string): Promise<StoredSubmission | undefined>;
   /** Records the launch intent and the submission as 'launching', in one transaction. */
   beginLaunch(

@@ -14,6 +14,7 @@ import {
   frozen,
   jobColumns,
   JobIndex,
+  SubmissionIndex,
   type SubmissionRow,
   toStoredJob,
   toSubmission,
@@ -138,7 +139,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
   private opened = false;
   /** The store version the caches below are at. */
   private version = -1;
-  private subs: { byKey: Map<string, StoredSubmission>; list?: StoredSubmission[] } | undefined;
+  private subs: SubmissionIndex | undefined;
   private jobIndex: JobIndex | undefined;
   /** Syncs of the caches, one at a time. */
   private syncing: Promise<unknown> = Promise.resolve();
@@ -452,11 +453,8 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
             }
             this.version = s.version;
           }
-          if (need === 'submissions' && !this.subs) {
-            const byKey = new Map<string, StoredSubmission>();
-            for (const sub of await this.readSubmissions(c)) byKey.set(sub.key, frozen(sub));
-            this.subs = { byKey };
-          }
+          if (need === 'submissions' && !this.subs)
+            this.subs = new SubmissionIndex(await this.readSubmissions(c));
           if (need === 'jobs' && !this.jobIndex) {
             const rows = await c.query('SELECT * FROM jobs ORDER BY submission, id');
             this.jobIndex = new JobIndex(rows.rows.map(toStoredJob));
@@ -478,10 +476,9 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     const read = new Map((await this.readSubmissions(c, keys)).map((s) => [s.key, s]));
     for (const k of keys) {
       const sub = read.get(k);
-      if (sub) this.subs!.byKey.set(k, frozen(sub));
-      else this.subs!.byKey.delete(k);
+      if (sub) this.subs!.put(sub);
+      else this.subs!.delete(k);
     }
-    delete this.subs!.list;
   }
 
   private async refreshJobs(c: pg.PoolClient, submissions: string[]): Promise<void> {
@@ -522,9 +519,12 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
   /** Every submission with its history, in launch order; frozen, shared by every caller. */
   async submissions(): Promise<StoredSubmission[]> {
     await this.sync('submissions');
-    const s = this.subs!;
-    s.list ??= [...s.byKey.values()].sort(byLaunch);
-    return [...s.list];
+    return this.subs!.all();
+  }
+
+  async submissionsOf(campaigns: readonly string[]): Promise<StoredSubmission[]> {
+    await this.sync('submissions');
+    return this.subs!.of(campaigns);
   }
 
   async submission(key: string): Promise<StoredSubmission | undefined> {

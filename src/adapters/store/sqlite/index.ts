@@ -31,6 +31,7 @@ import {
   frozen,
   jobColumns,
   JobIndex,
+  SubmissionIndex,
   type SubmissionRow,
   toStoredJob,
   toSubmission,
@@ -100,9 +101,7 @@ export class SqliteStore implements Store, StoreTables {
   private readonly conn: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   /** submissions() as last read, by key, and the data_version it was read at. */
-  private submissionsCache:
-    | { version: number; byKey: Map<string, StoredSubmission>; list?: StoredSubmission[] }
-    | undefined;
+  private submissionsCache: { version: number; index: SubmissionIndex } | undefined | undefined;
   /** Keys this store wrote since submissions() last read them (even in a write rolled back). */
   private readonly dirty = new Set<string>();
   /** True while writeSubmission runs its statement. */
@@ -299,13 +298,20 @@ export class SqliteStore implements Store, StoreTables {
    * shared by every caller.
    */
   async submissions(): Promise<StoredSubmission[]> {
+    return this.submissionIndex().all();
+  }
+
+  async submissionsOf(campaigns: readonly string[]): Promise<StoredSubmission[]> {
+    return this.submissionIndex().of(campaigns);
+  }
+
+  /** submissions() as last read, brought up to date with what changed since. */
+  private submissionIndex(): SubmissionIndex {
     const version = this.db.pragma('data_version', { simple: true }) as number;
     let c = this.submissionsCache;
     if (c?.version !== version) {
       this.dirty.clear();
-      const byKey = new Map<string, StoredSubmission>();
-      for (const sub of this.readSubmissions()) byKey.set(sub.key, frozen(sub));
-      c = this.submissionsCache = { version, byKey };
+      c = this.submissionsCache = { version, index: new SubmissionIndex(this.readSubmissions()) };
     } else if (this.dirty.size) {
       const keys = [...this.dirty];
       this.dirty.clear();
@@ -314,14 +320,12 @@ export class SqliteStore implements Store, StoreTables {
         const read = new Map(this.readSubmissions(chunk).map((sub) => [sub.key, sub]));
         for (const k of chunk) {
           const sub = read.get(k);
-          if (sub) c.byKey.set(k, frozen(sub));
-          else c.byKey.delete(k);
+          if (sub) c.index.put(sub);
+          else c.index.delete(k);
         }
       }
-      delete c.list;
     }
-    c.list ??= [...c.byKey.values()].sort(byLaunch);
-    return [...c.list];
+    return c.index;
   }
 
   /** Submissions with their history: all, or those of `keys`. */
