@@ -10,8 +10,6 @@ import {
   type SubmissionStatus,
 } from '../../../model/index.js';
 import {
-  byLaunch,
-  frozen,
   jobColumns,
   JobIndex,
   SubmissionIndex,

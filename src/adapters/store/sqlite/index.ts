@@ -27,8 +27,6 @@ import type {
 import { sameJob } from '../types.js';
 import { normalize, type Row, type StoreTables, type TableDef } from '../tables.js';
 import {
-  byLaunch,
-  frozen,
   jobColumns,
   JobIndex,
   SubmissionIndex,
