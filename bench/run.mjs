@@ -16,6 +16,7 @@ import { commitToLaunchSvg } from './chart.mjs';
 import { dashboard } from './dashboard.mjs';
 import { fifeRender } from './fife.mjs';
 import { localScale } from './local-scale.mjs';
+import { journalPostgres } from './journal-pg.mjs';
 import { experimentScale } from './scale.mjs';
 import { replicaBench } from './replicas.mjs';
 import { slurmThroughput } from './slurm-throughput.mjs';
@@ -96,6 +97,7 @@ results.push(
   )),
 );
 results.push(...(await localScale({ short })));
+results.push(...(await journalPostgres({ short })));
 results.push(...(await commitToLaunch({ short })));
 results.push(...(await dashboard({ short })));
 results.push(...(await fifeRender()));

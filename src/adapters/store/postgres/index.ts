@@ -124,6 +124,16 @@ export function redactUrl(url: string): string {
  * version in one row, so writers commit in version order and a reader follows them through the
  * change log, reading again only what changed.
  */
+/** A launch journal write: its statements on the group's client; `changed` names the submissions it writes. */
+type JournalWrite<T> = (c: pg.PoolClient, changed: (keys: string[]) => void) => Promise<T>;
+
+interface QueuedWrite {
+  write: JournalWrite<unknown>;
+  durable: boolean;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 export class PostgresStore implements Store, StoreTables, LeaseStore {
   readonly name = 'postgres';
   private readonly pool: pg.Pool;
@@ -145,6 +155,10 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
   private readonly recorded = new Map<string, JobRecord>();
   /** The fences a replica's writes carry; none outside replica mode. */
   private fences: ((campaign: string) => Fence | undefined) | undefined;
+  /** Launch journal writes waiting for their shared transaction. */
+  private readonly queued: QueuedWrite[] = [];
+  /** The key of each launch intent this store began and has not finished. */
+  private readonly intentKeys = new Map<number, string>();
 
   constructor(private readonly opts: PostgresStoreOptions) {
     this.clock = opts.clock ?? (() => new Date());
@@ -335,6 +349,52 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
       throw this.wrap(e);
     } finally {
       c.release(broken);
+    }
+  }
+
+  /**
+   * Group commit: launch journal writes made in the same turn of the event loop share one
+   * transaction (one store version, one commit), and each caller's promise settles only after
+   * it: an intent is on disk before its caller acts. When one write is refused, each write of
+   * the group is made again in a transaction of its own, so the refusal undoes no other. A
+   * group none of whose writes is `durable` commits without waiting for the disk (see tx).
+   */
+  private journal<T>(write: JournalWrite<T>, durable = true): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const n = this.queued.push({
+        write,
+        durable,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
+      if (n === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const group = this.queued.splice(0);
+    const run = (writes: QueuedWrite[]) =>
+      this.tx(
+        async (c) => {
+          const changed = await this.bump(c);
+          const keys: string[] = [];
+          const out: unknown[] = [];
+          for (const w of writes) out.push(await w.write(c, (k) => keys.push(...k)));
+          await changed('submission', keys);
+          return out;
+        },
+        { durable: writes.some((w) => w.durable) },
+      );
+    try {
+      const out = await run(group);
+      group.forEach((w, i) => w.resolve(out[i]));
+    } catch (error) {
+      if (group.length === 1) return group[0]!.reject(error);
+      for (const w of group)
+        await run([w]).then(
+          ([v]) => w.resolve(v),
+          (e: unknown) => w.reject(e),
+        );
     }
   }
 
@@ -555,8 +615,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     batch: string,
     definition?: StageDefinition,
   ): Promise<number> {
-    return this.tx(async (c) => {
-      const changed = await this.bump(c);
+    const id = await this.journal(async (c, changed) => {
       await this.fence(c, [a.key], `launch ${a.key}`);
       const at = this.now();
       const inserted = await c.query(
@@ -573,9 +632,12 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
         "INSERT INTO intents (kind, key, state, created_at) VALUES ('launch', $1, 'pending', $2) RETURNING id",
         [a.key, at],
       );
-      await changed('submission', [a.key]);
-      return r.rows[0].id as number;
+      changed([a.key]);
+      return Number(r.rows[0].id);
     });
+    // Known once committed: a group made again never leaves a wrong one.
+    this.intentKeys.set(id, a.key);
+    return id;
   }
 
   private async intent(c: pg.PoolClient, id: number): Promise<Intent> {
@@ -591,31 +653,30 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     intentId: number,
     outcome: { ok: true; project?: string; split?: SplitAdvance } | { ok: false; error: string },
   ): Promise<void> {
-    await this.tx(
-      async (c) => {
-        const changed = await this.bump(c);
-        const it = await this.intent(c, intentId);
-        await this.fence(c, [it.key], `launch ${it.key} ${outcome.ok ? 'done' : 'failed'}`);
-        const at = this.now();
-        if (outcome.ok && outcome.split) await this.advanceSplit(c, outcome.split, at);
-        if (outcome.ok) {
-          await c.query(
-            "UPDATE submissions SET status = 'launched', project = coalesce($1, project) WHERE key = $2",
-            [outcome.project ?? null, it.key],
-          );
-          await this.addHistory(c, it.key, 'launched', 'jobs are in the batch system', at);
-        } else {
-          await c.query("UPDATE submissions SET status = 'launch-failed' WHERE key = $1", [it.key]);
-          await this.addHistory(c, it.key, 'launch-failed', outcome.error, at);
-        }
+    await this.journal(async (c, changed) => {
+      const it = { key: this.intentKeys.get(intentId) ?? (await this.intent(c, intentId)).key };
+      await this.fence(c, [it.key], `launch ${it.key} ${outcome.ok ? 'done' : 'failed'}`);
+      const at = this.now();
+      if (outcome.ok && outcome.split) await this.advanceSplit(c, outcome.split, at);
+      if (outcome.ok) {
         await c.query(
-          'UPDATE intents SET state = $1, finished_at = $2, detail = $3 WHERE id = $4',
-          [outcome.ok ? 'done' : 'failed', at, outcome.ok ? null : outcome.error, intentId],
+          "UPDATE submissions SET status = 'launched', project = coalesce($1, project) WHERE key = $2",
+          [outcome.project ?? null, it.key],
         );
-        await changed('submission', [it.key]);
-      },
-      { durable: false },
-    );
+        await this.addHistory(c, it.key, 'launched', 'jobs are in the batch system', at);
+      } else {
+        await c.query("UPDATE submissions SET status = 'launch-failed' WHERE key = $1", [it.key]);
+        await this.addHistory(c, it.key, 'launch-failed', outcome.error, at);
+      }
+      await c.query('UPDATE intents SET state = $1, finished_at = $2, detail = $3 WHERE id = $4', [
+        outcome.ok ? 'done' : 'failed',
+        at,
+        outcome.ok ? null : outcome.error,
+        intentId,
+      ]);
+      changed([it.key]);
+    }, false);
+    this.intentKeys.delete(intentId);
   }
 
   /** Moves a split on past a launched slice, once: only from the position the slice was cut at. */
@@ -689,6 +750,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
   }
 
   async abandonLaunch(intentId: number, reason: string): Promise<void> {
+    this.intentKeys.delete(intentId);
     await this.tx(async (c) => {
       const changed = await this.bump(c);
       const it = await this.intent(c, intentId);

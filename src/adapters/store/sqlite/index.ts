@@ -78,6 +78,11 @@ const MIGRATIONS: string[] = [
      salt TEXT NOT NULL, hash TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
      expires_at TEXT, revoked_at TEXT);`,
   `ALTER TABLE jobs ADD COLUMN site TEXT;`,
+  // The launch journal's indexes hold only the intents read by state: the pending ones (a
+  // handful, in a page or two) and the abandoned ones a retry's back-off counts per key.
+  `DROP INDEX intents_pending;
+   CREATE INDEX intents_pending ON intents (state) WHERE state = 'pending';
+   CREATE INDEX intents_abandoned ON intents (key) WHERE state = 'abandoned';`,
 ];
 
 type Outcome = { value: unknown } | { error: unknown };
@@ -108,6 +113,8 @@ export class SqliteStore implements Store, StoreTables {
   private readonly recorded = new Map<string, JobRecord>();
   /** Every job as last read or written, and the data_version it was read at. */
   private jobsCache: { version: number; index: JobIndex } | undefined;
+  /** The key of each launch intent this store began and has not finished. */
+  private readonly intentKeys = new Map<number, string>();
   /** Journal writes waiting for their shared commit. */
   private readonly queued: QueuedWrite[] = [];
   private flushing = false;
@@ -382,23 +389,31 @@ export class SqliteStore implements Store, StoreTables {
     batch: string,
     definition?: StageDefinition,
   ): Promise<number> {
-    return this.journal(() => {
-      if (this.prepare('SELECT 1 FROM submissions WHERE key = ?').get(a.key))
-        fail(`submission ${a.key} already exists; refusing to launch it twice`);
+    const id = await this.journal(() => {
       const at = this.now();
-      this.writeSubmission(
-        a.key,
-        `INSERT INTO submissions (key, campaign, stage, slice, attempt, parent, recovery, revision, command, input,
-             job_type, launch_template, batch, status, launched_at, definition)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'launching', ?, ?)`,
-        ...submissionValues(a, revision, batch, at, definition),
-      );
+      try {
+        this.writeSubmission(
+          a.key,
+          `INSERT INTO submissions (key, campaign, stage, slice, attempt, parent, recovery, revision, command, input,
+               job_type, launch_template, batch, status, launched_at, definition)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'launching', ?, ?)`,
+          ...submissionValues(a, revision, batch, at, definition),
+        );
+      } catch (e) {
+        // The key's uniqueness is the table's: no read before each write.
+        if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+          fail(`submission ${a.key} already exists; refusing to launch it twice`, e);
+        throw e;
+      }
       this.addHistory(a.key, 'launching', a.reason, at);
       const { lastInsertRowid } = this.prepare(
         "INSERT INTO intents (kind, key, state, created_at) VALUES ('launch', ?, 'pending', ?)",
       ).run(a.key, at);
       return Number(lastInsertRowid);
     });
+    // Known once committed: a group rolled back and made again never leaves a wrong one.
+    this.intentKeys.set(id, a.key);
+    return id;
   }
 
   private intent(id: number): Intent {
@@ -414,7 +429,7 @@ export class SqliteStore implements Store, StoreTables {
     outcome: { ok: true; project?: string; split?: SplitAdvance } | { ok: false; error: string },
   ): Promise<void> {
     return this.journal(() => {
-      const it = this.intent(intentId);
+      const it = { key: this.intentKeys.get(intentId) ?? this.intent(intentId).key };
       const at = this.now();
       if (outcome.ok && outcome.split) this.advanceSplit(outcome.split, at);
       if (outcome.ok) {
@@ -439,6 +454,7 @@ export class SqliteStore implements Store, StoreTables {
         outcome.ok ? null : outcome.error,
         intentId,
       );
+      this.intentKeys.delete(intentId);
     }, false);
   }
 
@@ -501,6 +517,7 @@ export class SqliteStore implements Store, StoreTables {
   async abandonLaunch(intentId: number, reason: string): Promise<void> {
     return this.journal(() => {
       const it = this.intent(intentId);
+      this.intentKeys.delete(intentId);
       this.writeSubmission(it.key, 'DELETE FROM submissions WHERE key = ?', it.key);
       this.addHistory(it.key, 'launching', `abandoned: ${reason}`);
       this.prepare(
