@@ -85,6 +85,9 @@ export async function journalPostgres({ short = false } = {}) {
         ...j,
         ratio: j.baselineMs / j.subjectMs,
         goal: { min: 0.3 },
+        // Known to miss (0.13 at 64, 0.06 at 4 here): a group of launches is still five
+        // round trips per submission, and at 4 launchers one commit waits for the disk per 4.
+        guard: { min: concurrency === 4 ? 0.03 : 0.065 },
       });
     }
     return out;
