@@ -84,10 +84,4 @@ export class WorkQueue {
       if (soonest === undefined || l.at < soonest) soonest = l.at;
     return soonest;
   }
-
-  /** Forgets every key (a full pass covers them all). */
-  clear(): void {
-    this.due.clear();
-    this.later.clear();
-  }
 }
