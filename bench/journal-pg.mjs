@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { PostgresStore } from '../dist/adapters/store/postgres/index.js';
 import { postgresAvailable, startPostgres } from '../dist/ops/postgres.js';
-import { submission } from './local-scale.mjs';
+import { driveJournal, submission } from './local-scale.mjs';
 
 async function journal(server, n, concurrency) {
   const schema = await server.freshSchema();
@@ -13,18 +13,7 @@ async function journal(server, n, concurrency) {
   try {
     // The schema is made by the first call: not timed.
     await store.pendingIntents();
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < n) {
-          const i = next++;
-          const id = await store.beginLaunch(submission('c', 'reco', i), 'rev', 'local');
-          await store.finishLaunch(id, { ok: true });
-        }
-      }),
-    );
-    const subjectMs = performance.now() - t0;
+    const subjectMs = await driveJournal(store, n, concurrency);
     const bare = await server.freshSchema();
     const client = new pg.Client({ connectionString: server.url });
     await client.connect();

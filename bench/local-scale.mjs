@@ -43,23 +43,40 @@ export function submission(campaign, stage, i) {
   };
 }
 
+/** Milliseconds for `n` launches through `store`'s journal, `concurrency` launchers at once as apply drives it. */
+export async function driveJournal(store, n, concurrency) {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        const id = await store.beginLaunch(submission('c', 'reco', i), 'rev', 'local');
+        await store.finishLaunch(id, { ok: true });
+      }
+    }),
+  );
+  return performance.now() - t0;
+}
+
+/** A repository of `copies` SBND campaigns of `perStage` submissions per stage, and its load. */
+function scaleRepo(dir, copies, perStage) {
+  const names = writeScaleRepo(dir, copies);
+  for (const n of names) {
+    const f = path.join(dir, 'campaigns/sbnd', `${n}.yaml`);
+    writeFileSync(f, readFileSync(f, 'utf8').replace('submissions: 2', `submissions: ${perStage}`));
+  }
+  const loaded = loadSpec(fsRepo(dir));
+  if (!loaded.desired) throw new Error('the generated repository does not validate');
+  return { names, loaded };
+}
+
 /** The launch journal, driven by `concurrency` launchers at once as apply drives it, vs one bare insert transaction. */
 export async function journal(n, concurrency) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gitpoms-journal-'));
   try {
     const store = new SqliteStore(path.join(dir, 'state.sqlite'));
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < n) {
-          const i = next++;
-          const id = await store.beginLaunch(submission('c', 'reco', i), 'rev', 'local');
-          await store.finishLaunch(id, { ok: true });
-        }
-      }),
-    );
-    const subjectMs = performance.now() - t0;
+    const subjectMs = await driveJournal(store, n, concurrency);
     await store.close();
     const db = new Database(path.join(dir, 'bare.sqlite'));
     db.pragma('journal_mode = WAL');
@@ -186,16 +203,7 @@ async function observeLocal(jobs) {
 export async function fullPass(campaigns, perStage, jobsPer) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gitpoms-pass-'));
   try {
-    const names = writeScaleRepo(dir, campaigns);
-    for (const n of names) {
-      const f = path.join(dir, 'campaigns/sbnd', `${n}.yaml`);
-      writeFileSync(
-        f,
-        readFileSync(f, 'utf8').replace('submissions: 2', `submissions: ${perStage}`),
-      );
-    }
-    const loaded = loadSpec(fsRepo(dir));
-    if (!loaded.desired) throw new Error('the generated repository does not validate');
+    const { names, loaded } = scaleRepo(dir, campaigns, perStage);
     const dataDir = path.join(dir, 'data');
     const subs = writeLocalJobs(path.join(dataDir, 'local-batch'), names, perStage, jobsPer);
     const seed = new SqliteStore(path.join(dataDir, 'state.sqlite'));
@@ -241,16 +249,7 @@ export async function fullPass(campaigns, perStage, jobsPer) {
 export async function keyedPass(others, perStage, jobsPer, runs = 3) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gitpoms-keyed-'));
   try {
-    const names = writeScaleRepo(dir, others + 1);
-    for (const n of names) {
-      const f = path.join(dir, 'campaigns/sbnd', `${n}.yaml`);
-      writeFileSync(
-        f,
-        readFileSync(f, 'utf8').replace('submissions: 2', `submissions: ${perStage}`),
-      );
-    }
-    const loaded = loadSpec(fsRepo(dir));
-    if (!loaded.desired) throw new Error('the generated repository does not validate');
+    const { names, loaded } = scaleRepo(dir, others + 1, perStage);
     const [target] = names;
     /** A store and live jobs holding `campaigns`' launched submissions and running jobs. */
     const state = async (label, campaigns) => {
