@@ -74,8 +74,6 @@ export interface PassResult extends Observation {
   results: ActionResult[];
   /** The campaigns planned (undefined: all of them): a replica's, or a keyed pass's. */
   scope?: ReadonlySet<string>;
-  /** After a full observation kept in a LiveJobs: the campaigns whose jobs changed. */
-  changed?: Set<string>;
 }
 
 export interface PassOptions {
@@ -108,13 +106,12 @@ export async function reconcileOnce(
   const wanted = keyed && owned ? keyed.filter((c) => owned.has(c)) : (keyed ?? owned);
   const scope = wanted ? planScope(desired, wanted) : undefined;
   const view = scopedDesired(desired, scope);
-  let changed: Set<string> | undefined;
   let jobs: ObservedJob[];
   // A pass over a few campaigns plans from the jobs as last observed, unless some are unknown.
   if (keyed && cache?.knows(scope!)) jobs = cache.of(scope!);
   else {
     jobs = await observeJobs(deps, since);
-    changed = cache?.replace(jobs);
+    cache?.replace(jobs);
   }
   const { observed, records } = await observe(deps, view, since, scope, jobs);
   observed.services = extra.services ?? {};
@@ -151,7 +148,6 @@ export async function reconcileOnce(
     observed,
     records,
     ...(scope ? { scope } : {}),
-    ...(changed ? { changed } : {}),
   };
 }
 
