@@ -285,6 +285,22 @@ describe.runIf(withPostgres)('postgres', () => {
       await b.close();
     });
 
+    it('an owner renews its lease while a write under it is under way, and the write then lands', async () => {
+      const schema = await pg().freshSchema();
+      const a = new PostgresStore({ url: pg().url, schema, statementTimeoutMs: 2000 });
+      const [lease] = (await a.acquireLeases('a', ['c'], 5000)).held;
+      a.useFences((c) => (c === 'c' ? { replica: 'a', unit: c, token: lease!.token } : undefined));
+      const { write, wake } = await frozenWrite(a, 'c/gen/mc-1#1');
+      // The renewal (a plain UPDATE of the deadline) does not wait for the write's lock.
+      const renewed = await a.acquireLeases('a', ['c'], 5000);
+      expect(renewed.held.map((l) => [l.unit, l.token])).toEqual([['c', lease!.token]]);
+      expect(renewed.held[0]!.expiresAt).toBeGreaterThan(lease!.expiresAt);
+      wake();
+      expect(await write).toBeGreaterThan(0);
+      expect((await a.submission('c/gen/mc-1#1'))?.status).toBe('launching');
+      await a.close();
+    });
+
     it('moves no campaign while a write about it is under way, and moves it once the write ends', async () => {
       const schema = await pg().freshSchema();
       const a = await fresh({ schema });
@@ -399,7 +415,7 @@ async function frozenWrite(
     const query = c.query.bind(c) as (sql: string, p?: unknown[]) => Promise<QueryResult>;
     (c as { query: unknown }).query = async (sql: string, p?: unknown[]) => {
       const r = await query(sql, p);
-      if (/FOR SHARE/.test(sql) && !pid) {
+      if (/FOR KEY SHARE/.test(sql) && !pid) {
         // One write freezes; the pool and this connection are then as they were (the pool's
         // query() passes callbacks).
         pool.connect = connect;

@@ -427,9 +427,10 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
 
   /**
    * Refuses the write unless each campaign is still in the unit its fence names and this
-   * replica still holds that unit's lease with the token the fence carries (FOR SHARE: a new
-   * holder's acquisition, or a move of the campaign, waits until this write commits), and logs
-   * the write under it, in the write's transaction.
+   * replica still holds that unit's lease with the token the fence carries (FOR KEY SHARE: a
+   * new holder's taking and a move of the campaign lock FOR UPDATE, so they wait for, or skip,
+   * this write; the owner's renewal, a plain UPDATE of expires_at, neither waits on it nor can
+   * deadlock with a group of writes), and logs the write under it, in the write's transaction.
    */
   private async fence(c: pg.PoolClient, keys: readonly string[], what: string): Promise<void> {
     if (!this.fences) return;
@@ -444,7 +445,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
          FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS f(campaign, unit, owner, token)
          JOIN lease_members m ON m.campaign = f.campaign AND m.unit = f.unit
          JOIN leases l ON l.unit = f.unit AND l.owner = f.owner AND l.token = f.token
-       WHERE l.expires_at > now() FOR SHARE OF l, m`,
+       WHERE l.expires_at > now() FOR KEY SHARE OF l, m`,
       [
         campaigns,
         fences.map((f) => f.unit),
@@ -1142,7 +1143,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
               `UPDATE leases SET owner = $1, token = nextval('lease_token_seq'), acquired_at = now(),
                  expires_at = ${until}
                WHERE unit IN (SELECT unit FROM leases WHERE unit = ANY($2)
-                 AND expires_at <= now() ORDER BY unit FOR NO KEY UPDATE SKIP LOCKED)
+                 AND expires_at <= now() ORDER BY unit FOR UPDATE SKIP LOCKED)
                RETURNING ${LEASE_COLUMNS}`,
               [replica, rest, ttlMs],
             );
@@ -1187,7 +1188,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
       async (c) => {
         if (moves.length) {
           const args = [replica, moves.map((m) => m.campaign), moves.map((m) => m.unit)];
-          // A row a write under way holds (FOR SHARE) is skipped, not waited on.
+          // A row a write under way holds (FOR KEY SHARE) is skipped, not waited on.
           const locked = await c.query(
             `SELECT campaign FROM lease_members WHERE campaign = ANY($1) ORDER BY campaign
                FOR UPDATE SKIP LOCKED`,
