@@ -6,6 +6,7 @@ import { AdapterError } from '../errors.js';
 import { reconcileOnce } from './pass.js';
 import type { MarkAction } from '../plan/types.js';
 import { fairOrder, retryDelayMs } from './apply.js';
+import { actionQueues } from './open-deps.js';
 
 describe('fair order between experiments', () => {
   it('interleaves experiments round-robin and keeps each one’s own order', () => {
@@ -34,6 +35,63 @@ describe('fair order between experiments', () => {
     expect(fairOrder(actions, d).map((x) => x.key)).toEqual(['s1', 'd1', 's2', 'd2', 's3', 's4']);
     expect(fairOrder([], d)).toEqual([]);
   });
+});
+
+describe('launches in flight', () => {
+  /**
+   * Three sbnd campaigns and one dune campaign, four gen submissions each, on a batch system
+   * named `batch` whose submit takes 40 ms; returns the most submits seen at once, in all and
+   * per experiment.
+   */
+  async function launchAll(queues: ReturnType<typeof actionQueues>, batchName = 'slurm') {
+    const d = sbndDesired();
+    const base = d.campaigns[0]!;
+    base.stages = base.stages.filter((s) => s.name === 'gen');
+    base.stages[0]!.submissions = 4;
+    const copy = (name: string, experiment: string) => ({
+      ...base,
+      name,
+      experiment,
+      stages: base.stages.map((s) => ({ ...s, campaign: name, experiment })),
+    });
+    d.campaigns = [copy('sbnd-a', 'sbnd'), copy('sbnd-b', 'sbnd'), copy('sbnd-c', 'sbnd')];
+    d.campaigns.push(copy('dune-a', 'dune'));
+    d.jobTypes.push(...d.jobTypes.map((j) => ({ ...j, experiment: 'dune' })));
+    d.launchTemplates.push(...d.launchTemplates.map((t) => ({ ...t, experiment: 'dune' })));
+    const deps = memoryDeps();
+    const now = new Map<string, number>();
+    const most = new Map<string, number>();
+    const count = (k: string, by: number) => {
+      now.set(k, (now.get(k) ?? 0) + by);
+      most.set(k, Math.max(most.get(k) ?? 0, now.get(k)!));
+    };
+    const batch = wrapBatch(deps.batch, {
+      name: batchName,
+      async submit(req) {
+        const experiment = req.label.startsWith('dune') ? 'dune' : 'sbnd';
+        count('all', 1);
+        count(experiment, 1);
+        await new Promise((r) => setTimeout(r, 40));
+        count('all', -1);
+        count(experiment, -1);
+        return deps.batch.submit(req);
+      },
+    });
+    const r = await reconcileOnce({ ...deps, batch, queues }, d);
+    await deps.dispose();
+    expect(r.results.filter((x) => x.action.kind === 'launch' && x.ok)).toHaveLength(16);
+    return Object.fromEntries(most);
+  }
+
+  it('at most perExperiment of one experiment, and another experiment goes on meanwhile', async () => {
+    const most = await launchAll(actionQueues(8, undefined, { perExperiment: 2 }));
+    expect(most).toEqual({ all: 4, sbnd: 2, dune: 2 });
+  }, 60_000);
+
+  it('at most perBatch to one backend, whatever the experiment; concurrency alone otherwise', async () => {
+    expect((await launchAll(actionQueues(8, undefined, { perBatch: { slurm: 3 } }))).all).toBe(3);
+    expect((await launchAll(actionQueues(8, undefined, { perBatch: { jobsub: 1 } }))).all).toBe(8);
+  }, 60_000);
 });
 
 describe('retry backoff', () => {

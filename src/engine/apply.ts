@@ -120,6 +120,15 @@ async function mark(deps: Deps, a: MarkAction): Promise<void> {
   await deps.store.setStatus(a.key, a.kind === 'mark-located' ? 'located' : 'failed', a.reason);
 }
 
+/** The backend a launch goes to; one its template names but the deployment lacks fails at launch. */
+function batchNameOf(deps: Deps, desired: DesiredState, a: Action): string {
+  try {
+    return batchForLaunch(deps.batch, launchTemplateOf(desired, a as LaunchAction)).name;
+  } catch {
+    return deps.batch.name;
+  }
+}
+
 /**
  * Interleaves actions round-robin between experiments, keeping each experiment's own order:
  * under a submit-rate limit one experiment's long list of launches cannot starve another's.
@@ -176,12 +185,26 @@ export async function apply(
   // Kinds run one after another (their documented order); actions of one kind run concurrently.
   const kinds = [...new Set(actions.map((a) => a.kind))];
   for (const kind of kinds) {
-    const queue = kind === 'launch' ? deps.queues.launches : deps.queues.actions;
     const ofKind = fairOrder(
       actions.filter((a) => a.kind === kind),
       desired,
     );
-    await queue.addAll(ofKind.map((a) => () => run(a)));
+    if (kind !== 'launch') await deps.queues.actions.addAll(ofKind.map((a) => () => run(a)));
+    else {
+      // A launch takes its experiment's and its batch backend's slot before a place in the queue.
+      const experimentOf = new Map(desired.campaigns.map((c) => [c.name, c.experiment]));
+      await Promise.all(
+        ofKind.map((a) =>
+          deps.queues.limits.run(
+            {
+              experiment: experimentOf.get(a.campaign) ?? '',
+              batch: batchNameOf(deps, desired, a),
+            },
+            () => deps.queues.launches.add(() => run(a)),
+          ),
+        ),
+      );
+    }
   }
   return results;
 }

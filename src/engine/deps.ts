@@ -4,6 +4,7 @@ import type { Batch } from '../adapters/batch/types.js';
 import type { CatalogSpec } from '../adapters/catalog/index.js';
 import type { Catalog } from '../adapters/catalog/types.js';
 import type { Store } from '../adapters/store/types.js';
+import type { LaunchLimits } from './launch-limits.js';
 import type { Ownership } from './ownership.js';
 
 /** The ports a reconcile pass works through, built once by the entry point. */
@@ -28,8 +29,11 @@ export interface Deps {
   };
   /** How long a launch command may run (gitpoms.yaml backends.deadlines.launchSeconds). */
   launchTimeoutMs: number;
-  /** Actions in flight at once, and launches rate-limited; they live as long as the reconciler. */
-  queues: { actions: PQueue; launches: PQueue };
+  /**
+   * Actions in flight at once, launches rate-limited and bounded per experiment and batch
+   * backend; they live as long as the reconciler.
+   */
+  queues: { actions: PQueue; launches: PQueue; limits: LaunchLimits };
   /** One of several replicas: it acts only on the campaigns whose leases it holds. */
   ownership?: Ownership;
   /** Releases the data directory's reconciler lock. */

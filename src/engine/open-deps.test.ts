@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { actionQueues, lockDataDir } from './open-deps.js';
+import type { Config } from '../model/index.js';
+import { actionQueues, closeDeps, lockDataDir, openDeps } from './open-deps.js';
 
 describe('action queues', () => {
   it('launches at most maxLaunchesPerMinute a minute; the rest wait for the next minute', async () => {
@@ -32,6 +33,32 @@ describe('action queues', () => {
     });
     await q.actions.addAll(tasks);
     expect(peak).toBe(4);
+  });
+});
+
+describe('launches in flight, from gitpoms.yaml', () => {
+  it('bound the deployment’s launches per experiment and per backend', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gitpoms-inflight-'));
+    const config = {
+      apiVersion: 'gitpoms/v1',
+      kind: 'Config',
+      spec: { defaults: { launchesInFlight: { perExperiment: 1, perBatch: { local: 2 } } } },
+    } as Config;
+    const deps = openDeps(dir, config, { dataDir: dir, revision: undefined, env: {} });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const slot = (experiment: string) =>
+        deps.queues.limits.run({ experiment, batch: 'local' }, () => held);
+      const runs = [slot('sbnd'), slot('sbnd'), slot('dune'), slot('icarus')];
+      expect(deps.queues.limits.count({ experiment: 'sbnd' })).toBe(1);
+      expect(deps.queues.limits.count({ batch: 'local' })).toBe(2);
+      release();
+      await Promise.all(runs);
+    } finally {
+      await closeDeps(deps);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

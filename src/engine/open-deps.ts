@@ -18,8 +18,9 @@ import type { StoreTables } from '../adapters/store/tables.js';
 import { isLeaseStore, type LeaseStore, type Store } from '../adapters/store/types.js';
 import { hostname } from 'node:os';
 import { Ownership } from './ownership.js';
-import type { Backends, Config } from '../model/index.js';
+import type { Backends, Config, LaunchesInFlight } from '../model/index.js';
 import { DEFAULTS, reachableBatches } from '../desired/desired.js';
+import { LaunchLimits } from './launch-limits.js';
 import { BatchSet } from './batches.js';
 import { batchWithDeadlines, catalogWithDeadlines, deadlinesOf } from './deadlines.js';
 import { GitpomsError } from '../errors.js';
@@ -201,6 +202,7 @@ export function openDeps(
       queues: actionQueues(
         config?.spec.defaults?.concurrency ?? DEFAULTS.concurrency,
         config?.spec.defaults?.maxLaunchesPerMinute,
+        config?.spec.defaults?.launchesInFlight,
       ),
       unlock,
     };
@@ -233,9 +235,17 @@ export function lockDataDir(dataDir: string, role = 'reconciler'): () => void {
   throw new GitpomsError('data-dir-locked', `cannot take the reconciler lock ${file}`);
 }
 
-/** Bounded concurrency for all actions; launches also at most `perMinute` a minute when set. */
-export function actionQueues(concurrency: number, perMinute: number | undefined): Deps['queues'] {
+/**
+ * Bounded concurrency for all actions; launches also at most `perMinute` a minute when set, and
+ * at most `inFlight` at once per experiment and per batch backend.
+ */
+export function actionQueues(
+  concurrency: number,
+  perMinute: number | undefined,
+  inFlight: LaunchesInFlight = {},
+): Deps['queues'] {
   return {
+    limits: new LaunchLimits(inFlight),
     actions: new PQueue({ concurrency }),
     launches: new PQueue({
       concurrency,

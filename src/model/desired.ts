@@ -90,6 +90,11 @@ export interface DesiredState {
   defaults: ResolvedDefaults;
 }
 
-/** Repository defaults with every value filled in; no launch-rate limit unless one is set. */
-export type ResolvedDefaults = Required<Omit<Defaults, 'maxLaunchesPerMinute'>> &
-  Pick<Defaults, 'maxLaunchesPerMinute'>;
+/**
+ * Repository defaults with every value filled in; no launch-rate limit and no bound on launches
+ * in flight but concurrency unless one is set.
+ */
+export type ResolvedDefaults = Required<
+  Omit<Defaults, 'maxLaunchesPerMinute' | 'launchesInFlight'>
+> &
+  Pick<Defaults, 'maxLaunchesPerMinute' | 'launchesInFlight'>;

@@ -611,6 +611,25 @@ export interface Defaults {
    * Actions (launches, holds, kills) carried out at once. Default: 4.
    */
   concurrency?: number;
+  launchesInFlight?: LaunchesInFlight;
+}
+/**
+ * Launches under way at once, each also within concurrency: per experiment (one experiment's long list cannot take every slot) and per batch system (a schedd or slurmctld that takes seconds per submit), e.g. { perExperiment: 4, perBatch: { jobsub: 2 } }. Each reconciler process counts its own; with replicas.ownership: experiment an experiment's launches all come from one. Default: only concurrency bounds them.
+ */
+export interface LaunchesInFlight {
+  /**
+   * Launches of one experiment under way at once.
+   */
+  perExperiment?: number;
+  /**
+   * Launches to one batch backend under way at once, by backend name.
+   */
+  perBatch?: {
+    local?: number;
+    slurm?: number;
+    condor?: number;
+    jobsub?: number;
+  };
 }
 /**
  * For several replicas of the reconciler (serve --replica-id, store: postgres).
