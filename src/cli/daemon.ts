@@ -214,11 +214,13 @@ export async function openDaemon(
     probes,
     ...(notifier ? { notifier } : {}),
   });
-  deps.ownership?.start((e) =>
-    deps.log.warn(
-      { err: (e as Error).message },
-      'cannot renew the leases; acting stops at their deadline',
-    ),
+  deps.ownership?.start(
+    (e) =>
+      deps.log.warn(
+        { err: (e as Error).message },
+        'cannot renew the leases; acting stops at their deadline',
+      ),
+    (campaigns) => reconciler.trigger('leases taken', campaigns),
   );
   const stopWatch = loop.watch
     ? await source.watch((why) => reconciler.trigger(`changed: ${why}`))

@@ -158,14 +158,24 @@ export async function apply(
   since = Date.now(),
 ): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
+  const own = deps.ownership;
   const run = async (a: Action) => {
+    let done: (() => void) | undefined;
     try {
-      // The lease may have run short since the plan: then the next owner acts.
-      if (deps.ownership && !deps.ownership.mayAct(a.campaign, since))
+      // The lease may have run short since the plan, or a replica joined that the campaign
+      // now belongs to: then the next owner acts.
+      if (own && !own.mayAct(a.campaign, since))
         throw new GitpomsError(
           'lease-lost',
           `not acting on ${a.campaign}: this replica's lease on it ran out`,
         );
+      if (own && !own.wants(a.campaign))
+        throw new GitpomsError(
+          'handed-over',
+          `not acting on ${a.campaign}: it belongs to a replica that joined, which acts next`,
+        );
+      // Its unit is not handed over while this runs.
+      done = own?.begin(a.campaign);
       let jobs: string[] | undefined;
       if (a.kind === 'launch') jobs = await launch(deps, desired, a, since);
       else if ('jobs' in a) await jobAction(deps, a);
@@ -178,8 +188,12 @@ export async function apply(
       });
       results.push({ action: a, ok: true, ...(jobs ? { jobs } : {}) });
     } catch (e) {
-      deps.log.warn({ action: a.kind, key: a.key, err: message(e) }, 'action failed');
+      if (e instanceof GitpomsError && e.code === 'handed-over')
+        deps.log.info({ action: a.kind, key: a.key }, 'action left to the new owner');
+      else deps.log.warn({ action: a.kind, key: a.key, err: message(e) }, 'action failed');
       results.push({ action: a, ok: false, error: message(e) });
+    } finally {
+      done?.();
     }
   };
   // Kinds run one after another (their documented order); actions of one kind run concurrently.

@@ -428,6 +428,8 @@ export class Reconciler {
           ...(await this.deps.store.submissions()).map((s) => s.campaign),
         ]);
       await own.renew();
+      // Campaigns it took since the last pass are planned now, not at the next resync.
+      this.queue.add(own.gained(), Date.now());
     }
     if (kind === 'poll') {
       const changed = this.jobs.replace(await observeJobs(deps));

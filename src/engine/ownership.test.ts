@@ -67,6 +67,37 @@ describe('ownership', () => {
     expect(b.owned().filter((o) => given.includes(o.campaign))).toEqual([]);
   });
 
+  it('hands a joining replica its share during a pass: idle units at the next tick, a busy one once its action ends', async () => {
+    const { make, pass } = setup();
+    const [a, b] = [make('a'), make('b')];
+    await a.tick();
+    expect(a.gained()).toHaveLength(100);
+    await b.tick();
+    expect(b.gained()).toEqual([]);
+    // b is live: a no longer wants b's share, and acts on none of it, though it still holds it.
+    await a.renew();
+    const share = campaigns.filter((c) => !a.wants(c));
+    expect(share.length).toBeGreaterThan(20);
+    expect(share.every((c) => a.mayAct(c))).toBe(true);
+    // An action on one of them is under way in a's pass: that one stays a's until it ends.
+    const done = a.begin(share[0]!);
+    await a.tick();
+    await b.tick();
+    pass(1);
+    expect(b.gained().sort()).toEqual(share.slice(1).sort());
+    expect(a.mayAct(share[0]!)).toBe(true);
+    expect(b.mayAct(share[0]!)).toBe(false);
+    done();
+    await a.tick();
+    await b.tick();
+    pass(1);
+    expect(b.gained()).toEqual([share[0]]);
+    const owners = (c: string) => [a, b].filter((o) => o.mayAct(c)).length;
+    expect(campaigns.every((c) => owners(c) === 1)).toBe(true);
+    // Nothing more to hand over between passes.
+    expect(await a.handOver()).toEqual([]);
+  });
+
   it('a replica that leaves releases its campaigns at once', async () => {
     const { make, leases } = setup();
     const [a, b] = [make('a'), make('b')];

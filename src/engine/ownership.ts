@@ -85,6 +85,12 @@ export class Ownership {
    */
   private universe: Map<string, string> | undefined;
   private live: string[] = [];
+  /** The units rendezvous gives it among the live replicas, as of the last renewal. */
+  private wantedUnits = new Set<string>();
+  /** Actions under way, by campaign: their units are not handed over until they end. */
+  private readonly working = new Map<string, number>();
+  /** The campaigns it could act on at the last `gained()`. */
+  private actingSeen = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   private readonly clock: () => number;
@@ -126,7 +132,8 @@ export class Ownership {
   /**
    * Heartbeat, then renew what it holds, take what it wants and nobody holds, and pull into
    * its units the campaigns that belong there and that no other live replica holds. Holdings
-   * it no longer wants are kept until handOver (between passes, after the action in flight).
+   * it no longer wants are kept until handOver (between passes), or until the renewal timer
+   * finds them with no action under way.
    */
   renew(): Promise<void> {
     this.renewing ??= this.renewNow().finally(() => (this.renewing = undefined));
@@ -143,7 +150,8 @@ export class Ownership {
     this.live = replicas
       .filter((r) => r.heartbeatAt > now - this.opts.ttlMs || r.id === this.replica)
       .map((r) => r.id);
-    const ask = [...new Set([...this.wanted(), ...this.held.keys()])];
+    this.wantedUnits = new Set(this.wanted());
+    const ask = [...new Set([...this.wantedUnits, ...this.held.keys()])];
     const t1 = this.clock();
     const got = await this.store.acquireLeases(this.replica, ask, this.opts.ttlMs);
     this.take(got.held, got.now, t1);
@@ -223,6 +231,53 @@ export class Ownership {
     return give;
   }
 
+  /**
+   * What the timer does: renew, then release the units a replica that joined should have and
+   * that have no action under way, so it need not wait for this one's pass to end.
+   */
+  tick(): Promise<void> {
+    this.renewing ??= this.renewNow()
+      .then(() => this.handOverIdle())
+      .finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private async handOverIdle(): Promise<void> {
+    const busy = new Set([...this.working.keys()].map((c) => this.members.get(c)?.unit));
+    const give = [...this.held.keys()].filter((u) => !this.wantedUnits.has(u) && !busy.has(u));
+    if (!give.length) return;
+    for (const u of give) this.held.delete(u);
+    await this.store.releaseLeases(this.replica, give);
+    this.opts.log?.info({ units: give }, 'leases handed over');
+  }
+
+  /** Whether rendezvous still gives it `campaign`'s unit (no replica joined that should have it). */
+  wants(campaign: string): boolean {
+    const unit = this.members.get(campaign)?.unit;
+    return unit !== undefined && this.wantedUnits.has(unit);
+  }
+
+  /** Marks an action on `campaign` under way until the returned function is called. */
+  begin(campaign: string): () => void {
+    this.working.set(campaign, (this.working.get(campaign) ?? 0) + 1);
+    return () => {
+      const n = this.working.get(campaign)! - 1;
+      if (n) this.working.set(campaign, n);
+      else this.working.delete(campaign);
+    };
+  }
+
+  /**
+   * The campaigns it may act on now and could not at the last call (a lease taken, a replica
+   * gone): the loop plans them next rather than at the next resync.
+   */
+  gained(since: number = this.clock()): string[] {
+    const now = this.acting(since);
+    const out = now.filter((c) => !this.actingSeen.has(c));
+    this.actingSeen = new Set(now);
+    return out;
+  }
+
   private holding(campaign: string): { m: Member; h: Held } | undefined {
     const m = this.members.get(campaign);
     const h = m && this.held.get(m.unit);
@@ -286,10 +341,22 @@ export class Ownership {
     return out.sort((a, b) => (a.campaign < b.campaign ? -1 : 1));
   }
 
-  /** Renews on a timer, a few times per lease, until stopped. */
-  start(onError: (e: unknown) => void): void {
+  /**
+   * Renews on a timer, a few times per lease, until stopped: hands over idle units it no
+   * longer wants, and tells `onGained` the campaigns it may act on since the last look.
+   */
+  start(onError: (e: unknown) => void, onGained?: (campaigns: string[]) => void): void {
     const every = Math.max(50, Math.floor(this.opts.ttlMs / 4));
-    this.timer = setInterval(() => this.renew().catch(onError), every);
+    this.timer = setInterval(
+      () =>
+        this.tick()
+          .then(() => {
+            const gained = onGained ? this.gained() : [];
+            if (gained.length) onGained!(gained);
+          })
+          .catch(onError),
+      every,
+    );
     this.timer.unref();
   }
 
