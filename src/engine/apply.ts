@@ -164,15 +164,15 @@ export async function apply(
     try {
       // The lease may have run short since the plan, or a replica joined that the campaign
       // now belongs to: then the next owner acts.
-      if (own && !own.mayAct(a.campaign, since))
-        throw new GitpomsError(
-          'lease-lost',
-          `not acting on ${a.campaign}: this replica's lease on it ran out`,
-        );
       if (own && !own.wants(a.campaign))
         throw new GitpomsError(
           'handed-over',
           `not acting on ${a.campaign}: it belongs to a replica that joined, which acts next`,
+        );
+      if (own && !own.mayAct(a.campaign, since))
+        throw new GitpomsError(
+          'lease-lost',
+          `not acting on ${a.campaign}: this replica's lease on it ran out`,
         );
       // Its unit is not handed over while this runs.
       done = own?.begin(a.campaign);

@@ -17,6 +17,7 @@ import { projectName } from '../job/dimensions.js';
 import { splitAdvance } from './launch.js';
 import { campaignOfKey } from '../adapters/store/types.js';
 import { planScope, recordsOf, scopedDesired } from './scope.js';
+import { pushTo } from '../group.js';
 
 /**
  * Resolves launches a crashed pass left half done: jobs carrying the key mean the launch
@@ -67,6 +68,35 @@ export async function recoverIntents(deps: Deps, since = Date.now()): Promise<nu
     }
   }
   return pending.length;
+}
+
+const leaseLost = (e: unknown) => (e as { code?: unknown }).code === 'lease-lost';
+
+/**
+ * Records the jobs launched as submitted. Those of a campaign handed over meanwhile (a replica
+ * joined during the pass) are left to its new owner, which observes them.
+ */
+async function recordLaunched(deps: Deps, jobs: readonly ObservedJob[]): Promise<void> {
+  if (!jobs.length) return;
+  const at = deps.clock().toISOString();
+  const own = deps.ownership;
+  if (!own) return deps.store.recordJobs(jobs, at);
+  const byCampaign = new Map<string, ObservedJob[]>();
+  for (const j of jobs) pushTo(byCampaign, campaignOfKey(j.submission), j);
+  const held = [...byCampaign].filter(([c]) => own.mayAct(c));
+  try {
+    await deps.store.recordJobs(
+      held.flatMap(([, js]) => js),
+      at,
+    );
+  } catch (e) {
+    if (!leaseLost(e)) throw e;
+    // One of them went while the write was under way: each of the others on its own.
+    for (const [, js] of held)
+      await deps.store.recordJobs(js, at).catch((e: unknown) => {
+        if (!leaseLost(e)) throw e;
+      });
+  }
 }
 
 export interface PassResult extends Observation {
@@ -125,8 +155,7 @@ export async function reconcileOnce(
   );
   // The jobs launched are recorded as submitted: a server that only shows reads the store,
   // and the pass that next plans their campaign may be one that does not observe.
-  const launched = cache?.applied(results) ?? [];
-  if (launched.length) await deps.store.recordJobs(launched, deps.clock().toISOString());
+  await recordLaunched(deps, cache?.applied(results) ?? []);
   // A launch-now is spent once its stage has launched.
   for (const o of overrides.filter((x) => x.action === 'launch-now')) {
     const launched = results.some(

@@ -22,7 +22,7 @@ import { PostgresStore } from '../adapters/store/postgres/index.js';
 /** The checkout this gitpoms runs from: the demo, its campaigns, bin/gitpoms.js. */
 const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
 
-export type ReplicaBatch = 'local' | 'slurm';
+export type ReplicaBatch = 'local' | 'slurm' | 'jobsub';
 
 /** How the layout's campaigns are owned, spread over experiments, and what they read. */
 export interface ReplicaSharing {
@@ -95,7 +95,10 @@ export function replicaRepo(
     config,
     readFileSync(config, 'utf8')
       .replace('store: sqlite', `store: postgres\n    postgres: { schema: ${schema} }`)
-      .replace('batch: local', `batch: ${batch}`)
+      .replace(
+        'batch: local',
+        batch === 'jobsub' ? 'batch: jobsub\n    jobsub: { group: sbnd }' : `batch: ${batch}`,
+      )
       // The demo's lar writes sbnd.* parameters, whichever experiment the campaign is in.
       .replace("passEnv: ['DEMO_*']", "passEnv: ['DEMO_*']\n    categories: [sbnd]")
       .concat(sharing.ownership ? `  replicas:\n    ownership: ${sharing.ownership}\n` : ''),
@@ -315,6 +318,8 @@ export function replicaLayout(o: {
   /** Where the jobs run (gitpoms.yaml's backends.batch): the local executor by default. */
   batch?: ReplicaBatch;
   sharing?: ReplicaSharing;
+  /** More of the replicas' environment (PATH too: a batch system's commands, or wrappers of them). */
+  env?: Record<string, string>;
 }): {
   repo: string;
   dataDir: string;
@@ -339,6 +344,7 @@ export function replicaLayout(o: {
       HOME: tmpdir(),
       DEMO_EVENT_MS: '0',
       GITPOMS_STORE_URL: o.storeUrl,
+      ...o.env,
     },
     leaseSeconds: o.leaseSeconds,
     intervalSeconds: o.intervalSeconds,
@@ -351,7 +357,12 @@ export function replicaLayout(o: {
     names,
     cluster,
     async settle() {
-      const batch = openBatch(batchName, { dataDir, backends: {}, env: process.env, slots: 1 });
+      const batch = openBatch(batchName, {
+        dataDir,
+        backends: batchName === 'jobsub' ? { jobsub: { group: 'sbnd' } } : {},
+        env: { ...process.env, ...o.env },
+        slots: 1,
+      });
       try {
         for (let i = 0; i < 600; i++) {
           const live = (await batch.observe()).filter(
