@@ -13,10 +13,10 @@ import {
   endJobProcesses,
   isAlive,
   jobMarker,
-  LOST,
   jobFiles,
   lockOwner,
   readJson,
+  recordLost,
   writeJsonAtomic,
   type LocalJobControl,
   type LocalJobSpecFile,
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   if (state.state === 'running' || state.startedAt) {
     // Lost only once nothing of it runs; otherwise leave it to the next look.
     if (!(await endJobProcesses(jobDir, state.pid))) finish();
-    save({ state: 'removed', reason: LOST, endedAt: new Date().toISOString() });
+    recordLost(files.state);
     finish();
   }
   save({});

@@ -121,6 +121,24 @@ export function isAlive(pid: number | undefined): boolean {
 /** Why a started job whose supervisor died is removed (after its processes were ended). */
 export const LOST = 'the local executor lost the job (its supervisor died)';
 
+/**
+ * Records a started job whose supervisor is gone, and nothing of it runs, as lost, unless that
+ * supervisor saved its outcome after the caller last read the state: it may have finished
+ * between that read and the look that found it gone, and an outcome is never overwritten.
+ */
+export function recordLost(stateFile: string): LocalJobState {
+  const now = readJson<LocalJobState>(stateFile) ?? { state: 'idle' };
+  if (now.state === 'completed' || now.state === 'removed') return now;
+  const lost: LocalJobState = {
+    ...now,
+    state: 'removed',
+    reason: LOST,
+    endedAt: new Date().toISOString(),
+  };
+  writeJsonAtomic(stateFile, lost);
+  return lost;
+}
+
 /** The variable every process of a local job inherits, naming its job directory. */
 const MARKER = 'GITPOMS_LOCAL_JOB';
 

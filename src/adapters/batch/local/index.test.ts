@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { batchContract, waitFor } from '../../../../test/contracts/batch.js';
 import { distEntry } from '../../../paths.js';
-import { jobProcesses } from './files.js';
+import { jobProcesses, LOST, readJson, recordLost, writeJsonAtomic } from './files.js';
+import type { LocalJobState } from './files.js';
 import { LocalExecutor } from './index.js';
 
 const fresh = (slots = 4) =>
@@ -114,6 +115,19 @@ describe('local executor', () => {
     expect(jobProcesses(dir)).toEqual([]);
     await new Promise((r) => setTimeout(r, 2000));
     expect(readFileSync(count, 'utf8')).toBe('started\n');
+  });
+
+  it('a job that finished after it was last seen running keeps its outcome when found orphaned', () => {
+    // The reader saw "running"; the supervisor then saved the outcome, freed its lock and exited.
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'local-batch-')), 'state.json');
+    const done: LocalJobState = { state: 'completed', exitCode: 0, startedAt: 'a', endedAt: 'b' };
+    writeJsonAtomic(file, done);
+    expect(recordLost(file)).toEqual(done);
+    expect(readJson(file)).toEqual(done);
+    // Still "running" on disk: nothing saved an outcome, so it is lost.
+    writeJsonAtomic(file, { state: 'running', startedAt: 'a', pid: 1 });
+    expect(recordLost(file)).toMatchObject({ state: 'removed', reason: LOST, pid: 1 });
+    expect(readJson(file)).toMatchObject({ state: 'removed', reason: LOST });
   });
 
   it('a supervisor that starts late, after the job ran under another that died, does not rerun it', async () => {

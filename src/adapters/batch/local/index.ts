@@ -11,8 +11,8 @@ import {
   lockOwner,
   jobFiles,
   readJson,
+  recordLost,
   writeJsonAtomic,
-  LOST,
   type LocalJobSpecFile,
   type LocalJobState,
 } from './files.js';
@@ -141,13 +141,7 @@ export class LocalExecutor implements Batch {
           if (st.state === 'running' || (st.state === 'held' && st.startedAt)) {
             // Lost only once nothing of it runs; until then it counts as running.
             if (!isAlive(lockOwner(f.lock)) && (await endJobProcesses(dir, st.pid))) {
-              st = {
-                ...st,
-                state: 'removed',
-                reason: LOST,
-                endedAt: new Date().toISOString(),
-              };
-              writeJsonAtomic(f.state, st);
+              st = recordLost(f.state);
             }
           } else if (!isAlive(lockOwner(f.lock))) {
             this.startSupervisor(dir);
