@@ -6,7 +6,10 @@
 //   sbatch on Slurm; around jobsub_submit on the jobsub_lite and HTCondor fakes, whose jobs
 //   run on the local executor);
 // - CPU-bound: the local executor and Slurm as they are, on this machine's 2 cores, which the
-//   launched jobs share with the replicas.
+//   launched jobs share with the replicas;
+// - latency alone: on the in-memory batch fake, replicas in this process and no job running,
+//   each submit 2 s (the fakes' and Slurm's jobs cannot be kept off these 2 cores; without
+//   latency, replicas sharing one thread measure nothing of a deployment).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +17,7 @@ import { PostgresStore } from '../dist/adapters/store/postgres/index.js';
 import { postgresAvailable, startPostgres } from '../dist/ops/postgres.js';
 import { replicaLayout, sleep } from '../dist/ops/replica-cluster.js';
 import { slurmUp } from '../dist/ops/slurm.js';
+import { launchAllInProcess } from './replicas-memory.mjs';
 
 const LEASE_S = 2;
 /** For throughput: the default lease (serve's --lease-seconds), as a deployment runs. */
@@ -136,10 +140,17 @@ async function launchAll(pg, replicas, batch = 'local', latencyMs = 0) {
   }
 }
 
-/** One throughput case: one replica, then three, on `batch`, as a bench row. */
+/**
+ * One throughput case: one replica, then three, on `batch` (`memory`: replicas in this
+ * process on the in-memory fake), as a bench row.
+ */
 async function throughput(pg, batch, latencyMs, what) {
-  const one = await launchAll(pg, 1, batch, latencyMs);
-  const three = await launchAll(pg, 3, batch, latencyMs);
+  const run = (n) =>
+    batch === 'memory'
+      ? launchAllInProcess(pg, n, latencyMs, THROUGHPUT_LEASE_S * 1000)
+      : launchAll(pg, n, batch, latencyMs);
+  const one = await run(1);
+  const three = await run(3);
   return {
     name: `replica throughput: 200 gen launches of 100 campaigns ${what}, three replicas vs one (ratio one / three; lease ${THROUGHPUT_LEASE_S} s, 2 cores)`,
     subjectMs: three,
@@ -181,6 +192,12 @@ export async function replicaBench({ short = false } = {}) {
     else {
       const slow = `each submit ${SUBMIT_LATENCY_MS / 1000} s slower`;
       out.push(
+        await throughput(
+          pg,
+          'memory',
+          SUBMIT_LATENCY_MS,
+          `on the in-memory fake (replicas in one process, no job runs), ${slow}`,
+        ),
         await throughput(
           pg,
           'jobsub',

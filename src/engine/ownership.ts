@@ -1,7 +1,7 @@
-// Which replica acts on which campaign: rendezvous hashing over the live replicas, each unit
-// (a campaign, or an experiment) under a lease in the shared store. A replica acts only while
-// its lease has time left on its own clock, with a margin for drift; the store refuses its
-// writes after that.
+// Which replica acts on which campaign: rendezvous hashing with bounded loads over the live
+// replicas, each unit (a campaign, or an experiment) under a lease in the shared store. A
+// replica acts only while its lease has time left on its own clock, with a margin for drift;
+// the store refuses its writes after that.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
@@ -12,18 +12,40 @@ import {
   type Membership,
 } from '../adapters/store/types.js';
 
-/** The replica a unit belongs to: the highest hash of (unit, replica); a replica leaving moves only its own. */
-export function rendezvousOwner(unit: string, replicas: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestScore = '';
-  for (const r of replicas) {
-    const score = createHash('sha256').update(`${unit}\0${r}`).digest('hex');
-    if (best === undefined || score > bestScore || (score === bestScore && r < best)) {
-      best = r;
-      bestScore = score;
+const score = (unit: string, replica: string) =>
+  createHash('sha256').update(`${unit}\0${replica}`).digest('hex');
+
+/**
+ * Each unit's replica: rendezvous hashing with bounded loads (Mirrokni, Thorup and
+ * Zadimoghaddam, "Consistent Hashing with Bounded Loads", 2018). In name order each unit goes
+ * to the replica of highest hash of (unit, replica) that has fewer than ceil(units / replicas),
+ * so none has more (plain rendezvous left one replica 40 of 100 campaigns, and a latency-bound
+ * launch of all of them waits for the busiest), and a replica that joins or leaves moves few
+ * units besides its own. Every replica computes the same from the same lists.
+ */
+export function assignUnits(
+  units: readonly string[],
+  replicas: readonly string[],
+): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!replicas.length) return out;
+  const cap = Math.ceil(units.length / replicas.length);
+  const load = new Map(replicas.map((r) => [r, 0]));
+  for (const unit of [...units].sort()) {
+    let best: string | undefined;
+    let bestScore = '';
+    for (const r of replicas) {
+      if (load.get(r)! >= cap) continue;
+      const s = score(unit, r);
+      if (best === undefined || s > bestScore || (s === bestScore && r < best)) {
+        best = r;
+        bestScore = s;
+      }
     }
+    load.set(best!, load.get(best!)! + 1);
+    out.set(unit, best!);
   }
-  return best;
+  return out;
 }
 
 /** A campaign as ownership sees it: its experiment is known while the desired state has it. */
@@ -80,12 +102,12 @@ export class Ownership {
   private readonly members = new Map<string, Member>();
   /**
    * Each campaign there is to own and the unit this replica would put it in; unset until it
-   * has a desired state: a replica without one takes no part, or the units rendezvous gave it
+   * has a desired state: a replica without one takes no part, or the units assigned to it
    * would be nobody's.
    */
   private universe: Map<string, string> | undefined;
   private live: string[] = [];
-  /** The units rendezvous gives it among the live replicas, as of the last renewal. */
+  /** The units assignUnits gives it among the live replicas, as of the last renewal. */
   private wantedUnits = new Set<string>();
   /** Actions under way, by campaign: their units are not handed over until they end. */
   private readonly working = new Map<string, number>();
@@ -124,9 +146,10 @@ export class Ownership {
     return [...new Set(this.universe?.values() ?? [])].sort();
   }
 
-  /** Those of the units that rendezvous hashing gives this replica among the live ones. */
+  /** Those of the units that assignUnits gives this replica among the live ones. */
   wanted(): string[] {
-    return this.units().filter((u) => rendezvousOwner(u, this.live) === this.replica);
+    const owner = assignUnits(this.units(), this.live);
+    return this.units().filter((u) => owner.get(u) === this.replica);
   }
 
   /**
@@ -251,7 +274,7 @@ export class Ownership {
     this.opts.log?.info({ units: give }, 'leases handed over');
   }
 
-  /** Whether rendezvous still gives it `campaign`'s unit (no replica joined that should have it). */
+  /** Whether it is still assigned `campaign`'s unit (no replica joined that should have it). */
   wants(campaign: string): boolean {
     const unit = this.members.get(campaign)?.unit;
     return unit !== undefined && this.wantedUnits.has(unit);
