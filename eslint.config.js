@@ -31,6 +31,7 @@ export default tseslint.config(
           'setTimeout',
           'clearTimeout',
           'setInterval',
+          'clearInterval',
         ].map((g) => [g, 'readonly']),
       ),
     },

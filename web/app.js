@@ -89,6 +89,8 @@ async function refresh() {
   for (const el of document.querySelectorAll('[data-live][id]')) {
     const fresh = next.getElementById(el.id);
     if (fresh && fresh.innerHTML !== el.innerHTML) el.innerHTML = fresh.innerHTML;
+    // A job that ended is not read again.
+    if (fresh && !fresh.dataset.poll) delete el.dataset.poll;
   }
   document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed ?? 0) + 1);
 }
@@ -159,7 +161,18 @@ function live() {
   });
 }
 
+/** A region marked data-poll (the logs of a job that may still write) is read again that often, while in view. */
+function polls() {
+  const el = document.querySelector('[data-poll]');
+  if (!el) return;
+  const timer = setInterval(() => {
+    if (!document.querySelector('[data-poll]')) clearInterval(timer);
+    else if (document.visibilityState === 'visible') void refresh();
+  }, Number(el.dataset.poll));
+}
+
 tokenForm();
 actionForms();
 ages();
 live();
+polls();

@@ -94,9 +94,23 @@ export class BatchSet implements Batch {
     return owner!.logs(id);
   }
 
+  /**
+   * A job's logs from `backend` (the one its submission records), asking no other: a server
+   * that only shows has observed nothing to know the owner from.
+   */
+  logsOn(id: string, backend: string | undefined): Promise<JobLogs> {
+    const b = backend === undefined ? undefined : this.backends.get(backend as BatchName);
+    return b ? b.logs(id) : this.logs(id);
+  }
+
   async close(): Promise<void> {
     for (const b of this.backends.values()) await b.close();
   }
+}
+
+/** A job's logs, from the backend its submission was launched on when `batch` reaches several. */
+export function jobLogs(batch: Batch, id: string, backend: string | undefined): Promise<JobLogs> {
+  return batch instanceof BatchSet ? batch.logsOn(id, backend) : batch.logs(id);
 }
 
 /** The backend a launch goes to: the template's pick when the deployment reaches several. */

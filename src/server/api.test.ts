@@ -6,6 +6,7 @@ import {
   desired,
   fixture,
   get,
+  LOGS,
   NOW,
   post,
   SBND,
@@ -258,6 +259,75 @@ describe('the API reads', () => {
       '/api/replicas',
     ])
       expect(paths, route).toContain(route);
+  });
+});
+
+describe("a job's logs", () => {
+  const url = (id: string, q = '') =>
+    `/api/submissions/${encodeURIComponent(`${SBND}/gen/mc-2#1`)}/jobs/${encodeURIComponent(id)}/logs${q}`;
+
+  it('reads the tail of each from the batch system, and earlier windows of one', async () => {
+    const f = await fixture();
+    const r = await get(f, url('2000.0@local'));
+    expect(r.status).toBe(200);
+    const { stdout, stderr } = LOGS('2000.0@local');
+    expect(r.body).toMatchObject({
+      key: `${SBND}/gen/mc-2#1`,
+      job: '2000.0@local',
+      state: 'running',
+      stdout: { stream: 'stdout', total: 100_000, start: 100_000 - 65_536, end: 100_000 },
+      stderr: { stream: 'stderr', total: stderr.length, start: 0, text: stderr },
+    });
+    expect(r.body.stdout.text).toBe(stdout.slice(100_000 - 65_536));
+    expect(r.body.stdout.text.endsWith('\n2000.0@local')).toBe(true);
+    const earlier = await get(f, url('2000.0@local', `?stream=stdout&end=${100_000 - 65_536}`));
+    expect(earlier.body.stdout).toMatchObject({ start: 0, end: 100_000 - 65_536 });
+    expect(earlier.body.stdout.text).toBe(stdout.slice(0, 100_000 - 65_536));
+    expect(earlier.body.stderr).toBeUndefined();
+    const small = await get(f, url('2000.0@local', '?stream=stderr&size=5'));
+    expect(small.body.stderr.text).toBe(stderr.slice(-5));
+  });
+
+  it('refuses what it cannot answer, saying why', async () => {
+    const f = await fixture();
+    expect((await get(f, url('2000.0@local', '?end=10'))).body.error).toBe(
+      '"end" pages one log: name its "stream" (stdout or stderr)',
+    );
+    // Job 5 is of mc-1, not of this submission.
+    expect((await get(f, url('5.0@local'))).body.error).toBe(
+      `submission ${SBND}/gen/mc-2#1 has no job 5.0@local`,
+    );
+    const down = await fixture({
+      logs: async () => {
+        throw new AdapterError('slurm', 'sacct timed out', { retryable: true });
+      },
+    });
+    const r = await get(down, url('2000.0@local'));
+    expect(r.status).toBe(502);
+    expect(r.body.error).toBe(
+      'cannot read the logs of job 2000.0@local now: slurm: sacct timed out',
+    );
+    const gone = await fixture({
+      logs: async (id) => {
+        throw new AdapterError('local', `no local job ${id}`, { retryable: false });
+      },
+    });
+    expect((await get(gone, url('2000.0@local'))).status).toBe(404);
+    const none = await fixture({ logs: null });
+    expect((await get(none, url('2000.0@local'))).status).toBe(503);
+  });
+
+  it("asks the backend the job's submission was launched on, and shows a token only its experiments' logs", async () => {
+    const asked: Array<[string, string | undefined]> = [];
+    const f = await fixture({
+      readAccess: 'token',
+      logs: async (id, backend) => (asked.push([id, backend]), LOGS(id)),
+    });
+    expect((await get(f, url('2000.0@local'))).status).toBe(401);
+    expect((await get(f, url('2000.0@local'), f.tokens['shifter-dune'])).status).toBe(404);
+    expect(asked).toEqual([]);
+    expect((await get(f, url('2000.0@local'), f.tokens['viewer-sbnd'])).status).toBe(200);
+    expect(asked).toEqual([['2000.0@local', 'local']]);
   });
 });
 

@@ -1,7 +1,8 @@
 // The HTTP API: what the reconciler knows (the applied revision, its last pass, the store's
 // records and last observation of the jobs) and the operator actions. It reads only the store
 // and the reconciler's memory: a hundred clients add no query to the batch system or the
-// catalog. Every action needs a token whose role holds for the campaign's experiment.
+// catalog, but for a job's logs and a file drill-down, read when asked. Every action needs a
+// token whose role holds for the campaign's experiment.
 import { replicaView } from '../engine/replica-view.js';
 import type {} from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -27,6 +28,14 @@ import type { CatalogFigures } from '../engine/catalog-figures.js';
 import { stageStats } from '../engine/stats.js';
 import { FILE_CATEGORIES, fileExperiment, type FileCategory } from '../engine/file-accounting.js';
 import { registerEvents, type EventHub } from './events.js';
+import {
+  LOG_STREAMS,
+  LOG_WINDOW,
+  logWindow,
+  readLogs,
+  type JobLogReader,
+  type LogStream,
+} from './job-logs.js';
 import { GitpomsError } from '../errors.js';
 import {
   ACTION_ROLES,
@@ -50,6 +59,8 @@ export interface ApiOptions {
   figures?: CatalogFigures | undefined;
   /** The catalog, asked only for a file drill-down (cached); without it those routes are 503. */
   catalog?: CatalogReads | undefined;
+  /** Reads a job's stdout and stderr from the batch system, when a reader asks for them. */
+  logs?: JobLogReader | undefined;
   /** Actions a client may ask for a minute; more get 429. Default 30. */
   actionsPerMinute?: number;
   /** A server that only shows (serve --no-reconcile): every action is refused with 405. */
@@ -309,6 +320,56 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
         throw new HttpError(404, `no submission ${req.params.key}`);
       // The catalog is not asked: the API adds no query to it.
       return explain(opts.store, undefined, r.key, clock(), revision);
+    },
+  );
+
+  app.get<{
+    Params: { key: string; id: string };
+    Querystring: { stream?: LogStream; end?: number; size: number };
+  }>(
+    '/api/submissions/:key/jobs/:id/logs',
+    {
+      preHandler: readGate,
+      schema: {
+        summary: `a job's stdout and stderr, the last ${LOG_WINDOW} characters of each, or of one \`stream\` the \`size\` before \`end\` (earlier pages); read from the batch system when asked`,
+        params: {
+          type: 'object',
+          properties: { key: name, id: name },
+          required: ['key', 'id'],
+        },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            stream: { enum: LOG_STREAMS },
+            end: { type: 'integer', minimum: 0 },
+            size: { type: 'integer', minimum: 1, maximum: LOG_WINDOW, default: LOG_WINDOW },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const { desired } = applied();
+      const q = req.query;
+      if (q.end !== undefined && !q.stream)
+        throw new HttpError(400, '"end" pages one log: name its "stream" (stdout or stderr)');
+      const r = await opts.store.submission(req.params.key);
+      if (!r || !mayRead(req as Req, experimentOfKey(desired, r)))
+        throw new HttpError(404, `no submission ${req.params.key}`);
+      const job = (
+        await opts.store.jobPage({ submission: r.key, limit: Number.MAX_SAFE_INTEGER, offset: 0 })
+      ).items.find((j) => j.id === req.params.id);
+      if (!job) throw new HttpError(404, `submission ${r.key} has no job ${req.params.id}`);
+      const logs = await readLogs(opts.logs, job.id, r.batch);
+      const streams = q.stream ? [q.stream] : LOG_STREAMS;
+      return {
+        key: r.key,
+        job: job.id,
+        state: job.state,
+        ...Object.fromEntries(
+          streams.map((s) => [s, logWindow(s, logs[s], { end: q.end, size: q.size })]),
+        ),
+      };
     },
   );
 

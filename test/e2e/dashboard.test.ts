@@ -167,6 +167,8 @@ describe.runIf(available || required)('the dashboard in a real browser', () => {
     expect(await page.textContent('h1')).toMatch(/^Job /);
     const exit = /Exit code(\d+)/.exec((await page.textContent('dl.facts')) ?? '');
     expect(Number(exit?.[1])).toBeGreaterThan(0);
+    // Its logs, read from the local executor's files through the batch port.
+    expect(await page.textContent('#job-logs')).toContain('lar: DEMO_FAIL makes g4 job 3 fail');
     await page.screenshot({ path: path.join(shots, 'job.png'), fullPage: true });
     const missing = await page.goto(`${base}/campaigns/no-such-campaign`);
     expect(missing?.status()).toBe(404);

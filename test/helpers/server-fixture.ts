@@ -14,8 +14,23 @@ import { fsRepo } from '../../src/source/fs-repo.js';
 import { EventHub } from '../../src/server/events.js';
 import type { CatalogReads } from '../../src/server/catalog-reads.js';
 import { buildServer } from '../../src/server/index.js';
+import type { JobLogReader } from '../../src/server/job-logs.js';
+import { AdapterError } from '../../src/errors.js';
 
 export const NOW = new Date('2026-12-01T12:00:00Z');
+
+/** Every fixture job's logs: 100,000 characters of stdout ending in its id, a line of stderr. */
+export const LOGS = (id: string) => ({
+  stdout: `${'x'.repeat(99_999 - id.length)}\n${id}`,
+  stderr: `lar: ${id} says hello on stderr\n`,
+});
+
+/** The batch system's answer for the fixture's jobs: each one's LOGS, and for another none. */
+async function fixtureLogs(id: string) {
+  if (!/^\d+\.0@local$/.test(id))
+    throw new AdapterError('local', `no local job ${id}`, { retryable: false });
+  return LOGS(id);
+}
 export const desired = loadSpec(fsRepo('.')).desired!;
 export const SBND = 'sbnd-mcc-test-1';
 
@@ -46,6 +61,8 @@ export async function fixture(
     tls?: boolean;
     /** Serve /metrics; with a scrape token for it behind tokens. */
     metrics?: { token?: string };
+    /** How jobs' logs are read (default: LOGS for each job, as the batch system would answer). */
+    logs?: JobLogReader | null;
   } = {},
 ): Promise<Fixture> {
   const { readAccess = 'open', actionsPerMinute, trustedProxy, catalog } = o;
@@ -109,6 +126,7 @@ export async function fixture(
       clock: () => NOW,
       ...(actionsPerMinute ? { actionsPerMinute } : {}),
       catalog,
+      ...(o.logs === null ? {} : { logs: o.logs ?? fixtureLogs }),
       ...(o.viewOnly ? { viewOnly: true } : {}),
     },
     web: { reconciler, ...(o.browse ? { browse: o.browse } : {}) },

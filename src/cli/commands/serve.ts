@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jobLogs } from '../../engine/batches.js';
 import { CatalogFigures } from '../../engine/catalog-figures.js';
 import { CatalogReads } from '../../server/catalog-reads.js';
 import { buildServer } from '../../server/index.js';
@@ -114,6 +115,7 @@ export function registerServe(program: Command, io: Io, setCode: (n: number) => 
           },
           metricsToken: metricsToken(d.config, io.env),
           catalog: new CatalogReads(d.deps.catalog),
+          logs: (job, backend) => jobLogs(d.deps.batch, job, backend),
           figures,
           viewOnly,
         },

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { apps, fixture, NOW, SBND, type Fixture } from '../../../test/helpers/server-fixture.js';
+import { AdapterError } from '../../errors.js';
 import { TOKEN_COOKIE } from '../access.js';
 
 afterEach(async () => {
@@ -138,6 +139,55 @@ describe('the dashboard pages (server-side)', () => {
         '<p>The last pass that observed everything ended at 2026-12-01 09:55:00Z, 2 h 5 min ago, longer ago than the reconciler&#39;s interval of 60 s: it may have stopped, and these pages may be out of date.</p>',
       );
     }
+  });
+
+  it("shows a job's logs, tail first, read again while it runs; earlier windows stay put", async () => {
+    const f = await fixture();
+    const key = encodeURIComponent(`${SBND}/gen/mc-2#1`);
+    const running = await page(f, `/job?key=${key}&id=2000.0%40local`);
+    expect(running.status).toBe(200);
+    expect(running.body).toContain('<section data-live id="job-logs" data-poll="5000">');
+    expect(running.body).toContain('Characters 34465–100000 of 100000.');
+    expect(running.body).toContain(
+      `<a href="/job?key=${key}&id=2000.0%40local&stdoutEnd=34464">Earlier</a>`,
+    );
+    expect(running.body).toMatch(/x\n2000\.0@local<\/pre>/);
+    expect(running.body).toContain('<pre>lar: 2000.0@local says hello on stderr\n</pre>');
+    // The server's paths are not shown.
+    expect(running.body).not.toMatch(/<dt>Log<\/dt>|gitpoms logs/);
+    const earlier = await page(f, `/job?key=${key}&id=2000.0%40local&stdoutEnd=34464`);
+    expect(earlier.body).toContain('<section data-live id="job-logs">');
+    expect(earlier.body).toContain('Characters 1–34464 of 100000.');
+    expect(earlier.body).toContain(`<a href="/job?key=${key}&id=2000.0%40local">Latest</a>`);
+    const done = await page(
+      f,
+      `/job?key=${encodeURIComponent(`${SBND}/gen/mc-1#1`)}&id=5.0%40local`,
+    );
+    expect(done.body).toContain('<section data-live id="job-logs">');
+    expect(done.body).toContain('Characters 1–');
+    expect((await page(f, `/job?key=${key}&id=2000.0%40local&stdoutEnd=-1`)).status).toBe(400);
+  });
+
+  it("says why a job's logs cannot be read, and escapes what they say", async () => {
+    const key = encodeURIComponent(`${SBND}/gen/mc-2#1`);
+    const down = await fixture({
+      logs: async () => {
+        throw new AdapterError('slurm', 'the output file is on a node that is down', {
+          retryable: true,
+        });
+      },
+    });
+    const r = await page(down, `/job?key=${key}&id=2000.0%40local`);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain(
+      '<p class="bad">cannot read the logs of job 2000.0@local now: slurm: the output file is on a node that is down</p>',
+    );
+    const odd = await fixture({
+      logs: async () => ({ stdout: '<script>alert(1)</script>', stderr: '' }),
+    });
+    const o = await page(odd, `/job?key=${key}&id=2000.0%40local`);
+    expect(o.body).toContain('<pre>&lt;script>alert(1)&lt;/script></pre>');
+    expect(o.body).toContain('Nothing written yet.');
   });
 
   it('escapes what the store and the batch system say', async () => {

@@ -1,6 +1,7 @@
 // The dashboard's routes: server-rendered pages over what the API reads (the applied revision,
 // the last pass, the store's records and last observation of the jobs), with /static for the
-// stylesheet and the page script. Reading a page adds no query to the batch system or catalog.
+// stylesheet and the page script. Reading a page adds no query to the batch system or catalog,
+// but for a job's page, which reads that job's logs.
 import { replicaView } from '../../engine/replica-view.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import { applyOverrides, deriveStatus } from '../../plan/plan.js';
 import { WAITING_NOTES, type StageSummary } from '../../plan/types.js';
 import { HttpError, readableServices, type Access, type Req } from '../access.js';
 import type { CatalogReads } from '../catalog-reads.js';
+import { logWindow, readLogs, type JobLogReader } from '../job-logs.js';
 import {
   FILE_CATEGORIES,
   fileExperiment,
@@ -42,6 +44,7 @@ import {
   FilePage,
   FilesPage,
   JobPage,
+  type JobLogsShown,
   OverviewPage,
   PlanPage,
   RevisionsPage,
@@ -64,6 +67,8 @@ export interface WebOptions {
   figures?: CatalogFigures | undefined;
   /** The reconciler's data directory, where each launch leaves its output. */
   dataDir?: string | undefined;
+  /** Reads a job's stdout and stderr when its page is asked for. */
+  logs?: JobLogReader | undefined;
   /** The catalog for file drill-downs (cached); without it those pages say so. */
   catalog?: CatalogReads | undefined;
   /** The forge's file view (source.browseUrl) and source.path: diagnostics link there. */
@@ -437,16 +442,50 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
     },
   );
 
-  app.get<{ Querystring: { key: string; id: string } }>(
+  const position = { type: 'integer', minimum: 0 } as const;
+  app.get<{ Querystring: { key: string; id: string; stdoutEnd?: number; stderrEnd?: number } }>(
     '/job',
-    { preHandler: pageGate, schema: query({ key: text, id: text }, ['key', 'id']) },
+    {
+      preHandler: pageGate,
+      schema: query({ key: text, id: text, stdoutEnd: position, stderrEnd: position }, [
+        'key',
+        'id',
+      ]),
+    },
     async (req, reply) => {
-      const r = await readableSubmission(req as Req, req.query.key);
+      const q = req.query;
+      const r = await readableSubmission(req as Req, q.key);
       const job = (
         await opts.store.jobPage({ submission: r.key, limit: ALL, offset: 0 })
-      ).items.find((j) => j.id === req.query.id);
-      if (!job) throw new HttpError(404, `Submission ${r.key} has no job ${req.query.id}.`);
-      return html(reply, <JobPage banner={banner(req)} job={job} record={r} />);
+      ).items.find((j) => j.id === q.id);
+      if (!job) throw new HttpError(404, `Submission ${r.key} has no job ${q.id}.`);
+      let logs: JobLogsShown;
+      try {
+        const l = await readLogs(opts.logs, job.id, r.batch);
+        logs = {
+          stdout: logWindow('stdout', l.stdout, { end: q.stdoutEnd }),
+          stderr: logWindow('stderr', l.stderr, { end: q.stderrEnd }),
+        };
+      } catch (e) {
+        if (!(e instanceof HttpError)) throw e;
+        logs = { error: e.message };
+      }
+      // The tail of a job that may still write is fetched again; an earlier page stays put.
+      const follow =
+        q.stdoutEnd === undefined &&
+        q.stderrEnd === undefined &&
+        ['idle', 'running', 'held'].includes(job.state);
+      return html(
+        reply,
+        <JobPage
+          banner={banner(req)}
+          job={job}
+          record={r}
+          logs={logs}
+          follow={follow}
+          ends={{ stdoutEnd: q.stdoutEnd, stderrEnd: q.stderrEnd }}
+        />,
+      );
     },
   );
 

@@ -38,6 +38,7 @@ import {
   type Crumb,
   type PageBanner,
 } from './components.js';
+import type { LogWindow } from '../job-logs.js';
 import { Dag, type DagEdge, type DagNode } from './dag.js';
 import { efficiency, type TreeRow } from './data.js';
 
@@ -807,7 +808,54 @@ function JobTable({ jobs }: { jobs: readonly StoredJob[] }): JSX.Element {
   );
 }
 
-export function JobPage(p: Frame & { job: StoredJob; record: StoredSubmission }): JSX.Element {
+/** A job's logs as its page shows them, or why they cannot be read. */
+export type JobLogsShown = { stdout: LogWindow; stderr: LogWindow } | { error: string };
+
+type LogEnds = { stdoutEnd?: number | undefined; stderrEnd?: number | undefined };
+
+function LogView(p: { w: LogWindow; to: (end: number | undefined) => string }): JSX.Element {
+  const { w } = p;
+  return (
+    <div class="log">
+      <h3 safe>{w.stream}</h3>
+      <p class="small">
+        <span safe>
+          {w.total === 0
+            ? 'Nothing written yet.'
+            : `Characters ${w.start + 1}–${w.end} of ${w.total}.`}
+        </span>
+        {w.start > 0 ? (
+          <>
+            {' '}
+            <a href={p.to(w.start)}>Earlier</a>
+          </>
+        ) : (
+          ''
+        )}
+        {w.end < w.total ? (
+          <>
+            {' '}
+            <a href={p.to(undefined)}>Latest</a>
+          </>
+        ) : (
+          ''
+        )}
+      </p>
+      {w.total ? <pre safe>{w.text}</pre> : ''}
+    </div>
+  );
+}
+
+export function JobPage(
+  p: Frame & {
+    job: StoredJob;
+    record: StoredSubmission;
+    logs: JobLogsShown;
+    /** Fetched again every few seconds: the tail of a job that may still write. */
+    follow: boolean;
+    ends: LogEnds;
+  },
+): JSX.Element {
   const j = p.job;
   const e = efficiency(j);
   const facts: Array<[string, string]> = [
@@ -821,9 +869,15 @@ export function JobPage(p: Frame & { job: StoredJob; record: StoredSubmission })
     ['CPU time', j.cpuSeconds === undefined ? '-' : `${j.cpuSeconds.toFixed(1)} s`],
     ['Started', when(j.startedAt)],
     ['Ended', when(j.endedAt)],
-    ['Log', j.logPath ?? '-'],
     ['Last changed', when(j.updatedAt)],
   ];
+  const to = (stream: 'stdout' | 'stderr') => (end: number | undefined) =>
+    href('/job', {
+      key: p.record.key,
+      id: j.id,
+      ...p.ends,
+      [`${stream}End`]: end,
+    });
   return (
     <Layout
       title={`Job ${j.id}`}
@@ -841,13 +895,32 @@ export function JobPage(p: Frame & { job: StoredJob; record: StoredSubmission })
           </>
         ))}
       </dl>
-      <p>
-        <span>Logs: </span>
-        <code safe>{`gitpoms logs ${p.record.key}`}</code>
-      </p>
+      <section data-live id="job-logs" data-poll={p.follow ? String(LOG_POLL_MS) : undefined}>
+        <h2>Logs</h2>
+        {'error' in p.logs ? (
+          <p class="bad" safe>
+            {p.logs.error}
+          </p>
+        ) : (
+          <>
+            {p.follow ? (
+              <p class="small">
+                The job may still write: its tails are read again every few seconds.
+              </p>
+            ) : (
+              ''
+            )}
+            <LogView w={p.logs.stdout} to={to('stdout')} />
+            <LogView w={p.logs.stderr} to={to('stderr')} />
+          </>
+        )}
+      </section>
     </Layout>
   );
 }
+
+/** How often the page of a job that may still write reads its logs again. */
+const LOG_POLL_MS = 5000;
 
 export interface TriageGroup {
   label: string;
