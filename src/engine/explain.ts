@@ -4,7 +4,12 @@
 // catalog for its project's file counts); nothing is written.
 import type { Catalog, ProjectInfo } from '../adapters/catalog/types.js';
 import type { AuditEntry, StatusChange, Store } from '../adapters/store/types.js';
-import type { InputSpec, JobState, OperatorOverride } from '../model/index.js';
+import {
+  overrideTarget,
+  type InputSpec,
+  type JobState,
+  type OperatorOverride,
+} from '../model/index.js';
 
 export interface Explanation {
   key: string;
@@ -113,7 +118,9 @@ export async function explain(
     ...(sub.project
       ? { project: { name: sub.project, ...(info ? { counts: info.counts } : {}) } }
       : {}),
-    overrides: (await store.activeOverrides(now, revision)).filter(onStage),
+    overrides: (await store.activeOverrides(now, revision)).filter(
+      (o) => onStage(o) && (o.submission === undefined || o.submission === key),
+    ),
     audit: (await store.auditLog(1000))
       .filter((a) => a.target === sub.campaign || a.target === target || a.target === key)
       .slice(0, 10),
@@ -153,7 +160,7 @@ export function explainText(e: Explanation): string {
   for (const d of e.dependents) l.push(`consumed by ${d.key}: ${d.status}`);
   for (const o of e.overrides)
     l.push(
-      `override ${o.id} in force: ${o.action} ${o.stage ? `${o.campaign}/${o.stage}` : o.campaign} by ${o.actor} at ${o.createdAt}: ${o.reason}`,
+      `override ${o.id} in force: ${o.action} ${overrideTarget(o)} by ${o.actor} at ${o.createdAt}: ${o.reason}`,
     );
   for (const a of e.audit)
     l.push(

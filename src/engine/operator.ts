@@ -28,10 +28,12 @@ export const CLI_WORDING: Wording = { confirm: '--yes', reason: '--reason', for:
 export interface Target {
   campaign: string;
   stage?: string | undefined;
+  /** One submission (a hold, kill or release of its jobs): its key; campaign and stage are its own. */
+  submission?: string | undefined;
 }
 
 export const targetName = (t: Target): string =>
-  t.stage ? `${t.campaign}/${t.stage}` : t.campaign;
+  t.submission ?? (t.stage ? `${t.campaign}/${t.stage}` : t.campaign);
 
 /** The campaign (and stage) as the desired state has them; an unknown one is a clear error. */
 export function checkTarget(desired: DesiredState, t: Target): void {
@@ -61,6 +63,8 @@ export interface OverrideRequest extends Target, Asker {
 
 /** What a hold, kill or launch-now needs before anything is read: confirmation, reason, duration. */
 export function checkOverride(req: OverrideRequest, w: Wording): void {
+  if (req.submission !== undefined && req.action === 'launch-now')
+    throw new InvalidInputError('launch now opens a stage, not one submission: name the stage');
   if (req.action === 'kill' && !req.confirmed)
     throw new InvalidInputError(`kill stops running production jobs; add ${w.confirm} to confirm`);
   if (req.action !== 'launch-now' && !req.reason?.trim())
@@ -94,6 +98,7 @@ export async function addOverride(
     action: req.action,
     campaign: req.campaign,
     ...(req.stage ? { stage: req.stage } : {}),
+    ...(req.submission ? { submission: req.submission } : {}),
     actor: req.actor,
     reason: reason || 'launch now',
     ...(revision ? { revision } : {}),
@@ -113,6 +118,7 @@ export async function releaseOverrides(
     {
       campaign: req.campaign,
       ...(req.stage ? { stage: req.stage } : {}),
+      ...(req.submission ? { submission: req.submission } : {}),
       actions: ['hold', 'kill'],
     },
     `released by ${req.actor}${req.reason ? `: ${req.reason}` : ''}`,

@@ -2,8 +2,10 @@ import type {
   JobState,
   ResolvedCampaign,
   ResolvedStage,
+  State,
   SubmissionRecord,
 } from '../model/index.js';
+import { stricter } from './overrides.js';
 import { stageId } from '../desired/desired.js';
 import type { Indexes } from './indexes.js';
 import { emptyStep, type StepResult } from './step.js';
@@ -11,14 +13,18 @@ import { emptyStep, type StepResult } from './step.js';
 export const LIVE: readonly JobState[] = ['idle', 'running', 'held'];
 
 /**
- * Holds, releases and kills that bring each submission's jobs to its campaign's and stage's
- * state, and drift where someone acted on them outside gitpoms (corrected under selfHeal).
+ * Holds, releases and kills that bring each submission's jobs to its campaign's, stage's or
+ * own (`submissions`: an operator's hold or kill of it) state, and drift where someone acted
+ * on them outside gitpoms (corrected under selfHeal).
  */
-export function jobActionsStep(ix: Indexes): StepResult {
+export function jobActionsStep(
+  ix: Indexes,
+  submissions: ReadonlyMap<string, State> = new Map(),
+): StepResult {
   const out = emptyStep();
   for (const rec of ix.records) {
     const at = ix.stages.get(stageId(rec));
-    if (at) jobActions(ix, out, at.campaign, at.stage, rec);
+    if (at) jobActions(ix, out, at.campaign, at.stage, rec, submissions.get(rec.key) ?? 'active');
   }
   return out;
 }
@@ -29,6 +35,7 @@ function jobActions(
   campaign: ResolvedCampaign,
   stage: ResolvedStage,
   rec: SubmissionRecord,
+  own: State,
 ): void {
   const jobs = ix.jobsOf.get(rec.key) ?? [];
   const base = { campaign: rec.campaign, stage: rec.stage, key: rec.key };
@@ -37,8 +44,14 @@ function jobActions(
       .filter((j) => states.includes(j.state))
       .map((j) => j.id)
       .sort();
-  const who = stage.state !== 'active' ? `stage ${stage.name}` : `campaign ${campaign.name}`;
-  const state = campaign.state !== 'active' ? campaign.state : stage.state;
+  const outer = campaign.state !== 'active' ? campaign.state : stage.state;
+  const state = stricter(outer, own);
+  const who =
+    own !== 'active' && own === state
+      ? `submission ${rec.key}`
+      : stage.state !== 'active'
+        ? `stage ${stage.name}`
+        : `campaign ${campaign.name}`;
   const drift = (message: string) => out.notes.push({ kind: 'drift', ...base, message });
   const heal = campaign.selfHeal ? 'correcting it (selfHeal)' : 'left as is (selfHeal is off)';
   if (state === 'killed') {

@@ -4,6 +4,7 @@ import type {
   Observed,
   ResolvedCampaign,
   ResolvedStage,
+  State,
 } from '../model/index.js';
 import { stageId } from '../desired/desired.js';
 import { launchGate, scheduleGate } from './gates.js';
@@ -50,6 +51,14 @@ export interface LaunchContext extends WantsContext {
   launchNow: ReadonlySet<string>;
   /** Why every launch waits: an operator holds them all (the runtime launch switch). */
   launchesHeld?: string | undefined;
+  /** Submissions an operator held or killed: nothing is made from a killed one. */
+  submissions?: ReadonlyMap<string, State>;
+}
+
+/** The submission a want is made from whose kill stops it: its parent, or what it recovers. */
+function killedSource(want: Want, submissions: ReadonlyMap<string, State>): string | undefined {
+  const from = [want.parent, want.recovery?.of, 'of' in want.input ? want.input.of : undefined];
+  return from.find((k) => k !== undefined && submissions.get(k) === 'killed');
 }
 
 /**
@@ -80,6 +89,16 @@ function plannedLaunches(
         : undefined;
   const missing: Array<{ want: Want; attempt: number }> = [];
   for (const want of wantedSubmissions(ctx, campaign, stage)) {
+    const killed = ctx.submissions && killedSource(want, ctx.submissions);
+    if (killed) {
+      out.notes.push({
+        kind: 'gated',
+        ...base,
+        key: killed,
+        message: `${id}/${want.slice}: not launched, submission ${killed} is killed`,
+      });
+      continue;
+    }
     const attempts = ctx.ix.attempts.get(sliceId(id, want.slice)) ?? [];
     if (attempts.some((r) => r.status !== 'launch-failed')) continue;
     if (attempts.length >= MAX_LAUNCH_ATTEMPTS) {

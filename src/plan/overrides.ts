@@ -1,26 +1,49 @@
-import type { DesiredState, OperatorOverride, State } from '../model/index.js';
+import {
+  overrideTarget,
+  type DesiredState,
+  type OperatorOverride,
+  type State,
+} from '../model/index.js';
 import { stageId } from '../desired/desired.js';
 import type { StepResult } from './step.js';
 
 const STATE_RANK: Record<State, number> = { active: 0, inactive: 1, held: 2, killed: 3 };
-const stricter = (a: State, b: State): State => (STATE_RANK[b] > STATE_RANK[a] ? b : a);
+export const stricter = (a: State, b: State): State => (STATE_RANK[b] > STATE_RANK[a] ? b : a);
 
 /**
  * Operator overrides on top of the spec: hold and kill make a campaign or stage at least
- * that strict (kill wins); launch-now opens a stage's schedule; hold-launches holds every
- * launch (running jobs go on). Pure: returns a new state.
+ * that strict (kill wins), or one submission (`submissions`: its key's state); launch-now opens
+ * a stage's schedule; hold-launches holds every launch (running jobs go on). Pure: returns a
+ * new state.
  */
 export function applyOverrides(
   desired: DesiredState,
   overrides: readonly OperatorOverride[],
-): { desired: DesiredState; launchNow: Set<string>; launchesHeld?: string } {
+): {
+  desired: DesiredState;
+  launchNow: Set<string>;
+  launchesHeld?: string;
+  submissions: Map<string, State>;
+} {
   const hold = overrides.find((o) => o.action === 'hold-launches');
   const launchesHeld = hold
     ? `launches are held by ${hold.actor} since ${hold.createdAt}: ${hold.reason}`
     : undefined;
   const launchNow = new Set<string>();
+  const submissions = new Map<string, State>();
   const byCampaign = new Map<string, OperatorOverride[]>();
   for (const o of overrides) {
+    if (o.submission !== undefined) {
+      if (o.action === 'hold' || o.action === 'kill')
+        submissions.set(
+          o.submission,
+          stricter(
+            submissions.get(o.submission) ?? 'active',
+            o.action === 'kill' ? 'killed' : 'held',
+          ),
+        );
+      continue;
+    }
     const list = byCampaign.get(o.campaign);
     if (list) list.push(o);
     else byCampaign.set(o.campaign, [o]);
@@ -48,6 +71,7 @@ export function applyOverrides(
   return {
     desired: { ...desired, campaigns },
     launchNow,
+    submissions,
     ...(launchesHeld ? { launchesHeld } : {}),
   };
 }
@@ -66,7 +90,8 @@ export function overrideNotes(overrides: readonly OperatorOverride[]): StepResul
             kind: 'override' as const,
             campaign: o.campaign,
             ...(o.stage ? { stage: o.stage } : {}),
-            message: `${o.action} ${o.stage ? `${o.campaign}/${o.stage}` : o.campaign} by ${o.actor} since ${o.createdAt}: ${o.reason}${o.expiresAt ? ` (until ${o.expiresAt})` : ''}`,
+            ...(o.submission ? { key: o.submission } : {}),
+            message: `${o.action} ${overrideTarget(o)} by ${o.actor} since ${o.createdAt}: ${o.reason}${o.expiresAt ? ` (until ${o.expiresAt})` : ''}`,
           },
     ),
   };

@@ -534,6 +534,69 @@ describe('plan: states, gates, schedules, recoveries', () => {
     ]);
   });
 
+  it("holds, releases and kills one submission's jobs; nothing is made from a killed one", () => {
+    const o = (over: Partial<OperatorOverride>): OperatorOverride => ({
+      id: 1,
+      action: 'hold',
+      campaign: SBND,
+      stage: 'gen',
+      submission: genRunning.key,
+      actor: 'alice',
+      reason: 'node 12 writes bad files',
+      createdAt: '2026-11-25T11:00:00Z',
+      ...over,
+    });
+    const other = rec('gen', 'mc-3');
+    const observed = emptyObserved({
+      jobs: [...jobs(genRunning.key, 3, 'running'), ...jobs(other.key, 2, 'running')],
+    });
+    const held = plan(sbnd(), observed, [genLocated, genRunning, other], NOW, [o({})]);
+    // Only its jobs: the stage, its other submission and the dependents go on.
+    expect(brief(held.actions)).toEqual([`hold ${genRunning.key} x3`, `launch ${SBND}/g4/mc-1#1`]);
+    expect(held.actions[0]).toMatchObject({ reason: `submission ${genRunning.key} is held` });
+    expect(held.notes[0]).toEqual({
+      kind: 'override',
+      campaign: SBND,
+      stage: 'gen',
+      key: genRunning.key,
+      message: `hold ${genRunning.key} by alice since 2026-11-25T11:00:00Z: node 12 writes bad files`,
+    });
+    // Released (the override cleared): gitpoms releases what it held.
+    const heldJobs = emptyObserved({ jobs: jobs(genRunning.key, 3, 'held') });
+    const released = plan(sbnd(), heldJobs, [{ ...genRunning, heldByGitpoms: true }], NOW, []);
+    expect(brief(released.actions)).toContain(`release ${genRunning.key} x3`);
+    // A stage held and the submission killed: kill wins, and says whose it is.
+    const killed = plan(sbnd(), observed, [genLocated, genRunning, other], NOW, [
+      o({ action: 'kill' }),
+      o({ submission: undefined }),
+    ]);
+    expect(brief(killed.actions)).toEqual([
+      `kill ${genRunning.key} x3`,
+      `hold ${other.key} x2`,
+      `launch ${SBND}/g4/mc-1#1`,
+    ]);
+    expect(killed.actions[0]).toMatchObject({ reason: `submission ${genRunning.key} is killed` });
+    // A killed submission's dependent and its recovery are not launched, and the plan says so.
+    const g4 = rec('g4', 'mc-1', { status: 'failed', parent: genLocated.key });
+    const done = emptyObserved({
+      recoveryFiles: { [g4.key]: { consumed_status: 2, process_status: 0 } },
+    });
+    const recs = [genLocated, rec('gen', 'mc-2', { status: 'located' }), g4];
+    const free = brief(plan(sbnd(), done, recs, NOW, []).actions);
+    expect(free).toEqual(
+      expect.arrayContaining([`launch ${SBND}/g4/mc-1+r1#1`, `launch ${SBND}/g4/mc-2#1`]),
+    );
+    const gated = plan(sbnd(), done, recs, NOW, [
+      o({ action: 'kill', stage: 'g4', submission: g4.key }),
+      o({ action: 'kill', submission: `${SBND}/gen/mc-2#1` }),
+    ]);
+    expect(brief(gated.actions).filter((x) => x.includes('/g4/'))).toEqual([]);
+    expect(gated.notes.filter((n) => n.kind === 'gated').map((n) => n.message)).toEqual([
+      `${SBND}/g4/mc-2: not launched, submission ${SBND}/gen/mc-2#1 is killed`,
+      `${SBND}/g4/mc-1+r1: not launched, submission ${g4.key} is killed`,
+    ]);
+  });
+
   it('holds every launch while the global switch is held; other actions go on', () => {
     const hold: OperatorOverride = {
       id: 7,

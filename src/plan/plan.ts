@@ -35,7 +35,7 @@ export function plan(
   now: Date,
   overrides: readonly OperatorOverride[] = [],
 ): Plan {
-  const { desired, launchNow, launchesHeld } = applyOverrides(spec, overrides);
+  const { desired, launchNow, launchesHeld, submissions } = applyOverrides(spec, overrides);
   const ix = buildIndexes(desired, observed, records);
   const derived = deriveStatuses(ix);
   const completion = completionStep(ix, derived, observed, now);
@@ -44,9 +44,9 @@ export function plan(
     overrideNotes(overrides),
     statusNotes(ix, derived),
     completion,
-    jobActionsStep(ix),
+    jobActionsStep(ix, submissions),
     pruneStep(ix, overrides),
-    launchStep({ ix, desired, observed, status, now, launchNow, launchesHeld }),
+    launchStep({ ix, desired, observed, status, now, launchNow, launchesHeld, submissions }),
   ];
   const actions = orderActions(
     ix,

@@ -482,6 +482,12 @@ describe('operator actions', () => {
       body: { reason: 'new definition', confirm: true },
       least: 'production',
     },
+    ...(['hold', 'kill', 'release'] as const).map((action) => ({
+      action,
+      url: `/api/submissions/${encodeURIComponent(`${SBND}/gen/mc-2#1`)}/${action}`,
+      body: { reason: 'bad node', ...(action === 'kill' ? { confirm: true } : {}) },
+      least: 'shifter' as const,
+    })),
   ] as const;
 
   it.each(routes)(
@@ -533,7 +539,9 @@ describe('operator actions', () => {
       expect(res.body.action).toBe(r.action);
       expect(f.trigger).toHaveBeenCalledTimes(1);
       // The pass it starts plans the campaign acted on.
-      expect(f.trigger.mock.calls[0]![1]).toEqual([/^\/api\/campaigns\/([^/]+)/.exec(r.url)![1]]);
+      expect(f.trigger.mock.calls[0]![1]).toEqual([
+        /^\/api\/campaigns\/([^/]+)/.exec(r.url)?.[1] ?? SBND,
+      ]);
       const audit = await f.store.auditLog();
       expect(audit[0]!.actor).toMatch(new RegExp(`^${t} \\(token [0-9a-f]{16}\\)$`));
       // An admin may too, for any experiment.
@@ -541,6 +549,36 @@ describe('operator actions', () => {
         expect((await post(f, r.url, r.body, f.tokens.admin)).status).toBe(201);
     },
   );
+
+  it("holds, kills and releases one submission: recorded on it, in the plan's terms, audited", async () => {
+    const f = await fixture();
+    const key = `${SBND}/gen/mc-2#1`;
+    const url = (a: string) => `/api/submissions/${encodeURIComponent(key)}/${a}`;
+    const t = f.tokens['shifter-sbnd'];
+    expect(await post(f, url('kill'), { reason: 'bad node' }, t)).toMatchObject({
+      status: 400,
+      body: { error: 'kill stops running production jobs; add "confirm": true to confirm' },
+    });
+    expect(await post(f, url('hold'), {}, t)).toMatchObject({ status: 400 });
+    expect(await post(f, url('hold'), { reason: 'x', stage: 'g4' }, t)).toMatchObject({
+      status: 400,
+    });
+    const missing = `/api/submissions/${encodeURIComponent(`${SBND}/gen/mc-9#1`)}/hold`;
+    expect(await post(f, missing, { reason: 'x' }, t)).toMatchObject({
+      status: 404,
+      body: { error: `no submission ${SBND}/gen/mc-9#1` },
+    });
+    const held = await post(f, url('hold'), { reason: 'bad node', for: '2h' }, t);
+    expect(held).toMatchObject({ status: 201, body: { action: 'hold', target: key } });
+    const active = await f.store.activeOverrides(NOW, 'rev1');
+    expect(active).toMatchObject([
+      { action: 'hold', campaign: SBND, stage: 'gen', submission: key, reason: 'bad node' },
+    ]);
+    expect((await f.store.auditLog())[0]).toMatchObject({ action: 'override hold', target: key });
+    const release = await post(f, url('release'), { reason: 'node drained' }, t);
+    expect(release).toMatchObject({ status: 201, body: { cleared: 1, target: key } });
+    expect(await f.store.activeOverrides(NOW, 'rev1')).toEqual([]);
+  });
 
   it('the global launch switch: an admin holds and allows every launch; nobody else may', async () => {
     const f = await fixture();

@@ -749,6 +749,87 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
     },
   );
 
+  const keyParams = { type: 'object', properties: { key: name }, required: ['key'] } as const;
+  /** The submission an action names, and its experiment; one the principal may not read is 404. */
+  const actedOn = async (req: Req, action: OperatorAction, key: string) => {
+    const { revision, desired } = applied();
+    const r = await opts.store.submission(key);
+    const experiment = r && experimentOfKey(desired, r);
+    const p = authorize(req, action, experiment, key, `no submission ${key}`);
+    const target = { campaign: r!.campaign, stage: r!.stage, submission: r!.key };
+    return { revision, desired, experiment, p, target };
+  };
+
+  for (const action of ['hold', 'kill'] as const) {
+    app.post<{ Params: { key: string }; Body: ActionBody }>(
+      `/api/submissions/:key/${action}`,
+      {
+        ...actionRoute(action),
+        schema: {
+          summary: `${action} one submission's jobs (its stage and the rest go on)${action === 'kill' ? '; nothing is made from it after: no recovery, no dependent' : ''}`,
+          params: keyParams,
+          body: action === 'kill' ? bodyOf('reason', 'for', 'confirm') : bodyOf('reason', 'for'),
+        },
+      },
+      async (req, reply) => {
+        const { revision, desired, experiment, p, target } = await actedOn(
+          req as Req,
+          action,
+          req.params.key,
+        );
+        const body = req.body ?? {};
+        const r = await addOverride(
+          opts.store,
+          desired,
+          {
+            action,
+            ...target,
+            actor: actor(p),
+            reason: body.reason,
+            for: body.for,
+            confirmed: body.confirm === true,
+          },
+          clock(),
+          revision,
+          API_WORDING,
+        );
+        done(action, target.campaign, experiment, target.submission, p);
+        return reply.code(201).send({
+          id: r.id,
+          action,
+          target: target.submission,
+          ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}),
+        });
+      },
+    );
+  }
+
+  app.post<{ Params: { key: string }; Body: ActionBody }>(
+    '/api/submissions/:key/release',
+    {
+      ...actionRoute('release'),
+      schema: {
+        summary: 'clears the holds and kills of one submission; its held jobs are released',
+        params: keyParams,
+        body: bodyOf('reason'),
+      },
+    },
+    async (req, reply) => {
+      const { desired, experiment, p, target } = await actedOn(
+        req as Req,
+        'release',
+        req.params.key,
+      );
+      const cleared = await releaseOverrides(opts.store, desired, {
+        ...target,
+        actor: actor(p),
+        reason: req.body?.reason,
+      });
+      done('release', target.campaign, experiment, target.submission, p);
+      return reply.code(201).send({ action: 'release', target: target.submission, cleared });
+    },
+  );
+
   app.post<{ Params: { campaign: string }; Body: ActionBody }>(
     '/api/campaigns/:campaign/prune',
     {

@@ -363,6 +363,34 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
         expect((await s.auditLog()).map((a) => a.action)).toContain('override hold');
         await s.close();
       });
+
+      it("keeps a hold of one submission, cleared by its own release or its stage's", async () => {
+        const s = await make();
+        const now = new Date('2026-11-25T12:00:00Z');
+        const one = (submission: string) =>
+          s.addOverride({
+            action: 'hold',
+            campaign: 'c',
+            stage: 'gen',
+            submission,
+            actor: 'alice',
+            reason: 'bad node',
+          });
+        await one('c/gen/mc-1#1');
+        await one('c/gen/mc-2#1');
+        expect((await s.activeOverrides(now, undefined)).map((o) => o.submission)).toEqual([
+          'c/gen/mc-1#1',
+          'c/gen/mc-2#1',
+        ]);
+        expect((await s.auditLog()).map((a) => a.target)).toContain('c/gen/mc-1#1');
+        expect(await s.clearOverrides({ campaign: 'c', submission: 'c/gen/mc-1#1' }, 'ok')).toBe(1);
+        expect((await s.activeOverrides(now, undefined)).map((o) => o.submission)).toEqual([
+          'c/gen/mc-2#1',
+        ]);
+        expect(await s.clearOverrides({ campaign: 'c', stage: 'gen' }, 'stage released')).toBe(1);
+        expect(await s.activeOverrides(now, undefined)).toEqual([]);
+        await s.close();
+      });
     });
 
     describe('the revision log', () => {

@@ -278,4 +278,32 @@ describe.runIf(available || required)('the dashboard in a real browser', () => {
     expect(row.at(-1)).toContain('detector calibration');
     expect(errors).toEqual([]);
   });
+
+  it('holds and releases one submission from its page', async () => {
+    const { page, errors } = await newPage(tokens.shifter);
+    const key = `${CAMPAIGN}/gen/mc-1#1`;
+    await page.goto(`${base}/submission?key=${encodeURIComponent(key)}`);
+    await expect.poll(() => page.textContent('#live')).toBe('live');
+    const form = (a: string) => `form[data-api="/api/submissions/${encodeURIComponent(key)}/${a}"]`;
+    await page.fill(`${form('hold')} input[name=reason]`, 'node 12 writes bad files');
+    await page.click(`${form('hold')} button`);
+    await expect.poll(() => page.textContent(`${form('hold')} output`)).toMatch(/^done/);
+    await expect
+      .poll(() => page.textContent('#timeline'), { timeout: 15_000 })
+      .toMatch(
+        new RegExp(`${key.replace(/[#/]/g, '.')}: hold by shifter-1 .*: node 12 writes bad files`),
+      );
+    const overrides = (await (await fetch(`${base}/api/overrides`)).json()) as {
+      items: Array<{ submission?: string }>;
+    };
+    // The anatree hold of the test before stays; this one is on the submission alone.
+    expect(overrides.items.filter((o) => o.submission).map((o) => o.submission)).toEqual([key]);
+    await page.fill(`${form('release')} input[name=reason]`, 'node drained');
+    await page.click(`${form('release')} button`);
+    await expect.poll(() => page.textContent(`${form('release')} output`)).toMatch(/^done/);
+    await expect
+      .poll(() => page.textContent('#timeline'), { timeout: 15_000 })
+      .not.toContain('node 12 writes bad files');
+    expect(errors).toEqual([]);
+  });
 });

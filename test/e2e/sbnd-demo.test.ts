@@ -191,6 +191,23 @@ describe('the SBND demo, end to end on the embedded backends', () => {
     expect(other.stdout).not.toContain('dCache outage');
     const release = await cli(['release', 'sbnd-mcc-test-1', '--data-dir', dataDir], { env });
     expect(release.stdout).toContain('cleared 1 override(s)');
+    // One submission, by its key.
+    const key = 'sbnd-mcc-test-1/gen/mc-1#1';
+    const one = await cli(['hold', key, '--reason', 'bad node', '--data-dir', dataDir], { env });
+    expect(one.stdout).toMatch(new RegExp(`^override \\d+: hold ${key}; the next`));
+    expect((await cli(['overrides', '--data-dir', dataDir], { env })).stdout).toContain(
+      `hold  ${key}  by`,
+    );
+    const unknown = await cli(['hold', `${key}x#2`, '--reason', 'x', '--data-dir', dataDir], {
+      env,
+    });
+    expect([unknown.code, unknown.stderr]).toEqual([
+      1,
+      `gitpoms: no submission ${key}x#2 in the state store\n`,
+    ]);
+    expect((await cli(['release', key, '--data-dir', dataDir], { env })).stdout).toContain(
+      'cleared 1 override(s)',
+    );
     expect((await cli(['overrides', '--data-dir', dataDir], { env })).stdout).toBe(
       'no overrides in force\n',
     );

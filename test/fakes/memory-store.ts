@@ -1,5 +1,6 @@
 import {
   sameJob,
+  type OverrideTarget,
   type JobQuery,
   type JobRecord,
   type AuditEntry,
@@ -13,6 +14,7 @@ import {
   type StoredSubmission,
 } from '../../src/adapters/store/types.js';
 import { AdapterError } from '../../src/errors.js';
+import { overrideTarget } from '../../src/model/index.js';
 import {
   FRESH_SPLIT,
   type ActionKind,
@@ -269,7 +271,7 @@ export class MemoryStore implements Store {
     await this.audit({
       actor: o.actor,
       action: `override ${o.action}`,
-      target: o.stage ? `${o.campaign}/${o.stage}` : o.campaign,
+      target: overrideTarget(o),
       detail: o.reason,
     });
     return id;
@@ -288,15 +290,13 @@ export class MemoryStore implements Store {
       .map(({ cleared: _, ...o }) => structuredClone(o));
   }
 
-  async clearOverrides(
-    target: { campaign: string; stage?: string; actions?: OperatorOverride['action'][] },
-    reason: string,
-  ): Promise<number> {
+  async clearOverrides(target: OverrideTarget, reason: string): Promise<number> {
     const actions = target.actions ?? ['hold', 'kill', 'launch-now', 'prune'];
     let n = 0;
     for (const o of this.overrides) {
       if (o.cleared || o.campaign !== target.campaign || !actions.includes(o.action)) continue;
       if (target.stage !== undefined && o.stage !== target.stage) continue;
+      if (target.submission !== undefined && o.submission !== target.submission) continue;
       o.cleared = { at: this.now(), reason };
       n++;
     }

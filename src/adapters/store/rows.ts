@@ -325,6 +325,7 @@ export function overridesInForce(
       action: r.action as OperatorOverride['action'],
       campaign: r.campaign as string,
       ...(r.stage ? { stage: r.stage as string } : {}),
+      ...(r.submission ? { submission: r.submission as string } : {}),
       actor: r.actor as string,
       reason: r.reason as string,
       createdAt: r.created_at as string,

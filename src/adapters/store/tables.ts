@@ -85,6 +85,7 @@ export const TABLES: readonly TableDef[] = [
     action: 'text',
     campaign: 'text',
     stage: 'text',
+    submission: 'text',
     actor: 'text',
     reason: 'text',
     created_at: 'text',

@@ -119,6 +119,14 @@ export interface RevisionRecord {
 
 export type NewOverride = Omit<OperatorOverride, 'id' | 'createdAt'>;
 
+/** What a release clears: a campaign, a stage of it, or one submission; some actions or all. */
+export interface OverrideTarget {
+  campaign: string;
+  stage?: string | undefined;
+  submission?: string | undefined;
+  actions?: OperatorOverride['action'][];
+}
+
 /**
  * The launch journal: submissions and the intents recorded before acting, so a crash never
  * launches twice and never loses a launch.
@@ -189,10 +197,8 @@ export interface OverrideStore {
   addOverride(o: NewOverride): Promise<number>;
   /** Overrides in force: expired ones and those made at another revision are cleared first. */
   activeOverrides(now: Date, revision: string | undefined): Promise<OperatorOverride[]>;
-  clearOverrides(
-    target: { campaign: string; stage?: string; actions?: OperatorOverride['action'][] },
-    reason: string,
-  ): Promise<number>;
+  /** Clears what is in force on a target and under it (a campaign's stages and submissions). */
+  clearOverrides(target: OverrideTarget, reason: string): Promise<number>;
 }
 
 /** Every revision the source showed, whether it validated, and the one applied. */

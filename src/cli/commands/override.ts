@@ -13,7 +13,8 @@ import {
   targetName,
   type OverrideRequest,
 } from '../../engine/operator.js';
-import type { DesiredState } from '../../model/index.js';
+import { InvalidInputError } from '../../errors.js';
+import { overrideTarget, type DesiredState } from '../../model/index.js';
 import type { Io } from '../io.js';
 import { withWritableStore } from '../writable-store.js';
 
@@ -24,6 +25,23 @@ interface Opts {
   actor?: string;
   dataDir?: string;
   repo: string;
+}
+
+/** A submission's key (campaign/stage/slice#attempt), where a campaign's name may stand. */
+const isKey = (s: string) => /^[^/]+\/[^/]+\/.+#\d+$/.test(s);
+
+/** What the arguments name: a campaign (and stage), or one submission, as its record has it. */
+async function target(
+  store: Store,
+  campaign: string,
+  stage: string | undefined,
+): Promise<{ campaign: string; stage?: string | undefined; submission?: string }> {
+  if (!isKey(campaign)) return { campaign, stage };
+  if (stage !== undefined)
+    throw new InvalidInputError(`${campaign} is a submission's key: give no stage after it`);
+  const r = await store.submission(campaign);
+  if (!r) throw new InvalidInputError(`no submission ${campaign} in the state store`);
+  return { campaign: r.campaign, stage: r.stage, submission: r.key };
 }
 
 /**
@@ -47,7 +65,7 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
     (action: OverrideRequest['action']) =>
     async (campaign: string, stage: string | undefined, opts: Opts) => {
       // Refused before the repository is read: a flag missing is the first thing to say.
-      const req = {
+      const asked = {
         action,
         campaign,
         stage,
@@ -55,9 +73,11 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
         reason: opts.reason,
         for: opts.for,
         confirmed: opts.yes === true,
+        ...(isKey(campaign) ? { submission: campaign } : {}),
       };
-      checkOverride(req, CLI_WORDING);
+      checkOverride(asked, CLI_WORDING);
       await withStore(opts, async (store, revision, desired) => {
+        const req = { ...asked, ...(await target(store, campaign, stage)) };
         const { id, expiresAt } = await addOverride(
           store,
           desired,
@@ -73,15 +93,24 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
     };
 
   for (const [action, description] of [
-    ['hold', 'hold the jobs of a campaign or stage and launch nothing there'],
-    ['kill', 'kill the jobs of a campaign or stage (needs --yes)'],
+    [
+      'hold',
+      "hold the jobs of a campaign or stage and launch nothing there, or one submission's jobs (its key)",
+    ],
+    [
+      'kill',
+      "kill the jobs of a campaign or stage, or one submission's (its key: nothing is made from it after); needs --yes",
+    ],
     ['launch-now', "launch a stage's wanted submissions now, whatever its schedule"],
   ] as const) {
     common(
       program
         .command(action)
         .description(description)
-        .argument('<campaign>')
+        .argument(
+          '<campaign>',
+          action === 'launch-now' ? 'campaign' : "campaign, or a submission's key",
+        )
         .argument('[stage]')
         .option('--reason <text>', 'why (shown in plans and the audit log)')
         .option('--for <duration>', 'expire after this long, e.g. 2h')
@@ -93,14 +122,13 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
     program
       .command('release')
       .description('clear hold and kill overrides; gitpoms releases the jobs it held')
-      .argument('<campaign>')
+      .argument('<campaign>', "campaign, or a submission's key")
       .argument('[stage]')
       .option('--reason <text>'),
   ).action(async (campaign: string, stage: string | undefined, opts: Opts) => {
     await withStore(opts, async (store, _revision, desired) => {
       const n = await releaseOverrides(store, desired, {
-        campaign,
-        stage,
+        ...(await target(store, campaign, stage)),
         actor: actor(opts),
         reason: opts.reason,
       });
@@ -136,7 +164,7 @@ export function registerOverrides(program: Command, io: Io, setCode: (n: number)
         if (!list.length) io.stdout('no overrides in force\n');
         for (const o of list) {
           io.stdout(
-            `${o.id}  ${o.action}  ${o.stage ? `${o.campaign}/${o.stage}` : o.campaign}  by ${o.actor} at ${o.createdAt}${o.expiresAt ? ` until ${o.expiresAt}` : ''}: ${o.reason}\n`,
+            `${o.id}  ${o.action}  ${overrideTarget(o)}  by ${o.actor} at ${o.createdAt}${o.expiresAt ? ` until ${o.expiresAt}` : ''}: ${o.reason}\n`,
           );
         }
       });

@@ -168,6 +168,32 @@ describe('the dashboard pages (server-side)', () => {
     expect((await page(f, `/job?key=${key}&id=2000.0%40local&stdoutEnd=-1`)).status).toBe(400);
   });
 
+  it('offers hold, release and a confirmed kill of one submission, and shows what holds it', async () => {
+    const f = await fixture();
+    const key = `${SBND}/gen/mc-2#1`;
+    const api = `/api/submissions/${encodeURIComponent(key)}`;
+    await f.store.addOverride({
+      action: 'hold',
+      campaign: SBND,
+      stage: 'gen',
+      submission: key,
+      actor: 'alice',
+      reason: 'bad node',
+    });
+    const body = (await page(f, `/submission?key=${encodeURIComponent(key)}`)).body;
+    for (const a of ['hold', 'release', 'kill']) expect(body).toContain(`data-api="${api}/${a}"`);
+    expect(body).toMatch(
+      new RegExp(
+        `data-api="${api.replace(/[%/]/g, '.')}/kill"><label>reason <input name="reason" required/></label><label><input type="checkbox" name="confirm" value="true"/> confirm`,
+      ),
+    );
+    expect(body).toContain(`<li>${key}: hold by alice since`);
+    // Another submission of the stage does not show it.
+    const other = (await page(f, `/submission?key=${encodeURIComponent(`${SBND}/gen/mc-1#1`)}`))
+      .body;
+    expect(other).not.toContain('bad node');
+  });
+
   it("says why a job's logs cannot be read, and escapes what they say", async () => {
     const key = encodeURIComponent(`${SBND}/gen/mc-2#1`);
     const down = await fixture({

@@ -47,7 +47,7 @@ export interface Frame {
 }
 
 const overrideText = (o: OperatorOverride) =>
-  `${o.action} by ${o.actor} since ${when(o.createdAt)}${o.expiresAt ? ` until ${when(o.expiresAt)}` : ''}: ${o.reason}`;
+  `${o.submission ? `${o.submission}: ` : ''}${o.action} by ${o.actor} since ${when(o.createdAt)}${o.expiresAt ? ` until ${when(o.expiresAt)}` : ''}: ${o.reason}`;
 
 const home: Crumb = { label: 'Campaigns', to: '/' };
 const crumbsOf = (campaign: string, stage?: string): Crumb[] => [
@@ -613,6 +613,7 @@ export function SubmissionPage(
 ): JSX.Element {
   const r = p.record;
   const e = p.explanation;
+  const sub = `/api/submissions/${encodeURIComponent(r.key)}`;
   return (
     <Layout
       title={r.key}
@@ -687,6 +688,16 @@ export function SubmissionPage(
           ''
         )}
       </section>
+      <section class="panel" aria-label="submission actions">
+        <h2>Actions</h2>
+        <p class="small">
+          On this submission's jobs only; its stage and the rest go on. Nothing is made from a
+          killed submission: no recovery, no dependent.
+        </p>
+        <ActionForm action={`${sub}/hold`} label="Hold" fields={['reason', 'for']} />
+        <ActionForm action={`${sub}/release`} label="Release" fields={['reason']} />
+        <ActionForm action={`${sub}/kill`} label="Kill" fields={['reason', 'confirm']} danger />
+      </section>
       <section>
         <h2>Command</h2>
         <pre class="command" safe>
@@ -732,7 +743,7 @@ export function SubmissionPage(
         </table>
         {e.overrides.length ? (
           <>
-            <h3>Overrides in force on its stage</h3>
+            <h3>Overrides in force on it and its stage</h3>
             <ul>
               {e.overrides.map((o) => (
                 <li safe>{overrideText(o)}</li>

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { AdapterError, GitpomsError } from '../../../errors.js';
 import {
+  overrideTarget,
   type ActionKind,
   FRESH_SPLIT,
   type NewSubmission,
@@ -38,6 +39,7 @@ import {
   type ReplicaRecord,
   type RevisionRecord,
   sameJob,
+  type OverrideTarget,
   type SplitAdvance,
   type StageDefinition,
   type Store,
@@ -917,12 +919,14 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
   async addOverride(o: NewOverride): Promise<number> {
     return this.tx(async (c) => {
       const r = await c.query(
-        `INSERT INTO overrides (action, campaign, stage, actor, reason, created_at, revision, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+        `INSERT INTO overrides (action, campaign, stage, submission, actor, reason, created_at, revision,
+             expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
         [
           o.action,
           o.campaign,
           o.stage ?? null,
+          o.submission ?? null,
           o.actor,
           o.reason,
           this.now(),
@@ -933,7 +937,7 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
       await this.auditIn(c, {
         actor: o.actor,
         action: `override ${o.action}`,
-        target: o.stage ? `${o.campaign}/${o.stage}` : o.campaign,
+        target: overrideTarget(o),
         detail: o.reason,
       });
       return r.rows[0].id as number;
@@ -964,17 +968,22 @@ export class PostgresStore implements Store, StoreTables, LeaseStore {
     return overridesInForce(rows, at, revision);
   }
 
-  async clearOverrides(
-    target: { campaign: string; stage?: string; actions?: OperatorOverride['action'][] },
-    reason: string,
-  ): Promise<number> {
+  async clearOverrides(target: OverrideTarget, reason: string): Promise<number> {
     const actions = target.actions ?? ['hold', 'kill', 'launch-now', 'prune'];
     await this.ready();
     try {
       const r = await this.pool.query(
         `UPDATE overrides SET cleared_at = $1, cleared_reason = $2 WHERE cleared_at IS NULL AND campaign = $3
-           AND ($4::text IS NULL OR stage = $4) AND action = ANY($5)`,
-        [this.now(), reason, target.campaign, target.stage ?? null, actions],
+           AND ($4::text IS NULL OR stage = $4) AND ($5::text IS NULL OR submission = $5)
+           AND action = ANY($6)`,
+        [
+          this.now(),
+          reason,
+          target.campaign,
+          target.stage ?? null,
+          target.submission ?? null,
+          actions,
+        ],
       );
       return r.rowCount ?? 0;
     } catch (e) {

@@ -60,4 +60,6 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE action_log SET unit = campaign, unit_token = token;
   ALTER TABLE action_log ALTER COLUMN unit SET NOT NULL, ALTER COLUMN unit_token SET NOT NULL;
   CREATE INDEX action_log_at ON action_log (at);`,
+  // A hold or kill of one submission's jobs.
+  `ALTER TABLE overrides ADD COLUMN submission text;`,
 ];

@@ -3,6 +3,7 @@ import { setImmediate } from 'node:timers';
 import { openReadOnly } from '../../sqlite/read-only.js';
 import { AdapterError } from '../../../errors.js';
 import {
+  overrideTarget,
   type ActionKind,
   type NewSubmission,
   FRESH_SPLIT,
@@ -24,7 +25,7 @@ import type {
   JobRecord,
   StoredSubmission,
 } from '../types.js';
-import { sameJob } from '../types.js';
+import { sameJob, type OverrideTarget } from '../types.js';
 import { normalize, type Row, type StoreTables, type TableDef } from '../tables.js';
 import {
   jobColumns,
@@ -78,6 +79,7 @@ const MIGRATIONS: string[] = [
      salt TEXT NOT NULL, hash TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
      expires_at TEXT, revoked_at TEXT);`,
   `ALTER TABLE jobs ADD COLUMN site TEXT;`,
+  `ALTER TABLE overrides ADD COLUMN submission TEXT;`,
   // The launch journal's indexes hold only the intents read by state: the pending ones (a
   // handful, in a page or two) and the abandoned ones a retry's back-off counts per key.
   `DROP INDEX intents_pending;
@@ -645,11 +647,12 @@ export class SqliteStore implements Store, StoreTables {
   async addOverride(o: NewOverride): Promise<number> {
     return this.tx(() => {
       const { lastInsertRowid } = this.prepare(
-        'INSERT INTO overrides (action, campaign, stage, actor, reason, created_at, revision, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO overrides (action, campaign, stage, submission, actor, reason, created_at, revision, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ).run(
         o.action,
         o.campaign,
         o.stage ?? null,
+        o.submission ?? null,
         o.actor,
         o.reason,
         this.now(),
@@ -658,13 +661,7 @@ export class SqliteStore implements Store, StoreTables {
       );
       this.prepare(
         'INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)',
-      ).run(
-        this.now(),
-        o.actor,
-        `override ${o.action}`,
-        o.stage ? `${o.campaign}/${o.stage}` : o.campaign,
-        o.reason,
-      );
+      ).run(this.now(), o.actor, `override ${o.action}`, overrideTarget(o), o.reason);
       return Number(lastInsertRowid);
     });
   }
@@ -690,16 +687,15 @@ export class SqliteStore implements Store, StoreTables {
     return overridesInForce(rows, at, revision);
   }
 
-  async clearOverrides(
-    target: { campaign: string; stage?: string; actions?: OperatorOverride['action'][] },
-    reason: string,
-  ): Promise<number> {
+  async clearOverrides(target: OverrideTarget, reason: string): Promise<number> {
     const actions = target.actions ?? ['hold', 'kill', 'launch-now', 'prune'];
     const stage = target.stage ?? null;
+    const submission = target.submission ?? null;
     const r = this.prepare(
       `UPDATE overrides SET cleared_at = ?, cleared_reason = ? WHERE cleared_at IS NULL AND campaign = ?
-         AND (? IS NULL OR stage = ?) AND action IN (${actions.map(() => '?').join(',')})`,
-    ).run(this.now(), reason, target.campaign, stage, stage, ...actions);
+         AND (? IS NULL OR stage = ?) AND (? IS NULL OR submission = ?)
+         AND action IN (${actions.map(() => '?').join(',')})`,
+    ).run(this.now(), reason, target.campaign, stage, stage, submission, submission, ...actions);
     return r.changes;
   }
 
