@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { PostgresStore } from '../dist/adapters/store/postgres/index.js';
 import { postgresAvailable, startPostgres } from '../dist/ops/postgres.js';
-import { driveJournal, submission } from './local-scale.mjs';
+import { bareRow, driveJournal } from './local-scale.mjs';
 
 async function journal(server, n, concurrency) {
   const schema = await server.freshSchema();
@@ -23,26 +23,11 @@ async function journal(server, n, concurrency) {
         launch_template text, status text, launched_at text)`);
       const t1 = performance.now();
       await client.query('BEGIN');
-      for (let i = 0; i < n; i++) {
-        const a = submission('c', 'reco', i);
+      for (let i = 0; i < n; i++)
         await client.query(
           `INSERT INTO ${bare}.submissions VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-          [
-            a.key,
-            a.campaign,
-            a.stage,
-            a.slice,
-            a.attempt,
-            a.parent,
-            JSON.stringify(a.command),
-            JSON.stringify(a.input),
-            a.jobType,
-            a.launchTemplate,
-            'launched',
-            new Date().toISOString(),
-          ],
+          bareRow(i),
         );
-      }
       await client.query('COMMIT');
       return { subjectMs, baselineMs: performance.now() - t1 };
     } finally {

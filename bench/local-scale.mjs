@@ -71,6 +71,25 @@ function scaleRepo(dir, copies, perStage) {
   return { names, loaded };
 }
 
+/** The i-th submission as a bare loop inserts it: one row of twelve columns. */
+export function bareRow(i) {
+  const a = submission('c', 'reco', i);
+  return [
+    a.key,
+    a.campaign,
+    a.stage,
+    a.slice,
+    a.attempt,
+    a.parent,
+    JSON.stringify(a.command),
+    JSON.stringify(a.input),
+    a.jobType,
+    a.launchTemplate,
+    'launched',
+    new Date().toISOString(),
+  ];
+}
+
 /** A bare table of submissions, as the bare loops write them. */
 function bareTable(file) {
   const db = new Database(file);
@@ -81,24 +100,7 @@ function bareTable(file) {
        parent TEXT, command TEXT, input TEXT, job_type TEXT, launch_template TEXT, status TEXT, launched_at TEXT)`,
   );
   const ins = db.prepare('INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const insert = (i) => {
-    const a = submission('c', 'reco', i);
-    ins.run(
-      a.key,
-      a.campaign,
-      a.stage,
-      a.slice,
-      a.attempt,
-      a.parent,
-      JSON.stringify(a.command),
-      JSON.stringify(a.input),
-      a.jobType,
-      a.launchTemplate,
-      'launched',
-      new Date().toISOString(),
-    );
-  };
-  return { db, insert };
+  return { db, insert: (i) => ins.run(...bareRow(i)) };
 }
 
 /**
