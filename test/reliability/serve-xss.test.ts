@@ -29,7 +29,8 @@ const FIELDS = [
   'launch-command',
   'job-node',
   'job-site',
-  'job-log',
+  'job-stdout',
+  'job-stderr',
   'audit-detail',
   'revision-error',
   'last-error',
@@ -71,6 +72,8 @@ async function poisoned(): Promise<Fixture> {
   const f = await fixture({
     readAccess: 'open',
     catalog: catalog(),
+    // What the job printed, as its page shows it.
+    logs: async () => ({ stdout: payload('job-stdout'), stderr: payload('job-stderr') }),
     probes: {
       results: () => ({
         'sam-sbnd': { status: 'failed', detail: payload('probe-detail'), at: NOW.toISOString() },
@@ -122,7 +125,8 @@ async function poisoned(): Promise<Fixture> {
         exitCode: 0,
         node: payload('job-node'),
         site: payload('job-site'),
-        logPath: payload('job-log'),
+        // Shown on no page (the server's path); recorded all the same.
+        logPath: payload('job-log-path'),
       },
     ],
     NOW.toISOString(),
