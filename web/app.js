@@ -3,7 +3,15 @@
 const TOKEN = 'gitpoms.token';
 const COOKIE = 'gitpoms_token';
 
-const token = () => sessionStorage.getItem(TOKEN) ?? '';
+/** This tab's token, else the one signed in in another tab of this browser (its cookie). */
+const token = () =>
+  sessionStorage.getItem(TOKEN) ??
+  decodeURIComponent(
+    document.cookie
+      .split('; ')
+      .find((c) => c.startsWith(`${COOKIE}=`))
+      ?.slice(COOKIE.length + 1) ?? '',
+  );
 
 function setToken(value) {
   if (value) {

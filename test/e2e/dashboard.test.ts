@@ -222,32 +222,48 @@ describe.runIf(available || required)('the dashboard in a real browser', () => {
     }
   });
 
-  it('refuses a hold without a token and with a viewer token, and needs a kill confirmed', async () => {
+  it('offers a hold only to a shifter (others see why not), in every tab, and needs a kill confirmed', async () => {
     const stage = `${base}/campaigns/${CAMPAIGN}/stages/anatree`;
     const hold = 'form[data-api$="/hold"]';
     const anonymous = await newPage();
     await anonymous.page.goto(stage);
-    await anonymous.page.fill(`${hold} input[name=reason]`, 'try');
-    await anonymous.page.click(`${hold} button`);
-    await expect
-      .poll(() => anonymous.page.textContent(`${hold} output`))
-      .toMatch(/^sign in \(Token\): hold needs a token/);
+    expect(await anonymous.page.isDisabled(`${hold} button`)).toBe(true);
+    expect(await anonymous.page.textContent(`${hold} .why`)).toBe(
+      'Sign in as a shifter of sbnd to hold.',
+    );
 
     const viewer = await newPage(tokens.viewer);
     await viewer.page.goto(stage);
-    await viewer.page.fill(`${hold} input[name=reason]`, 'try');
-    await viewer.page.click(`${hold} button`);
-    await expect
-      .poll(() => viewer.page.textContent(`${hold} output`))
-      .toMatch(/needs the role shifter for experiment sbnd; this token is viewer/);
+    expect(await viewer.page.isDisabled(`${hold} button`)).toBe(true);
+    expect(await viewer.page.textContent(`${hold} .why`)).toBe(
+      'Signed in as viewer-1, viewer of sbnd: to hold takes a shifter of sbnd.',
+    );
+    // Signed out, the same tab is anonymous again.
+    await viewer.page.goto(`${base}/sign-in`);
+    await viewer.page.click('#sign-out');
+    await expect.poll(() => viewer.page.textContent('#whoami')).toMatch(/^No token/);
+    await viewer.page.goto(stage);
+    expect(await viewer.page.textContent(`${hold} .why`)).toBe(
+      'Sign in as a shifter of sbnd to hold.',
+    );
 
     const shifter = await newPage(tokens.shifter);
+    // Another tab of the same browser acts with the token signed in in the first.
+    const tab = await shifter.page.context().newPage();
+    await tab.goto(stage);
+    expect(await tab.isDisabled(`${hold} button`)).toBe(false);
     await shifter.page.goto(stage);
     const kill = 'form[data-api$="/kill"]';
     await shifter.page.fill(`${kill} input[name=reason]`, 'bad geometry');
     await shifter.page.click(`${kill} button`);
     await expect
       .poll(() => shifter.page.textContent(`${kill} output`))
+      .toContain('add "confirm": true to confirm');
+    // The second tab's kill reaches the API with that token: refused only for want of confirmation.
+    await tab.fill(`${kill} input[name=reason]`, 'bad geometry');
+    await tab.click(`${kill} button`);
+    await expect
+      .poll(() => tab.textContent(`${kill} output`))
       .toContain('add "confirm": true to confirm');
     const overrides = (await (await fetch(`${base}/api/overrides`)).json()) as { items: unknown[] };
     expect(overrides.items).toEqual([]);

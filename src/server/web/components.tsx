@@ -1,5 +1,6 @@
 // Pieces every page uses. Text from the spec, the store or the batch system is always escaped
 // (`safe`); `npm run lint` runs kitajs's xss-scan over these files.
+import type { OperatorAction } from '../../model/index.js';
 import type { Children } from '@kitajs/html';
 
 export const when = (iso: string | undefined): string =>
@@ -195,15 +196,44 @@ export function Layout(p: {
   );
 }
 
-/** A form the page script sends to the API with the token of this browser tab. */
+/**
+ * Why the reader of a page may not take an operator action there, in people's words; undefined
+ * when it may.
+ */
+export type MayAct = (action: OperatorAction) => string | undefined;
+
+/** The operator action an API route takes: its last segment (/api/launches/hold holds them all). */
+function actionOf(url: string): OperatorAction {
+  if (url === '/api/launches/hold') return 'hold-launches';
+  if (url === '/api/launches/allow') return 'allow-launches';
+  return url.slice(url.lastIndexOf('/') + 1) as OperatorAction;
+}
+
+/**
+ * A form the page script sends to the API with the token of this browser tab. One the reader
+ * may not take (`may`) is shown with its button disabled and why.
+ */
 export function ActionForm(p: {
   action: string;
   label: string;
   stage?: string | undefined;
   fields?: Array<'reason' | 'for' | 'confirm'>;
   danger?: boolean;
+  may?: MayAct | undefined;
 }): JSX.Element {
   const f = new Set(p.fields ?? ['reason']);
+  const why = p.may?.(actionOf(p.action));
+  if (why !== undefined)
+    return (
+      <form class={`action${p.danger ? ' danger' : ''}`} data-api={p.action}>
+        <button type="submit" disabled safe>
+          {p.label}
+        </button>{' '}
+        <span class="small why" safe>
+          {why}
+        </span>
+      </form>
+    );
   return (
     <form class={`action${p.danger ? ' danger' : ''}`} data-api={p.action}>
       {p.stage !== undefined ? <input type="hidden" name="stage" value={p.stage} /> : ''}

@@ -180,12 +180,27 @@ describe('the dashboard pages (server-side)', () => {
       actor: 'alice',
       reason: 'bad node',
     });
-    const body = (await page(f, `/submission?key=${encodeURIComponent(key)}`)).body;
+    const url = `/submission?key=${encodeURIComponent(key)}`;
+    const body = (await page(f, url, cookie(f.tokens['shifter-sbnd']!))).body;
     for (const a of ['hold', 'release', 'kill']) expect(body).toContain(`data-api="${api}/${a}"`);
-    expect(body).toMatch(
-      new RegExp(
-        `data-api="${api.replace(/[%/]/g, '.')}/kill"><label>reason <input name="reason" required/></label><label><input type="checkbox" name="confirm" value="true"/> confirm`,
-      ),
+    expect(body).toContain(
+      `data-api="${api}/kill"><label>reason <input name="reason" required/></label><label><input type="checkbox" name="confirm" value="true"/> confirm`,
+    );
+    // Who may not act sees the button disabled, and why.
+    const anonymous = (await page(f, url)).body;
+    expect(anonymous).toContain(
+      `data-api="${api}/kill"><button type="submit" disabled>Kill</button> <span class="small why">Sign in as a shifter of sbnd to kill.</span>`,
+    );
+    expect(anonymous).not.toContain('name="reason"');
+    expect((await page(f, url, cookie(f.tokens['viewer-sbnd']!))).body).toMatch(
+      /<span class="small why">Signed in as viewer-sbnd, viewer of sbnd: to hold takes a shifter of sbnd.<\/span>/,
+    );
+    expect((await page(f, url, cookie(f.tokens['shifter-dune']!))).body).toContain(
+      'Signed in as shifter-dune, shifter of dune: to release takes a shifter of sbnd.',
+    );
+    const shows = await fixture({ viewOnly: true });
+    expect((await page(shows, url, cookie(shows.tokens.admin!))).body).toContain(
+      'This server only shows: act on the reconciling server or with the gitpoms CLI.',
     );
     expect(body).toContain(`<li>${key}: hold by alice since`);
     // Another submission of the stage does not show it.

@@ -6,7 +6,7 @@ import { replicaView } from '../../engine/replica-view.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Store, StoredJob } from '../../adapters/store/types.js';
+import type { Store, StoredJob, StoredSubmission } from '../../adapters/store/types.js';
 import type { CatalogFigures } from '../../engine/catalog-figures.js';
 import { explain } from '../../engine/explain.js';
 import type { Reconciler } from '../../engine/loop.js';
@@ -16,7 +16,7 @@ import { stageStats } from '../../engine/stats.js';
 import { GitpomsError } from '../../errors.js';
 import { browseLink, locationOf } from '../../source/browse.js';
 import { projectName } from '../../job/dimensions.js';
-import type { DesiredState } from '../../model/index.js';
+import { ACTION_ROLES, mayAct, type DesiredState } from '../../model/index.js';
 import { applyOverrides, deriveStatus } from '../../plan/plan.js';
 import { WAITING_NOTES, type StageSummary } from '../../plan/types.js';
 import { HttpError, readableServices, type Access, type Req } from '../access.js';
@@ -28,7 +28,7 @@ import {
   type FileCategory,
 } from '../../engine/file-accounting.js';
 import { segments } from './charts.js';
-import { ago, submissionHref, when, type PageBanner } from './components.js';
+import { ago, submissionHref, when, type MayAct, type PageBanner } from './components.js';
 import {
   campaignGraph,
   csv,
@@ -126,6 +126,22 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
    * Behind tokens, a reader hears of its own experiments' services only, and an anonymous
    * client (the sign-in and error pages) of nothing.
    */
+  /** Why `req` may not act on `experiment`'s campaigns (every one's, for the launch switch). */
+  const may =
+    (req: Req, experiment: string | undefined): MayAct =>
+    (action) => {
+      if (opts.viewOnly)
+        return 'This server only shows: act on the reconciling server or with the gitpoms CLI.';
+      const need = ACTION_ROLES[action];
+      const as = `a ${need}${need === 'admin' ? '' : ` of ${experiment ?? 'its experiment'}`}`;
+      const what = action.replace('-', ' ');
+      const p = req.principal;
+      if (!p) return `Sign in as ${as} to ${what}.`;
+      if (mayAct(p, need, experiment)) return undefined;
+      const mine = p.role === 'admin' ? '' : ` of ${p.experiments.join(', ') || 'no experiment'}`;
+      return `Signed in as ${p.name}, ${p.role}${mine}: to ${what} takes ${as}.`;
+    };
+
   const banner = (req: Req): PageBanner => {
     const out: string[] = [];
     const s = opts.reconciler.status();
@@ -271,6 +287,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       reply,
       <OverviewPage
         banner={banner(req)}
+        may={may(req, undefined)}
         revision={cur?.revision}
         campaigns={rows}
         {...(replicas ? { replicas: replicas.replicas } : {})}
@@ -317,6 +334,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
         reply,
         <CampaignPage
           banner={banner(req)}
+          may={may(req, c.experiment)}
           campaign={c}
           state={state}
           stats={stats}
@@ -349,6 +367,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
         reply,
         <StagePage
           banner={banner(req)}
+          may={may(req, c.experiment)}
           stage={s}
           state={summariesOf(c.name).get(s.name)?.state ?? s.state}
           overrides={(await opts.store.activeOverrides(clock(), revision)).filter(
@@ -399,12 +418,14 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
   );
 
   /** A submission the request may read, or a 404. */
+  const experimentOfRecord = (r: StoredSubmission | undefined) => {
+    const cur = opts.reconciler.current();
+    return (cur && experimentOf(cur.desired, r?.campaign ?? '')) ?? r?.definition?.stage.experiment;
+  };
   const readableSubmission = async (req: Req, key: string) => {
     const r = await opts.store.submission(key);
-    const cur = opts.reconciler.current();
-    const experiment =
-      (cur && experimentOf(cur.desired, r?.campaign ?? '')) ?? r?.definition?.stage.experiment;
-    if (!r || !mayRead(req, experiment)) throw new HttpError(404, `No submission ${key}.`);
+    if (!r || !mayRead(req, experimentOfRecord(r)))
+      throw new HttpError(404, `No submission ${key}.`);
     return r;
   };
 
@@ -430,6 +451,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
         reply,
         <SubmissionPage
           banner={banner(req)}
+          may={may(req, experimentOfRecord(r))}
           launchOutput={opts.dataDir ? launchOutput(opts.dataDir, r.key) : undefined}
           record={r}
           explanation={e}

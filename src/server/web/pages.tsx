@@ -25,6 +25,7 @@ import type { Action, Note, StageSummary } from '../../plan/types.js';
 import { Histogram, TimeBars, binned, type Segment } from './charts.js';
 import {
   ActionForm,
+  type MayAct,
   Layout,
   Num,
   Pager,
@@ -44,6 +45,8 @@ import { efficiency, type TreeRow } from './data.js';
 
 export interface Frame {
   banner: PageBanner;
+  /** Why the reader may not act here (its action forms are disabled and say so). */
+  may?: MayAct | undefined;
 }
 
 const overrideText = (o: OperatorOverride) =>
@@ -91,8 +94,18 @@ export function OverviewPage(
         <p>
           <State state={p.launches.held ? 'held' : 'allowed'} /> <span safe>{p.launches.text}</span>
         </p>
-        <ActionForm action="/api/launches/hold" label="Hold all launches" fields={['reason']} />
-        <ActionForm action="/api/launches/allow" label="Allow launches" fields={['reason']} />
+        <ActionForm
+          may={p.may}
+          action="/api/launches/hold"
+          label="Hold all launches"
+          fields={['reason']}
+        />
+        <ActionForm
+          may={p.may}
+          action="/api/launches/allow"
+          label="Allow launches"
+          fields={['reason']}
+        />
       </section>
       <section data-live id="campaigns">
         <p safe>
@@ -383,16 +396,19 @@ export function CampaignPage(
       <section class="panel">
         <h2>Campaign actions</h2>
         <ActionForm
+          may={p.may}
           action={`/api/campaigns/${encodeURIComponent(c.name)}/hold`}
           label="Hold campaign"
           fields={['reason', 'for']}
         />
         <ActionForm
+          may={p.may}
           action={`/api/campaigns/${encodeURIComponent(c.name)}/release`}
           label="Release campaign"
           fields={['reason']}
         />
         <ActionForm
+          may={p.may}
           action={`/api/campaigns/${encodeURIComponent(c.name)}/kill`}
           label="Kill campaign"
           fields={['reason', 'confirm']}
@@ -530,14 +546,28 @@ export function StagePage(
       <section class="panel" aria-label="stage actions">
         <h2>Actions</h2>
         <ActionForm
+          may={p.may}
           action={`${api}/launch-now`}
           label="Launch now"
           stage={s.name}
           fields={['reason']}
         />
-        <ActionForm action={`${api}/hold`} label="Hold" stage={s.name} fields={['reason', 'for']} />
-        <ActionForm action={`${api}/release`} label="Release" stage={s.name} fields={['reason']} />
         <ActionForm
+          may={p.may}
+          action={`${api}/hold`}
+          label="Hold"
+          stage={s.name}
+          fields={['reason', 'for']}
+        />
+        <ActionForm
+          may={p.may}
+          action={`${api}/release`}
+          label="Release"
+          stage={s.name}
+          fields={['reason']}
+        />
+        <ActionForm
+          may={p.may}
           action={`${api}/kill`}
           label="Kill"
           stage={s.name}
@@ -546,6 +576,7 @@ export function StagePage(
         />
         {s.split.type !== 'none' ? (
           <ActionForm
+            may={p.may}
             action={`${api}/stages/${encodeURIComponent(s.name)}/split-reset`}
             label="Reset split"
             fields={['reason', 'confirm']}
@@ -694,9 +725,15 @@ export function SubmissionPage(
           On this submission's jobs only; its stage and the rest go on. Nothing is made from a
           killed submission: no recovery, no dependent.
         </p>
-        <ActionForm action={`${sub}/hold`} label="Hold" fields={['reason', 'for']} />
-        <ActionForm action={`${sub}/release`} label="Release" fields={['reason']} />
-        <ActionForm action={`${sub}/kill`} label="Kill" fields={['reason', 'confirm']} danger />
+        <ActionForm may={p.may} action={`${sub}/hold`} label="Hold" fields={['reason', 'for']} />
+        <ActionForm may={p.may} action={`${sub}/release`} label="Release" fields={['reason']} />
+        <ActionForm
+          may={p.may}
+          action={`${sub}/kill`}
+          label="Kill"
+          fields={['reason', 'confirm']}
+          danger
+        />
       </section>
       <section>
         <h2>Command</h2>
