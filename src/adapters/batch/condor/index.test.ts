@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,6 +141,28 @@ const make = async () => {
 };
 
 batchContract('condor (a fake of the HTCondor commands)', make);
+
+describe('condor_submit of jobs that end at once', () => {
+  it('names them on their schedd, from the history when they have left the queue already', async () => {
+    // A condor_q that answers only once the jobs have ended, as a busy schedd after quick jobs.
+    const slow = mkdtempSync(path.join(tmpdir(), 'slow-condor-q-'));
+    writeFileSync(
+      path.join(slow, 'condor_q'),
+      `#!/bin/sh\nsleep 3\nexec ${path.join(fakeBin, 'condor_q')} "$@"\n`,
+      { mode: 0o755 },
+    );
+    process.env.PATH = `${slow}:${fakeBin}:${saved.PATH}`;
+    try {
+      const b = await make();
+      const ids = await b.submit({ label: 'c/s/quick#1', jobs: [{ argv: ['true'], env: {} }] });
+      expect(ids).toEqual([expect.stringMatching(/^\d+\.0@fakeschedd\.fnal\.gov$/)]);
+      const [job] = await waitFor(b, 'c/s/quick#1', (js) => js[0]?.state === 'completed');
+      expect(job!.id).toBe(ids[0]);
+    } finally {
+      process.env.PATH = `${fakeBin}:${saved.PATH}`;
+    }
+  }, 60_000);
+});
 
 /**
  * jobsub_lite is not installed here either: the contract runs against test/fakes/jobsub,

@@ -154,15 +154,10 @@ export class CondorBatch implements Batch {
         `condor_submit printed "${out}", not ${req.jobs.length} job(s)`,
         { retryable: false },
       );
-    const ads = parseJobAds(
-      await this.cmd('condor_q', [
-        '-json',
-        m[1]!,
-        '-attributes',
-        'ClusterId,ProcId,JobStatus,GlobalJobId',
-      ]),
-      'condor_q',
-    );
+    const args = ['-json', m[1]!, '-attributes', 'ClusterId,ProcId,JobStatus,GlobalJobId'];
+    let ads = parseJobAds(await this.cmd('condor_q', args), 'condor_q');
+    // A cluster whose jobs ended at once has left the queue already: its ads are in the history.
+    if (!ads.length) ads = parseJobAds(await this.cmd('condor_history', args), 'condor_history');
     const schedd = this.opts.schedd ?? hostname();
     return { cluster: m[1]!, schedd: ads[0] ? jobId(ads[0], schedd).split('@')[1]! : schedd };
   }
