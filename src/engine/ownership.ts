@@ -148,8 +148,9 @@ export class Ownership {
 
   /** Those of the units that assignUnits gives this replica among the live ones. */
   wanted(): string[] {
-    const owner = assignUnits(this.units(), this.live);
-    return this.units().filter((u) => owner.get(u) === this.replica);
+    const units = this.units();
+    const owner = assignUnits(units, this.live);
+    return units.filter((u) => owner.get(u) === this.replica);
   }
 
   /**

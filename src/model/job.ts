@@ -2,6 +2,9 @@
 export const JOB_STATES = ['idle', 'running', 'held', 'completed', 'removed'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
+/** The states of a job that has not ended: it may still run, write and be held or killed. */
+export const LIVE_JOB_STATES: readonly JobState[] = ['idle', 'running', 'held'];
+
 export interface ObservedJob {
   /** Batch system id, e.g. 12345.0@jobsub01.fnal.gov or a Slurm job id. */
   id: string;

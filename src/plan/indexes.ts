@@ -1,16 +1,17 @@
-import type {
-  DesiredState,
-  NamedJobType,
-  Observed,
-  ObservedJob,
-  ResolvedCampaign,
-  ResolvedStage,
-  SubmissionRecord,
+import {
+  LIVE_JOB_STATES,
+  type DesiredState,
+  type NamedJobType,
+  type Observed,
+  type ObservedJob,
+  type ResolvedCampaign,
+  type ResolvedStage,
+  type SubmissionRecord,
 } from '../model/index.js';
 import { stageId } from '../desired/desired.js';
 import { pushTo } from '../group.js';
 
-const LIVE_STATES = new Set(['idle', 'running', 'held']);
+const LIVE_STATES = new Set(LIVE_JOB_STATES);
 
 /**
  * Everything a planning step looks up, built once per plan so each step is linear in its input:

@@ -1,16 +1,15 @@
-import type {
-  JobState,
-  ResolvedCampaign,
-  ResolvedStage,
-  State,
-  SubmissionRecord,
+import {
+  LIVE_JOB_STATES,
+  type JobState,
+  type ResolvedCampaign,
+  type ResolvedStage,
+  type State,
+  type SubmissionRecord,
 } from '../model/index.js';
 import { stricter } from './overrides.js';
 import { stageId } from '../desired/desired.js';
 import type { Indexes } from './indexes.js';
 import { emptyStep, type StepResult } from './step.js';
-
-export const LIVE: readonly JobState[] = ['idle', 'running', 'held'];
 
 /**
  * Holds, releases and kills that bring each submission's jobs to its campaign's, stage's or
@@ -55,7 +54,7 @@ function jobActions(
   const drift = (message: string) => out.notes.push({ kind: 'drift', ...base, message });
   const heal = campaign.selfHeal ? 'correcting it (selfHeal)' : 'left as is (selfHeal is off)';
   if (state === 'killed') {
-    const live = ids(LIVE);
+    const live = ids(LIVE_JOB_STATES);
     if (live.length)
       out.actions.push({ kind: 'kill', ...base, jobs: live, reason: `${who} is killed` });
     return;

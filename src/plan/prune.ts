@@ -1,7 +1,6 @@
-import type { OperatorOverride, SubmissionRecord } from '../model/index.js';
+import { LIVE_JOB_STATES, type OperatorOverride, type SubmissionRecord } from '../model/index.js';
 import { stageId } from '../desired/desired.js';
 import type { Indexes } from './indexes.js';
-import { LIVE } from './job-actions.js';
 import { emptyStep, type StepResult } from './step.js';
 
 /** Whether an operator confirmed pruning this submission's campaign or stage (`gitpoms prune`). */
@@ -36,7 +35,7 @@ export function pruneStep(ix: Indexes, overrides: readonly OperatorOverride[]): 
   for (const rec of ix.records) {
     if (ix.stages.has(stageId(rec))) continue;
     const jobs = (ix.jobsOf.get(rec.key) ?? [])
-      .filter((j) => LIVE.includes(j.state))
+      .filter((j) => LIVE_JOB_STATES.includes(j.state))
       .map((j) => j.id)
       .sort();
     if (jobs.length === 0) continue;

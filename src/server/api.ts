@@ -29,6 +29,7 @@ import { stageStats } from '../engine/stats.js';
 import { FILE_CATEGORIES, fileExperiment, type FileCategory } from '../engine/file-accounting.js';
 import { registerEvents, type EventHub } from './events.js';
 import {
+  jobOfSubmission,
   LOG_STREAMS,
   LOG_WINDOW,
   logWindow,
@@ -356,9 +357,7 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions, access: Acce
       const r = await opts.store.submission(req.params.key);
       if (!r || !mayRead(req as Req, experimentOfKey(desired, r)))
         throw new HttpError(404, `no submission ${req.params.key}`);
-      const job = (
-        await opts.store.jobPage({ submission: r.key, limit: Number.MAX_SAFE_INTEGER, offset: 0 })
-      ).items.find((j) => j.id === req.params.id);
+      const job = await jobOfSubmission(opts.store, r.key, req.params.id);
       if (!job) throw new HttpError(404, `submission ${r.key} has no job ${req.params.id}`);
       const logs = await readLogs(opts.logs, job.id, r.batch);
       const streams = q.stream ? [q.stream] : LOG_STREAMS;

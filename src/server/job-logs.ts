@@ -1,8 +1,19 @@
 // A job's stdout and stderr for the API and the job page: read through the batch port when a
 // reader asks (never by a pass), shown tail first, one window of characters at a time.
 import type { JobLogs } from '../adapters/batch/types.js';
+import type { Store, StoredJob } from '../adapters/store/types.js';
 import { AdapterError } from '../errors.js';
 import { HttpError } from './access.js';
+
+/** A job of a submission as the store last recorded it, or undefined when it has none by that id. */
+export async function jobOfSubmission(
+  store: Pick<Store, 'jobPage'>,
+  key: string,
+  id: string,
+): Promise<StoredJob | undefined> {
+  const jobs = await store.jobPage({ submission: key, limit: Number.MAX_SAFE_INTEGER, offset: 0 });
+  return jobs.items.find((j) => j.id === id);
+}
 
 /** Reads a job's logs from the backend its submission records (`backend`). */
 export type JobLogReader = (job: string, backend: string | undefined) => Promise<JobLogs>;

@@ -16,12 +16,12 @@ import { stageStats } from '../../engine/stats.js';
 import { GitpomsError } from '../../errors.js';
 import { browseLink, locationOf } from '../../source/browse.js';
 import { projectName } from '../../job/dimensions.js';
-import { ACTION_ROLES, mayAct, type DesiredState } from '../../model/index.js';
+import { ACTION_ROLES, LIVE_JOB_STATES, mayAct, type DesiredState } from '../../model/index.js';
 import { applyOverrides, deriveStatus } from '../../plan/plan.js';
 import { WAITING_NOTES, type StageSummary } from '../../plan/types.js';
 import { HttpError, readableServices, type Access, type Req } from '../access.js';
 import type { CatalogReads } from '../catalog-reads.js';
-import { logWindow, readLogs, type JobLogReader } from '../job-logs.js';
+import { jobOfSubmission, logWindow, readLogs, type JobLogReader } from '../job-logs.js';
 import {
   FILE_CATEGORIES,
   fileExperiment,
@@ -477,9 +477,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
     async (req, reply) => {
       const q = req.query;
       const r = await readableSubmission(req as Req, q.key);
-      const job = (
-        await opts.store.jobPage({ submission: r.key, limit: ALL, offset: 0 })
-      ).items.find((j) => j.id === q.id);
+      const job = await jobOfSubmission(opts.store, r.key, q.id);
       if (!job) throw new HttpError(404, `Submission ${r.key} has no job ${q.id}.`);
       let logs: JobLogsShown;
       try {
@@ -496,7 +494,7 @@ export function registerPages(app: FastifyInstance, opts: WebOptions, access: Ac
       const follow =
         q.stdoutEnd === undefined &&
         q.stderrEnd === undefined &&
-        ['idle', 'running', 'held'].includes(job.state);
+        LIVE_JOB_STATES.includes(job.state);
       return html(
         reply,
         <JobPage
